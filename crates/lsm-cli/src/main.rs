@@ -1,0 +1,82 @@
+//! `lsm`: liquid state machines from the command line.
+//!
+//! Subcommands (see `lsm --help`):
+//! * `default-config`, `fit`, `evaluate`, `predict`: the spoken-digit and time-series pipelines;
+//! * `network generate`, `simulate`: build a network file, simulate it on input spikes;
+//! * `encode`: turn a WAV file into spikes (and a raster / cochleagram plot);
+//! * `bench`: built-in speed measurements.
+//!
+//! Every error is printed with its chain of causes and gives exit code 1; clap usage errors
+//! give exit code 2.
+
+mod cmd;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Liquid state machines: spike encoders, spiking reservoirs and linear readouts.
+#[derive(Parser, Debug)]
+#[command(name = "lsm", version, about, long_about = None)]
+pub struct Cli {
+    /// Worker threads for parallel work (default: all cores).
+    #[arg(long, global = true)]
+    pub threads: Option<usize>,
+    /// No progress bars or status lines on stderr.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Print the default configuration of a task as JSON.
+    DefaultConfig(cmd::pipeline::DefaultConfigArgs),
+    /// Fit a model (encoder + reservoir + readout) on a dataset and save it.
+    Fit(cmd::pipeline::FitArgs),
+    /// Evaluate a saved model on a dataset.
+    Evaluate(cmd::pipeline::EvaluateArgs),
+    /// Predict the label of WAV files with a saved model.
+    Predict(cmd::pipeline::PredictArgs),
+    /// Network files: generate one from a generator config.
+    Network {
+        #[command(subcommand)]
+        command: cmd::simulate::NetworkCommand,
+    },
+    /// Simulate a network file on input spikes.
+    Simulate(cmd::simulate::SimulateArgs),
+    /// Encode a WAV file into spikes.
+    Encode(cmd::encode::EncodeArgs),
+    /// Speed benchmarks of the simulator and the whole pipeline.
+    Bench(cmd::bench::BenchArgs),
+}
+
+
+fn main() {
+    let cli = Cli::parse();
+    if let Some(n) = cli.threads {
+        if let Err(e) = rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global()
+        {
+            eprintln!("error: --threads {n}: {e}");
+            std::process::exit(1);
+        }
+    }
+    let quiet = cli.quiet;
+    let r = match cli.command {
+        Command::DefaultConfig(a) => cmd::pipeline::default_config(a),
+        Command::Fit(a) => cmd::pipeline::fit(a, quiet),
+        Command::Evaluate(a) => cmd::pipeline::evaluate(a, quiet),
+        Command::Predict(a) => cmd::pipeline::predict(a, quiet),
+        Command::Network { command } => cmd::simulate::network(command, quiet),
+        Command::Simulate(a) => cmd::simulate::simulate(a, quiet),
+        Command::Encode(a) => cmd::encode::encode(a, quiet),
+        Command::Bench(a) => cmd::bench::bench(a, quiet),
+    };
+    if let Err(e) = r {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The main job: train a spoken-digit liquid state machine on the bundled FSDD sample
+# (datasets/fsdd-sample: 5 speakers, 250 training and 100 test recordings), save it,
+# and evaluate it on the held-out takes, printing the accuracy.
+# Pass another FSDD-layout folder as $1 (e.g. the full dataset fetched by scripts/fetch-fsdd.sh).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/ensure-system-deps.sh
+data="${1:-datasets/fsdd-sample}"
+cargo build --release --locked -p lsm-cli
+lsm=target/release/lsm
+mkdir -p target/quickstart
+"$lsm" fit --data "$data" --split train --out target/quickstart/model.json
+"$lsm" evaluate --model target/quickstart/model.json --data "$data" --split test
