@@ -1,0 +1,69 @@
+//! The error type of lsm-reservoir.
+
+/// Errors of network files, generator configs and simulation inputs.
+///
+/// Every variant names what was wrong and what was expected; file errors name the file and
+/// the JSON field.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReservoirError {
+    /// A field of a network file (or of an in-memory [`crate::NetworkSpec`]) is invalid.
+    #[error("{file}: field `{field}`: {msg}")]
+    Field {
+        /// The file, or `<network>` for an in-memory spec.
+        file: String,
+        /// The JSON path of the field, e.g. `recurrent.post[17]`.
+        field: String,
+        /// What was wrong and what was expected.
+        msg: String,
+    },
+    /// The file is not valid JSON or does not have the expected structure.
+    #[error("{file}: {msg}")]
+    Json {
+        /// The file.
+        file: String,
+        /// The parser's message (it names the line, column and field).
+        msg: String,
+    },
+    /// Reading or writing a file failed.
+    #[error("{file}: {source}")]
+    Io {
+        /// The file.
+        file: String,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// A generator config field is invalid.
+    #[error("generator config: field `{field}`: {msg}")]
+    Config {
+        /// The field, e.g. `topology.p`.
+        field: String,
+        /// What was wrong and what was expected.
+        msg: String,
+    },
+    /// A simulation input (drive, record spec, workspace) does not fit the network.
+    #[error("simulation input: {0}")]
+    Input(String),
+}
+
+/// Result alias of this crate.
+pub type Result<T, E = ReservoirError> = std::result::Result<T, E>;
+
+pub(crate) fn field_err(
+    file: &str,
+    field: impl Into<String>,
+    msg: impl Into<String>,
+) -> ReservoirError {
+    ReservoirError::Field {
+        file: file.to_string(),
+        field: field.into(),
+        msg: msg.into(),
+    }
+}
+
+pub(crate) fn config_err(field: impl Into<String>, msg: impl Into<String>) -> ReservoirError {
+    ReservoirError::Config {
+        field: field.into(),
+        msg: msg.into(),
+    }
+}

@@ -1,0 +1,779 @@
+//! Network generators: a serde [`GeneratorConfig`] from which [`GeneratorConfig::generate`]
+//! builds a [`NetworkSpec`].
+//!
+//! # What is generated, in order (every draw from `rng_for(seed, stream)`)
+//!
+//! 1. Populations (`stream::NEURON`): exactly `round(frac_exc · N)` excitatory neurons, chosen
+//!    by a random permutation; the rest are inhibitory. Dale's law: every synapse of an
+//!    excitatory neuron has a positive weight, of an inhibitory neuron a negative weight.
+//! 2. Recurrent connectivity (`stream::W_REC`), never with autapses, by [`Topology`]:
+//!    * `random`: each ordered pair `i → j`, `i ≠ j`, independently with probability `p`;
+//!    * `fixed_in_degree`: every neuron receives from exactly `k` distinct others;
+//!    * `fixed_out_degree`: every neuron projects to exactly `k` distinct others;
+//!    * `maass_column` (Maass, Natschläger & Markram 2002): neurons on the integer grid of
+//!      `columns` columns of `grid = [x, y, z]` points placed side by side along x (neuron
+//!      `i` of a column is at `(i mod x, (i / x) mod y, i / (x y))`, column `c` shifted by
+//!      `c·x` in x); `i → j` with probability `C[type_i type_j] · exp(-(D(i, j)/λ)²)`,
+//!      `D` Euclidean distance;
+//!    * `small_world` (Watts-Strogatz, directed): every neuron projects to its `k` nearest
+//!      neighbours on a ring (`k/2` on each side, `k` even); each of these edges is then
+//!      rewired with probability `beta` to a uniformly chosen target that is neither the
+//!      source nor already one of its targets.
+//! 3. Weights (`stream::W_REC`, in synapse order): `|w| = scale[pair] · ξ` where `pair` is
+//!    `ee`, `ei`, `ie`, `ii` (**presynaptic type first**: `ei` = E → I) and `ξ` is drawn from
+//!    [`WeightDist`] (all but `uniform` have mean 1); the sign follows Dale's law.
+//! 4. Delays (`stream::W_REC`), by [`Delay`].
+//! 5. Optional rescaling of all recurrent weights so that the spectral radius of
+//!    `W[post, pre]` is `spectral_radius` (see [`crate::spectral`]).
+//! 6. Input projection (`stream::W_IN`): each channel projects to `round(fraction · N)`
+//!    distinct neurons (or to each neuron with probability `fraction` when `bernoulli`), with
+//!    `|w| = scale_exc` (to excitatory) or `scale_inh` (to inhibitory neurons) times `ξ` of its
+//!    own [`WeightDist`], positive (or of random sign with `sign: "random"`).
+//! 7. Initial membrane potentials (`stream::NEURON`) if `v_init_uniform_mv` is set.
+//!
+//! The generated file's `meta` holds `{"generator": <config>, "seed": seed, "excitatory":
+//! [bool; N]}`, plus `"positions"` for the Maass column and `"rewired"` (number of rewired
+//! edges) for small-world.
+
+use crate::error::{config_err, Result};
+use crate::spec::{NetworkSpec, NeuronSpec, Param, SynapseList};
+use lsm_core::{rng_for, stream, Real, SimRng};
+use rand::seq::SliceRandom;
+use rand::Rng;
+use rand_distr::{Distribution, Gamma, LogNormal};
+use serde::{Deserialize, Serialize};
+
+/// A value per (presynaptic, postsynaptic) population pair; `ei` = excitatory → inhibitory.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PairScale {
+    /// E → E.
+    pub ee: Real,
+    /// E → I.
+    pub ei: Real,
+    /// I → E.
+    pub ie: Real,
+    /// I → I.
+    pub ii: Real,
+}
+
+impl PairScale {
+    /// The value for a pair (`true` = excitatory).
+    pub fn get(&self, pre_exc: bool, post_exc: bool) -> Real {
+        match (pre_exc, post_exc) {
+            (true, true) => self.ee,
+            (true, false) => self.ei,
+            (false, true) => self.ie,
+            (false, false) => self.ii,
+        }
+    }
+    fn all(&self) -> [(&'static str, Real); 4] {
+        [
+            ("ee", self.ee),
+            ("ei", self.ei),
+            ("ie", self.ie),
+            ("ii", self.ii),
+        ]
+    }
+}
+
+fn maass_c() -> PairScale {
+    PairScale {
+        ee: 0.3,
+        ei: 0.2,
+        ie: 0.4,
+        ii: 0.1,
+    }
+}
+fn maass_grid() -> [usize; 3] {
+    [15, 3, 3]
+}
+fn one() -> usize {
+    1
+}
+fn two() -> Real {
+    2.0
+}
+
+/// Recurrent topology (JSON: an object with `"kind"`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Topology {
+    /// Each ordered pair with probability `p` (0..=1).
+    Random {
+        /// Connection probability.
+        p: Real,
+    },
+    /// Each neuron receives exactly `k` synapses (`k < N`).
+    FixedInDegree {
+        /// In-degree.
+        k: usize,
+    },
+    /// Each neuron sends exactly `k` synapses (`k < N`).
+    FixedOutDegree {
+        /// Out-degree.
+        k: usize,
+    },
+    /// Maass's 3D column(s) with distance-dependent connection probability.
+    MaassColumn {
+        /// Grid of one column, default `[15, 3, 3]`.
+        #[serde(default = "maass_grid")]
+        grid: [usize; 3],
+        /// Number of columns side by side along x, default 1.
+        #[serde(default = "one")]
+        columns: usize,
+        /// Length constant λ (grid units, > 0), default 2.
+        #[serde(default = "two")]
+        lambda: Real,
+        /// `C` per pair, default EE 0.3, EI 0.2, IE 0.4, II 0.1.
+        #[serde(default = "maass_c")]
+        c: PairScale,
+    },
+    /// Directed Watts-Strogatz small world.
+    SmallWorld {
+        /// Ring neighbours per neuron (even, `< N`).
+        k: usize,
+        /// Rewiring probability (0..=1).
+        beta: Real,
+    },
+}
+
+/// Distribution of the weight magnitude multiplier `ξ` (JSON: an object with `"kind"`).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum WeightDist {
+    /// `ξ = 1`.
+    Constant,
+    /// `ξ ~ U[low, high)`, `0 <= low < high`.
+    Uniform {
+        /// Lower bound.
+        low: Real,
+        /// Upper bound.
+        high: Real,
+    },
+    /// `ξ ~ Gamma(shape, scale = 1/shape)` (mean 1, CV `1/√shape`), `shape > 0`.
+    Gamma {
+        /// Shape parameter.
+        shape: Real,
+    },
+    /// `ξ = exp(N(-σ²/2, σ²))` (mean 1), `sigma >= 0`.
+    Lognormal {
+        /// σ of the underlying normal.
+        sigma: Real,
+    },
+}
+
+enum Sampler {
+    Constant,
+    Uniform(Real, Real),
+    Gamma(Gamma<Real>),
+    LogNormal(LogNormal<Real>),
+}
+
+impl WeightDist {
+    fn check(&self, field: &str) -> Result<()> {
+        match *self {
+            WeightDist::Constant => Ok(()),
+            WeightDist::Uniform { low, high } => {
+                if low.is_finite() && high.is_finite() && 0.0 <= low && low < high {
+                    Ok(())
+                } else {
+                    Err(config_err(
+                        field,
+                        format!("uniform: expected 0 <= low < high, found low {low}, high {high}"),
+                    ))
+                }
+            }
+            WeightDist::Gamma { shape } => {
+                if shape.is_finite() && shape > 0.0 {
+                    Ok(())
+                } else {
+                    Err(config_err(
+                        field,
+                        format!("gamma: expected shape > 0, found {shape}"),
+                    ))
+                }
+            }
+            WeightDist::Lognormal { sigma } => {
+                if sigma.is_finite() && sigma >= 0.0 {
+                    Ok(())
+                } else {
+                    Err(config_err(
+                        field,
+                        format!("lognormal: expected sigma >= 0, found {sigma}"),
+                    ))
+                }
+            }
+        }
+    }
+    fn sampler(&self) -> Sampler {
+        match *self {
+            WeightDist::Constant => Sampler::Constant,
+            WeightDist::Uniform { low, high } => Sampler::Uniform(low, high),
+            WeightDist::Gamma { shape } => {
+                Sampler::Gamma(Gamma::new(shape, 1.0 / shape).expect("checked"))
+            }
+            WeightDist::Lognormal { sigma } => {
+                Sampler::LogNormal(LogNormal::new(-sigma * sigma / 2.0, sigma).expect("checked"))
+            }
+        }
+    }
+}
+
+impl Sampler {
+    fn sample(&self, rng: &mut SimRng) -> Real {
+        match self {
+            Sampler::Constant => 1.0,
+            Sampler::Uniform(a, b) => rng.gen_range(*a..*b),
+            Sampler::Gamma(g) => g.sample(rng),
+            Sampler::LogNormal(l) => l.sample(rng),
+        }
+    }
+}
+
+/// Synaptic delays (JSON: an object with `"kind"`). Delays are rounded to whole steps.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Delay {
+    /// Every synapse has `ms` (>= 0).
+    Constant {
+        /// Delay, ms.
+        ms: Real,
+    },
+    /// `U[min_ms, max_ms]` per synapse (`0 <= min_ms <= max_ms`).
+    Uniform {
+        /// Lower bound, ms.
+        min_ms: Real,
+        /// Upper bound, ms.
+        max_ms: Real,
+    },
+}
+
+impl Delay {
+    fn check(&self, field: &str) -> Result<()> {
+        let ok = match *self {
+            Delay::Constant { ms } => ms.is_finite() && ms >= 0.0,
+            Delay::Uniform { min_ms, max_ms } => {
+                min_ms.is_finite() && max_ms.is_finite() && 0.0 <= min_ms && min_ms <= max_ms
+            }
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(config_err(
+                field,
+                format!("expected delays >= 0 ms (and min_ms <= max_ms), found {self:?}"),
+            ))
+        }
+    }
+    fn sample(&self, rng: &mut SimRng) -> Real {
+        match *self {
+            Delay::Constant { ms } => ms,
+            Delay::Uniform { min_ms, max_ms } => {
+                if min_ms == max_ms {
+                    min_ms
+                } else {
+                    rng.gen_range(min_ms..=max_ms)
+                }
+            }
+        }
+    }
+}
+
+/// Sign of input weights.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InputSign {
+    /// All input weights excite.
+    Positive,
+    /// Each input weight is positive or negative with probability 1/2.
+    Random,
+}
+
+/// Input projection of the generator.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct InputConfig {
+    /// Fraction of neurons each channel projects to (0..=1). Default 0.2.
+    pub fraction: Real,
+    /// `false` (default): exactly `round(fraction · N)` targets per channel; `true`: each
+    /// neuron independently with probability `fraction`.
+    pub bernoulli: bool,
+    /// Weight magnitude onto excitatory neurons, nA (exp_current) or mV (delta). Default 2.0.
+    pub scale_exc: Real,
+    /// Weight magnitude onto inhibitory neurons. Default 2.0.
+    pub scale_inh: Real,
+    /// Multiplier distribution. Default constant.
+    pub dist: WeightDist,
+    /// Sign of the weights. Default `"positive"`.
+    pub sign: InputSign,
+    /// Input delays. Default constant 0 ms (arrive in the step of the input spike).
+    pub delay: Delay,
+}
+
+impl Default for InputConfig {
+    fn default() -> Self {
+        Self {
+            fraction: 0.2,
+            bernoulli: false,
+            scale_exc: 2.0,
+            scale_inh: 2.0,
+            dist: WeightDist::Constant,
+            sign: InputSign::Positive,
+            delay: Delay::Constant { ms: 0.0 },
+        }
+    }
+}
+
+/// The network generator config (JSON, unknown fields refused). Every field has a default.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GeneratorConfig {
+    /// Simulation step, ms (> 0). Default 0.1.
+    pub dt_ms: Real,
+    /// Number of neurons. Default `null`: 1000, or the grid size for `maass_column` (if given
+    /// with `maass_column` it must equal the grid size).
+    pub n_neurons: Option<usize>,
+    /// Fraction of excitatory neurons (0..=1). Default 0.8.
+    pub frac_exc: Real,
+    /// Neuron model and parameters. Default: [`NeuronSpec::default`] (Maass 2002 LIF).
+    pub neuron: NeuronSpec,
+    /// Recurrent topology. Default `{"kind": "random", "p": 0.1}`.
+    pub topology: Topology,
+    /// Recurrent weight magnitude per pair, nA (exp_current) or mV (delta).
+    /// Default EE 3.0, EI 6.0, IE 1.9, II 1.9 (Maass's 30/60/19/19 nA divided by 10 for the
+    /// ~10× larger in-degree of a 1000-neuron p = 0.1 network).
+    pub weight_scale: PairScale,
+    /// Recurrent weight multiplier distribution. Default constant.
+    pub weight_dist: WeightDist,
+    /// Recurrent delays. Default constant 1 ms.
+    pub delay: Delay,
+    /// Rescale recurrent weights to this spectral radius (> 0). Default none.
+    pub spectral_radius: Option<Real>,
+    /// Initial membrane potentials drawn uniformly from `[lo, hi)` mV per neuron (stream
+    /// NEURON). Default none (the neuron's `v_init_mv`, or rest).
+    pub v_init_uniform_mv: Option<[Real; 2]>,
+    /// Input projection.
+    pub input: InputConfig,
+}
+
+impl Default for GeneratorConfig {
+    fn default() -> Self {
+        Self {
+            dt_ms: 0.1,
+            n_neurons: None,
+            frac_exc: 0.8,
+            neuron: NeuronSpec::default(),
+            topology: Topology::Random { p: 0.1 },
+            weight_scale: PairScale {
+                ee: 3.0,
+                ei: 6.0,
+                ie: 1.9,
+                ii: 1.9,
+            },
+            weight_dist: WeightDist::Constant,
+            delay: Delay::Constant { ms: 1.0 },
+            spectral_radius: None,
+            v_init_uniform_mv: None,
+            input: InputConfig::default(),
+        }
+    }
+}
+
+fn prob_ok(p: Real) -> bool {
+    p.is_finite() && (0.0..=1.0).contains(&p)
+}
+
+impl GeneratorConfig {
+    /// Parse from JSON text (`file` names the source in errors) and check.
+    ///
+    /// # Errors
+    /// [`crate::ReservoirError::Json`] or [`crate::ReservoirError::Config`].
+    pub fn from_json_str(text: &str, file: &str) -> Result<Self> {
+        let c: GeneratorConfig =
+            serde_json::from_str(text).map_err(|e| crate::ReservoirError::Json {
+                file: file.into(),
+                msg: format!("invalid generator config: {e}"),
+            })?;
+        c.check()?;
+        Ok(c)
+    }
+
+    /// Number of neurons this config generates.
+    pub fn resolved_n_neurons(&self) -> usize {
+        match (&self.topology, self.n_neurons) {
+            (Topology::MaassColumn { grid, columns, .. }, None) => {
+                grid.iter().product::<usize>() * columns
+            }
+            (_, Some(n)) => n,
+            (_, None) => 1000,
+        }
+    }
+
+    /// Check every field.
+    ///
+    /// # Errors
+    /// [`crate::ReservoirError::Config`] naming the field.
+    pub fn check(&self) -> Result<()> {
+        if !(self.dt_ms.is_finite() && self.dt_ms > 0.0) {
+            return Err(config_err(
+                "dt_ms",
+                format!("expected > 0 ms, found {}", self.dt_ms),
+            ));
+        }
+        let n = self.resolved_n_neurons();
+        if n == 0 {
+            return Err(config_err("n_neurons", "expected at least 1 neuron"));
+        }
+        if !prob_ok(self.frac_exc) {
+            return Err(config_err(
+                "frac_exc",
+                format!("expected 0..=1, found {}", self.frac_exc),
+            ));
+        }
+        match &self.topology {
+            Topology::Random { p } => {
+                if !prob_ok(*p) {
+                    return Err(config_err(
+                        "topology.p",
+                        format!("expected 0..=1, found {p}"),
+                    ));
+                }
+            }
+            Topology::FixedInDegree { k } | Topology::FixedOutDegree { k } => {
+                if *k >= n {
+                    return Err(config_err(
+                        "topology.k",
+                        format!("expected k < n_neurons = {n}, found {k}"),
+                    ));
+                }
+            }
+            Topology::MaassColumn {
+                grid,
+                columns,
+                lambda,
+                c,
+            } => {
+                let g = grid.iter().product::<usize>() * columns;
+                if g == 0 {
+                    return Err(config_err(
+                        "topology.grid",
+                        "expected a non-empty grid and columns >= 1",
+                    ));
+                }
+                if let Some(nn) = self.n_neurons {
+                    if nn != g {
+                        return Err(config_err(
+                            "n_neurons",
+                            format!("{nn} does not match the Maass grid {grid:?} × {columns} columns = {g} neurons (omit n_neurons)"),
+                        ));
+                    }
+                }
+                if !(lambda.is_finite() && *lambda > 0.0) {
+                    return Err(config_err(
+                        "topology.lambda",
+                        format!("expected > 0, found {lambda}"),
+                    ));
+                }
+                for (name, v) in c.all() {
+                    if !prob_ok(v) {
+                        return Err(config_err(
+                            format!("topology.c.{name}"),
+                            format!("expected 0..=1, found {v}"),
+                        ));
+                    }
+                }
+            }
+            Topology::SmallWorld { k, beta } => {
+                if k % 2 != 0 || *k >= n {
+                    return Err(config_err(
+                        "topology.k",
+                        format!("expected an even k < n_neurons = {n}, found {k}"),
+                    ));
+                }
+                if !prob_ok(*beta) {
+                    return Err(config_err(
+                        "topology.beta",
+                        format!("expected 0..=1, found {beta}"),
+                    ));
+                }
+            }
+        }
+        for (name, v) in self.weight_scale.all() {
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(config_err(
+                    format!("weight_scale.{name}"),
+                    format!("expected a magnitude >= 0 (the sign follows Dale's law), found {v}"),
+                ));
+            }
+        }
+        self.weight_dist.check("weight_dist")?;
+        self.delay.check("delay")?;
+        if let Some(r) = self.spectral_radius {
+            if !(r.is_finite() && r > 0.0) {
+                return Err(config_err(
+                    "spectral_radius",
+                    format!("expected > 0, found {r}"),
+                ));
+            }
+        }
+        if let Some([lo, hi]) = self.v_init_uniform_mv {
+            if !(lo.is_finite() && hi.is_finite() && lo < hi) {
+                return Err(config_err(
+                    "v_init_uniform_mv",
+                    format!("expected [lo, hi] with lo < hi, found [{lo}, {hi}]"),
+                ));
+            }
+        }
+        let ic = &self.input;
+        if !prob_ok(ic.fraction) {
+            return Err(config_err(
+                "input.fraction",
+                format!("expected 0..=1, found {}", ic.fraction),
+            ));
+        }
+        for (name, v) in [("scale_exc", ic.scale_exc), ("scale_inh", ic.scale_inh)] {
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(config_err(
+                    format!("input.{name}"),
+                    format!("expected a magnitude >= 0, found {v}"),
+                ));
+            }
+        }
+        ic.dist.check("input.dist")?;
+        ic.delay.check("input.delay")?;
+        // The neuron spec is validated with the whole network.
+        let probe = NetworkSpec::new(self.dt_ms, n, 0, self.neuron.clone());
+        probe
+            .validate_named("generator config")
+            .map_err(|e| config_err("neuron", e.to_string()))?;
+        Ok(())
+    }
+
+    /// Generate a network with `n_inputs` input channels from `seed`.
+    ///
+    /// # Errors
+    /// [`crate::ReservoirError::Config`] for an invalid config, or if the spectral radius of
+    /// the generated matrix is 0 while a target radius was asked for.
+    pub fn generate(&self, n_inputs: usize, seed: u64) -> Result<NetworkSpec> {
+        self.check()?;
+        let n = self.resolved_n_neurons();
+        // 1. Populations.
+        let mut rng_n = rng_for(seed, stream::NEURON);
+        let n_exc = (self.frac_exc * n as Real).round() as usize;
+        let mut perm: Vec<usize> = (0..n).collect();
+        perm.shuffle(&mut rng_n);
+        let mut exc = vec![false; n];
+        for &i in &perm[..n_exc] {
+            exc[i] = true;
+        }
+        // 2. Connectivity.
+        let mut rng = rng_for(seed, stream::W_REC);
+        let mut pre: Vec<u32> = Vec::new();
+        let mut post: Vec<u32> = Vec::new();
+        let mut meta_extra: Vec<(String, serde_json::Value)> = Vec::new();
+        match &self.topology {
+            Topology::Random { p } => {
+                for i in 0..n {
+                    for j in 0..n {
+                        if i != j && rng.gen::<Real>() < *p {
+                            pre.push(i as u32);
+                            post.push(j as u32);
+                        }
+                    }
+                }
+            }
+            Topology::FixedInDegree { k } => {
+                for j in 0..n {
+                    let mut src: Vec<usize> =
+                        rand::seq::index::sample(&mut rng, n - 1, *k).into_vec();
+                    src.sort_unstable();
+                    for s in src {
+                        let i = if s >= j { s + 1 } else { s };
+                        pre.push(i as u32);
+                        post.push(j as u32);
+                    }
+                }
+            }
+            Topology::FixedOutDegree { k } => {
+                for i in 0..n {
+                    let mut dst: Vec<usize> =
+                        rand::seq::index::sample(&mut rng, n - 1, *k).into_vec();
+                    dst.sort_unstable();
+                    for s in dst {
+                        let j = if s >= i { s + 1 } else { s };
+                        pre.push(i as u32);
+                        post.push(j as u32);
+                    }
+                }
+            }
+            Topology::MaassColumn {
+                grid,
+                columns: _,
+                lambda,
+                c,
+            } => {
+                let pos = maass_positions(*grid, n);
+                for i in 0..n {
+                    for j in 0..n {
+                        if i == j {
+                            continue;
+                        }
+                        let d2: Real = (0..3).map(|a| (pos[i][a] - pos[j][a]).powi(2)).sum();
+                        let p = c.get(exc[i], exc[j]) * (-d2 / (lambda * lambda)).exp();
+                        if rng.gen::<Real>() < p {
+                            pre.push(i as u32);
+                            post.push(j as u32);
+                        }
+                    }
+                }
+                meta_extra.push((
+                    "positions".into(),
+                    serde_json::to_value(&pos).expect("positions"),
+                ));
+            }
+            Topology::SmallWorld { k, beta } => {
+                let half = k / 2;
+                let mut rewired = 0usize;
+                let mut targets: Vec<usize> = Vec::with_capacity(*k);
+                for i in 0..n {
+                    targets.clear();
+                    for o in 1..=half {
+                        targets.push((i + o) % n);
+                        targets.push((i + n - o) % n);
+                    }
+                    for e in 0..targets.len() {
+                        if rng.gen::<Real>() < *beta {
+                            // Uniform over targets that are neither i nor already targets of i.
+                            loop {
+                                let j = rng.gen_range(0..n);
+                                if j != i && !targets.contains(&j) {
+                                    targets[e] = j;
+                                    rewired += 1;
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                    let mut t = targets.clone();
+                    t.sort_unstable();
+                    for j in t {
+                        pre.push(i as u32);
+                        post.push(j as u32);
+                    }
+                }
+                meta_extra.push(("rewired".into(), serde_json::Value::from(rewired)));
+            }
+        }
+        // 3. Weights, 4. delays.
+        let ws = self.weight_dist.sampler();
+        let mut weight: Vec<Real> = Vec::with_capacity(pre.len());
+        for k in 0..pre.len() {
+            let (a, b) = (exc[pre[k] as usize], exc[post[k] as usize]);
+            let m = self.weight_scale.get(a, b) * ws.sample(&mut rng);
+            weight.push(if a { m } else { -m });
+        }
+        let delay: Vec<Real> = (0..pre.len())
+            .map(|_| self.delay.sample(&mut rng))
+            .collect();
+        // 5. Spectral radius.
+        if let Some(target) = self.spectral_radius {
+            let rho = crate::spectral::spectral_radius(n, &pre, &post, &weight);
+            if !(rho > 0.0 && rho.is_finite()) {
+                return Err(config_err(
+                    "spectral_radius",
+                    format!("the generated recurrent matrix has spectral radius {rho}: cannot rescale to {target}"),
+                ));
+            }
+            let f = target / rho;
+            weight.iter_mut().for_each(|w| *w *= f);
+        }
+        // 6. Input projection.
+        let mut rng_in = rng_for(seed, stream::W_IN);
+        let ic = &self.input;
+        let is = ic.dist.sampler();
+        let mut inp = SynapseList {
+            delay_ms: Some(Vec::new()),
+            ..SynapseList::default()
+        };
+        let n_targets = (ic.fraction * n as Real).round() as usize;
+        for ch in 0..n_inputs {
+            let targets: Vec<usize> = if ic.bernoulli {
+                (0..n)
+                    .filter(|_| rng_in.gen::<Real>() < ic.fraction)
+                    .collect()
+            } else {
+                let mut t = rand::seq::index::sample(&mut rng_in, n, n_targets).into_vec();
+                t.sort_unstable();
+                t
+            };
+            for j in targets {
+                let scale = if exc[j] { ic.scale_exc } else { ic.scale_inh };
+                let mut w = scale * is.sample(&mut rng_in);
+                if ic.sign == InputSign::Random && rng_in.gen::<bool>() {
+                    w = -w;
+                }
+                inp.pre.push(ch as u32);
+                inp.post.push(j as u32);
+                inp.weight.push(w);
+                inp.delay_ms
+                    .as_mut()
+                    .expect("set")
+                    .push(ic.delay.sample(&mut rng_in));
+            }
+        }
+        // 7. Initial potentials.
+        let mut neuron = self.neuron.clone();
+        if let Some([lo, hi]) = self.v_init_uniform_mv {
+            neuron.v_init_mv = Some(Param::PerNeuron(
+                (0..n).map(|_| rng_n.gen_range(lo..hi)).collect(),
+            ));
+        }
+        let mut spec = NetworkSpec::new(self.dt_ms, n, n_inputs, neuron);
+        spec.recurrent = SynapseList {
+            pre,
+            post,
+            weight,
+            delay_ms: Some(delay),
+        };
+        spec.input = inp;
+        let mut meta = serde_json::Map::new();
+        meta.insert(
+            "generator".into(),
+            serde_json::to_value(self).expect("config serialises"),
+        );
+        meta.insert("seed".into(), serde_json::Value::from(seed));
+        meta.insert(
+            "excitatory".into(),
+            serde_json::to_value(&exc).expect("bools"),
+        );
+        for (k, v) in meta_extra {
+            meta.insert(k, v);
+        }
+        spec.meta = Some(serde_json::Value::Object(meta));
+        spec.validate()?;
+        Ok(spec)
+    }
+}
+
+/// Grid positions of the Maass column(s): neuron `i` → `(x, y, z)`; columns are side by side
+/// along x (see the module documentation).
+pub fn maass_positions(grid: [usize; 3], n: usize) -> Vec<[Real; 3]> {
+    let per_col = grid[0] * grid[1] * grid[2];
+    (0..n)
+        .map(|i| {
+            let c = i / per_col;
+            let r = i % per_col;
+            let x = r % grid[0] + c * grid[0];
+            let y = (r / grid[0]) % grid[1];
+            let z = r / (grid[0] * grid[1]);
+            [x as Real, y as Real, z as Real]
+        })
+        .collect()
+}
+
+/// The excitatory mask stored by the generator in `meta.excitatory`, if present.
+pub fn excitatory_mask(spec: &NetworkSpec) -> Option<Vec<bool>> {
+    let v = spec.meta.as_ref()?.get("excitatory")?;
+    serde_json::from_value(v.clone()).ok()
+}

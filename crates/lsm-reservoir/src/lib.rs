@@ -1,0 +1,45 @@
+//! Spiking reservoirs for lsm: neuron models with exact propagators, CSR synapses with delays,
+//! topology generators, the versioned network file, an event-driven simulator with recording
+//! and deterministic parallel batches; and echo state networks ([`esn`]).
+//!
+//! * [`spec`]: the network file format (`lsm-network`, version 1) and [`NetworkSpec`].
+//! * [`neuron`]: the [`NeuronModel`] trait and the LIF / IF model ([`Lif`]); equations and the
+//!   order of operations in a step.
+//! * [`network`]: the built, immutable [`Network`] (CSR synapse tables).
+//! * [`sim`]: [`Network::run`], [`Network::run_into`], [`run_batch`]; [`Drive`],
+//!   [`RecordSpec`], [`Recording`], [`Workspace`].
+//! * [`generate`]: [`GeneratorConfig`] → [`NetworkSpec`] (random, fixed in/out-degree, Maass
+//!   column, small-world; E/I with Dale's law; weight distributions; spectral radius).
+//! * [`spectral`]: spectral radius of a sparse weight matrix.
+//!
+//! ```
+//! use lsm_reservoir::{GeneratorConfig, Network, RecordSpec, Bins, Drive, run_batch};
+//! use lsm_core::SpikeTrains;
+//! let cfg = GeneratorConfig { n_neurons: Some(100), ..GeneratorConfig::default() };
+//! let net = Network::from_spec(&cfg.generate(4, 42)?)?;
+//! let input = SpikeTrains::from_events(4, net.dt_ms(), 1000, [(10, 0), (20, 3)])?;
+//! let spec = RecordSpec { bins: Some(Bins::Count(4)), ..RecordSpec::default() };
+//! let recs = run_batch(&net, &[Drive::Spikes(&input)], &spec, 42)?;
+//! assert_eq!(recs[0].bin_counts.as_ref().unwrap().dim(), (4, 100));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![warn(missing_docs)]
+
+pub mod error;
+pub mod esn;
+pub mod generate;
+pub mod network;
+pub mod neuron;
+pub mod sim;
+pub mod spec;
+pub mod spectral;
+
+pub use error::{ReservoirError, Result};
+pub use generate::{Delay, GeneratorConfig, InputConfig, PairScale, Topology, WeightDist};
+pub use network::{Csr, Network, Neurons};
+pub use neuron::{Lif, LifState, NeuronModel};
+pub use sim::{
+    run_batch, run_batch_items, Bins, Drive, FinalState, RecordSpec, Recording, TraceSamples,
+    TraceSpec, Workspace,
+};
+pub use spec::{ModelKind, NetworkSpec, NeuronSpec, Param, SynapseKind, SynapseList};

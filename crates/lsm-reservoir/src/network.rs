@@ -1,0 +1,194 @@
+//! The built, immutable network: neuron model with propagators and CSR synapse tables.
+//!
+//! Synapses are stored in CSR by presynaptic neuron (or input channel). Within a row the
+//! synapses with a positive weight come first, then those with a negative weight (for
+//! `exp_current`, they feed different currents; for `delta` the row is not split), each part
+//! sorted by postsynaptic id (stable, so multapses keep their file order). Delays are stored
+//! in steps (`round(delay_ms / dt_ms)`, Brian2's rounding).
+
+use crate::error::Result;
+use crate::neuron::{Lif, NeuronModel};
+use crate::spec::{NetworkSpec, SynapseKind, SynapseList};
+use lsm_core::Real;
+
+/// Largest synaptic delay in steps.
+pub const MAX_DELAY_STEPS: u32 = 1 << 16;
+
+/// Synapses in CSR by presynaptic index.
+#[derive(Clone, Debug)]
+pub struct Csr {
+    /// `ptr[p]..ptr[p+1]` are the synapses of presynaptic `p`.
+    pub ptr: Vec<usize>,
+    /// `ptr[p]..split[p]`: positive weights (all weights if not split); `split[p]..ptr[p+1]`:
+    /// negative weights.
+    pub split: Vec<usize>,
+    /// Postsynaptic neuron of each synapse.
+    pub post: Vec<u32>,
+    /// Weight of each synapse.
+    pub weight: Vec<Real>,
+    /// Delay of each synapse, steps.
+    pub delay: Vec<u32>,
+    /// `Some(d)` when every synapse has the delay `d` steps.
+    pub uniform_delay: Option<u32>,
+}
+
+impl Csr {
+    /// Build from a validated synapse list.
+    pub fn build(list: &SynapseList, n_pre: usize, dt_ms: Real, split_sign: bool) -> Csr {
+        let m = list.len();
+        let delay: Vec<u32> = match &list.delay_ms {
+            Some(d) => d.iter().map(|&x| (x / dt_ms).round() as u32).collect(),
+            None => vec![1; m],
+        };
+        let neg = |k: usize| split_sign && list.weight[k] < 0.0;
+        let mut order: Vec<usize> = (0..m).collect();
+        order.sort_by_key(|&k| (list.pre[k], neg(k), list.post[k]));
+        let mut ptr = vec![0usize; n_pre + 1];
+        for &p in &list.pre {
+            ptr[p as usize + 1] += 1;
+        }
+        for p in 0..n_pre {
+            ptr[p + 1] += ptr[p];
+        }
+        let post: Vec<u32> = order.iter().map(|&k| list.post[k]).collect();
+        let weight: Vec<Real> = order.iter().map(|&k| list.weight[k]).collect();
+        let delay: Vec<u32> = order.iter().map(|&k| delay[k]).collect();
+        let split = (0..n_pre)
+            .map(|p| {
+                let (a, b) = (ptr[p], ptr[p + 1]);
+                a + weight[a..b]
+                    .iter()
+                    .take_while(|&&w| !(split_sign && w < 0.0))
+                    .count()
+            })
+            .collect();
+        let uniform_delay = match delay.first() {
+            Some(&d0) if delay.iter().all(|&d| d == d0) => Some(d0),
+            Some(_) => None,
+            None => Some(0),
+        };
+        Csr {
+            ptr,
+            split,
+            post,
+            weight,
+            delay,
+            uniform_delay,
+        }
+    }
+
+    /// Number of presynaptic rows.
+    pub fn n_pre(&self) -> usize {
+        self.ptr.len() - 1
+    }
+    /// Number of synapses.
+    pub fn n_synapses(&self) -> usize {
+        self.post.len()
+    }
+    /// Out-degree of presynaptic `p`.
+    pub fn fan_out(&self, p: usize) -> usize {
+        self.ptr[p + 1] - self.ptr[p]
+    }
+    /// Largest delay in steps (0 without synapses).
+    pub fn max_delay(&self) -> u32 {
+        self.delay.iter().copied().max().unwrap_or(0)
+    }
+}
+
+/// The neuron population: one variant per model (dispatched once per run, not per step).
+#[derive(Clone, Debug)]
+pub enum Neurons {
+    /// Leaky / non-leaky integrate-and-fire.
+    Lif(Lif),
+}
+
+/// An immutable, built network shared by every simulation (and every thread).
+#[derive(Clone, Debug)]
+pub struct Network {
+    pub(crate) spec: NetworkSpec,
+    pub(crate) neurons: Neurons,
+    pub(crate) rec: Csr,
+    pub(crate) inp: Csr,
+    pub(crate) noise: Option<Vec<Real>>,
+    pub(crate) n_slots: usize,
+}
+
+impl Network {
+    /// Validate and build a network from its spec.
+    ///
+    /// # Errors
+    /// Validation errors of the spec ([`crate::ReservoirError::Field`]).
+    pub fn from_spec(spec: &NetworkSpec) -> Result<Network> {
+        spec.validate()?;
+        let n = spec.n_neurons;
+        let dt = spec.dt_ms;
+        let lif = Lif::from_spec(&spec.neuron, n, dt);
+        let split = lif.splits_sign();
+        let rec = Csr::build(&spec.recurrent, n, dt, split);
+        let inp = Csr::build(&spec.input, spec.n_inputs, dt, split);
+        let noise_v = spec.neuron.i_noise_na.expand(n);
+        let noise = if noise_v.iter().any(|&s| s > 0.0) {
+            Some(noise_v)
+        } else {
+            None
+        };
+        let n_slots = rec.max_delay().max(inp.max_delay()) as usize + 1;
+        Ok(Network {
+            spec: spec.clone(),
+            neurons: Neurons::Lif(lif),
+            rec,
+            inp,
+            noise,
+            n_slots,
+        })
+    }
+
+    /// Load a network file and build it.
+    ///
+    /// # Errors
+    /// As [`NetworkSpec::load`].
+    pub fn load(path: &std::path::Path) -> Result<Network> {
+        Network::from_spec(&NetworkSpec::load(path)?)
+    }
+
+    /// The spec this network was built from.
+    pub fn to_spec(&self) -> NetworkSpec {
+        self.spec.clone()
+    }
+    /// The spec, borrowed.
+    pub fn spec(&self) -> &NetworkSpec {
+        &self.spec
+    }
+    /// Number of neurons.
+    pub fn n_neurons(&self) -> usize {
+        self.spec.n_neurons
+    }
+    /// Number of input channels.
+    pub fn n_inputs(&self) -> usize {
+        self.spec.n_inputs
+    }
+    /// Time step, ms.
+    pub fn dt_ms(&self) -> Real {
+        self.spec.dt_ms
+    }
+    /// Recurrent synapses (CSR by presynaptic neuron).
+    pub fn recurrent(&self) -> &Csr {
+        &self.rec
+    }
+    /// Input synapses (CSR by input channel).
+    pub fn input(&self) -> &Csr {
+        &self.inp
+    }
+    /// The neuron population.
+    pub fn neurons(&self) -> &Neurons {
+        &self.neurons
+    }
+    /// Number of ring-buffer slots (largest delay in steps + 1).
+    pub fn n_delay_slots(&self) -> usize {
+        self.n_slots
+    }
+    /// Synapse kind.
+    pub fn synapse(&self) -> SynapseKind {
+        self.spec.neuron.synapse
+    }
+}

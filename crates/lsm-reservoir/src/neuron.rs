@@ -1,0 +1,344 @@
+//! Neuron models: a trait over structure-of-arrays state with precomputed propagators, and the
+//! leaky / non-leaky integrate-and-fire neuron with delta or exponential-current synapses.
+//!
+//! # The LIF model
+//!
+//! Leaky membrane (`leaky: true`), for each neuron:
+//!
+//! ```text
+//! tau_m dv/dt   = -(v - v_rest) + R (I_exc + I_inh + I_bias + I_ext(t))
+//! tau_exc dI_exc/dt = -I_exc          (exp_current synapses: a spike adds w > 0 to I_exc)
+//! tau_inh dI_inh/dt = -I_inh          (a spike adds w < 0 to I_inh)
+//! ```
+//!
+//! Non-leaky (`leaky: false`): `C dv/dt = I` with `C = tau_m / R`, i.e. the leak term is dropped.
+//! `I_ext` is the analog drive plus the noise current, held constant over each step.
+//! With `delta` synapses there are no synaptic currents: a spike adds `w` (mV) to `v`.
+//!
+//! The linear sub-threshold system is integrated *exactly* over each step `h = dt` with
+//! propagators computed once (as NEST's `iaf_psc_exp` / `iaf_psc_delta` and Brian2's `exact`):
+//!
+//! ```text
+//! P22 = exp(-h/tau_m)                    (1 for the non-leaky neuron)
+//! P11x = exp(-h/tau_x)                   x = exc, inh
+//! P21x = tau_x tau_m / (C (tau_m - tau_x)) (P22 - P11x), C = tau_m / R
+//!        (= h/C · exp(-h/tau_m) when tau_x = tau_m; = tau_x/C (1 - P11x) when non-leaky)
+//! P20  = R (1 - P22)                     (= h/C when non-leaky)
+//! v(t+h)     = v_rest + P22 (v - v_rest) + P21e I_exc + P21i I_inh + P20 (I_bias + I_ext)
+//! I_x(t+h)   = P11x I_x
+//! ```
+//!
+//! # Order of operations in a step `t` (Brian2's default schedule)
+//!
+//! 1. **State update**: currents decay; `v` is advanced by the propagators unless the neuron
+//!    is refractory (`t < refractory_until`), in which case `v` stays clamped.
+//! 2. **Threshold**: a neuron that is not refractory and has `v > v_th` spikes.
+//! 3. **Synaptic propagation** (done by the simulator): spikes of step `t` with a delay of `d`
+//!    steps are added to the ring buffer slot of step `t + d`; then the slot of step `t` is
+//!    delivered: `I_exc += Σ w⁺`, `I_inh += Σ w⁻` (exp_current, also during refractoriness, as
+//!    NEST's `iaf_psc_exp`), or `v += Σ w` for non-refractory neurons (delta; input arriving
+//!    during the refractory period is discarded, as NEST's `iaf_psc_delta`).
+//! 4. **Reset**: spiking neurons get `v = v_reset` and `refractory_until = t + timestep(t_ref, dt)`.
+//!
+//! # Adding a model
+//!
+//! A model implements [`NeuronModel`]: it owns its per-neuron propagators, its state is a
+//! struct of arrays, and the simulator's step loop only calls `update`, `threshold`,
+//! `receive` and `reset_spiked`, so adaptive LIF (an extra adaptation current decaying with its
+//! own propagator and incremented in `reset_spiked`), Izhikevich or Hodgkin-Huxley (sub-stepped
+//! non-linear `update`) fit without a change to the loop.
+
+use crate::spec::{NeuronSpec, SynapseKind};
+use lsm_core::Real;
+
+/// A neuron model: parameters and precomputed propagators (immutable, shared by all threads)
+/// acting on a structure-of-arrays state (one per worker).
+pub trait NeuronModel: Send + Sync {
+    /// Structure-of-arrays state of all neurons.
+    type State: Send + Clone;
+    /// Number of neurons.
+    fn n(&self) -> usize;
+    /// A state in the initial condition.
+    fn new_state(&self) -> Self::State;
+    /// Put `state` back into the initial condition (membrane, currents, refractory counters).
+    fn reset(&self, state: &mut Self::State);
+    /// Step 1: advance every neuron over step `t`. `i_ext`, if given, is a current (nA) per
+    /// neuron held constant over the step (analog drive and noise).
+    fn update(&self, state: &mut Self::State, t: i64, i_ext: Option<&[Real]>);
+    /// Step 2: append the neurons spiking at step `t` to `spikes`, ascending.
+    fn threshold(&self, state: &Self::State, t: i64, spikes: &mut Vec<u32>);
+    /// Step 3: deliver the summed synaptic input of step `t`: `exc` holds the sum of the
+    /// positive weights (or of all weights, if [`NeuronModel::splits_sign`] is false), `inh` the
+    /// sum of the negative ones.
+    fn receive(&self, state: &mut Self::State, t: i64, exc: &[Real], inh: &[Real]);
+    /// Step 4: reset the neurons that spiked at step `t`.
+    fn reset_spiked(&self, state: &mut Self::State, t: i64, spikes: &[u32]);
+    /// Whether positive and negative weights go to separate accumulators.
+    fn splits_sign(&self) -> bool;
+    /// Membrane potentials (mV).
+    fn v<'a>(&self, state: &'a Self::State) -> &'a [Real];
+}
+
+/// Brian2's `timestep(t, dt)`: the integer step of time `t`, shifted by `1e-3 dt` so that exact
+/// multiples of `dt` do not fall into the preceding step.
+pub fn timestep(t_ms: Real, dt_ms: Real) -> i64 {
+    ((t_ms + 1e-3 * dt_ms) / dt_ms).floor() as i64
+}
+
+/// The LIF / IF model with exact propagators (see the module documentation).
+#[derive(Clone, Debug)]
+pub struct Lif {
+    n: usize,
+    synapse: SynapseKind,
+    v_rest: Vec<Real>,
+    v_reset: Vec<Real>,
+    v_th: Vec<Real>,
+    v_init: Vec<Real>,
+    ref_steps: Vec<i64>,
+    i_bias: Vec<Real>,
+    p22: Vec<Real>,
+    p20: Vec<Real>,
+    p21e: Vec<Real>,
+    p21i: Vec<Real>,
+    p11e: Vec<Real>,
+    p11i: Vec<Real>,
+}
+
+/// State of [`Lif`]: membrane (mV), synaptic currents (nA), refractory bookkeeping.
+#[derive(Clone, Debug)]
+pub struct LifState {
+    /// Membrane potential, mV.
+    pub v: Vec<Real>,
+    /// Excitatory synaptic current, nA (>= 0).
+    pub i_exc: Vec<Real>,
+    /// Inhibitory synaptic current, nA (<= 0).
+    pub i_inh: Vec<Real>,
+    /// First step at which the neuron integrates again after its last spike.
+    pub refractory_until: Vec<i64>,
+}
+
+/// `tau_s tau_m / (C (tau_m - tau_s)) (exp(-h/tau_m) - exp(-h/tau_s))` with the limit for
+/// `tau_s → tau_m` (NEST's `propagator_32`, written with `expm1` for accuracy).
+fn p21(h: Real, tau_m: Real, tau_s: Real, c: Real) -> Real {
+    let d = 1.0 / tau_s - 1.0 / tau_m; // > 0 when tau_s < tau_m
+    if (d * h).abs() < 1e-12 {
+        return h / c * (-h / tau_m).exp();
+    }
+    // exp(-h/tau_m) - exp(-h/tau_s) = exp(-h/tau_m) (1 - exp(-h d)) = -exp(-h/tau_m) expm1(-h d)
+    let diff = -(-h / tau_m).exp() * (-h * d).exp_m1();
+    // tau_s tau_m / (tau_m - tau_s) = 1/d
+    diff / (c * d)
+}
+
+impl Lif {
+    /// Build from a validated [`NeuronSpec`] for `n` neurons at step `dt_ms`.
+    pub fn from_spec(ne: &NeuronSpec, n: usize, dt_ms: Real) -> Self {
+        let h = dt_ms;
+        let mut m = Lif {
+            n,
+            synapse: ne.synapse,
+            v_rest: ne.v_rest_mv.expand(n),
+            v_reset: ne.v_reset_mv.expand(n),
+            v_th: ne.v_th_mv.expand(n),
+            v_init: ne.v_init_mv.as_ref().unwrap_or(&ne.v_rest_mv).expand(n),
+            ref_steps: (0..n)
+                .map(|i| timestep(ne.t_ref_ms.get(i), dt_ms))
+                .collect(),
+            i_bias: ne.i_bias_na.expand(n),
+            p22: vec![0.0; n],
+            p20: vec![0.0; n],
+            p21e: vec![0.0; n],
+            p21i: vec![0.0; n],
+            p11e: vec![0.0; n],
+            p11i: vec![0.0; n],
+        };
+        for i in 0..n {
+            let tau_m = ne.tau_m_ms.get(i);
+            let r = ne.r_mohm.get(i);
+            let c = tau_m / r;
+            if ne.leaky {
+                m.p22[i] = (-h / tau_m).exp();
+                m.p20[i] = -r * (-h / tau_m).exp_m1();
+            } else {
+                m.p22[i] = 1.0;
+                m.p20[i] = h / c;
+            }
+            if ne.synapse == SynapseKind::ExpCurrent {
+                let te = ne.tau_syn_exc_ms.as_ref().expect("validated").get(i);
+                let ti = ne.tau_syn_inh_ms.as_ref().expect("validated").get(i);
+                m.p11e[i] = (-h / te).exp();
+                m.p11i[i] = (-h / ti).exp();
+                if ne.leaky {
+                    m.p21e[i] = p21(h, tau_m, te, c);
+                    m.p21i[i] = p21(h, tau_m, ti, c);
+                } else {
+                    m.p21e[i] = -te / c * (-h / te).exp_m1();
+                    m.p21i[i] = -ti / c * (-h / ti).exp_m1();
+                }
+            }
+        }
+        m
+    }
+
+    /// Propagators of neuron `i`: `(P22, P20, P21e, P21i, P11e, P11i)`.
+    pub fn propagators(&self, i: usize) -> [Real; 6] {
+        [
+            self.p22[i],
+            self.p20[i],
+            self.p21e[i],
+            self.p21i[i],
+            self.p11e[i],
+            self.p11i[i],
+        ]
+    }
+    /// Refractory period of neuron `i` in steps.
+    pub fn refractory_steps(&self, i: usize) -> i64 {
+        self.ref_steps[i]
+    }
+}
+
+impl NeuronModel for Lif {
+    type State = LifState;
+
+    fn n(&self) -> usize {
+        self.n
+    }
+
+    fn new_state(&self) -> LifState {
+        let mut s = LifState {
+            v: vec![0.0; self.n],
+            i_exc: vec![0.0; self.n],
+            i_inh: vec![0.0; self.n],
+            refractory_until: vec![i64::MIN / 2; self.n],
+        };
+        self.reset(&mut s);
+        s
+    }
+
+    fn reset(&self, s: &mut LifState) {
+        s.v.copy_from_slice(&self.v_init);
+        s.i_exc.fill(0.0);
+        s.i_inh.fill(0.0);
+        s.refractory_until.fill(i64::MIN / 2);
+    }
+
+    #[inline]
+    fn update(&self, s: &mut LifState, t: i64, i_ext: Option<&[Real]>) {
+        let n = self.n;
+        let (v, ie, ii, ru) = (
+            &mut s.v[..n],
+            &mut s.i_exc[..n],
+            &mut s.i_inh[..n],
+            &s.refractory_until[..n],
+        );
+        let (vr, p22, p20, ib) = (
+            &self.v_rest[..n],
+            &self.p22[..n],
+            &self.p20[..n],
+            &self.i_bias[..n],
+        );
+        match self.synapse {
+            SynapseKind::ExpCurrent => {
+                let (p21e, p21i, p11e, p11i) = (
+                    &self.p21e[..n],
+                    &self.p21i[..n],
+                    &self.p11e[..n],
+                    &self.p11i[..n],
+                );
+                match i_ext {
+                    None => {
+                        for i in 0..n {
+                            let vn = vr[i]
+                                + p22[i] * (v[i] - vr[i])
+                                + p21e[i] * ie[i]
+                                + p21i[i] * ii[i]
+                                + p20[i] * ib[i];
+                            v[i] = if t >= ru[i] { vn } else { v[i] };
+                            ie[i] *= p11e[i];
+                            ii[i] *= p11i[i];
+                        }
+                    }
+                    Some(x) => {
+                        let x = &x[..n];
+                        for i in 0..n {
+                            let vn = vr[i]
+                                + p22[i] * (v[i] - vr[i])
+                                + p21e[i] * ie[i]
+                                + p21i[i] * ii[i]
+                                + p20[i] * (ib[i] + x[i]);
+                            v[i] = if t >= ru[i] { vn } else { v[i] };
+                            ie[i] *= p11e[i];
+                            ii[i] *= p11i[i];
+                        }
+                    }
+                }
+            }
+            SynapseKind::Delta => match i_ext {
+                None => {
+                    for i in 0..n {
+                        let vn = vr[i] + p22[i] * (v[i] - vr[i]) + p20[i] * ib[i];
+                        v[i] = if t >= ru[i] { vn } else { v[i] };
+                    }
+                }
+                Some(x) => {
+                    let x = &x[..n];
+                    for i in 0..n {
+                        let vn = vr[i] + p22[i] * (v[i] - vr[i]) + p20[i] * (ib[i] + x[i]);
+                        v[i] = if t >= ru[i] { vn } else { v[i] };
+                    }
+                }
+            },
+        }
+    }
+
+    #[inline]
+    fn threshold(&self, s: &LifState, t: i64, spikes: &mut Vec<u32>) {
+        let n = self.n;
+        let (v, ru, th) = (&s.v[..n], &s.refractory_until[..n], &self.v_th[..n]);
+        for i in 0..n {
+            if v[i] > th[i] && t >= ru[i] {
+                spikes.push(i as u32);
+            }
+        }
+    }
+
+    #[inline]
+    fn receive(&self, s: &mut LifState, t: i64, exc: &[Real], inh: &[Real]) {
+        let n = self.n;
+        match self.synapse {
+            SynapseKind::ExpCurrent => {
+                let (ie, ii, e, h) = (&mut s.i_exc[..n], &mut s.i_inh[..n], &exc[..n], &inh[..n]);
+                for i in 0..n {
+                    ie[i] += e[i];
+                    ii[i] += h[i];
+                }
+            }
+            SynapseKind::Delta => {
+                let (v, ru, e) = (&mut s.v[..n], &s.refractory_until[..n], &exc[..n]);
+                for i in 0..n {
+                    // Input to a refractory neuron is discarded (the membrane is clamped); a
+                    // neuron spiking in this step is reset right after, so its input does not
+                    // matter either.
+                    v[i] += if t >= ru[i] { e[i] } else { 0.0 };
+                }
+            }
+        }
+    }
+
+    #[inline]
+    fn reset_spiked(&self, s: &mut LifState, t: i64, spikes: &[u32]) {
+        for &i in spikes {
+            let i = i as usize;
+            s.v[i] = self.v_reset[i];
+            s.refractory_until[i] = t + self.ref_steps[i];
+        }
+    }
+
+    fn splits_sign(&self) -> bool {
+        self.synapse == SynapseKind::ExpCurrent
+    }
+
+    fn v<'a>(&self, s: &'a LifState) -> &'a [Real] {
+        &s.v
+    }
+}

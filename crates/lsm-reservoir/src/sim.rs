@@ -1,0 +1,634 @@
+//! The simulator: event-driven spike propagation through CSR synapses with per-synapse delays,
+//! exact neuron updates, recording, and deterministic parallel batches.
+//!
+//! # One step `t` (Brian2's default schedule: groups, thresholds, synapses, resets)
+//!
+//! 1. Record `v` (if asked): the membrane at time `t·dt`, before the update (as Brian2's
+//!    `StateMonitor`, which records at the start of a step).
+//! 2. External current for the step: analog drive `I_ext[n] = Σ_k w_in[k→n] · x[t, k]` through
+//!    the input synapses (their delays are ignored for analog drive), plus noise
+//!    `σ_n · ξ_{n,t}` with `ξ ~ N(0, 1)` drawn from `rng_for(seed, stream::SIM_NOISE + sample_id)`
+//!    in neuron order. Both are held constant over the step.
+//! 3. State update and threshold (see [`crate::neuron`]).
+//! 4. Propagation: for each input channel spiking at step `t` (ascending), then each neuron
+//!    spiking at step `t` (ascending), each of its synapses in CSR order adds its weight to the
+//!    ring-buffer accumulator `[(t + d) mod D][post]` (separate accumulators for positive and
+//!    negative weights with `exp_current`). Cost ∝ spikes × fan-out. Then the slot of step `t`
+//!    (which includes delay-0 spikes of this very step) is delivered to the neurons and zeroed.
+//! 5. Reset of the spiking neurons.
+//! 6. Recording: spike raster, bin counts, exponentially filtered spike traces
+//!    `r_n(t) = r_n(t-1) · exp(-dt/τ) + s_n(t)` (`s_n(t)` = 1 if neuron n spiked at step t).
+//!
+//! Every buffer lives in a [`Workspace`] created once per worker; the step loop allocates
+//! nothing (the output raster grows amortised). [`Network::run_into`] resets every state
+//! variable (membrane, currents, refractory counters, delay buffers, traces) first, so a
+//! sample's output never depends on what ran before in the same workspace.
+
+use crate::error::{ReservoirError, Result};
+use crate::network::{Csr, Network, Neurons};
+use crate::neuron::{LifState, NeuronModel};
+use lsm_core::{rng_for, stream, Real, SimRng, SpikeTrains};
+use ndarray::{Array1, Array2, ArrayView2};
+use rand::Rng;
+use rand_distr::StandardNormal;
+use rayon::prelude::*;
+
+/// What drives the network's inputs during a run.
+#[derive(Clone, Copy, Debug)]
+pub enum Drive<'a> {
+    /// No input (spontaneous activity from bias and noise).
+    None,
+    /// Input spikes: `n_channels` must equal the network's `n_inputs` and `dt_ms` its step.
+    /// Steps past the end of the train have no input.
+    Spikes(&'a SpikeTrains),
+    /// Analog drive `x[t, k]` (steps × channels), injected as the current
+    /// `Σ_k w_in[k→n] · x[t, k]` (nA) during step `t`. Rows past the end are zero.
+    Current(ArrayView2<'a, Real>),
+}
+
+impl Drive<'_> {
+    /// The natural length of the drive in steps (0 for [`Drive::None`]).
+    pub fn n_steps(&self) -> usize {
+        match self {
+            Drive::None => 0,
+            Drive::Spikes(s) => s.n_steps(),
+            Drive::Current(x) => x.nrows(),
+        }
+    }
+}
+
+/// Spike-count bins.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Bins {
+    /// `B` equal bins spanning the run: step `t` falls in bin `⌊t·B / n_steps⌋`.
+    Count(usize),
+    /// Bins of fixed width (ms) from time 0: step `t` falls in bin `⌊t·dt / width⌋`; the last
+    /// bin may be partial.
+    WidthMs(Real),
+}
+
+/// When the filtered traces are sampled.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TraceSamples {
+    /// Not sampled (only mean and/or last).
+    None,
+    /// `K` evenly spaced steps ending at the last step: `⌊(k+1)·n_steps/K⌋ - 1`, k = 0..K.
+    Even(usize),
+    /// These steps (each `< n_steps`).
+    Steps(Vec<usize>),
+}
+
+/// Exponentially filtered spike traces.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TraceSpec {
+    /// Filter time constant τ, ms (> 0). Default 30 ms.
+    pub tau_ms: Real,
+    /// Sampling steps. Default: [`TraceSamples::None`].
+    pub samples: TraceSamples,
+    /// Record the time average of the trace over all steps. Default true.
+    pub mean: bool,
+    /// Record the trace at the last step. Default true.
+    pub last: bool,
+}
+
+impl Default for TraceSpec {
+    fn default() -> Self {
+        Self {
+            tau_ms: 30.0,
+            samples: TraceSamples::None,
+            mean: true,
+            last: true,
+        }
+    }
+}
+
+/// What to record during a run. Default: spikes only.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RecordSpec {
+    /// Spike raster. Default true.
+    pub spikes: bool,
+    /// Membrane potential of every neuron at every step (steps × neurons). Default false.
+    pub v: bool,
+    /// Spike counts per neuron in time bins. Default none.
+    pub bins: Option<Bins>,
+    /// Filtered spike traces. Default none.
+    pub traces: Option<TraceSpec>,
+    /// The state at the end of the run. Default false.
+    pub final_state: bool,
+}
+
+impl Default for RecordSpec {
+    fn default() -> Self {
+        Self {
+            spikes: true,
+            v: false,
+            bins: None,
+            traces: None,
+            final_state: false,
+        }
+    }
+}
+
+/// The state at the end of a run.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FinalState {
+    /// Membrane potential, mV.
+    pub v: Vec<Real>,
+    /// Excitatory synaptic current, nA (0 for delta synapses).
+    pub i_exc: Vec<Real>,
+    /// Inhibitory synaptic current, nA (0 for delta synapses).
+    pub i_inh: Vec<Real>,
+    /// Remaining refractory steps (0 when not refractory).
+    pub refractory_steps_left: Vec<i64>,
+}
+
+/// The results of one run (fields are `None` unless asked for in the [`RecordSpec`]).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Recording {
+    /// Number of steps run.
+    pub n_steps: usize,
+    /// Total reservoir spikes.
+    pub n_spikes: usize,
+    /// Synaptic events delivered: Σ over recurrent spikes of their fan-out plus Σ over input
+    /// spikes of their fan-out.
+    pub n_events: u64,
+    /// Spike raster (`neuron` channels).
+    pub spikes: Option<SpikeTrains>,
+    /// Membrane potential, steps × neurons (row `t` = time `t·dt`, before the update of step t).
+    pub v: Option<Array2<Real>>,
+    /// Spike counts, bins × neurons.
+    pub bin_counts: Option<Array2<Real>>,
+    /// Sampled traces, samples × neurons.
+    pub traces: Option<Array2<Real>>,
+    /// Steps at which `traces` were sampled.
+    pub trace_steps: Vec<usize>,
+    /// Time average of the traces over the run, per neuron.
+    pub trace_mean: Option<Array1<Real>>,
+    /// Traces at the last step, per neuron.
+    pub trace_last: Option<Array1<Real>>,
+    /// State at the end of the run.
+    pub final_state: Option<FinalState>,
+}
+
+#[derive(Clone, Debug)]
+enum StateAny {
+    Lif(LifState),
+}
+
+/// All mutable buffers of a simulation, created once per worker and reused for every sample.
+#[derive(Clone, Debug)]
+pub struct Workspace {
+    n: usize,
+    n_slots: usize,
+    state: StateAny,
+    ring_e: Vec<Real>,
+    ring_i: Vec<Real>,
+    i_ext: Vec<Real>,
+    spikes: Vec<u32>,
+    trace: Vec<Real>,
+    trace_sum: Vec<Real>,
+}
+
+impl Network {
+    /// A workspace for this network.
+    pub fn workspace(&self) -> Workspace {
+        let n = self.n_neurons();
+        let state = match &self.neurons {
+            Neurons::Lif(m) => StateAny::Lif(m.new_state()),
+        };
+        Workspace {
+            n,
+            n_slots: self.n_slots,
+            state,
+            ring_e: vec![0.0; n * self.n_slots],
+            ring_i: vec![0.0; n * self.n_slots],
+            i_ext: vec![0.0; n],
+            spikes: Vec::with_capacity(n),
+            trace: vec![0.0; n],
+            trace_sum: vec![0.0; n],
+        }
+    }
+
+    /// Run `n_steps` steps from the initial state and return the recording.
+    ///
+    /// `seed` and `sample_id` select the noise stream `rng_for(seed, SIM_NOISE + sample_id)`.
+    ///
+    /// # Errors
+    /// [`ReservoirError::Input`] if the drive or record spec does not fit the network.
+    pub fn run(
+        &self,
+        drive: Drive<'_>,
+        n_steps: usize,
+        spec: &RecordSpec,
+        seed: u64,
+        sample_id: u64,
+    ) -> Result<Recording> {
+        let mut ws = self.workspace();
+        let mut out = Recording::default();
+        self.run_into(drive, n_steps, spec, seed, sample_id, &mut ws, &mut out)?;
+        Ok(out)
+    }
+
+    /// Run `n_steps` steps from the initial state, reusing `ws`, writing into `out`.
+    ///
+    /// # Errors
+    /// [`ReservoirError::Input`] if the drive, record spec or workspace does not fit.
+    #[allow(clippy::too_many_arguments)]
+    pub fn run_into(
+        &self,
+        drive: Drive<'_>,
+        n_steps: usize,
+        spec: &RecordSpec,
+        seed: u64,
+        sample_id: u64,
+        ws: &mut Workspace,
+        out: &mut Recording,
+    ) -> Result<()> {
+        let n = self.n_neurons();
+        let bad = |m: String| Err(ReservoirError::Input(m));
+        if ws.n != n || ws.n_slots != self.n_slots {
+            return bad("the workspace was made for another network".into());
+        }
+        match drive {
+            Drive::None => {}
+            Drive::Spikes(s) => {
+                if s.n_channels() != self.n_inputs() {
+                    return bad(format!(
+                        "input spikes have {} channels, the network has n_inputs = {}",
+                        s.n_channels(),
+                        self.n_inputs()
+                    ));
+                }
+                if (s.dt_ms() - self.dt_ms()).abs() > 1e-9 * self.dt_ms() {
+                    return bad(format!(
+                        "input spikes have dt = {} ms, the network has dt_ms = {}",
+                        s.dt_ms(),
+                        self.dt_ms()
+                    ));
+                }
+            }
+            Drive::Current(x) => {
+                if x.ncols() != self.n_inputs() {
+                    return bad(format!(
+                        "analog drive has {} columns, the network has n_inputs = {}",
+                        x.ncols(),
+                        self.n_inputs()
+                    ));
+                }
+                if let Some(v) = x.iter().find(|v| !v.is_finite()) {
+                    return bad(format!("analog drive contains the non-finite value {v}"));
+                }
+            }
+        }
+        let dt = self.dt_ms();
+        // Recording buffers.
+        let n_bins = match spec.bins {
+            None => 0,
+            Some(Bins::Count(b)) => {
+                if b == 0 {
+                    return bad("bins: expected at least 1 bin".into());
+                }
+                b
+            }
+            Some(Bins::WidthMs(w)) => {
+                if !(w.is_finite() && w > 0.0) {
+                    return bad(format!("bins: expected a width > 0 ms, found {w}"));
+                }
+                ((n_steps as Real * dt) / w - 1e-9).ceil().max(1.0) as usize
+            }
+        };
+        let mut trace_steps: Vec<usize> = Vec::new();
+        let mut trace_decay = 0.0;
+        if let Some(ts) = &spec.traces {
+            if !(ts.tau_ms.is_finite() && ts.tau_ms > 0.0) {
+                return bad(format!("traces: expected tau_ms > 0, found {}", ts.tau_ms));
+            }
+            trace_decay = (-dt / ts.tau_ms).exp();
+            match &ts.samples {
+                TraceSamples::None => {}
+                TraceSamples::Even(k) => {
+                    if *k == 0 || *k > n_steps {
+                        return bad(format!("traces: {k} evenly spaced samples of a {n_steps}-step run: expected 1..={n_steps}"));
+                    }
+                    trace_steps = (0..*k).map(|j| (j + 1) * n_steps / k - 1).collect();
+                }
+                TraceSamples::Steps(s) => {
+                    if let Some(&bad_s) = s.iter().find(|&&s| s >= n_steps) {
+                        return bad(format!(
+                            "traces: sample step {bad_s} is past the end of the {n_steps}-step run"
+                        ));
+                    }
+                    if s.windows(2).any(|w| w[0] >= w[1]) {
+                        return bad("traces: sample steps must be strictly increasing".into());
+                    }
+                    trace_steps = s.clone();
+                }
+            }
+        }
+        *out = Recording {
+            n_steps,
+            spikes: spec
+                .spikes
+                .then(|| SpikeTrains::with_capacity(n, dt, n_steps, n_steps * n / 200 + 16)),
+            v: spec.v.then(|| Array2::zeros((n_steps, n))),
+            bin_counts: spec.bins.map(|_| Array2::zeros((n_bins, n))),
+            traces: (!trace_steps.is_empty()).then(|| Array2::zeros((trace_steps.len(), n))),
+            trace_steps,
+            ..Recording::default()
+        };
+        // Reset every state variable.
+        ws.ring_e.fill(0.0);
+        ws.ring_i.fill(0.0);
+        ws.trace.fill(0.0);
+        ws.trace_sum.fill(0.0);
+        ws.spikes.clear();
+        let rng = self
+            .noise
+            .as_ref()
+            .map(|_| rng_for(seed, stream::SIM_NOISE.wrapping_add(sample_id)));
+        let ctx = Ctx {
+            net: self,
+            drive,
+            n_steps,
+            spec,
+            n_bins,
+            trace_decay,
+        };
+        match (&self.neurons, &mut ws.state) {
+            (Neurons::Lif(m), StateAny::Lif(st)) => {
+                m.reset(st);
+                let bufs = Bufs {
+                    ring_e: &mut ws.ring_e,
+                    ring_i: &mut ws.ring_i,
+                    i_ext: &mut ws.i_ext,
+                    spikes: &mut ws.spikes,
+                    trace: &mut ws.trace,
+                    trace_sum: &mut ws.trace_sum,
+                };
+                run_loop(&ctx, m, st, bufs, rng, out);
+                if spec.final_state {
+                    let t_end = n_steps as i64;
+                    out.final_state = Some(FinalState {
+                        v: st.v.clone(),
+                        i_exc: st.i_exc.clone(),
+                        i_inh: st.i_inh.clone(),
+                        refractory_steps_left: st
+                            .refractory_until
+                            .iter()
+                            .map(|&r| (r - t_end).max(0))
+                            .collect(),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+struct Ctx<'a, 'd> {
+    net: &'a Network,
+    drive: Drive<'d>,
+    n_steps: usize,
+    spec: &'a RecordSpec,
+    n_bins: usize,
+    trace_decay: Real,
+}
+
+struct Bufs<'w> {
+    ring_e: &'w mut [Real],
+    ring_i: &'w mut [Real],
+    i_ext: &'w mut [Real],
+    spikes: &'w mut Vec<u32>,
+    trace: &'w mut [Real],
+    trace_sum: &'w mut [Real],
+}
+
+/// Add the synapses of row `p` to the ring buffer; `slot_t` is the slot of the current step.
+#[inline(always)]
+fn scatter(
+    csr: &Csr,
+    p: usize,
+    slot_t: usize,
+    n_slots: usize,
+    n: usize,
+    ring_e: &mut [Real],
+    ring_i: &mut [Real],
+) -> u64 {
+    let (a, s, b) = (csr.ptr[p], csr.split[p], csr.ptr[p + 1]);
+    let post = &csr.post[a..b];
+    let w = &csr.weight[a..b];
+    let ns = s - a;
+    match csr.uniform_delay {
+        Some(d) => {
+            let mut slot = slot_t + d as usize;
+            if slot >= n_slots {
+                slot -= n_slots;
+            }
+            let base = slot * n;
+            let re = &mut ring_e[base..base + n];
+            for k in 0..ns {
+                re[post[k] as usize] += w[k];
+            }
+            let ri = &mut ring_i[base..base + n];
+            for k in ns..post.len() {
+                ri[post[k] as usize] += w[k];
+            }
+        }
+        None => {
+            let dl = &csr.delay[a..b];
+            for k in 0..post.len() {
+                let mut slot = slot_t + dl[k] as usize;
+                if slot >= n_slots {
+                    slot -= n_slots;
+                }
+                let idx = slot * n + post[k] as usize;
+                if k < ns {
+                    ring_e[idx] += w[k];
+                } else {
+                    ring_i[idx] += w[k];
+                }
+            }
+        }
+    }
+    (b - a) as u64
+}
+
+fn run_loop<M: NeuronModel>(
+    ctx: &Ctx<'_, '_>,
+    model: &M,
+    st: &mut M::State,
+    b: Bufs<'_>,
+    mut rng: Option<SimRng>,
+    out: &mut Recording,
+) {
+    let net = ctx.net;
+    let n = net.n_neurons();
+    let n_slots = net.n_slots;
+    let n_steps = ctx.n_steps;
+    let spec = ctx.spec;
+    let noise = net.noise.as_deref();
+    let traces_on = spec.traces.is_some();
+    let mut next_sample = 0usize;
+    let mut n_spikes = 0usize;
+    let mut n_events = 0u64;
+    let n_bins = ctx.n_bins;
+    let bin_width = match spec.bins {
+        Some(Bins::WidthMs(w)) => w,
+        _ => 0.0,
+    };
+    let dt = net.dt_ms();
+    for t in 0..n_steps {
+        let ti = t as i64;
+        if let Some(v) = out.v.as_mut() {
+            v.row_mut(t)
+                .as_slice_mut()
+                .expect("standard layout")
+                .copy_from_slice(model.v(st));
+        }
+        // External current for this step.
+        let mut has_ext = false;
+        if let Drive::Current(x) = ctx.drive {
+            if t < x.nrows() {
+                b.i_ext.fill(0.0);
+                has_ext = true;
+                let inp = &net.inp;
+                for k in 0..x.ncols() {
+                    let xv = x[[t, k]];
+                    if xv != 0.0 {
+                        let (a, e) = (inp.ptr[k], inp.ptr[k + 1]);
+                        for s in a..e {
+                            b.i_ext[inp.post[s] as usize] += inp.weight[s] * xv;
+                        }
+                    }
+                }
+            }
+        }
+        if let (Some(sig), Some(r)) = (noise, rng.as_mut()) {
+            if !has_ext {
+                b.i_ext.fill(0.0);
+                has_ext = true;
+            }
+            for i in 0..n {
+                let z: Real = r.sample(StandardNormal);
+                b.i_ext[i] += sig[i] * z;
+            }
+        }
+        model.update(st, ti, has_ext.then_some(&*b.i_ext));
+        b.spikes.clear();
+        model.threshold(st, ti, b.spikes);
+        // Propagation.
+        let slot_t = t % n_slots;
+        if let Drive::Spikes(s) = ctx.drive {
+            if t < s.n_steps() {
+                for &c in s.at(t) {
+                    n_events +=
+                        scatter(&net.inp, c as usize, slot_t, n_slots, n, b.ring_e, b.ring_i);
+                }
+            }
+        }
+        for &i in b.spikes.iter() {
+            n_events += scatter(&net.rec, i as usize, slot_t, n_slots, n, b.ring_e, b.ring_i);
+        }
+        let base = slot_t * n;
+        model.receive(st, ti, &b.ring_e[base..base + n], &b.ring_i[base..base + n]);
+        b.ring_e[base..base + n].fill(0.0);
+        if model.splits_sign() {
+            b.ring_i[base..base + n].fill(0.0);
+        }
+        model.reset_spiked(st, ti, b.spikes);
+        // Recording.
+        n_spikes += b.spikes.len();
+        if let Some(sp) = out.spikes.as_mut() {
+            sp.push_step(b.spikes);
+        }
+        if let Some(bc) = out.bin_counts.as_mut() {
+            if !b.spikes.is_empty() {
+                let bin = match spec.bins {
+                    Some(Bins::Count(nb)) => t * nb / n_steps,
+                    _ => (((t as Real) * dt) / bin_width + 1e-9).floor() as usize,
+                }
+                .min(n_bins - 1);
+                let mut row = bc.row_mut(bin);
+                for &i in b.spikes.iter() {
+                    row[i as usize] += 1.0;
+                }
+            }
+        }
+        if traces_on {
+            let d = ctx.trace_decay;
+            for x in b.trace.iter_mut() {
+                *x *= d;
+            }
+            for &i in b.spikes.iter() {
+                b.trace[i as usize] += 1.0;
+            }
+            for (s, x) in b.trace_sum.iter_mut().zip(b.trace.iter()) {
+                *s += *x;
+            }
+            if next_sample < out.trace_steps.len() && out.trace_steps[next_sample] == t {
+                if let Some(tr) = out.traces.as_mut() {
+                    tr.row_mut(next_sample)
+                        .as_slice_mut()
+                        .expect("standard layout")
+                        .copy_from_slice(b.trace);
+                }
+                next_sample += 1;
+            }
+        }
+    }
+    out.n_spikes = n_spikes;
+    out.n_events = n_events;
+    if let Some(ts) = &spec.traces {
+        if ts.mean {
+            let k = n_steps.max(1) as Real;
+            out.trace_mean = Some(b.trace_sum.iter().map(|s| s / k).collect());
+        }
+        if ts.last {
+            out.trace_last = Some(Array1::from(b.trace.to_vec()));
+        }
+    }
+}
+
+/// Run many samples in parallel (rayon, one [`Workspace`] per worker) over one immutable
+/// network. Sample `i` runs `drives[i].n_steps()` steps with noise stream
+/// `rng_for(seed, SIM_NOISE + i)`; results are identical for any thread count.
+///
+/// # Errors
+/// The first error of any sample.
+pub fn run_batch(
+    net: &Network,
+    drives: &[Drive<'_>],
+    spec: &RecordSpec,
+    seed: u64,
+) -> Result<Vec<Recording>> {
+    let items: Vec<(u64, Drive<'_>, usize)> = drives
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (i as u64, *d, d.n_steps()))
+        .collect();
+    run_batch_items(net, &items, spec, seed)
+}
+
+/// As [`run_batch`] with explicit `(sample_id, drive, n_steps)` per sample (stable sample ids
+/// select the noise streams; the order of results follows `items`).
+///
+/// # Errors
+/// The first error of any sample.
+pub fn run_batch_items(
+    net: &Network,
+    items: &[(u64, Drive<'_>, usize)],
+    spec: &RecordSpec,
+    seed: u64,
+) -> Result<Vec<Recording>> {
+    items
+        .par_iter()
+        .map_init(
+            || net.workspace(),
+            |ws, &(id, drive, n_steps)| {
+                let mut out = Recording::default();
+                net.run_into(drive, n_steps, spec, seed, id, ws, &mut out)?;
+                Ok(out)
+            },
+        )
+        .collect()
+}

@@ -1,0 +1,562 @@
+//! The network file: a documented, versioned JSON interchange format holding a whole network.
+//!
+//! # Format `lsm-network`, version 1
+//!
+//! ```json
+//! { "format": "lsm-network", "version": 1, "dt_ms": 0.1, "n_neurons": 3, "n_inputs": 1,
+//!   "neuron": { "model": "lif", "leaky": true,
+//!               "tau_m_ms": 20.0, "r_mohm": 1.0, "v_rest_mv": 0.0, "v_reset_mv": 0.0,
+//!               "v_th_mv": 1.0, "t_ref_ms": 2.0, "i_bias_na": 0.0, "i_noise_na": 0.0,
+//!               "v_init_mv": null,
+//!               "synapse": "exp_current", "tau_syn_exc_ms": 5.0, "tau_syn_inh_ms": 10.0 },
+//!   "recurrent": { "pre": [0, 1], "post": [1, 2], "weight": [0.2, -1.0], "delay_ms": [0.1, 0.0] },
+//!   "input":     { "pre": [0], "post": [0], "weight": [0.5] },
+//!   "meta": { "anything": "free-form provenance, ignored by the simulator" } }
+//! ```
+//!
+//! Fields (units are in the names; every neuron parameter may be a number, shared by all
+//! neurons, or an array of `n_neurons` numbers, one per neuron):
+//!
+//! * `format` must be `"lsm-network"`; `version` must be `<= 1` (a newer version is refused
+//!   with an error naming the file).
+//! * `dt_ms` (> 0): the simulation step. `n_neurons` (>= 1), `n_inputs` (>= 0).
+//! * `neuron.model`: `"lif"` (leaky or non-leaky integrate-and-fire).
+//! * `neuron.leaky` (default `true`): `false` gives the non-leaky integrate-and-fire neuron
+//!   `C dv/dt = I` with `C = tau_m_ms / r_mohm` (nF). `tau_m_ms` and `r_mohm` are still given and
+//!   only their ratio matters; `v_rest_mv` is then unused except as the default initial value.
+//! * `tau_m_ms` (> 0), `r_mohm` (> 0, finite): membrane time constant and resistance. The leaky
+//!   membrane is `tau_m dv/dt = -(v - v_rest) + R I(t)`, with `R I` in mV for `I` in nA.
+//! * `v_rest_mv`, `v_reset_mv`, `v_th_mv`: resting, reset and threshold potentials. A neuron
+//!   spikes when `v > v_th` (strictly, as Brian2's `threshold='v > v_th'`).
+//! * `t_ref_ms` (>= 0): absolute refractory period. It lasts `R = timestep(t_ref, dt)` steps
+//!   (Brian2's `timestep(t, dt) = floor(t/dt + 1e-3)`): after a spike at step `s` the membrane is
+//!   clamped at `v_reset` for the state updates of steps `s+1 .. s+R-1` and integrates again from
+//!   step `s+R` on (Brian2's `not_refractory = timestep(t - lastspike, dt) >= timestep(t_ref, dt)`).
+//! * `i_bias_na` (default 0): constant bias current. `i_noise_na` (default 0, >= 0): standard
+//!   deviation of a Gaussian noise current, drawn independently per neuron and step and held
+//!   constant over the step (as NEST's `noise_generator` with `dt` equal to the step).
+//! * `v_init_mv` (default `null`, meaning `v_rest_mv`): membrane potential at the start of every
+//!   sample.
+//! * `synapse`: `"exp_current"` (weights are current jumps in nA into exponentially decaying
+//!   synaptic currents; positive weights go to the excitatory current with `tau_syn_exc_ms`,
+//!   negative to the inhibitory one with `tau_syn_inh_ms`, both required and > 0) or `"delta"`
+//!   (weights are instantaneous jumps of `v` in mV; `tau_syn_*` must be absent or null).
+//! * `recurrent`, `input`: synapse lists of equal-length arrays `pre`, `post`, `weight` and
+//!   optional `delay_ms`. For `recurrent`, `pre` and `post` are neuron indices in
+//!   `0..n_neurons`; for `input`, `pre` is an input channel in `0..n_inputs` and `post` a neuron.
+//!   `delay_ms` (>= 0, rounded to the nearest step as Brian2 does) may be omitted: every delay is
+//!   then one step (`dt_ms`). A delay of 0 is allowed and arrives in the step of the spike.
+//!   Multiple synapses between the same pair are allowed and add up.
+//! * `meta` (optional): free-form JSON kept as is (the generator stores its config and seed).
+//!
+//! A file with the wrong `format`, a newer `version`, inconsistent array lengths, out-of-range
+//! indices, negative or non-finite delays, or invalid parameters is refused with an error naming
+//! the file and the field. Saving is atomic ([`lsm_core::write_atomic`]).
+
+use crate::error::{field_err, ReservoirError, Result};
+use lsm_core::Real;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// The value of the `format` field.
+pub const FORMAT: &str = "lsm-network";
+/// The newest file version this build reads and the one it writes.
+pub const VERSION: u32 = 1;
+
+/// A neuron parameter: one value for all neurons or one per neuron.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Param {
+    /// Shared by every neuron.
+    Scalar(Real),
+    /// One value per neuron (`n_neurons` values).
+    PerNeuron(Vec<Real>),
+}
+
+impl Param {
+    /// The value for neuron `i` (the scalar, or element `i`).
+    #[inline]
+    pub fn get(&self, i: usize) -> Real {
+        match self {
+            Param::Scalar(x) => *x,
+            Param::PerNeuron(v) => v[i],
+        }
+    }
+    /// Expand to `n` values.
+    pub fn expand(&self, n: usize) -> Vec<Real> {
+        (0..n).map(|i| self.get(i)).collect()
+    }
+    fn check(
+        &self,
+        file: &str,
+        name: &str,
+        n: usize,
+        ok: impl Fn(Real) -> bool,
+        expect: &str,
+    ) -> Result<()> {
+        let field = format!("neuron.{name}");
+        match self {
+            Param::Scalar(x) => {
+                if !ok(*x) {
+                    return Err(field_err(
+                        file,
+                        field,
+                        format!("expected {expect}, found {x}"),
+                    ));
+                }
+            }
+            Param::PerNeuron(v) => {
+                if v.len() != n {
+                    return Err(field_err(
+                        file,
+                        field,
+                        format!("array has {} values, expected n_neurons = {n}", v.len()),
+                    ));
+                }
+                if let Some((i, x)) = v.iter().enumerate().find(|(_, x)| !ok(**x)) {
+                    return Err(field_err(
+                        file,
+                        format!("{field}[{i}]"),
+                        format!("expected {expect}, found {x}"),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl From<Real> for Param {
+    fn from(x: Real) -> Self {
+        Param::Scalar(x)
+    }
+}
+
+/// Neuron model name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ModelKind {
+    /// Leaky (or, with `leaky: false`, non-leaky) integrate-and-fire.
+    Lif,
+}
+
+/// Synapse kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SynapseKind {
+    /// Exponentially decaying currents; weights are current jumps in nA.
+    ExpCurrent,
+    /// Dirac pulses; weights are voltage jumps in mV.
+    Delta,
+}
+
+fn default_true() -> bool {
+    true
+}
+fn zero_param() -> Param {
+    Param::Scalar(0.0)
+}
+fn is_zero_param(p: &Param) -> bool {
+    *p == Param::Scalar(0.0)
+}
+
+/// The `neuron` object of a network file (see the module documentation for every field).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NeuronSpec {
+    /// `"lif"`.
+    pub model: ModelKind,
+    /// `false` for the non-leaky integrate-and-fire neuron `C dv/dt = I`, `C = tau_m / R`.
+    /// Default `true`.
+    #[serde(default = "default_true")]
+    pub leaky: bool,
+    /// Membrane time constant, ms, > 0.
+    pub tau_m_ms: Param,
+    /// Membrane resistance, MΩ, > 0.
+    pub r_mohm: Param,
+    /// Resting potential, mV.
+    pub v_rest_mv: Param,
+    /// Reset potential, mV.
+    pub v_reset_mv: Param,
+    /// Threshold, mV (spike when `v > v_th`).
+    pub v_th_mv: Param,
+    /// Absolute refractory period, ms, >= 0.
+    pub t_ref_ms: Param,
+    /// Constant bias current, nA. Default 0.
+    #[serde(default = "zero_param", skip_serializing_if = "is_zero_param")]
+    pub i_bias_na: Param,
+    /// Standard deviation of the per-step Gaussian noise current, nA, >= 0. Default 0.
+    #[serde(default = "zero_param", skip_serializing_if = "is_zero_param")]
+    pub i_noise_na: Param,
+    /// Initial membrane potential, mV. Default (`null`): `v_rest_mv`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub v_init_mv: Option<Param>,
+    /// `"exp_current"` or `"delta"`.
+    pub synapse: SynapseKind,
+    /// Excitatory synaptic time constant, ms (exp_current only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tau_syn_exc_ms: Option<Param>,
+    /// Inhibitory synaptic time constant, ms (exp_current only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tau_syn_inh_ms: Option<Param>,
+}
+
+impl Default for NeuronSpec {
+    /// The Maass, Natschläger & Markram (2002) LIF neuron: tau_m 30 ms, R 1 MΩ, rest 0 mV,
+    /// reset 13.5 mV, threshold 15 mV, refractory 2 ms, bias 13.5 nA, exponential currents
+    /// with tau_syn 3 ms (exc) and 6 ms (inh).
+    fn default() -> Self {
+        Self {
+            model: ModelKind::Lif,
+            leaky: true,
+            tau_m_ms: 30.0.into(),
+            r_mohm: 1.0.into(),
+            v_rest_mv: 0.0.into(),
+            v_reset_mv: 13.5.into(),
+            v_th_mv: 15.0.into(),
+            t_ref_ms: 2.0.into(),
+            i_bias_na: 13.5.into(),
+            i_noise_na: 0.0.into(),
+            v_init_mv: None,
+            synapse: SynapseKind::ExpCurrent,
+            tau_syn_exc_ms: Some(3.0.into()),
+            tau_syn_inh_ms: Some(6.0.into()),
+        }
+    }
+}
+
+/// A list of synapses (`recurrent` or `input`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SynapseList {
+    /// Presynaptic neuron (recurrent) or input channel (input).
+    pub pre: Vec<u32>,
+    /// Postsynaptic neuron.
+    pub post: Vec<u32>,
+    /// Weight: nA (exp_current) or mV (delta); positive excites, negative inhibits.
+    pub weight: Vec<Real>,
+    /// Delay in ms, >= 0. Absent: one step each.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delay_ms: Option<Vec<Real>>,
+}
+
+impl SynapseList {
+    /// Number of synapses.
+    pub fn len(&self) -> usize {
+        self.pre.len()
+    }
+    /// No synapses.
+    pub fn is_empty(&self) -> bool {
+        self.pre.is_empty()
+    }
+    fn check(
+        &self,
+        file: &str,
+        name: &str,
+        n_pre: usize,
+        pre_what: &str,
+        n_post: usize,
+        dt: Real,
+    ) -> Result<()> {
+        let n = self.pre.len();
+        let len_err = |f: &str, m: usize| {
+            field_err(
+                file,
+                format!("{name}.{f}"),
+                format!("array has {m} values but `{name}.pre` has {n}: expected equal lengths"),
+            )
+        };
+        if self.post.len() != n {
+            return Err(len_err("post", self.post.len()));
+        }
+        if self.weight.len() != n {
+            return Err(len_err("weight", self.weight.len()));
+        }
+        if let Some(d) = &self.delay_ms {
+            if d.len() != n {
+                return Err(len_err("delay_ms", d.len()));
+            }
+            for (i, &x) in d.iter().enumerate() {
+                if !x.is_finite() || x < 0.0 {
+                    return Err(field_err(
+                        file,
+                        format!("{name}.delay_ms[{i}]"),
+                        format!("expected a finite delay >= 0 ms, found {x}"),
+                    ));
+                }
+                if (x / dt).round() > crate::network::MAX_DELAY_STEPS as Real {
+                    return Err(field_err(
+                        file,
+                        format!("{name}.delay_ms[{i}]"),
+                        format!(
+                            "delay {x} ms is {} steps, expected at most {} steps",
+                            (x / dt).round(),
+                            crate::network::MAX_DELAY_STEPS
+                        ),
+                    ));
+                }
+            }
+        }
+        for (i, &p) in self.pre.iter().enumerate() {
+            if p as usize >= n_pre {
+                return Err(field_err(
+                    file,
+                    format!("{name}.pre[{i}]"),
+                    format!("{pre_what} {p} is out of range, expected 0..{n_pre}"),
+                ));
+            }
+        }
+        for (i, &p) in self.post.iter().enumerate() {
+            if p as usize >= n_post {
+                return Err(field_err(
+                    file,
+                    format!("{name}.post[{i}]"),
+                    format!("neuron {p} is out of range, expected 0..{n_post}"),
+                ));
+            }
+        }
+        for (i, &w) in self.weight.iter().enumerate() {
+            if !w.is_finite() {
+                return Err(field_err(
+                    file,
+                    format!("{name}.weight[{i}]"),
+                    format!("expected a finite weight, found {w}"),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A whole network, the serde mirror of the network file (see the module documentation).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkSpec {
+    /// Always `"lsm-network"`.
+    pub format: String,
+    /// File format version (1).
+    pub version: u32,
+    /// Simulation step, ms.
+    pub dt_ms: Real,
+    /// Number of neurons.
+    pub n_neurons: usize,
+    /// Number of input channels.
+    pub n_inputs: usize,
+    /// Neuron model and parameters.
+    pub neuron: NeuronSpec,
+    /// Recurrent synapses (neuron → neuron).
+    pub recurrent: SynapseList,
+    /// Input synapses (input channel → neuron).
+    pub input: SynapseList,
+    /// Free-form provenance (generator config, seed), ignored by the simulator.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<serde_json::Value>,
+}
+
+impl NetworkSpec {
+    /// An empty network (no synapses) of `n_neurons` neurons and `n_inputs` inputs.
+    pub fn new(dt_ms: Real, n_neurons: usize, n_inputs: usize, neuron: NeuronSpec) -> Self {
+        Self {
+            format: FORMAT.into(),
+            version: VERSION,
+            dt_ms,
+            n_neurons,
+            n_inputs,
+            neuron,
+            recurrent: SynapseList::default(),
+            input: SynapseList::default(),
+            meta: None,
+        }
+    }
+
+    /// Parse and validate a network from JSON text; `file` names the source in errors.
+    ///
+    /// # Errors
+    /// [`ReservoirError::Json`] for malformed JSON or structure, [`ReservoirError::Field`] for
+    /// a wrong `format`, a newer `version` or any invalid field.
+    pub fn from_json_str(text: &str, file: &str) -> Result<Self> {
+        // Check format and version first, so that a newer file gives a clear message rather
+        // than an unknown-field error.
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| ReservoirError::Json {
+                file: file.into(),
+                msg: format!("not valid JSON: {e}"),
+            })?;
+        match value.get("format") {
+            Some(serde_json::Value::String(s)) if s == FORMAT => {}
+            Some(other) => {
+                return Err(field_err(
+                    file,
+                    "format",
+                    format!("expected \"{FORMAT}\", found {other}"),
+                ))
+            }
+            None => {
+                return Err(field_err(
+                    file,
+                    "format",
+                    format!("missing: expected \"{FORMAT}\""),
+                ))
+            }
+        }
+        match value.get("version").and_then(|v| v.as_u64()) {
+            Some(v) if v >= 1 && v <= VERSION as u64 => {}
+            Some(v) => {
+                return Err(field_err(
+                    file,
+                    "version",
+                    format!(
+                        "version {v} is not supported: this build of lsm reads versions 1..={VERSION} (newer files need a newer lsm)"
+                    ),
+                ))
+            }
+            None => {
+                return Err(field_err(file, "version", "missing or not a positive integer"))
+            }
+        }
+        let spec: NetworkSpec =
+            serde_json::from_value(value).map_err(|e| ReservoirError::Json {
+                file: file.into(),
+                msg: format!("invalid network: {e}"),
+            })?;
+        spec.validate_named(file)?;
+        Ok(spec)
+    }
+
+    /// Load and validate a network file.
+    ///
+    /// # Errors
+    /// As [`NetworkSpec::from_json_str`], plus [`ReservoirError::Io`].
+    pub fn load(path: &Path) -> Result<Self> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| ReservoirError::Io {
+            file: file.clone(),
+            source: e,
+        })?;
+        Self::from_json_str(&text, &file)
+    }
+
+    /// The JSON text of the network.
+    pub fn to_json_string(&self) -> String {
+        serde_json::to_string(self).expect("a network spec always serialises")
+    }
+
+    /// Validate, then save atomically.
+    ///
+    /// # Errors
+    /// Validation errors, or [`ReservoirError::Io`].
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let file = path.display().to_string();
+        self.validate_named(&file)?;
+        lsm_core::write_atomic(path, self.to_json_string().as_bytes())
+            .map_err(|e| ReservoirError::Io { file, source: e })
+    }
+
+    /// Check every field (see the module documentation).
+    ///
+    /// # Errors
+    /// [`ReservoirError::Field`] naming `<network>` and the field.
+    pub fn validate(&self) -> Result<()> {
+        self.validate_named("<network>")
+    }
+
+    /// As [`NetworkSpec::validate`], naming `file` in errors.
+    pub fn validate_named(&self, file: &str) -> Result<()> {
+        if self.format != FORMAT {
+            return Err(field_err(
+                file,
+                "format",
+                format!("expected \"{FORMAT}\", found \"{}\"", self.format),
+            ));
+        }
+        if self.version == 0 || self.version > VERSION {
+            return Err(field_err(
+                file,
+                "version",
+                format!(
+                    "version {} is not supported, expected 1..={VERSION}",
+                    self.version
+                ),
+            ));
+        }
+        if !(self.dt_ms.is_finite() && self.dt_ms > 0.0) {
+            return Err(field_err(
+                file,
+                "dt_ms",
+                format!("expected a time step > 0 ms, found {}", self.dt_ms),
+            ));
+        }
+        let n = self.n_neurons;
+        if n == 0 || n > u32::MAX as usize / 2 {
+            return Err(field_err(
+                file,
+                "n_neurons",
+                format!("expected 1..2^31 neurons, found {n}"),
+            ));
+        }
+        if self.n_inputs > u32::MAX as usize / 2 {
+            return Err(field_err(file, "n_inputs", "too many inputs"));
+        }
+        let ne = &self.neuron;
+        let pos = |x: Real| x.is_finite() && x > 0.0;
+        let fin = |x: Real| x.is_finite();
+        let nonneg = |x: Real| x.is_finite() && x >= 0.0;
+        ne.tau_m_ms
+            .check(file, "tau_m_ms", n, pos, "a time constant > 0 ms")?;
+        ne.r_mohm
+            .check(file, "r_mohm", n, pos, "a finite resistance > 0 MΩ")?;
+        ne.v_rest_mv
+            .check(file, "v_rest_mv", n, fin, "a finite potential")?;
+        ne.v_reset_mv
+            .check(file, "v_reset_mv", n, fin, "a finite potential")?;
+        ne.v_th_mv
+            .check(file, "v_th_mv", n, fin, "a finite potential")?;
+        ne.t_ref_ms
+            .check(file, "t_ref_ms", n, nonneg, "a refractory period >= 0 ms")?;
+        ne.i_bias_na
+            .check(file, "i_bias_na", n, fin, "a finite current")?;
+        ne.i_noise_na
+            .check(file, "i_noise_na", n, nonneg, "a noise amplitude >= 0 nA")?;
+        if let Some(v) = &ne.v_init_mv {
+            v.check(file, "v_init_mv", n, fin, "a finite potential")?;
+        }
+        match ne.synapse {
+            SynapseKind::ExpCurrent => {
+                for (name, p) in [
+                    ("tau_syn_exc_ms", &ne.tau_syn_exc_ms),
+                    ("tau_syn_inh_ms", &ne.tau_syn_inh_ms),
+                ] {
+                    match p {
+                        Some(p) => p.check(file, name, n, pos, "a time constant > 0 ms")?,
+                        None => {
+                            return Err(field_err(
+                                file,
+                                format!("neuron.{name}"),
+                                "missing: required (> 0 ms) for synapse \"exp_current\"",
+                            ))
+                        }
+                    }
+                }
+            }
+            SynapseKind::Delta => {
+                for (name, p) in [
+                    ("tau_syn_exc_ms", &ne.tau_syn_exc_ms),
+                    ("tau_syn_inh_ms", &ne.tau_syn_inh_ms),
+                ] {
+                    if p.is_some() {
+                        return Err(field_err(
+                            file,
+                            format!("neuron.{name}"),
+                            "must be absent or null for synapse \"delta\" (weights are voltage jumps)",
+                        ));
+                    }
+                }
+            }
+        }
+        self.recurrent
+            .check(file, "recurrent", n, "neuron", n, self.dt_ms)?;
+        self.input
+            .check(file, "input", self.n_inputs, "input channel", n, self.dt_ms)?;
+        Ok(())
+    }
+}
