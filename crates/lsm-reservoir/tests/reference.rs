@@ -1,0 +1,242 @@
+//! The event-driven CSR simulator against a naive dense reference kept here: same equations,
+//! same order of additions, so spikes (and membranes) must be bit-identical.
+
+use lsm_core::{rng_for, Real, SpikeTrains};
+use lsm_reservoir::{
+    Drive, Lif, Network, NetworkSpec, NeuronSpec, Neurons, Param, RecordSpec, SynapseKind,
+    SynapseList,
+};
+use rand::Rng;
+
+/// Random network with mixed-sign weights (not Dale), random delays 0..=4 steps, per-neuron
+/// parameters, strong input.
+fn random_spec(synapse: SynapseKind, seed: u64) -> NetworkSpec {
+    let mut rng = rng_for(seed, 99);
+    let (n, k, dt) = (40usize, 6usize, 0.5);
+    let ne = NeuronSpec {
+        tau_m_ms: Param::PerNeuron((0..n).map(|_| rng.gen_range(10.0..30.0)).collect()),
+        r_mohm: 1.0.into(),
+        v_rest_mv: 0.0.into(),
+        v_reset_mv: Param::PerNeuron((0..n).map(|_| rng.gen_range(-2.0..1.0)).collect()),
+        v_th_mv: 10.0.into(),
+        t_ref_ms: Param::PerNeuron((0..n).map(|_| rng.gen_range(0.0..4.0)).collect()),
+        i_bias_na: Param::PerNeuron((0..n).map(|_| rng.gen_range(6.0..12.0)).collect()),
+        synapse,
+        tau_syn_exc_ms: (synapse == SynapseKind::ExpCurrent).then_some(3.0.into()),
+        tau_syn_inh_ms: (synapse == SynapseKind::ExpCurrent).then_some(Param::PerNeuron(
+            (0..n).map(|_| rng.gen_range(4.0..8.0)).collect(),
+        )),
+        ..NeuronSpec::default()
+    };
+    let mut spec = NetworkSpec::new(dt, n, k, ne);
+    let scale = if synapse == SynapseKind::Delta {
+        4.0
+    } else {
+        6.0
+    };
+    for i in 0..n {
+        for j in 0..n {
+            if i != j && rng.gen::<Real>() < 0.2 {
+                spec.recurrent.pre.push(i as u32);
+                spec.recurrent.post.push(j as u32);
+                spec.recurrent.weight.push(rng.gen_range(-1.0..1.0) * scale);
+            }
+        }
+    }
+    let m = spec.recurrent.pre.len();
+    spec.recurrent.delay_ms = Some((0..m).map(|_| rng.gen_range(0..=4) as Real * dt).collect());
+    let mut inp = SynapseList {
+        delay_ms: Some(vec![]),
+        ..Default::default()
+    };
+    for c in 0..k {
+        for j in 0..n {
+            if rng.gen::<Real>() < 0.5 {
+                inp.pre.push(c as u32);
+                inp.post.push(j as u32);
+                inp.weight.push(rng.gen_range(0.0..1.0) * scale);
+                inp.delay_ms
+                    .as_mut()
+                    .unwrap()
+                    .push(rng.gen_range(0..=2) as Real * dt);
+            }
+        }
+    }
+    spec.input = inp;
+    spec
+}
+
+/// Dense reference: W[pre][post] = Some((w, delay_steps)).
+fn reference(
+    spec: &NetworkSpec,
+    lif: &Lif,
+    input: &SpikeTrains,
+    n_steps: usize,
+) -> (Vec<(usize, u32)>, Vec<Vec<Real>>) {
+    let n = spec.n_neurons;
+    let dt = spec.dt_ms;
+    let dense = |l: &SynapseList, n_pre: usize| {
+        let mut w = vec![vec![None; n]; n_pre];
+        for s in 0..l.pre.len() {
+            let d = (l.delay_ms.as_ref().unwrap()[s] / dt).round() as usize;
+            assert!(
+                w[l.pre[s] as usize][l.post[s] as usize].is_none(),
+                "no multapses in this test"
+            );
+            w[l.pre[s] as usize][l.post[s] as usize] = Some((l.weight[s], d));
+        }
+        w
+    };
+    let wr = dense(&spec.recurrent, n);
+    let wi = dense(&spec.input, spec.n_inputs);
+    let dmax = 5;
+    let split = spec.neuron.synapse == SynapseKind::ExpCurrent;
+    let mut be = vec![vec![0.0; n]; dmax];
+    let mut bi = vec![vec![0.0; n]; dmax];
+    let ne = &spec.neuron;
+    let vr: Vec<Real> = ne.v_rest_mv.expand(n);
+    let mut v = ne.v_init_mv.as_ref().unwrap_or(&ne.v_rest_mv).expand(n);
+    let mut ie = vec![0.0; n];
+    let mut ii = vec![0.0; n];
+    let mut last_spike: Vec<i64> = vec![-1_000_000; n];
+    let mut out = Vec::new();
+    let mut vs = Vec::new();
+    for t in 0..n_steps {
+        vs.push(v.clone());
+        let mut spk = Vec::new();
+        for i in 0..n {
+            let [p22, p20, p21e, p21i, p11e, p11i] = lif.propagators(i);
+            let r = lif.refractory_steps(i);
+            let not_ref = t as i64 - last_spike[i] >= r;
+            if not_ref {
+                v[i] = vr[i]
+                    + p22 * (v[i] - vr[i])
+                    + p21e * ie[i]
+                    + p21i * ii[i]
+                    + p20 * ne.i_bias_na.get(i);
+            }
+            ie[i] *= p11e;
+            ii[i] *= p11i;
+            if not_ref && v[i] > ne.v_th_mv.get(i) {
+                spk.push(i);
+            }
+        }
+        let mut deliver = |w: &Vec<Vec<Option<(Real, usize)>>>, p: usize| {
+            for j in 0..n {
+                if let Some((x, d)) = w[p][j] {
+                    let slot = (t + d) % dmax;
+                    if split && x < 0.0 {
+                        bi[slot][j] += x;
+                    } else {
+                        be[slot][j] += x;
+                    }
+                }
+            }
+        };
+        for &c in input.at(t) {
+            deliver(&wi, c as usize);
+        }
+        for &i in &spk {
+            deliver(&wr, i);
+        }
+        let slot = t % dmax;
+        for j in 0..n {
+            if split {
+                ie[j] += be[slot][j];
+                ii[j] += bi[slot][j];
+            } else if t as i64 - last_spike[j] >= lif.refractory_steps(j) {
+                v[j] += be[slot][j];
+            }
+            be[slot][j] = 0.0;
+            bi[slot][j] = 0.0;
+        }
+        for &i in &spk {
+            v[i] = ne.v_reset_mv.get(i);
+            last_spike[i] = t as i64;
+            out.push((t, i as u32));
+        }
+    }
+    (out, vs)
+}
+
+#[test]
+fn csr_simulator_equals_dense_reference_bit_for_bit() {
+    for synapse in [SynapseKind::ExpCurrent, SynapseKind::Delta] {
+        for seed in 0..4u64 {
+            let spec = random_spec(synapse, seed);
+            let net = Network::from_spec(&spec).unwrap();
+            assert!(net.recurrent().uniform_delay.is_none());
+            let n_steps = 1500;
+            let mut rng = rng_for(seed, 7);
+            let ev: Vec<(usize, usize)> = (0..n_steps)
+                .flat_map(|t| (0..spec.n_inputs).map(move |c| (t, c)))
+                .filter(|_| rng.gen::<Real>() < 0.1)
+                .collect();
+            let input = SpikeTrains::from_events(spec.n_inputs, spec.dt_ms, n_steps, ev).unwrap();
+            let Neurons::Lif(lif) = net.neurons();
+            let (want, want_v) = reference(&spec, lif, &input, n_steps);
+            let rec = net
+                .run(
+                    Drive::Spikes(&input),
+                    n_steps,
+                    &RecordSpec {
+                        v: true,
+                        ..RecordSpec::default()
+                    },
+                    0,
+                    0,
+                )
+                .unwrap();
+            let got: Vec<(usize, u32)> = rec.spikes.unwrap().iter().collect();
+            assert!(
+                want.len() > 200,
+                "{synapse:?} seed {seed}: only {} spikes, weak test",
+                want.len()
+            );
+            // Refractoriness must matter in this network.
+            assert_eq!(got, want, "{synapse:?} seed {seed}");
+            let v = rec.v.unwrap();
+            for t in 0..n_steps {
+                for i in 0..spec.n_neurons {
+                    assert_eq!(
+                        v[[t, i]],
+                        want_v[t][i],
+                        "{synapse:?} seed {seed} step {t} neuron {i}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn uniform_delay_fast_path_equals_reference() {
+    // All delays equal (2 steps) takes the uniform-delay path of the scatter.
+    for d in [0usize, 2] {
+        let mut spec = random_spec(SynapseKind::ExpCurrent, 11);
+        let m = spec.recurrent.pre.len();
+        spec.recurrent.delay_ms = Some(vec![d as Real * spec.dt_ms; m]);
+        let mi = spec.input.pre.len();
+        spec.input.delay_ms = Some(vec![d as Real * spec.dt_ms; mi]);
+        let net = Network::from_spec(&spec).unwrap();
+        assert_eq!(net.recurrent().uniform_delay, Some(d as u32));
+        let input = SpikeTrains::from_events(
+            spec.n_inputs,
+            spec.dt_ms,
+            1000,
+            (0..1000).step_by(7).map(|t| (t, t % 6)),
+        )
+        .unwrap();
+        let Neurons::Lif(lif) = net.neurons();
+        let (want, _) = reference(&spec, lif, &input, 1000);
+        let got: Vec<(usize, u32)> = net
+            .run(Drive::Spikes(&input), 1000, &RecordSpec::default(), 0, 0)
+            .unwrap()
+            .spikes
+            .unwrap()
+            .iter()
+            .collect();
+        assert!(want.len() > 100);
+        assert_eq!(got, want, "delay {d}");
+    }
+}
