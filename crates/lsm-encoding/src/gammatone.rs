@@ -1,0 +1,301 @@
+//! Gammatone filterbank with ERB spacing: Slaney's `MakeERBFilters` / `ERBFilterBank`
+//! (Auditory Toolbox, "An efficient implementation of the Patterson–Holdsworth auditory
+//! filter bank", Apple TR #35, 1993).
+//!
+//! Each channel is Slaney's digital approximation of a 4th-order gammatone filter: a cascade
+//! of four second-order sections sharing the poles, with centre frequency `cf` and bandwidth
+//! `b = 1.019 · 2π · ERB(cf)`, `ERB(cf) = cf / 9.26449 + 24.7` (Glasberg & Moore), `T = 1/fs`:
+//! ```text
+//! denominator (all four):  1 − 2 cos(2π cf T) e^{−bT} z⁻¹ + e^{−2bT} z⁻²
+//! numerator j = 1..4:      T + A1j z⁻¹,
+//!   A1j = −T e^{−bT} (cos(2π cf T) ± √(3 ± 2^{3/2}) sin(2π cf T))   (the four sign pairs)
+//! ```
+//! and the first section is divided by the cascade's gain at `cf`, so that every channel has
+//! unit gain at its centre frequency (computed here by evaluating the cascade's frequency
+//! response at `cf`, which is the value of Slaney's closed-form `gain` expression).
+//!
+//! Centre frequencies are `n_bands` points equally spaced on the ERB-rate scale between
+//! `fmin_hz` and the Nyquist frequency (`ERBSpace`):
+//! `cf_i = −9.26449·24.7 + exp(i · (ln(fmin + 9.26449·24.7) − ln(fs/2 + 9.26449·24.7)) / N) ·
+//! (fs/2 + 9.26449·24.7)`, `i = 1..N` (descending, as in the toolbox; the front end outputs
+//! the bands in *ascending* frequency order).
+//!
+//! **Features**: the filter outputs are cut into non-overlapping frames of `hop` samples
+//! (`ceil(n / hop)` frames, the last one possibly shorter) and each band's feature is the mean
+//! power `mean(y²)` over the frame.
+
+use crate::error::{invalid, Result};
+use crate::mel::ms_to_samples;
+use lsm_core::Real;
+use ndarray::Array2;
+use realfft::num_complex::Complex;
+use serde::{Deserialize, Serialize};
+use std::f64::consts::PI;
+
+const EAR_Q: Real = 9.26449;
+const MIN_BW: Real = 24.7;
+
+/// `n` centre frequencies equally spaced on the ERB-rate scale from `high` down to `low`
+/// (Slaney's `ERBSpace`, descending).
+///
+/// ```
+/// let cf = lsm_encoding::erb_space(100.0, 4000.0, 10);
+/// assert_eq!(cf.len(), 10);
+/// assert!((cf[9] - 100.0).abs() < 1e-9); // the last one is `low`
+/// assert!(cf.windows(2).all(|w| w[0] > w[1]));
+/// ```
+pub fn erb_space(low: Real, high: Real, n: usize) -> Vec<Real> {
+    let c = EAR_Q * MIN_BW;
+    (1..=n)
+        .map(|i| {
+            -c + (i as Real * (-(high + c).ln() + (low + c).ln()) / n as Real).exp() * (high + c)
+        })
+        .collect()
+}
+
+/// ERB-rate (number of ERBs below `f`, Glasberg & Moore with Slaney's constants):
+/// `EarQ · ln(1 + f / (EarQ · minBW))`.
+pub fn erb_rate(f: Real) -> Real {
+    EAR_Q * (1.0 + f / (EAR_Q * MIN_BW)).ln()
+}
+
+/// Gammatone parameters (`"kind": "gammatone"` filterbank).
+///
+/// | Name | Default | Purpose | Range |
+/// |---|---|---|---|
+/// | `n_bands` | `32` | channels | `>= 1` |
+/// | `fmin_hz` | `100.0` | lowest centre frequency, Hz (the highest is `fs/2`) | `(0, fs/2)` |
+/// | `hop_ms` | `10.0` | frame period, ms | `>= 1` sample |
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GammatoneConfig {
+    /// Number of channels. Default 32.
+    pub n_bands: usize,
+    /// Lowest centre frequency in Hz. Default 100.
+    pub fmin_hz: Real,
+    /// Frame period in ms. Default 10.
+    pub hop_ms: Real,
+}
+
+impl Default for GammatoneConfig {
+    fn default() -> Self {
+        Self {
+            n_bands: 32,
+            fmin_hz: 100.0,
+            hop_ms: 10.0,
+        }
+    }
+}
+
+impl GammatoneConfig {
+    /// Validate for sample rate `fs`.
+    ///
+    /// # Errors
+    /// [`crate::EncodingError::InvalidConfig`].
+    pub fn check(&self, fs: u32) -> Result<()> {
+        let f = "front_end.filterbank";
+        if self.n_bands == 0 {
+            return Err(invalid(format!("{f}.n_bands"), "expected >= 1, got 0"));
+        }
+        if !(self.fmin_hz > 0.0 && self.fmin_hz < fs as Real / 2.0) {
+            return Err(invalid(
+                format!("{f}.fmin_hz"),
+                format!(
+                    "expected a frequency in (0, fs/2 = {}), got {}",
+                    fs / 2,
+                    self.fmin_hz
+                ),
+            ));
+        }
+        if !(self.hop_ms.is_finite() && ms_to_samples(self.hop_ms, fs) >= 1) {
+            return Err(invalid(
+                format!("{f}.hop_ms"),
+                format!(
+                    "expected at least one sample at {fs} Hz, got {} ms",
+                    self.hop_ms
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// One channel: four sections `(b0, b1, b2; a1, a2)`, direct form II transposed.
+#[derive(Clone, Debug)]
+struct Channel {
+    b: [[Real; 3]; 4],
+    a1: Real,
+    a2: Real,
+}
+
+/// A prepared gammatone filterbank.
+#[derive(Clone, Debug)]
+pub struct GammatoneFilterbank {
+    fs: u32,
+    hop: usize,
+    /// Ascending centre frequencies.
+    cf: Vec<Real>,
+    ch: Vec<Channel>,
+}
+
+impl GammatoneFilterbank {
+    /// Design the filters for sample rate `fs`.
+    ///
+    /// # Errors
+    /// [`crate::EncodingError::InvalidConfig`] from [`GammatoneConfig::check`].
+    pub fn new(cfg: &GammatoneConfig, fs: u32) -> Result<Self> {
+        cfg.check(fs)?;
+        let t = 1.0 / fs as Real;
+        let mut cf = erb_space(cfg.fmin_hz, fs as Real / 2.0, cfg.n_bands);
+        cf.reverse();
+        let ch = cf
+            .iter()
+            .map(|&f| {
+                let erb = f / EAR_Q + MIN_BW;
+                let b = 1.019 * 2.0 * PI * erb;
+                let (c, s) = ((2.0 * PI * f * t).cos(), (2.0 * PI * f * t).sin());
+                let e = (-b * t).exp();
+                let a1 = -2.0 * c * e;
+                let a2 = (-2.0 * b * t).exp();
+                let r1 = (3.0 + 2f64.powf(1.5)).sqrt();
+                let r2 = (3.0 - 2f64.powf(1.5)).sqrt();
+                let a1j = [
+                    -(t * e) * (c + r1 * s),
+                    -(t * e) * (c - r1 * s),
+                    -(t * e) * (c + r2 * s),
+                    -(t * e) * (c - r2 * s),
+                ];
+                let mut bb = [[0.0; 3]; 4];
+                for (j, a) in a1j.iter().enumerate() {
+                    bb[j] = [t, *a, 0.0];
+                }
+                // Gain of the cascade at cf.
+                let z1 = Complex::from_polar(1.0, -2.0 * PI * f * t);
+                let z2 = z1 * z1;
+                let den = Complex::new(1.0, 0.0) + z1 * a1 + z2 * a2;
+                let mut h = Complex::new(1.0, 0.0);
+                for s in &bb {
+                    h *= (Complex::new(s[0], 0.0) + z1 * s[1] + z2 * s[2]) / den;
+                }
+                let g = h.norm();
+                for v in &mut bb[0] {
+                    *v /= g;
+                }
+                Channel { b: bb, a1, a2 }
+            })
+            .collect();
+        Ok(Self {
+            fs,
+            hop: ms_to_samples(cfg.hop_ms, fs),
+            cf,
+            ch,
+        })
+    }
+
+    /// Centre frequencies in Hz, ascending.
+    pub fn centre_frequencies(&self) -> &[Real] {
+        &self.cf
+    }
+    /// Number of channels.
+    pub fn n_bands(&self) -> usize {
+        self.cf.len()
+    }
+    /// Frame period in ms.
+    pub fn frame_ms(&self) -> Real {
+        self.hop as Real * 1000.0 / self.fs as Real
+    }
+    /// Number of frames for `n` samples.
+    pub fn n_frames(&self, n: usize) -> usize {
+        n.div_ceil(self.hop)
+    }
+
+    /// Filter `x` through channel `c`, writing the output to `y`.
+    pub fn filter_channel(&self, c: usize, x: &[Real], y: &mut Vec<Real>) {
+        let ch = &self.ch[c];
+        y.clear();
+        y.extend_from_slice(x);
+        for s in &ch.b {
+            let (mut z1, mut z2) = (0.0, 0.0);
+            for v in y.iter_mut() {
+                let xin = *v;
+                let out = s[0] * xin + z1;
+                z1 = s[1] * xin - ch.a1 * out + z2;
+                z2 = s[2] * xin - ch.a2 * out;
+                *v = out;
+            }
+        }
+    }
+
+    /// Frame powers `[n_frames, n_bands]` of `x`.
+    pub fn features(&self, x: &[Real]) -> Array2<Real> {
+        let mut out = Array2::zeros((self.n_frames(x.len()), self.n_bands()));
+        self.features_into(x, &mut Vec::new(), &mut out);
+        out
+    }
+
+    pub(crate) fn features_into(&self, x: &[Real], y: &mut Vec<Real>, out: &mut Array2<Real>) {
+        for c in 0..self.n_bands() {
+            self.filter_channel(c, x, y);
+            for (k, chunk) in y.chunks(self.hop).enumerate() {
+                out[(k, c)] = chunk.iter().map(|v| v * v).sum::<Real>() / chunk.len() as Real;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn centre_frequencies_are_equally_spaced_in_erb_rate() {
+        let fb = GammatoneFilterbank::new(&GammatoneConfig::default(), 8000).unwrap();
+        let cf = fb.centre_frequencies();
+        assert_eq!(cf.len(), 32);
+        assert!((cf[0] - 100.0).abs() < 1e-9);
+        let r: Vec<Real> = cf.iter().map(|&f| erb_rate(f)).collect();
+        let d = r[1] - r[0];
+        assert!(r.windows(2).all(|w| ((w[1] - w[0]) - d).abs() < 1e-9));
+        // The (excluded) next point would be fs/2.
+        assert!((erb_rate(4000.0) - r[31] - d).abs() < 1e-9);
+    }
+
+    #[test]
+    fn unit_gain_at_centre_and_tone_excites_nearest_channel() {
+        let fs = 16000;
+        let fb = GammatoneFilterbank::new(
+            &GammatoneConfig {
+                n_bands: 24,
+                fmin_hz: 80.0,
+                hop_ms: 10.0,
+            },
+            fs,
+        )
+        .unwrap();
+        for &f0 in &[200.0, 700.0, 1500.0, 3100.0, 6000.0] {
+            let x: Vec<Real> = (0..16000)
+                .map(|i| (2.0 * PI * f0 * i as Real / fs as Real).sin())
+                .collect();
+            let s = fb.features(&x);
+            // Skip the onset.
+            let e: Vec<Real> = (0..fb.n_bands())
+                .map(|b| s.column(b).iter().skip(20).sum())
+                .collect();
+            let best = (0..e.len()).max_by(|&a, &b| e[a].total_cmp(&e[b])).unwrap();
+            let cf = fb.centre_frequencies();
+            let nearest = (0..cf.len())
+                .min_by(|&a, &b| (cf[a] - f0).abs().total_cmp(&(cf[b] - f0).abs()))
+                .unwrap();
+            assert_eq!(best, nearest, "{f0} Hz");
+        }
+        // A tone at a centre frequency passes with unit gain (power 1/2 for a unit sine).
+        let c = 10;
+        let f0 = fb.centre_frequencies()[c];
+        let x: Vec<Real> = (0..16000)
+            .map(|i| (2.0 * PI * f0 * i as Real / fs as Real).sin())
+            .collect();
+        let s = fb.features(&x);
+        let p = s.column(c).iter().skip(50).sum::<Real>() / (s.nrows() - 50) as Real;
+        assert!((p - 0.5).abs() < 0.01, "{p}");
+    }
+}
