@@ -10,7 +10,8 @@
 //! **Mel filterbank** (`librosa.filters.mel`): `n_mels + 2` points equally spaced on the mel
 //! scale between `fmin_hz` and `fmax_hz`, triangles between consecutive points evaluated at
 //! the FFT bin frequencies `k · fs / n_fft`, each scaled by `2 / (f[i+2] − f[i])` (Slaney's
-//! area normalisation, librosa's `norm = "slaney"`) when `slaney_norm`. Two mel formulas:
+//! area normalisation, librosa's `norm = "slaney"`) when `slaney_norm`; the weights are
+//! rounded to `f32`, as librosa's basis is. Two mel formulas:
 //! * `"slaney"` (librosa's default, the Auditory Toolbox's): linear below 1 kHz,
 //!   `m = 3 f / 200`; logarithmic above, `m = 15 + ln(f / 1000) / (ln 6.4 / 27)`;
 //! * `"htk"`: `m = 2595 log10(1 + f / 700)`.
@@ -290,7 +291,11 @@ impl MelFilterbank {
                 .map(|&f| {
                     let lower = (f - lo) / (c - lo);
                     let upper = (hi - f) / (hi - c);
-                    lower.min(upper).max(0.0) * enorm
+                    // Rounded to f32 as librosa's mel basis is (`dtype=np.float32`: the
+                    // triangle is stored as f32, then scaled and stored again), so that the
+                    // spectrogram matches librosa's to ~1e-15.
+                    let tri = lower.min(upper).max(0.0) as f32 as Real;
+                    (tri * enorm) as f32 as Real
                 })
                 .collect();
             let first = w.iter().position(|&v| v > 0.0).unwrap_or(0);

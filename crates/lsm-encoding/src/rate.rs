@@ -9,12 +9,15 @@
 //! * `process = "poisson"` (inhomogeneous Poisson / Bernoulli, as Brian2's `PoissonGroup`):
 //!   each slot spikes with probability `p = r · slot_ms / 1000`, one uniform draw per channel
 //!   and slot with `p > 0` (channels in ascending order within a slot). `p <= 1` is required.
-//! * `process = "regular"` (deterministic integrate-and-fire accumulator): every channel has an
-//!   accumulator `a`, starting at 0. Each slot, in this order: `a += r · slot_ms / 1000`;
-//!   while `a >= 1`: emit a spike, `a -= 1`. This is the encoding of the Brian2 baseline
-//!   (`max_rate_hz = 400`, `slot_ms = 1`), which puts its spikes on a 1 ms grid whatever
-//!   `dt_ms` is. At most one spike per slot is possible when `max_rate_hz · slot_ms <= 1000`
-//!   (required).
+//! * `process = "regular"` (deterministic integrate-and-fire accumulator): every channel
+//!   accumulates `a += x · (max_rate_hz · slot_ms · 1e-3)` each slot, starting from 0, and
+//!   emits a spike (subtracting 1) whenever `a` reaches 1. To reproduce the Brian2 baseline
+//!   (`scripts/bench/brian2_lsm_fsdd.py`, `encode_regular`: `max_rate_hz = 400`,
+//!   `slot_ms = 1`, spikes on a 1 ms grid whatever `dt_ms` is) bit for bit, this is computed
+//!   exactly as its numpy code does: the running sum `c` of the increments is kept (never
+//!   reduced) and the slot spikes when `floor(c + 1e-12)` exceeds the number of spikes
+//!   emitted so far. At most one spike per slot is possible when
+//!   `max_rate_hz · slot_ms <= 1000` (required).
 //!
 //! Over a window of `T` ms of constant `x`, the regular process emits `floor(x · max_rate_hz
 //! · T / 1000)` spikes (up to one from the carried accumulator), the Poisson process that
@@ -149,10 +152,17 @@ impl Encoder for RateParams {
         let (n_frames, n) = signal.dim();
         let n_steps = grid.n_steps(n_frames);
         let slot_s = slot_ms / 1000.0;
-        let acc = &mut scratch.state;
+        let inc = self.max_rate_hz * slot_ms * 1e-3;
+        let Scratch {
+            state: acc,
+            state2: emitted,
+            fired,
+            ..
+        } = scratch;
         acc.clear();
         acc.resize(n, 0.0);
-        let fired = &mut scratch.fired;
+        emitted.clear();
+        emitted.resize(n, 0.0);
         // Expected number of spikes, to size the output once.
         let mean: Real = signal.iter().map(|v| v.clamp(0.0, 1.0)).sum::<Real>()
             * self.max_rate_hz
@@ -167,16 +177,16 @@ impl Encoder for RateParams {
                 let row = signal.row(frame);
                 match self.process {
                     RateProcess::Regular => {
-                        for (c, (a, &x)) in acc.iter_mut().zip(row.iter()).enumerate() {
-                            let r = x.clamp(0.0, 1.0) * self.max_rate_hz;
-                            *a += r * slot_s;
-                            // `while`: a rate of exactly one spike per slot can carry 1 + ulp.
-                            let mut spiked = false;
-                            while *a >= 1.0 {
-                                *a -= 1.0;
-                                spiked = true;
-                            }
-                            if spiked {
+                        for (c, ((a, k), &x)) in acc
+                            .iter_mut()
+                            .zip(emitted.iter_mut())
+                            .zip(row.iter())
+                            .enumerate()
+                        {
+                            *a += x.clamp(0.0, 1.0) * inc;
+                            let total = (*a + 1e-12).floor();
+                            if total > *k {
+                                *k = total;
                                 fired.push(c as u32);
                             }
                         }
