@@ -142,6 +142,7 @@ class Timer:
 
     def __init__(self) -> None:
         self.t0 = time.perf_counter()
+        self.c0 = time.process_time()
         self.stages: dict[str, float] = {}
 
     def add(self, name: str, seconds: float) -> None:
@@ -149,6 +150,10 @@ class Timer:
 
     def total(self) -> float:
         return time.perf_counter() - self.t0
+
+    def total_cpu(self) -> float:
+        """CPU time of this process (all its threads) since the timer started."""
+        return time.process_time() - self.c0
 
 
 def log(msg: str) -> None:

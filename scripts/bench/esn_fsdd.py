@@ -199,7 +199,7 @@ def main() -> None:
         result["loso"] = {"mean": float(np.mean(list(per.values()))), "per_speaker": per}
         C.log(f"  LOSO mean {result['loso']['mean']:.4f}")
 
-    result["timings_s"] = dict(timer.stages, total_wall_s=timer.total())
+    result["timings_s"] = dict(timer.stages, total_wall_s=timer.total(), total_cpu_s=timer.total_cpu())
     result["machine"] = C.machine_info()
     try:
         import reservoirpy
