@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Encoding speed, side by side: lsm-encoding (cochleagram + spikes, rayon) vs librosa's
+# log-mel alone (1 process and N processes) on every FSDD recording, in the same run.
+# Usage: scripts/bench/encoding.sh [DIR]   (default ../shared/datasets/fsdd/recordings)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+DIR="${1:-$(pwd)/../shared/datasets/fsdd/recordings}"
+PY="${PYTHON:-scripts/bench/.venv/bin/python}"
+JOBS="$(nproc)"
+
+cargo build --release -q -p lsm-encoding --example encode_fsdd
+BIN="${CARGO_TARGET_DIR:-target}/release/examples/encode_fsdd"
+
+echo "== lsm-encoding (log-mel + regular rate spikes, ${JOBS} threads)"
+RUST_OUT="$("$BIN" "$DIR" --repeat 3)"
+echo "$RUST_OUT"
+echo "== librosa log-mel only, 1 process"
+PY1_OUT="$("$PY" scripts/bench/mel_librosa.py "$DIR" --repeat 3 --jobs 1)"
+echo "$PY1_OUT"
+echo "== librosa log-mel only, ${JOBS} processes"
+PYN_OUT="$("$PY" scripts/bench/mel_librosa.py "$DIR" --repeat 3 --jobs "$JOBS")"
+echo "$PYN_OUT"
+
+secs() { sed -n 's/^RESULT .*seconds=\([0-9.]*\).*/\1/p' <<<"$1"; }
+R="$(secs "$RUST_OUT")"; P1="$(secs "$PY1_OUT")"; PN="$(secs "$PYN_OUT")"
+python3 - "$R" "$P1" "$PN" "$JOBS" <<'PYEOF'
+import sys
+r, p1, pn, j = float(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
+print(f"lsm-encoding {r:.3f} s | librosa 1 proc {p1:.3f} s ({p1 / r:.1f}x slower) | "
+      f"librosa {j} procs {pn:.3f} s ({pn / r:.1f}x slower)")
+PYEOF
