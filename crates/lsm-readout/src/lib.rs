@@ -12,13 +12,17 @@
 //! Every fitted model is serde-serialisable.
 #![warn(missing_docs)]
 
+mod classifier;
 pub mod cv;
 mod error;
 mod gram;
 mod linalg;
+mod logistic;
 mod ridge;
 
+pub use classifier::{RidgeClassifier, RidgeClassifierParams, RidgeClassifierValidParams};
 pub use cv::{cross_validate_alpha, default_alpha_grid, CvReport, FoldedGram, Folds, Scoring};
 pub use error::{ReadoutError, Result};
 pub use gram::GramAccumulator;
+pub use logistic::{LogisticParams, LogisticRegression, LogisticValidParams};
 pub use ridge::{Ridge, RidgeParams, RidgeValidParams};
