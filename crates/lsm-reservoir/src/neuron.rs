@@ -65,8 +65,9 @@ pub trait NeuronModel: Send + Sync {
     /// Step 1: advance every neuron over step `t`. `i_ext`, if given, is a current (nA) per
     /// neuron held constant over the step (analog drive and noise).
     fn update(&self, state: &mut Self::State, t: i64, i_ext: Option<&[Real]>);
-    /// Step 2: append the neurons spiking at step `t` to `spikes`, ascending.
-    fn threshold(&self, state: &Self::State, t: i64, spikes: &mut Vec<u32>);
+    /// Step 2: write the neurons spiking at step `t`, ascending, to the front of `spikes`
+    /// (length `n`) and return their number.
+    fn threshold(&self, state: &Self::State, t: i64, spikes: &mut [u32]) -> usize;
     /// Step 3: deliver the summed synaptic input of step `t`: `exc` holds the sum of the
     /// positive weights (or of all weights, if [`NeuronModel::splits_sign`] is false), `inh` the
     /// sum of the negative ones.
@@ -292,14 +293,21 @@ impl NeuronModel for Lif {
     }
 
     #[inline]
-    fn threshold(&self, s: &LifState, t: i64, spikes: &mut Vec<u32>) {
+    fn threshold(&self, s: &LifState, t: i64, spikes: &mut [u32]) -> usize {
         let n = self.n;
-        let (v, ru, th) = (&s.v[..n], &s.refractory_until[..n], &self.v_th[..n]);
+        let (v, ru, th, out) = (
+            &s.v[..n],
+            &s.refractory_until[..n],
+            &self.v_th[..n],
+            &mut spikes[..n],
+        );
+        // Branch-free compaction: always write, advance only on a spike.
+        let mut k = 0usize;
         for i in 0..n {
-            if v[i] > th[i] && t >= ru[i] {
-                spikes.push(i as u32);
-            }
+            out[k.min(n - 1)] = i as u32;
+            k += (v[i] > th[i] && t >= ru[i]) as usize;
         }
+        k
     }
 
     #[inline]

@@ -203,7 +203,7 @@ impl Network {
             ring_e: vec![0.0; n * self.n_slots],
             ring_i: vec![0.0; n * self.n_slots],
             i_ext: vec![0.0; n],
-            spikes: Vec::with_capacity(n),
+            spikes: vec![0; n],
             trace: vec![0.0; n],
             trace_sum: vec![0.0; n],
         }
@@ -341,7 +341,6 @@ impl Network {
         ws.ring_i.fill(0.0);
         ws.trace.fill(0.0);
         ws.trace_sum.fill(0.0);
-        ws.spikes.clear();
         let rng = self
             .noise
             .as_ref()
@@ -398,7 +397,7 @@ struct Bufs<'w> {
     ring_e: &'w mut [Real],
     ring_i: &'w mut [Real],
     i_ext: &'w mut [Real],
-    spikes: &'w mut Vec<u32>,
+    spikes: &'w mut [u32],
     trace: &'w mut [Real],
     trace_sum: &'w mut [Real],
 }
@@ -415,9 +414,9 @@ fn scatter(
     ring_i: &mut [Real],
 ) -> u64 {
     let (a, s, b) = (csr.ptr[p], csr.split[p], csr.ptr[p + 1]);
-    let post = &csr.post[a..b];
-    let w = &csr.weight[a..b];
-    let ns = s - a;
+    let (post_e, post_i) = csr.post[a..b].split_at(s - a);
+    let (w_e, w_i) = csr.weight[a..b].split_at(s - a);
+    assert!(ring_e.len() >= n_slots * n && ring_i.len() >= n_slots * n);
     match csr.uniform_delay {
         Some(d) => {
             let mut slot = slot_t + d as usize;
@@ -426,26 +425,31 @@ fn scatter(
             }
             let base = slot * n;
             let re = &mut ring_e[base..base + n];
-            for k in 0..ns {
-                re[post[k] as usize] += w[k];
+            for (&j, &w) in post_e.iter().zip(w_e) {
+                debug_assert!((j as usize) < n);
+                // SAFETY: every post index was validated `< n` when the network was built
+                // (`NetworkSpec::validate`), and `re` has length `n`.
+                unsafe { *re.get_unchecked_mut(j as usize) += w };
             }
             let ri = &mut ring_i[base..base + n];
-            for k in ns..post.len() {
-                ri[post[k] as usize] += w[k];
+            for (&j, &w) in post_i.iter().zip(w_i) {
+                debug_assert!((j as usize) < n);
+                // SAFETY: as above.
+                unsafe { *ri.get_unchecked_mut(j as usize) += w };
             }
         }
         None => {
-            let dl = &csr.delay[a..b];
-            for k in 0..post.len() {
-                let mut slot = slot_t + dl[k] as usize;
-                if slot >= n_slots {
-                    slot -= n_slots;
-                }
-                let idx = slot * n + post[k] as usize;
-                if k < ns {
-                    ring_e[idx] += w[k];
-                } else {
-                    ring_i[idx] += w[k];
+            let (d_e, d_i) = csr.delay[a..b].split_at(s - a);
+            for (ring, posts, ws, ds) in [
+                (&mut *ring_e, post_e, w_e, d_e),
+                (&mut *ring_i, post_i, w_i, d_i),
+            ] {
+                for ((&j, &w), &d) in posts.iter().zip(ws).zip(ds) {
+                    let mut slot = slot_t + d as usize;
+                    if slot >= n_slots {
+                        slot -= n_slots;
+                    }
+                    ring[slot * n + j as usize] += w;
                 }
             }
         }
@@ -514,8 +518,8 @@ fn run_loop<M: NeuronModel>(
             }
         }
         model.update(st, ti, has_ext.then_some(&*b.i_ext));
-        b.spikes.clear();
-        model.threshold(st, ti, b.spikes);
+        let n_spk = model.threshold(st, ti, b.spikes);
+        let spikes = &b.spikes[..n_spk];
         // Propagation.
         let slot_t = t % n_slots;
         if let Drive::Spikes(s) = ctx.drive {
@@ -526,7 +530,7 @@ fn run_loop<M: NeuronModel>(
                 }
             }
         }
-        for &i in b.spikes.iter() {
+        for &i in spikes {
             n_events += scatter(&net.rec, i as usize, slot_t, n_slots, n, b.ring_e, b.ring_i);
         }
         let base = slot_t * n;
@@ -535,21 +539,21 @@ fn run_loop<M: NeuronModel>(
         if model.splits_sign() {
             b.ring_i[base..base + n].fill(0.0);
         }
-        model.reset_spiked(st, ti, b.spikes);
+        model.reset_spiked(st, ti, spikes);
         // Recording.
-        n_spikes += b.spikes.len();
+        n_spikes += spikes.len();
         if let Some(sp) = out.spikes.as_mut() {
-            sp.push_step(b.spikes);
+            sp.push_step(spikes);
         }
         if let Some(bc) = out.bin_counts.as_mut() {
-            if !b.spikes.is_empty() {
+            if !spikes.is_empty() {
                 let bin = match spec.bins {
                     Some(Bins::Count(nb)) => t * nb / n_steps,
                     _ => (((t as Real) * dt) / bin_width + 1e-9).floor() as usize,
                 }
                 .min(n_bins - 1);
                 let mut row = bc.row_mut(bin);
-                for &i in b.spikes.iter() {
+                for &i in spikes {
                     row[i as usize] += 1.0;
                 }
             }
@@ -559,7 +563,7 @@ fn run_loop<M: NeuronModel>(
             for x in b.trace.iter_mut() {
                 *x *= d;
             }
-            for &i in b.spikes.iter() {
+            for &i in spikes {
                 b.trace[i as usize] += 1.0;
             }
             for (s, x) in b.trace_sum.iter_mut().zip(b.trace.iter()) {

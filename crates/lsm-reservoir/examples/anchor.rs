@@ -1,0 +1,197 @@
+//! The Brian2 speed-anchor network (peer-baselines section 4) in lsm, timed; optionally
+//! exported as a network file for `scripts/bench/brian2_speed.py`.
+//!
+//! Model: dimensionless LIF (threshold 1, reset 0, rest 0, refractory 2 ms, tau_m 20 ms,
+//! exponential currents tau_e 5 ms / tau_i 10 ms, R = 1), dt = 0.1 ms, 80 % excitatory,
+//! fixed out-degree K = 100 (no autapses), w_e = +0.2, w_i = -1.0, no delays, initial v ~ U[0, 1).
+//! External drive: per neuron and step, Binomial(100, 20 Hz · dt) input events of weight 0.2
+//! (Brian2's `PoissonInput`), given as input spikes on one channel per neuron.
+//!
+//! ```text
+//! cargo run --release -p lsm-reservoir --example anchor -- [N] [--export NET.json]
+//! cargo run --release -p lsm-reservoir --example anchor -- fsdd
+//! ```
+use lsm_core::{rng_for, Real, SpikeTrains};
+use lsm_reservoir::{
+    run_batch, Bins, Drive, GeneratorConfig, Network, NetworkSpec, NeuronSpec, RecordSpec,
+    SynapseKind, SynapseList, Topology,
+};
+use rand::Rng;
+use rand_distr::{Binomial, Distribution};
+use std::time::Instant;
+
+/// The anchor network with `n` neurons and one drive channel per neuron.
+pub fn anchor_spec(n: usize, seed: u64) -> NetworkSpec {
+    let neuron = NeuronSpec {
+        tau_m_ms: 20.0.into(),
+        r_mohm: 1.0.into(),
+        v_rest_mv: 0.0.into(),
+        v_reset_mv: 0.0.into(),
+        v_th_mv: 1.0.into(),
+        t_ref_ms: 2.0.into(),
+        i_bias_na: 0.0.into(),
+        synapse: SynapseKind::ExpCurrent,
+        tau_syn_exc_ms: Some(5.0.into()),
+        tau_syn_inh_ms: Some(10.0.into()),
+        ..NeuronSpec::default()
+    };
+    let cfg = GeneratorConfig {
+        dt_ms: 0.1,
+        n_neurons: Some(n),
+        frac_exc: 0.8,
+        neuron,
+        topology: Topology::FixedOutDegree { k: 100 },
+        weight_scale: lsm_reservoir::PairScale {
+            ee: 0.2,
+            ei: 0.2,
+            ie: 1.0,
+            ii: 1.0,
+        },
+        delay: lsm_reservoir::Delay::Constant { ms: 0.0 },
+        v_init_uniform_mv: Some([0.0, 1.0]),
+        ..GeneratorConfig::default()
+    };
+    let mut spec = cfg.generate(0, seed).expect("valid config");
+    spec.n_inputs = n;
+    spec.input = SynapseList {
+        pre: (0..n as u32).collect(),
+        post: (0..n as u32).collect(),
+        weight: vec![0.2; n],
+        delay_ms: Some(vec![0.0; n]),
+    };
+    spec
+}
+
+/// Binomial(100, 20 Hz · dt) drive events per neuron and step.
+pub fn poisson_drive(n: usize, n_steps: usize, seed: u64) -> SpikeTrains {
+    let mut rng = rng_for(seed, 12345);
+    let b = Binomial::new(100, 20.0 * 1e-4).unwrap();
+    let mut st = SpikeTrains::with_capacity(n, 0.1, n_steps, n * n_steps / 4);
+    let mut buf = Vec::new();
+    for _ in 0..n_steps {
+        buf.clear();
+        for i in 0..n as u32 {
+            for _ in 0..b.sample(&mut rng) {
+                buf.push(i);
+            }
+        }
+        st.push_step(&buf);
+    }
+    st
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("fsdd") {
+        let n_samples = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(2500);
+        return fsdd_like(n_samples);
+    }
+    let n: usize = args.first().and_then(|a| a.parse().ok()).unwrap_or(1000);
+    let spec = anchor_spec(n, 1);
+    if let Some(i) = args.iter().position(|a| a == "--export") {
+        let p = std::path::Path::new(&args[i + 1]);
+        spec.save(p).unwrap();
+        eprintln!("wrote {}", p.display());
+        return;
+    }
+    let net = Network::from_spec(&spec).unwrap();
+    let n_steps = 12_000; // 0.2 s transient + 1 s
+    let drive = poisson_drive(n, n_steps, 1);
+    let mut ws = net.workspace();
+    let mut out = Default::default();
+    for rep in 0..5 {
+        let t0 = Instant::now();
+        net.run_into(
+            Drive::Spikes(&drive),
+            n_steps,
+            &RecordSpec::default(),
+            0,
+            0,
+            &mut ws,
+            &mut out,
+        )
+        .unwrap();
+        let wall = t0.elapsed().as_secs_f64();
+        let rec_events = out.n_events - drive.n_spikes() as u64;
+        println!(
+            "N={n} rep {rep}: {:.3} s for 1.2 s bio, {} spikes ({:.2} Hz), recurrent events {:.3e} ({:.3e}/s), all events {:.3e}/s, {:.0} steps/s",
+            wall,
+            out.n_spikes,
+            out.n_spikes as Real / n as Real / 1.2,
+            rec_events as Real,
+            rec_events as Real / wall,
+            out.n_events as Real / wall,
+            n_steps as Real / wall
+        );
+    }
+}
+
+/// An FSDD-sized job: 2 500 samples of 500 steps (dt = 1 ms) through 1 000 LIF neurons,
+/// p = 0.1, 32 input channels at ~40 Hz, 4 count bins per sample, run as a rayon batch.
+fn fsdd_like(n_samples: usize) {
+    let neuron = NeuronSpec {
+        tau_m_ms: 20.0.into(),
+        r_mohm: 1.0.into(),
+        v_rest_mv: 0.0.into(),
+        v_reset_mv: 0.0.into(),
+        v_th_mv: 1.0.into(),
+        t_ref_ms: 2.0.into(),
+        i_bias_na: 0.0.into(),
+        synapse: SynapseKind::ExpCurrent,
+        tau_syn_exc_ms: Some(5.0.into()),
+        tau_syn_inh_ms: Some(10.0.into()),
+        ..NeuronSpec::default()
+    };
+    let cfg = GeneratorConfig {
+        dt_ms: 1.0,
+        n_neurons: Some(1000),
+        neuron,
+        topology: Topology::Random { p: 0.1 },
+        weight_scale: lsm_reservoir::PairScale {
+            ee: 0.1,
+            ei: 0.1,
+            ie: 0.4,
+            ii: 0.4,
+        },
+        delay: lsm_reservoir::Delay::Constant { ms: 0.0 },
+        input: lsm_reservoir::InputConfig {
+            fraction: 0.2,
+            bernoulli: true,
+            scale_exc: 0.5,
+            scale_inh: 0.5,
+            ..Default::default()
+        },
+        ..GeneratorConfig::default()
+    };
+    let net = Network::from_spec(&cfg.generate(32, 7).unwrap()).unwrap();
+    let mut rng = rng_for(3, 99);
+    let inputs: Vec<SpikeTrains> = (0..n_samples)
+        .map(|_| {
+            let ev: Vec<(usize, usize)> = (0..500)
+                .flat_map(|t| (0..32).map(move |c| (t, c)))
+                .filter(|_| rng.gen::<Real>() < 0.12)
+                .collect();
+            SpikeTrains::from_events(32, 1.0, 500, ev).unwrap()
+        })
+        .collect();
+    let drives: Vec<Drive<'_>> = inputs.iter().map(Drive::Spikes).collect();
+    let spec = RecordSpec {
+        spikes: false,
+        bins: Some(Bins::Count(4)),
+        ..RecordSpec::default()
+    };
+    for _ in 0..3 {
+        let t0 = Instant::now();
+        let recs = run_batch(&net, &drives, &spec, 0).unwrap();
+        let wall = t0.elapsed().as_secs_f64();
+        let spikes: usize = recs.iter().map(|r| r.n_spikes).sum();
+        let events: u64 = recs.iter().map(|r| r.n_events).sum();
+        println!(
+            "fsdd-like: {wall:.3} s for {n_samples} × 0.5 s ({} threads): {:.1} Hz, {:.3e} events ({:.3e}/s)",
+            rayon::current_num_threads(),
+            spikes as Real / 1000.0 / (n_samples as Real * 0.5),
+            events as Real,
+            events as Real / wall
+        );
+    }
+}
