@@ -1,0 +1,216 @@
+//! Time-series tasks of `lsm default-config`, `lsm fit` and `lsm evaluate` (configs with
+//! `"task": "mackey-glass" | "narma10" | "lorenz" | "csv"`); the logic lives in
+//! `lsm_pipeline::timeseries`.
+
+use anyhow::{bail, Context};
+use lsm_pipeline::timeseries::{self as ts, DataSource, Task, TsConfig, TsModel};
+use ndarray::Array2;
+use std::path::Path;
+
+/// The default config of a time-series task as JSON.
+///
+/// # Errors
+/// An unknown task name.
+pub fn default_config(task: &str) -> anyhow::Result<serde_json::Value> {
+    let t = Task::parse(task).with_context(|| {
+        format!("unknown time-series task `{task}`: expected mackey-glass, narma10, lorenz or csv")
+    })?;
+    Ok(serde_json::to_value(TsConfig::default_for(t))?)
+}
+
+/// `lsm fit` on a time-series config: fit, save the model to `out`.
+///
+/// # Errors
+/// Unreadable or invalid config, data errors, fitting errors, write errors.
+pub fn fit(
+    config_path: &Path,
+    data: &str,
+    target: Option<&str>,
+    out: &Path,
+    seed: Option<u64>,
+    quiet: bool,
+) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(config_path)
+        .with_context(|| format!("reading config {}", config_path.display()))?;
+    let mut cfg = TsConfig::from_json_str(&text, &config_path.display().to_string())?;
+    if let Some(s) = seed {
+        cfg.seed = s;
+    }
+    let src = DataSource::parse(data, target);
+    let t0 = std::time::Instant::now();
+    let (model, report) = ts::fit(&cfg, &src)?;
+    model.save(out)?;
+    if !quiet {
+        eprintln!(
+            "fitted {} ({:?}) on {data} in {:.2} s (build {:.3} s, run+readout {:.3} s = {:.3} + {:.3}): alpha {:.1e}, validation NRMSE {:.4e}, train NRMSE {:.4e}; model written to {}",
+            cfg.task.name(),
+            cfg.prediction.mode,
+            t0.elapsed().as_secs_f64(),
+            report.seconds_build,
+            report.seconds_run + report.seconds_readout,
+            report.seconds_run,
+            report.seconds_readout,
+            report.alpha,
+            report.validation_nrmse,
+            report.train.nrmse,
+            out.display()
+        );
+    }
+    Ok(())
+}
+
+/// `lsm evaluate` on a time-series model: score the test segment, print text or one JSON
+/// object (`nrmse`, `mse`, `r2`, ...), and optionally plot prediction against target.
+///
+/// # Errors
+/// Unreadable model, data errors, plot errors.
+pub fn evaluate(
+    model_path: &Path,
+    data: &str,
+    target: Option<&str>,
+    json: bool,
+    plot: Option<&Path>,
+    quiet: bool,
+) -> anyhow::Result<()> {
+    let model = TsModel::load(model_path)?;
+    let src = DataSource::parse(data, target);
+    let t0 = std::time::Instant::now();
+    let ev = ts::evaluate(&model, &src)?;
+    let secs = t0.elapsed().as_secs_f64();
+    let cfg = &model.config;
+    let mode = serde_json::to_value(cfg.prediction.mode)?;
+    let kind = match &model.reservoir {
+        ts::BuiltReservoir::Esn(_) => "esn",
+        ts::BuiltReservoir::Spiking(_) => "spiking",
+    };
+    if json {
+        let o = serde_json::json!({
+            "task": cfg.task.name(),
+            "data": data,
+            "reservoir": kind,
+            "mode": mode,
+            "horizon": cfg.prediction.horizon,
+            "nrmse": ev.scores.nrmse,
+            "mse": ev.scores.mse,
+            "r2": ev.scores.r2,
+            "n_scored": ev.n_scored,
+            "alpha": model.readout.alpha,
+            "seconds": secs,
+        });
+        println!("{o}");
+    } else {
+        println!(
+            "{} ({kind}, {}, horizon {}): NRMSE {:.4e}  MSE {:.4e}  R2 {:.6}  ({} scored{})",
+            cfg.task.name(),
+            mode.as_str().unwrap_or("?"),
+            cfg.prediction.horizon,
+            ev.scores.nrmse,
+            ev.scores.mse,
+            ev.scores.r2,
+            ev.n_scored,
+            if cfg.prediction.mode == ts::Mode::ClosedLoop {
+                " trials"
+            } else {
+                " steps"
+            }
+        );
+    }
+    if let Some(p) = plot {
+        let title = format!(
+            "{} — {kind} — {} (NRMSE {:.3e})",
+            cfg.task.name(),
+            mode.as_str().unwrap_or("?"),
+            ev.scores.nrmse
+        );
+        draw(
+            p,
+            &title,
+            &ev.plot_prediction,
+            &ev.plot_target,
+            &ev.target_names,
+        )?;
+        if !quiet {
+            eprintln!("plot written to {}", p.display());
+        }
+    }
+    Ok(())
+}
+
+/// Prediction (red) against target (black), one panel per output.
+fn draw(
+    path: &Path,
+    title: &str,
+    pred: &Array2<f64>,
+    target: &Array2<f64>,
+    names: &[String],
+) -> anyhow::Result<()> {
+    use plotters::prelude::*;
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(|e| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    let outputs = target.ncols().max(1);
+    let size = (1200u32, 300 * outputs as u32 + 40);
+    macro_rules! render {
+        ($root:expr) => {{
+            let root = $root.into_drawing_area();
+            root.fill(&WHITE)?;
+            let root = root.titled(title, ("sans-serif", 20))?;
+            let panels = root.split_evenly((outputs, 1));
+            for (j, area) in panels.iter().enumerate() {
+                let n = target.nrows().min(pred.nrows());
+                let col_t: Vec<f64> = target.column(j).iter().take(n).cloned().collect();
+                let col_p: Vec<f64> = pred.column(j).iter().take(n).cloned().collect();
+                let (mut lo, mut hi) = col_t
+                    .iter()
+                    .chain(col_p.iter())
+                    .fold((f64::MAX, f64::MIN), |(l, h), &v| (l.min(v), h.max(v)));
+                if !(lo.is_finite() && hi.is_finite()) || lo >= hi {
+                    lo -= 1.0;
+                    hi += 1.0;
+                }
+                let pad = 0.05 * (hi - lo);
+                let mut chart = ChartBuilder::on(area)
+                    .margin(10)
+                    .x_label_area_size(30)
+                    .y_label_area_size(60)
+                    .build_cartesian_2d(0f64..n.max(1) as f64, (lo - pad)..(hi + pad))?;
+                chart
+                    .configure_mesh()
+                    .x_desc("step")
+                    .y_desc(names.get(j).cloned().unwrap_or_default())
+                    .draw()?;
+                chart
+                    .draw_series(LineSeries::new(
+                        col_t.iter().enumerate().map(|(i, v)| (i as f64, *v)),
+                        BLACK.stroke_width(2),
+                    ))?
+                    .label("target")
+                    .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK));
+                chart
+                    .draw_series(LineSeries::new(
+                        col_p.iter().enumerate().map(|(i, v)| (i as f64, *v)),
+                        RED.stroke_width(1),
+                    ))?
+                    .label("prediction")
+                    .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], RED));
+                chart
+                    .configure_series_labels()
+                    .background_style(WHITE.mix(0.8))
+                    .border_style(BLACK)
+                    .draw()?;
+            }
+            root.present()?;
+        }};
+    }
+    match ext.as_str() {
+        "svg" => render!(SVGBackend::new(path, size)),
+        "png" => render!(BitMapBackend::new(path, size)),
+        _ => bail!(
+            "--plot {}: expected a file ending in .svg or .png",
+            path.display()
+        ),
+    }
+    Ok(())
+}

@@ -1,0 +1,1629 @@
+//! Time-series prediction with an echo state network or a spiking reservoir: config, fit,
+//! evaluate, metrics, and the model file.
+//!
+//! # Data flow
+//! 1. The series comes from a generator of [`lsm_datasets::timeseries`] (Mackey-Glass,
+//!    NARMA-10, Lorenz) or a CSV file. It is cut into contiguous segments
+//!    `discard | washout | train | validation | test` ([`SplitConfig`]) and every channel is
+//!    scaled with statistics of the *train* segment ([`Scale`]).
+//! 2. The reservoir is driven by the input channels `u(t)`, teacher forced, over the whole
+//!    series in one run (no reset between segments); its per-step state `x(t)` plus, by
+//!    default, the input and a constant form the readout features `[x(t); u(t); 1]`.
+//! 3. A ridge readout ([`lsm_readout::GramAccumulator`], intercept, no standardisation) is
+//!    fitted on the train segment (the first `washout` steps are discarded) for every α of the
+//!    grid; the α with the lowest validation score of the task's own protocol is kept.
+//! 4. The test segment is scored ([`Scores`]): MSE, NRMSE (RMSE / std of the target over the
+//!    scored steps) and R².
+//!
+//! # Prediction modes ([`Mode`])
+//! * `one-step` / `k-step`: the readout at step `t` predicts the target `horizon` steps
+//!   ahead (`y(t + horizon)` for an autonomous series; `y(t + 1)` for NARMA, whose target is
+//!   defined one step ahead), with the true input always fed (teacher forcing).
+//! * `closed-loop`: the readout is trained one step ahead on every input channel; at test
+//!   time, from `trials` evenly spaced teacher-forced states of the test segment, its output
+//!   is fed back as the next input for `horizon` steps (free run). Jaeger's NRMSE-84 is the
+//!   default of Mackey-Glass: `NRMSE = sqrt(mean_trials (ŷ_84 − y_84)²) / std(y)` over 100
+//!   trials with `std(y)` taken over the test segment. Needs an ESN reservoir.
+//!
+//! The model file stores the config, the built reservoir (every weight), the scaler and the
+//! readout, with a format name and version, written atomically.
+
+use lsm_core::{rng_for, stream, write_atomic, Real};
+use lsm_datasets::timeseries::{Lorenz, MackeyGlass, Narma, TimeSeries, TimeSeriesError};
+use lsm_readout::{GramAccumulator, Ridge, RidgeValidParams};
+use lsm_reservoir::esn::{Esn, EsnConfig, EsnError};
+use ndarray::{s, Array1, Array2, ArrayView1, ArrayView2, Axis};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// Name of the model file format.
+pub const MODEL_FORMAT: &str = "lsm-timeseries-model";
+/// Version of the model file format.
+pub const MODEL_VERSION: u32 = 1;
+
+/// Errors of the time-series pipeline.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TsError {
+    /// A config field is invalid.
+    #[error("config field `{field}`: {msg}")]
+    Config {
+        /// Dotted path of the field.
+        field: String,
+        /// What was expected.
+        msg: String,
+    },
+    /// Data problem (names the source).
+    #[error(transparent)]
+    Data(#[from] TimeSeriesError),
+    /// A series too short for the split.
+    #[error("{source_name}: {rows} rows, but the split needs {needed} ({detail})")]
+    TooShort {
+        /// File or generator.
+        source_name: String,
+        /// Rows available.
+        rows: usize,
+        /// Rows needed.
+        needed: usize,
+        /// How `needed` is made up.
+        detail: String,
+    },
+    /// Echo state network error.
+    #[error(transparent)]
+    Esn(#[from] EsnError),
+    /// Spiking reservoir error.
+    #[error(transparent)]
+    Reservoir(#[from] lsm_reservoir::ReservoirError),
+    /// Readout error.
+    #[error("readout: {0}")]
+    Readout(#[from] lsm_readout::ReadoutError),
+    /// JSON error naming the file.
+    #[error("{file}: {msg}")]
+    Json {
+        /// The file.
+        file: String,
+        /// The serde message.
+        msg: String,
+    },
+    /// I/O error naming the file.
+    #[error("{file}: {source}")]
+    Io {
+        /// The file.
+        file: String,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// A prediction diverged (closed loop) or another runtime failure.
+    #[error("{0}")]
+    Runtime(String),
+}
+
+type Result<T> = std::result::Result<T, TsError>;
+
+fn cfg_err<T>(field: &str, msg: impl Into<String>) -> Result<T> {
+    Err(TsError::Config {
+        field: field.to_string(),
+        msg: msg.into(),
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Config
+// ---------------------------------------------------------------------------------------------
+
+/// The task: where the series comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Task {
+    /// Mackey-Glass, input and target the series itself.
+    MackeyGlass,
+    /// NARMA-n: input u, target y(t+1).
+    Narma10,
+    /// Lorenz: input and target (x, y, z).
+    Lorenz,
+    /// A CSV file.
+    Csv,
+}
+
+impl Task {
+    /// Parse `mackey-glass`, `narma10`, `lorenz`, `csv`.
+    pub fn parse(s: &str) -> Option<Task> {
+        Some(match s {
+            "mackey-glass" => Task::MackeyGlass,
+            "narma10" => Task::Narma10,
+            "lorenz" => Task::Lorenz,
+            "csv" => Task::Csv,
+            _ => return None,
+        })
+    }
+    /// The config name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Task::MackeyGlass => "mackey-glass",
+            Task::Narma10 => "narma10",
+            Task::Lorenz => "lorenz",
+            Task::Csv => "csv",
+        }
+    }
+}
+
+/// Channel scaling, fitted on the train segment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Scale {
+    /// Map the train range to [−1, 1].
+    MinMax,
+    /// Subtract the train mean, divide by the train standard deviation.
+    Zscore,
+    /// Use raw values.
+    None,
+}
+
+/// CSV columns.
+#[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CsvColumns {
+    /// Input columns. Default `null`: the target column alone (autonomous prediction).
+    pub inputs: Option<Vec<String>>,
+    /// Target column. Default `null`: must be given with `--target`.
+    pub target: Option<String>,
+}
+
+/// Where the data come from and how they are prepared.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DataConfig {
+    /// Mackey-Glass generator (task `mackey-glass`).
+    pub mackey_glass: MackeyGlass,
+    /// NARMA generator (task `narma10`; `order` may be changed for NARMA-n).
+    pub narma: Narma,
+    /// Lorenz generator (task `lorenz`).
+    pub lorenz: Lorenz,
+    /// CSV columns (task `csv`).
+    pub csv: CsvColumns,
+    /// Leading samples dropped (generator transient). Default 500.
+    pub discard: usize,
+    /// Channel scaling. Default `min-max`.
+    pub scale: Scale,
+}
+
+impl Default for DataConfig {
+    fn default() -> Self {
+        Self {
+            mackey_glass: MackeyGlass::default(),
+            narma: Narma::default(),
+            lorenz: Lorenz::default(),
+            csv: CsvColumns::default(),
+            discard: 500,
+            scale: Scale::MinMax,
+        }
+    }
+}
+
+/// Contiguous segments after `discard`, in steps.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SplitConfig {
+    /// Steps run before training whose states are discarded. Default 200.
+    pub washout: usize,
+    /// Training steps. Default 3000.
+    pub train: usize,
+    /// Validation steps (α selection). Default 1000. May be 0 (then the smallest α of the
+    /// grid... no: the grid must then have one value).
+    pub validation: usize,
+    /// Test steps. Default 2000.
+    pub test: usize,
+}
+
+impl Default for SplitConfig {
+    fn default() -> Self {
+        Self {
+            washout: 200,
+            train: 3000,
+            validation: 1000,
+            test: 2000,
+        }
+    }
+}
+
+/// Prediction mode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mode {
+    /// Predict one step ahead (teacher forced).
+    OneStep,
+    /// Predict `horizon` steps ahead (teacher forced).
+    KStep,
+    /// Free run for `horizon` steps from `trials` teacher-forced states.
+    ClosedLoop,
+}
+
+/// What is predicted and how it is scored.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PredictionConfig {
+    /// Mode. Default `one-step`.
+    pub mode: Mode,
+    /// Steps ahead (`k-step`) or free-run length (`closed-loop`). Default 1 (84 for
+    /// closed loop in `default-config --task mackey-glass`).
+    pub horizon: usize,
+    /// Closed-loop trials (start points spread over the scored segment). Default 100.
+    pub trials: usize,
+}
+
+impl Default for PredictionConfig {
+    fn default() -> Self {
+        Self {
+            mode: Mode::OneStep,
+            horizon: 1,
+            trials: 100,
+        }
+    }
+}
+
+/// Ridge readout.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReadoutConfig {
+    /// α grid (penalty on the sum of squared errors over training steps, raw feature units);
+    /// the value with the best validation score is kept. Default 1e-12, 1e-11, …, 1e-2.
+    pub alphas: Vec<Real>,
+    /// Append the input `u(t)` to the reservoir state in the features. Default true.
+    pub include_input: bool,
+    /// Standardise features before penalising. Default false.
+    pub standardize: bool,
+}
+
+impl Default for ReadoutConfig {
+    fn default() -> Self {
+        Self {
+            alphas: (-12..=-2).map(|e| 10f64.powi(e)).collect(),
+            include_input: true,
+            standardize: false,
+        }
+    }
+}
+
+/// The reservoir: an echo state network or a spiking network.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum ReservoirConfig {
+    /// Leaky tanh echo state network.
+    Esn(EsnConfig),
+    /// Spiking LIF reservoir with analog or encoded input.
+    Spiking(SpikingConfig),
+}
+
+/// A time-series prediction config (JSON, unknown fields refused).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TsConfig {
+    /// Task.
+    pub task: Task,
+    /// The one seed (data, weights, noise). Default 42.
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    /// Data.
+    #[serde(default)]
+    pub data: DataConfig,
+    /// Segments.
+    #[serde(default)]
+    pub split: SplitConfig,
+    /// Prediction mode.
+    #[serde(default)]
+    pub prediction: PredictionConfig,
+    /// Reservoir. Default: the ESN defaults.
+    #[serde(default = "default_reservoir")]
+    pub reservoir: ReservoirConfig,
+    /// Readout.
+    #[serde(default)]
+    pub readout: ReadoutConfig,
+}
+
+fn default_seed() -> u64 {
+    42
+}
+fn default_reservoir() -> ReservoirConfig {
+    ReservoirConfig::Esn(EsnConfig::default())
+}
+
+impl TsConfig {
+    /// The default config of a task, tuned on its validation segment:
+    /// * `mackey-glass`: Jaeger's NRMSE-84 protocol (400-unit ESN, 3000 training steps,
+    ///   closed loop, horizon 84, 100 trials);
+    /// * `narma10`: 500-unit ESN, one step, 4000 training steps;
+    /// * `lorenz`: 500-unit ESN, one step on (x, y, z);
+    /// * `csv`: 500-unit ESN, one step, target from `--target`.
+    pub fn default_for(task: Task) -> Self {
+        let mut c = TsConfig {
+            task,
+            seed: 42,
+            data: DataConfig::default(),
+            split: SplitConfig::default(),
+            prediction: PredictionConfig::default(),
+            reservoir: default_reservoir(),
+            readout: ReadoutConfig::default(),
+        };
+        match task {
+            Task::MackeyGlass => {
+                c.prediction = PredictionConfig {
+                    mode: Mode::ClosedLoop,
+                    horizon: 84,
+                    trials: 100,
+                };
+                c.split = SplitConfig {
+                    washout: 500,
+                    train: 3000,
+                    validation: 1000,
+                    test: 2000,
+                };
+                // Tuned by random search on the validation segment (seed 42), never on test.
+                c.reservoir = ReservoirConfig::Esn(EsnConfig {
+                    n_units: 400,
+                    in_degree: 20,
+                    spectral_radius: 1.0,
+                    input_scaling: 0.45,
+                    bias_scaling: 0.4,
+                    leak_rate: 0.65,
+                    ..EsnConfig::default()
+                });
+                c.readout.alphas = (-15..=-6).map(|e| 10f64.powi(e)).collect();
+            }
+            Task::Narma10 => {
+                c.data.discard = 200;
+                c.split = SplitConfig {
+                    washout: 200,
+                    train: 4000,
+                    validation: 1000,
+                    test: 2000,
+                };
+                c.reservoir = ReservoirConfig::Esn(EsnConfig {
+                    n_units: 500,
+                    in_degree: 10,
+                    spectral_radius: 0.9,
+                    input_scaling: 0.2,
+                    bias_scaling: 0.0,
+                    leak_rate: 1.0,
+                    ..EsnConfig::default()
+                });
+            }
+            Task::Lorenz | Task::Csv => {
+                c.reservoir = ReservoirConfig::Esn(EsnConfig {
+                    n_units: 500,
+                    ..EsnConfig::default()
+                });
+            }
+        }
+        c
+    }
+
+    /// Parse from JSON text (`file` names the source) and check.
+    ///
+    /// # Errors
+    /// [`TsError::Json`] with serde's message (unknown field, wrong type) or a config error.
+    pub fn from_json_str(text: &str, file: &str) -> Result<Self> {
+        let c: TsConfig = serde_json::from_str(text).map_err(|e| TsError::Json {
+            file: file.into(),
+            msg: format!("invalid time-series config: {e}"),
+        })?;
+        c.validate()?;
+        Ok(c)
+    }
+
+    /// Check every field once.
+    ///
+    /// # Errors
+    /// [`TsError::Config`] naming the field.
+    pub fn validate(&self) -> Result<()> {
+        if self.split.train == 0 {
+            return cfg_err("split.train", "expected at least 1 training step");
+        }
+        if self.split.test == 0 {
+            return cfg_err("split.test", "expected at least 1 test step");
+        }
+        if self.readout.alphas.is_empty()
+            || self
+                .readout
+                .alphas
+                .iter()
+                .any(|a| !(a.is_finite() && *a >= 0.0))
+        {
+            return cfg_err(
+                "readout.alphas",
+                "expected a non-empty list of finite values >= 0",
+            );
+        }
+        if self.split.validation == 0 && self.readout.alphas.len() > 1 {
+            return cfg_err(
+                "readout.alphas",
+                "with split.validation = 0 the grid must have exactly one value",
+            );
+        }
+        let p = &self.prediction;
+        if p.horizon == 0 {
+            return cfg_err("prediction.horizon", "expected at least 1");
+        }
+        if p.mode == Mode::OneStep && p.horizon != 1 {
+            return cfg_err(
+                "prediction.horizon",
+                "one-step mode has horizon 1; use `k-step`",
+            );
+        }
+        if p.mode == Mode::ClosedLoop {
+            if p.trials == 0 {
+                return cfg_err("prediction.trials", "expected at least 1 trial");
+            }
+            if self.task == Task::Narma10 {
+                return cfg_err(
+                    "prediction.mode",
+                    "closed-loop prediction needs an autonomous series (input = target); NARMA is input-driven",
+                );
+            }
+            if p.horizon >= self.split.test {
+                return cfg_err("prediction.horizon", "must be shorter than split.test");
+            }
+            if matches!(self.reservoir, ReservoirConfig::Spiking(_)) {
+                return cfg_err(
+                    "prediction.mode",
+                    "closed-loop prediction is implemented for the ESN reservoir; use one-step or k-step with a spiking reservoir",
+                );
+            }
+        }
+        if self.task == Task::Narma10 && p.mode == Mode::KStep {
+            return cfg_err(
+                "prediction.mode",
+                "NARMA's target is one step ahead by definition; use one-step",
+            );
+        }
+        match &self.reservoir {
+            ReservoirConfig::Esn(e) => e.validate()?,
+            ReservoirConfig::Spiking(s) => s.validate()?,
+        }
+        self.data.mackey_glass.check()?;
+        self.data.narma.check()?;
+        self.data.lorenz.check()?;
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Data preparation
+// ---------------------------------------------------------------------------------------------
+
+/// Per-channel affine scaling `z = (v − center) / scale`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Scaler {
+    /// Centre per channel.
+    pub center: Vec<Real>,
+    /// Scale per channel (> 0).
+    pub scale: Vec<Real>,
+}
+
+impl Scaler {
+    fn fit(kind: Scale, x: ArrayView2<Real>) -> Self {
+        let c = x.ncols();
+        let mut center = vec![0.0; c];
+        let mut scale = vec![1.0; c];
+        for j in 0..c {
+            let col = x.column(j);
+            match kind {
+                Scale::None => {}
+                Scale::MinMax => {
+                    let lo = col.iter().cloned().fold(Real::INFINITY, Real::min);
+                    let hi = col.iter().cloned().fold(Real::NEG_INFINITY, Real::max);
+                    center[j] = 0.5 * (lo + hi);
+                    scale[j] = if hi > lo { 0.5 * (hi - lo) } else { 1.0 };
+                }
+                Scale::Zscore => {
+                    let m = col.mean().unwrap_or(0.0);
+                    let sd = col.std(0.0);
+                    center[j] = m;
+                    scale[j] = if sd > 0.0 { sd } else { 1.0 };
+                }
+            }
+        }
+        Self { center, scale }
+    }
+    fn apply(&self, x: &mut Array2<Real>) {
+        for (j, mut col) in x.axis_iter_mut(Axis(1)).enumerate() {
+            col.mapv_inplace(|v| (v - self.center[j]) / self.scale[j]);
+        }
+    }
+    fn invert_col(&self, j: usize, v: Real) -> Real {
+        v * self.scale[j] + self.center[j]
+    }
+}
+
+/// A prepared series: inputs and targets aligned per step, after `discard`.
+#[derive(Clone, Debug)]
+pub struct Prepared {
+    /// Inputs, steps × K (scaled).
+    pub inputs: Array2<Real>,
+    /// Targets, steps × O (scaled): row `t` is what the readout outputs after input row `t`.
+    pub targets: Array2<Real>,
+    /// Input channel names.
+    pub input_names: Vec<String>,
+    /// Target names.
+    pub target_names: Vec<String>,
+    /// For closed loop: the input channel that each output feeds (`targets[t] = inputs[t+1]`).
+    pub autonomous: bool,
+    /// Target scaling (scaled → original: `v·scale + center`).
+    pub target_scaler: Scaler,
+    /// Input scaling.
+    pub input_scaler: Scaler,
+    /// Source (file or generator).
+    pub source: String,
+}
+
+/// The raw series of a config: (inputs, targets-before-shift, names, autonomous, source).
+struct Raw {
+    input: Array2<Real>,
+    target: Array2<Real>,
+    input_names: Vec<String>,
+    target_names: Vec<String>,
+    /// Target row t = target series at t + shift.
+    shift: usize,
+    autonomous: bool,
+    source: String,
+}
+
+/// Steps the split needs after `discard`, and a description.
+fn needed_steps(cfg: &TsConfig) -> (usize, String) {
+    let s = &cfg.split;
+    let extra = match cfg.prediction.mode {
+        Mode::ClosedLoop => 1,
+        _ => cfg.prediction.horizon,
+    };
+    let extra = if cfg.task == Task::Narma10 { 1 } else { extra };
+    (
+        s.washout + s.train + s.validation + s.test + extra,
+        format!(
+            "washout {} + train {} + validation {} + test {} + {extra} ahead",
+            s.washout, s.train, s.validation, s.test
+        ),
+    )
+}
+
+fn raw_series(cfg: &TsConfig, data: &DataSource) -> Result<Raw> {
+    let (need, _) = needed_steps(cfg);
+    let total = cfg.data.discard + need;
+    let k_ahead = match cfg.prediction.mode {
+        Mode::ClosedLoop => 1,
+        _ => cfg.prediction.horizon,
+    };
+    match data {
+        DataSource::Builtin(Task::MackeyGlass) => {
+            let x = cfg.data.mackey_glass.generate(total, cfg.seed)?;
+            let a = Array2::from_shape_vec((total, 1), x).expect("shape");
+            Ok(Raw {
+                input: a.clone(),
+                target: a,
+                input_names: vec!["x".into()],
+                target_names: vec!["x".into()],
+                shift: k_ahead,
+                autonomous: true,
+                source: "mackey-glass".into(),
+            })
+        }
+        DataSource::Builtin(Task::Narma10) => {
+            let (u, y) = cfg.data.narma.generate(total, cfg.seed)?;
+            Ok(Raw {
+                input: Array2::from_shape_vec((total, 1), u).expect("shape"),
+                target: Array2::from_shape_vec((total, 1), y).expect("shape"),
+                input_names: vec!["u".into()],
+                target_names: vec!["y".into()],
+                shift: 1,
+                autonomous: false,
+                source: format!("narma{}", cfg.data.narma.order),
+            })
+        }
+        DataSource::Builtin(Task::Lorenz) => {
+            let a = cfg.data.lorenz.generate(total)?;
+            let names: Vec<String> = ["x", "y", "z"].iter().map(|s| s.to_string()).collect();
+            Ok(Raw {
+                input: a.clone(),
+                target: a,
+                input_names: names.clone(),
+                target_names: names,
+                shift: k_ahead,
+                autonomous: true,
+                source: "lorenz".into(),
+            })
+        }
+        DataSource::Builtin(Task::Csv) => cfg_err("task", "a csv task needs a CSV file as data"),
+        DataSource::Csv { path, target } => {
+            let ts = TimeSeries::read_csv(path)?;
+            let tname = target
+                .clone()
+                .or_else(|| cfg.data.csv.target.clone())
+                .ok_or_else(|| TsError::Config {
+                    field: "data.csv.target".into(),
+                    msg: format!(
+                        "{}: no target column given; pass --target COLUMN (columns: {})",
+                        path.display(),
+                        ts.names.join(", ")
+                    ),
+                })?;
+            let ti = ts.column_index(&tname)?;
+            let inames = cfg
+                .data
+                .csv
+                .inputs
+                .clone()
+                .unwrap_or_else(|| vec![tname.clone()]);
+            let mut idx = Vec::new();
+            for n in &inames {
+                idx.push(ts.column_index(n)?);
+            }
+            let rows = ts.len();
+            if rows < total {
+                let (_, detail) = needed_steps(cfg);
+                return Err(TsError::TooShort {
+                    source_name: path.display().to_string(),
+                    rows,
+                    needed: total,
+                    detail: format!("discard {} + {detail}", cfg.data.discard),
+                });
+            }
+            let input = ts.data.select(Axis(1), &idx);
+            let target = ts.data.select(Axis(1), &[ti]);
+            let autonomous = idx == [ti];
+            Ok(Raw {
+                input,
+                target,
+                input_names: inames,
+                target_names: vec![tname],
+                shift: k_ahead,
+                autonomous,
+                source: path.display().to_string(),
+            })
+        }
+    }
+}
+
+/// Where the data of a run come from.
+#[derive(Clone, Debug)]
+pub enum DataSource {
+    /// A generator.
+    Builtin(Task),
+    /// A CSV file with an optional target override.
+    Csv {
+        /// The file.
+        path: PathBuf,
+        /// Target column (overrides `data.csv.target`).
+        target: Option<String>,
+    },
+}
+
+impl DataSource {
+    /// `mackey-glass`, `narma10`, `lorenz`, or a CSV path.
+    pub fn parse(data: &str, target: Option<&str>) -> Self {
+        match Task::parse(data) {
+            Some(t) if t != Task::Csv => DataSource::Builtin(t),
+            _ => DataSource::Csv {
+                path: PathBuf::from(data),
+                target: target.map(str::to_string),
+            },
+        }
+    }
+}
+
+/// Prepare inputs and targets (after `discard`), fitting the scalers on the train segment
+/// unless given.
+fn prepare(
+    cfg: &TsConfig,
+    data: &DataSource,
+    scalers: Option<(&Scaler, &Scaler)>,
+) -> Result<Prepared> {
+    let raw = raw_series(cfg, data)?;
+    let (need, detail) = needed_steps(cfg);
+    let d = cfg.data.discard;
+    let rows = raw.input.nrows();
+    if rows < d + need {
+        return Err(TsError::TooShort {
+            source_name: raw.source,
+            rows,
+            needed: d + need,
+            detail: format!("discard {d} + {detail}"),
+        });
+    }
+    let n = rows - d - raw.shift;
+    let mut inputs = raw.input.slice(s![d..d + n, ..]).to_owned();
+    let mut targets = raw
+        .target
+        .slice(s![d + raw.shift..d + raw.shift + n, ..])
+        .to_owned();
+    let (is, ts) = match scalers {
+        Some((a, b)) => (a.clone(), b.clone()),
+        None => {
+            let w = cfg.split.washout;
+            let tr = w..w + cfg.split.train;
+            (
+                Scaler::fit(cfg.data.scale, inputs.slice(s![tr.clone(), ..])),
+                Scaler::fit(cfg.data.scale, targets.slice(s![tr, ..])),
+            )
+        }
+    };
+    is.apply(&mut inputs);
+    ts.apply(&mut targets);
+    Ok(Prepared {
+        inputs,
+        targets,
+        input_names: raw.input_names,
+        target_names: raw.target_names,
+        autonomous: raw.autonomous,
+        target_scaler: ts,
+        input_scaler: is,
+        source: raw.source,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Metrics
+// ---------------------------------------------------------------------------------------------
+
+/// Scores of a prediction against its target (original units).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Scores {
+    /// Mean squared error, averaged over steps and outputs.
+    pub mse: Real,
+    /// Root of the mean over outputs of `MSE_o / Var_o` (the target's variance over the
+    /// scored steps): RMSE / std for one output.
+    pub nrmse: Real,
+    /// Coefficient of determination `1 − SS_res/SS_tot`, averaged over outputs.
+    pub r2: Real,
+    /// Number of scored predictions.
+    pub n: usize,
+}
+
+/// MSE, NRMSE and R² of `pred` against `target` (rows = steps, columns = outputs). A
+/// constant target gives an infinite NRMSE unless the prediction is exact (then 0).
+pub fn scores(pred: ArrayView2<Real>, target: ArrayView2<Real>) -> Scores {
+    assert_eq!(pred.dim(), target.dim(), "prediction and target shapes");
+    let n = target.nrows();
+    let o = target.ncols();
+    let (mut mse_sum, mut nmse_sum, mut r2_sum) = (0.0, 0.0, 0.0);
+    for j in 0..o {
+        let t = target.column(j);
+        let p = pred.column(j);
+        let mse = t
+            .iter()
+            .zip(p.iter())
+            .map(|(a, b)| (a - b) * (a - b))
+            .sum::<Real>()
+            / n as Real;
+        let var = t.var(0.0);
+        mse_sum += mse;
+        let nm = if mse == 0.0 { 0.0 } else { mse / var };
+        nmse_sum += nm;
+        r2_sum += 1.0 - nm;
+    }
+    Scores {
+        mse: mse_sum / o as Real,
+        nrmse: (nmse_sum / o as Real).sqrt(),
+        r2: r2_sum / o as Real,
+        n,
+    }
+}
+
+/// MSE, NRMSE and R² for one output series (convenience wrapper of [`scores`]).
+pub fn scores_1d(pred: ArrayView1<Real>, target: ArrayView1<Real>) -> Scores {
+    scores(pred.insert_axis(Axis(1)), target.insert_axis(Axis(1)))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reservoirs
+// ---------------------------------------------------------------------------------------------
+
+/// A built reservoir with every weight (serialised into the model).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum BuiltReservoir {
+    /// Echo state network.
+    Esn(Esn),
+    /// Spiking reservoir.
+    Spiking(SpikingReservoir),
+}
+
+impl BuiltReservoir {
+    fn build(cfg: &TsConfig, n_inputs: usize) -> Result<Self> {
+        Ok(match &cfg.reservoir {
+            ReservoirConfig::Esn(e) => BuiltReservoir::Esn(Esn::build(e, n_inputs, cfg.seed)?),
+            ReservoirConfig::Spiking(s) => {
+                BuiltReservoir::Spiking(SpikingReservoir::build(s, n_inputs, cfg.seed)?)
+            }
+        })
+    }
+
+    /// Number of state features per step.
+    pub fn n_state(&self) -> usize {
+        match self {
+            BuiltReservoir::Esn(e) => e.n_units(),
+            BuiltReservoir::Spiking(s) => s.n_features(),
+        }
+    }
+
+    /// Teacher-forced states for every input row (steps × n_state). For the ESN, state noise
+    /// of amplitude `noise` is added during steps `noise_steps` (the training segment).
+    fn states(
+        &self,
+        inputs: ArrayView2<Real>,
+        noise: Real,
+        noise_steps: std::ops::Range<usize>,
+        seed: u64,
+    ) -> Result<Array2<Real>> {
+        match self {
+            BuiltReservoir::Esn(esn) => {
+                let t = inputs.nrows();
+                let mut out = Array2::zeros((t, esn.n_units()));
+                let mut x = vec![0.0; esn.n_units()];
+                let mut rng = rng_for(seed, stream::SIM_NOISE);
+                let a = noise_steps.start.min(t);
+                let b = noise_steps.end.min(t);
+                esn.run_into(
+                    inputs.slice(s![..a, ..]),
+                    &mut x,
+                    out.slice_mut(s![..a, ..]),
+                    0.0,
+                    None,
+                )?;
+                esn.run_into(
+                    inputs.slice(s![a..b, ..]),
+                    &mut x,
+                    out.slice_mut(s![a..b, ..]),
+                    noise,
+                    Some(&mut rng),
+                )?;
+                esn.run_into(
+                    inputs.slice(s![b.., ..]),
+                    &mut x,
+                    out.slice_mut(s![b.., ..]),
+                    0.0,
+                    None,
+                )?;
+                Ok(out)
+            }
+            BuiltReservoir::Spiking(sp) => sp.states(inputs, seed),
+        }
+    }
+}
+
+/// Features `[x(t); u(t)]` (the readout adds the intercept).
+fn features<'a>(
+    states: &'a Array2<Real>,
+    inputs: ArrayView2<'a, Real>,
+    include_input: bool,
+) -> Array2<Real> {
+    if include_input {
+        ndarray::concatenate(Axis(1), &[states.view(), inputs]).expect("same rows")
+    } else {
+        states.clone()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Model
+// ---------------------------------------------------------------------------------------------
+
+/// A fitted time-series model (the model file).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct TsModel {
+    /// [`MODEL_FORMAT`].
+    pub format: String,
+    /// [`MODEL_VERSION`].
+    pub version: u32,
+    /// The config it was fitted with.
+    pub config: TsConfig,
+    /// Data source of the fit (`mackey-glass`… or the CSV path).
+    pub data: String,
+    /// Target column override of the fit (CSV).
+    pub target: Option<String>,
+    /// The reservoir with every weight.
+    pub reservoir: BuiltReservoir,
+    /// Input scaling fitted on the train segment.
+    pub input_scaler: Scaler,
+    /// Target scaling fitted on the train segment.
+    pub target_scaler: Scaler,
+    /// The readout.
+    pub readout: Ridge,
+    /// Validation score of each α of the grid (NRMSE of the task's protocol).
+    pub validation: Vec<(Real, Real)>,
+    /// Input channel names.
+    pub input_names: Vec<String>,
+    /// Target names.
+    pub target_names: Vec<String>,
+}
+
+impl TsModel {
+    /// Save atomically as JSON.
+    ///
+    /// # Errors
+    /// I/O errors naming the file.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let text = serde_json::to_vec(self).map_err(|e| TsError::Json {
+            file: path.display().to_string(),
+            msg: e.to_string(),
+        })?;
+        write_atomic(path, &text).map_err(|e| TsError::Io {
+            file: path.display().to_string(),
+            source: e,
+        })
+    }
+
+    /// Load and check the format and version.
+    ///
+    /// # Errors
+    /// I/O, JSON, or a wrong format / version, naming the file.
+    pub fn load(path: &Path) -> Result<Self> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| TsError::Io {
+            file: file.clone(),
+            source: e,
+        })?;
+        let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| TsError::Json {
+            file: file.clone(),
+            msg: format!("not a JSON model file: {e}"),
+        })?;
+        let fmt = v.get("format").and_then(|f| f.as_str()).unwrap_or("");
+        if fmt != MODEL_FORMAT {
+            return Err(TsError::Json {
+                file,
+                msg: format!(
+                    "field `format`: expected \"{MODEL_FORMAT}\", found {:?}",
+                    fmt
+                ),
+            });
+        }
+        let ver = v.get("version").and_then(|f| f.as_u64()).unwrap_or(0);
+        if ver != MODEL_VERSION as u64 {
+            return Err(TsError::Json {
+                file,
+                msg: format!(
+                    "field `version`: this lsm reads version {MODEL_VERSION}, found {ver}"
+                ),
+            });
+        }
+        serde_json::from_value(v).map_err(|e| TsError::Json {
+            file,
+            msg: format!("invalid model: {e}"),
+        })
+    }
+}
+
+/// Settings shared by fit and evaluate to score a segment.
+struct Scorer<'a> {
+    cfg: &'a TsConfig,
+    prep: &'a Prepared,
+    res: &'a BuiltReservoir,
+    states: &'a Array2<Real>,
+    feats: &'a Array2<Real>,
+}
+
+/// A scored segment: the scores plus what to plot.
+#[derive(Clone, Debug)]
+pub struct SegmentResult {
+    /// Scores in original units.
+    pub scores: Scores,
+    /// Prediction (original units), steps × outputs, for plotting.
+    pub prediction: Array2<Real>,
+    /// Target (original units), same shape.
+    pub target: Array2<Real>,
+}
+
+impl Scorer<'_> {
+    /// Score `range` (rows of the prepared series) with `ridge`.
+    fn score(&self, ridge: &Ridge, range: std::ops::Range<usize>) -> Result<SegmentResult> {
+        match self.cfg.prediction.mode {
+            Mode::OneStep | Mode::KStep => {
+                let p = ridge.predict(self.feats.slice(s![range.clone(), ..]))?;
+                let t = self.prep.targets.slice(s![range, ..]);
+                let po = self.unscale(p.view());
+                let to = self.unscale(t);
+                Ok(SegmentResult {
+                    scores: scores(po.view(), to.view()),
+                    prediction: po,
+                    target: to,
+                })
+            }
+            Mode::ClosedLoop => self.closed_loop(ridge, range),
+        }
+    }
+
+    fn unscale(&self, x: ArrayView2<Real>) -> Array2<Real> {
+        let mut o = x.to_owned();
+        for (j, mut col) in o.axis_iter_mut(Axis(1)).enumerate() {
+            col.mapv_inplace(|v| self.prep.target_scaler.invert_col(j, v));
+        }
+        o
+    }
+
+    /// Jaeger's protocol on `range`: trial starts `s_j` evenly spaced so that
+    /// `s_j + horizon <= range.end`; from the teacher-forced state after input row `s_j − 1`
+    /// the readout output is fed back for `horizon` steps; error of step `horizon`.
+    fn closed_loop(&self, ridge: &Ridge, range: std::ops::Range<usize>) -> Result<SegmentResult> {
+        let BuiltReservoir::Esn(esn) = self.res else {
+            return Err(TsError::Runtime("closed loop needs an ESN".into()));
+        };
+        let h = self.cfg.prediction.horizon;
+        let trials = self.cfg.prediction.trials;
+        let len = range.len();
+        if len <= h {
+            return Err(TsError::Runtime(format!(
+                "segment of {len} steps is too short for horizon {h}"
+            )));
+        }
+        let span = len - h; // start offsets 0..=span-1 (+1 so that start >= 1 row in)
+        let k = self.prep.inputs.ncols();
+        let o = ridge.n_outputs();
+        if o != k {
+            return Err(TsError::Runtime(
+                "closed loop needs as many outputs as inputs".into(),
+            ));
+        }
+        let include = self.cfg.readout.include_input;
+        let n = esn.n_units();
+        let mut x = vec![0.0; n];
+        let mut scratch = vec![0.0; n];
+        let mut feat = Array1::zeros(n + if include { k } else { 0 });
+        let mut u = vec![0.0; k];
+        let mut preds = Array2::zeros((trials, o));
+        let mut targs = Array2::zeros((trials, o));
+        for j in 0..trials {
+            // Start: the state after input row s − 1 (teacher forced), s >= range.start + 1.
+            let s0 = range.start + 1 + (j * span.saturating_sub(1)) / trials.max(1);
+            x.copy_from_slice(self.states.row(s0 - 1).as_slice().expect("contiguous"));
+            // Output after input row s0 - 1 predicts input row s0.
+            for step in 0..h {
+                // Feature of the current state with the input that produced it.
+                for (d, v) in feat.iter_mut().zip(x.iter()) {
+                    *d = *v;
+                }
+                if include {
+                    let uin: Vec<Real> = if step == 0 {
+                        self.prep.inputs.row(s0 - 1).to_vec()
+                    } else {
+                        u.clone()
+                    };
+                    for (i, v) in uin.iter().enumerate() {
+                        feat[n + i] = *v;
+                    }
+                }
+                let y = ridge.predict_one(feat.view())?;
+                if !y.iter().all(|v| v.is_finite() && v.abs() < 1e6) {
+                    return Err(TsError::Runtime(format!(
+                        "closed-loop prediction diverged in trial {j} at free-run step {}",
+                        step + 1
+                    )));
+                }
+                if step + 1 == h {
+                    preds.row_mut(j).assign(&y);
+                    // Output after input row s0 + h - 2 predicts row s0 + h - 1.
+                    targs.row_mut(j).assign(&self.prep.targets.row(s0 + h - 2));
+                } else {
+                    u.copy_from_slice(y.as_slice().expect("contiguous"));
+                    esn.step(&mut x, &u, &mut scratch);
+                }
+            }
+        }
+        let po = self.unscale(preds.view());
+        let to = self.unscale(targs.view());
+        // Normalise by the target's variance over the whole segment (Jaeger), not over the
+        // trial end points.
+        let seg = self.unscale(self.prep.targets.slice(s![range, ..]));
+        let mut nmse = 0.0;
+        let mut mse_all = 0.0;
+        let mut r2 = 0.0;
+        for c in 0..o {
+            let mse = po
+                .column(c)
+                .iter()
+                .zip(to.column(c).iter())
+                .map(|(a, b)| (a - b) * (a - b))
+                .sum::<Real>()
+                / trials as Real;
+            let var = seg.column(c).var(0.0);
+            mse_all += mse;
+            let nm = if mse == 0.0 { 0.0 } else { mse / var };
+            nmse += nm;
+            r2 += 1.0 - nm;
+        }
+        Ok(SegmentResult {
+            scores: Scores {
+                mse: mse_all / o as Real,
+                nrmse: (nmse / o as Real).sqrt(),
+                r2: r2 / o as Real,
+                n: trials,
+            },
+            prediction: po,
+            target: to,
+        })
+    }
+
+    /// One long free run from the start of `range` (for plots): `len` steps.
+    pub fn free_run(
+        &self,
+        ridge: &Ridge,
+        start: usize,
+        len: usize,
+    ) -> Result<(Array2<Real>, Array2<Real>)> {
+        let BuiltReservoir::Esn(esn) = self.res else {
+            return Err(TsError::Runtime("closed loop needs an ESN".into()));
+        };
+        let k = self.prep.inputs.ncols();
+        let n = esn.n_units();
+        let include = self.cfg.readout.include_input;
+        let mut x = self.states.row(start - 1).to_vec();
+        let mut scratch = vec![0.0; n];
+        let mut u = self.prep.inputs.row(start - 1).to_vec();
+        let mut feat = Array1::zeros(n + if include { k } else { 0 });
+        let mut pred = Array2::zeros((len, k));
+        for step in 0..len {
+            for (d, v) in feat.iter_mut().zip(x.iter()) {
+                *d = *v;
+            }
+            if include {
+                for (i, v) in u.iter().enumerate() {
+                    feat[n + i] = *v;
+                }
+            }
+            let y = ridge.predict_one(feat.view())?;
+            if !y.iter().all(|v| v.is_finite() && v.abs() < 1e6) {
+                pred = pred.slice(s![..step, ..]).to_owned();
+                break;
+            }
+            pred.row_mut(step).assign(&y);
+            u.copy_from_slice(y.as_slice().expect("contiguous"));
+            esn.step(&mut x, &u, &mut scratch);
+        }
+        let m = pred.nrows();
+        let t = self.prep.targets.slice(s![start - 1..start - 1 + m, ..]);
+        Ok((self.unscale(pred.view()), self.unscale(t)))
+    }
+}
+
+/// Summary of a fit.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct FitReport {
+    /// The chosen α.
+    pub alpha: Real,
+    /// Validation NRMSE of the chosen α (NaN without a validation segment).
+    pub validation_nrmse: Real,
+    /// Training scores (one-step style, teacher forced).
+    pub train: Scores,
+    /// Seconds spent building the reservoir (weights, spectral radius).
+    pub seconds_build: Real,
+    /// Seconds spent running the reservoir over the series (state collection).
+    pub seconds_run: Real,
+    /// Seconds spent accumulating the Gram matrix and solving the ridge grid.
+    pub seconds_readout: Real,
+}
+
+/// Fit a model on `data` (see the module doc).
+///
+/// # Errors
+/// Config, data, reservoir or readout errors.
+pub fn fit(cfg: &TsConfig, data: &DataSource) -> Result<(TsModel, FitReport)> {
+    cfg.validate()?;
+    if let DataSource::Builtin(t) = data {
+        if *t != cfg.task {
+            return cfg_err(
+                "task",
+                format!(
+                    "the config is for `{}` but the data are `{}`",
+                    cfg.task.name(),
+                    t.name()
+                ),
+            );
+        }
+    }
+    let prep = prepare(cfg, data, None)?;
+    if cfg.prediction.mode == Mode::ClosedLoop && !prep.autonomous {
+        return cfg_err(
+            "prediction.mode",
+            "closed-loop prediction needs the inputs to be the target (data.csv.inputs = [target])",
+        );
+    }
+    let k = prep.inputs.ncols();
+    let clock = std::time::Instant::now();
+    let res = BuiltReservoir::build(cfg, k)?;
+    let seconds_build = clock.elapsed().as_secs_f64();
+    let clock = std::time::Instant::now();
+    let w = cfg.split.washout;
+    let tr = w..w + cfg.split.train;
+    let va = tr.end..tr.end + cfg.split.validation;
+    let noise = match &cfg.reservoir {
+        ReservoirConfig::Esn(e) => e.noise,
+        _ => 0.0,
+    };
+    let states = res.states(prep.inputs.view(), noise, tr.clone(), cfg.seed)?;
+    let feats = features(&states, prep.inputs.view(), cfg.readout.include_input);
+    let seconds_run = clock.elapsed().as_secs_f64();
+    let clock = std::time::Instant::now();
+    let mut gram = GramAccumulator::new(feats.ncols(), prep.targets.ncols());
+    gram.add_batch(
+        feats.slice(s![tr.clone(), ..]),
+        prep.targets.slice(s![tr.clone(), ..]),
+    )?;
+    let params = RidgeValidParams {
+        alpha: cfg.readout.alphas[0],
+        fit_intercept: true,
+        standardize: cfg.readout.standardize,
+        ..RidgeValidParams::default()
+    };
+    let ridges = gram.solve_path(&params, &cfg.readout.alphas)?;
+    let seconds_readout = clock.elapsed().as_secs_f64();
+    // The states of validation/test must be noise-free: with noise, recompute them.
+    let (states_clean, feats_clean);
+    let (st, ft) = if noise > 0.0 {
+        states_clean = res.states(prep.inputs.view(), 0.0, 0..0, cfg.seed)?;
+        feats_clean = features(&states_clean, prep.inputs.view(), cfg.readout.include_input);
+        (&states_clean, &feats_clean)
+    } else {
+        (&states, &feats)
+    };
+    let scorer = Scorer {
+        cfg,
+        prep: &prep,
+        res: &res,
+        states: st,
+        feats: ft,
+    };
+    let mut validation = Vec::new();
+    let mut best = 0usize;
+    if cfg.split.validation > 0 {
+        let mut best_v = Real::INFINITY;
+        for (i, r) in ridges.iter().enumerate() {
+            let v = match scorer.score(r, va.clone()) {
+                Ok(sr) => sr.scores.nrmse,
+                Err(TsError::Runtime(_)) => Real::INFINITY,
+                Err(e) => return Err(e),
+            };
+            validation.push((r.alpha, v));
+            if v < best_v {
+                best_v = v;
+                best = i;
+            }
+        }
+    }
+    let ridge = ridges.into_iter().nth(best).expect("non-empty grid");
+    let train_pred = ridge.predict(feats.slice(s![tr.clone(), ..]))?;
+    let train = scores(
+        scorer.unscale(train_pred.view()).view(),
+        scorer.unscale(prep.targets.slice(s![tr, ..])).view(),
+    );
+    let report = FitReport {
+        alpha: ridge.alpha,
+        validation_nrmse: validation.get(best).map(|v| v.1).unwrap_or(Real::NAN),
+        train,
+        seconds_build,
+        seconds_run,
+        seconds_readout,
+    };
+    let (data_name, target) = match data {
+        DataSource::Builtin(t) => (t.name().to_string(), None),
+        DataSource::Csv { path, target } => (path.display().to_string(), target.clone()),
+    };
+    let model = TsModel {
+        format: MODEL_FORMAT.into(),
+        version: MODEL_VERSION,
+        config: cfg.clone(),
+        data: data_name,
+        target,
+        reservoir: res,
+        input_scaler: prep.input_scaler.clone(),
+        target_scaler: prep.target_scaler.clone(),
+        readout: ridge,
+        validation,
+        input_names: prep.input_names.clone(),
+        target_names: prep.target_names.clone(),
+    };
+    Ok((model, report))
+}
+
+/// Result of an evaluation.
+#[derive(Clone, Debug)]
+pub struct Evaluation {
+    /// Test scores.
+    pub scores: Scores,
+    /// What to plot: prediction and target (original units), steps × outputs. For closed
+    /// loop, one free run of up to 500 steps from the start of the test segment.
+    pub plot_prediction: Array2<Real>,
+    /// Target for the plot.
+    pub plot_target: Array2<Real>,
+    /// Target names.
+    pub target_names: Vec<String>,
+    /// Number of test steps scored (or trials for closed loop).
+    pub n_scored: usize,
+}
+
+/// Evaluate `model` on `data`: the test segment of the split (the same series is regenerated
+/// from the stored config and seed; for a CSV file, the file is cut with the same split).
+///
+/// # Errors
+/// Data, reservoir or readout errors.
+pub fn evaluate(model: &TsModel, data: &DataSource) -> Result<Evaluation> {
+    let cfg = &model.config;
+    if let DataSource::Builtin(t) = data {
+        if *t != cfg.task {
+            return cfg_err(
+                "task",
+                format!(
+                    "the model was fitted on `{}` but the data are `{}`",
+                    cfg.task.name(),
+                    t.name()
+                ),
+            );
+        }
+    }
+    let data = match data {
+        DataSource::Csv { path, target: None } => DataSource::Csv {
+            path: path.clone(),
+            target: model.target.clone(),
+        },
+        d => d.clone(),
+    };
+    let prep = prepare(
+        cfg,
+        &data,
+        Some((&model.input_scaler, &model.target_scaler)),
+    )?;
+    if prep.inputs.ncols() != model.input_names.len() {
+        return Err(TsError::Runtime(format!(
+            "{}: {} input channels, the model expects {}",
+            prep.source,
+            prep.inputs.ncols(),
+            model.input_names.len()
+        )));
+    }
+    let states = model
+        .reservoir
+        .states(prep.inputs.view(), 0.0, 0..0, cfg.seed)?;
+    let feats = features(&states, prep.inputs.view(), cfg.readout.include_input);
+    let sp = &cfg.split;
+    let start = sp.washout + sp.train + sp.validation;
+    let te = start..start + sp.test;
+    let scorer = Scorer {
+        cfg,
+        prep: &prep,
+        res: &model.reservoir,
+        states: &states,
+        feats: &feats,
+    };
+    let r = scorer.score(&model.readout, te.clone())?;
+    let (pp, pt) = if cfg.prediction.mode == Mode::ClosedLoop {
+        scorer.free_run(&model.readout, te.start, 500.min(sp.test))?
+    } else {
+        (r.prediction.clone(), r.target.clone())
+    };
+    Ok(Evaluation {
+        n_scored: r.scores.n,
+        scores: r.scores,
+        plot_prediction: pp,
+        plot_target: pt,
+        target_names: prep.target_names.clone(),
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Spiking reservoir with analog input
+// ---------------------------------------------------------------------------------------------
+
+/// How the analog series enters the spiking network.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum SpikingInput {
+    /// Direct current: during every simulator step of sample `t`, input channel `k` carries
+    /// `offset[k] + scale[k]·u_k(t)` (u scaled as in `data.scale`), injected through the
+    /// network's input weights (`Σ_k w_in[k→n]·I_k`, nA). One value broadcasts to every
+    /// channel.
+    Current {
+        /// Per-channel gain. Default [1.0].
+        #[serde(default = "one_vec")]
+        scale: Vec<Real>,
+        /// Per-channel offset. Default [0.0].
+        #[serde(default = "zero_vec")]
+        offset: Vec<Real>,
+    },
+    /// Any encoder of lsm-encoding on `(u + 1)/2` clipped to [0, 1], one frame per sample.
+    Encoder(lsm_encoding::EncoderConfig),
+}
+
+fn one_vec() -> Vec<Real> {
+    vec![1.0]
+}
+fn zero_vec() -> Vec<Real> {
+    vec![0.0]
+}
+
+/// The `"reservoir": {"kind": "spiking", ...}` object.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SpikingConfig {
+    /// Network generator (neurons, topology, input projection, dt). Default: a 1000-neuron
+    /// LIF network of lsm-reservoir's defaults with random-sign input weights onto 20 % of
+    /// the neurons.
+    pub network: lsm_reservoir::GeneratorConfig,
+    /// Simulator steps per series sample (the input is held over them). Default 10.
+    pub steps_per_sample: usize,
+    /// Input path. Default direct current, scale 1, offset 0.
+    pub input: SpikingInput,
+    /// Time constant of the filtered spike traces read at the last step of every sample, ms.
+    /// Default 5.
+    pub trace_tau_ms: Real,
+    /// Also use each neuron's spike count within the sample as a feature. Default false.
+    pub counts: bool,
+}
+
+impl Default for SpikingConfig {
+    fn default() -> Self {
+        let mut network = lsm_reservoir::GeneratorConfig::default();
+        network.input.sign = lsm_reservoir::generate::InputSign::Random;
+        Self {
+            network,
+            steps_per_sample: 10,
+            input: SpikingInput::Current {
+                scale: one_vec(),
+                offset: zero_vec(),
+            },
+            trace_tau_ms: 5.0,
+            counts: false,
+        }
+    }
+}
+
+impl SpikingConfig {
+    /// Check every field.
+    ///
+    /// # Errors
+    /// [`TsError::Config`] or the generator's error.
+    pub fn validate(&self) -> Result<()> {
+        self.network.check()?;
+        if self.steps_per_sample == 0 {
+            return cfg_err("reservoir.steps_per_sample", "expected at least 1");
+        }
+        if !(self.trace_tau_ms.is_finite() && self.trace_tau_ms > 0.0) {
+            return cfg_err("reservoir.trace_tau_ms", "expected a time constant > 0 ms");
+        }
+        match &self.input {
+            SpikingInput::Current { scale, offset } => {
+                if scale.is_empty() || offset.is_empty() {
+                    return cfg_err("reservoir.input.scale", "expected at least one value");
+                }
+                if scale.iter().chain(offset).any(|v| !v.is_finite()) {
+                    return cfg_err("reservoir.input.scale", "expected finite values");
+                }
+            }
+            SpikingInput::Encoder(e) => {
+                e.check_dt(self.network.dt_ms)
+                    .map_err(|e| TsError::Config {
+                        field: "reservoir.input".into(),
+                        msg: e.to_string(),
+                    })?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A built spiking reservoir: the network spec (every synapse) and how to drive and read it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SpikingReservoir {
+    /// The config it was built from.
+    pub config: SpikingConfig,
+    /// The generated network (every neuron and synapse).
+    pub spec: lsm_reservoir::NetworkSpec,
+    /// Input channels of the series.
+    pub n_series_channels: usize,
+}
+
+impl SpikingReservoir {
+    /// Generate the network for `n_inputs` series channels.
+    ///
+    /// # Errors
+    /// Config or generator errors.
+    pub fn build(cfg: &SpikingConfig, n_inputs: usize, seed: u64) -> Result<Self> {
+        cfg.validate()?;
+        let n_ch = match &cfg.input {
+            SpikingInput::Current { scale, offset } => {
+                for (name, v) in [("scale", scale), ("offset", offset)] {
+                    if v.len() != 1 && v.len() != n_inputs {
+                        return cfg_err(
+                            &format!("reservoir.input.{name}"),
+                            format!(
+                                "expected 1 or {n_inputs} values (one per input channel), found {}",
+                                v.len()
+                            ),
+                        );
+                    }
+                }
+                n_inputs
+            }
+            SpikingInput::Encoder(e) => {
+                use lsm_encoding::Encoder;
+                e.n_channels(n_inputs)
+            }
+        };
+        let spec = cfg.network.generate(n_ch, seed)?;
+        Ok(Self {
+            config: cfg.clone(),
+            spec,
+            n_series_channels: n_inputs,
+        })
+    }
+
+    /// Features per sample: neurons (traces), plus neurons again with `counts`.
+    pub fn n_features(&self) -> usize {
+        self.spec.n_neurons * if self.config.counts { 2 } else { 1 }
+    }
+
+    /// Teacher-forced features, one row per input row.
+    fn states(&self, inputs: ArrayView2<Real>, seed: u64) -> Result<Array2<Real>> {
+        use lsm_reservoir::{Bins, Drive, Network, RecordSpec, TraceSamples, TraceSpec};
+        let net = Network::from_spec(&self.spec)?;
+        let c = &self.config;
+        let sps = c.steps_per_sample;
+        let t = inputs.nrows();
+        let n_steps = t * sps;
+        let frame_ms = sps as Real * net.dt_ms();
+        let spec = RecordSpec {
+            spikes: false,
+            v: false,
+            bins: c.counts.then_some(Bins::WidthMs(frame_ms)),
+            traces: Some(TraceSpec {
+                tau_ms: c.trace_tau_ms,
+                samples: TraceSamples::Steps((0..t).map(|i| (i + 1) * sps - 1).collect()),
+                mean: false,
+                last: false,
+            }),
+            final_state: false,
+        };
+        let rec = match &c.input {
+            SpikingInput::Current { scale, offset } => {
+                let k = inputs.ncols();
+                let mut cur = Array2::zeros((n_steps, k));
+                for (i, row) in inputs.outer_iter().enumerate() {
+                    for j in 0..k {
+                        let sc = if scale.len() == 1 { scale[0] } else { scale[j] };
+                        let of = if offset.len() == 1 {
+                            offset[0]
+                        } else {
+                            offset[j]
+                        };
+                        let v = of + sc * row[j];
+                        for st in 0..sps {
+                            cur[[i * sps + st, j]] = v;
+                        }
+                    }
+                }
+                net.run(Drive::Current(cur.view()), n_steps, &spec, seed, 0)?
+            }
+            SpikingInput::Encoder(e) => {
+                use lsm_encoding::Encoder;
+                let x = inputs.mapv(|v| ((v + 1.0) * 0.5).clamp(0.0, 1.0));
+                let grid = lsm_encoding::TimeGrid::new(frame_ms, net.dt_ms()).map_err(|e| {
+                    TsError::Config {
+                        field: "reservoir.steps_per_sample".into(),
+                        msg: e.to_string(),
+                    }
+                })?;
+                let mut rng = rng_for(seed, stream::ENCODER);
+                let st = e
+                    .encode(x.view(), &grid, &mut rng)
+                    .map_err(|e| TsError::Runtime(format!("encoding the series: {e}")))?;
+                net.run(Drive::Spikes(&st), n_steps, &spec, seed, 0)?
+            }
+        };
+        let tr = rec
+            .traces
+            .ok_or_else(|| TsError::Runtime("the simulator recorded no traces".into()))?;
+        if c.counts {
+            let counts = rec
+                .bin_counts
+                .ok_or_else(|| TsError::Runtime("the simulator recorded no counts".into()))?;
+            let counts = counts.slice(s![..t, ..]);
+            Ok(ndarray::concatenate(Axis(1), &[tr.view(), counts]).expect("same rows"))
+        } else {
+            Ok(tr)
+        }
+    }
+}

@@ -1,0 +1,486 @@
+//! Echo state networks: leaky tanh rate units with sparse random recurrent weights.
+//!
+//! The rate network is the smooth special case of the spiking reservoir; it uses the same
+//! seeding, the same CSR layout and the same pipeline.
+//!
+//! # Equations and order of operations
+//! With state `x ∈ ℝᴺ`, input `u ∈ ℝᴷ`, one step is
+//!
+//! ```text
+//! x̃(t) = tanh(W·x(t−1) + W_in·u(t) + b)
+//! x(t)  = (1 − a)·x(t−1) + a·x̃(t) + ν(t)
+//! ```
+//!
+//! with leak rate `a ∈ (0, 1]`, bias `b`, and `ν(t) ~ U[−noise, noise]` i.i.d. per unit
+//! (training-time regulariser, Jaeger 2001; zero unless asked for). `W` is evaluated on the
+//! old state for every unit before any unit is updated (synchronous update).
+//!
+//! # Weights (all drawn from `rng_for(seed, stream::ESN)`, in this order)
+//! 1. `W`: each unit receives exactly `in_degree` connections from distinct random units
+//!    (self-connections allowed, as in reservoirpy), weights `N(0, 1)` or `U[−1, 1]`; then
+//!    the whole matrix is multiplied by `spectral_radius / ρ(W)`, where `ρ(W)` is computed
+//!    from all eigenvalues of the dense matrix (real Schur decomposition, nalgebra), so the result is exact to
+//!    rounding.
+//! 2. `W_in` (N × K, dense row-major): each entry is nonzero with probability
+//!    `input_connectivity`, then `U[−1, 1]·input_scaling` (or `±input_scaling` for Bernoulli
+//!    weights).
+//! 3. `b`: `U[−1, 1]·bias_scaling` per unit.
+//!
+//! The built network ([`Esn`]) stores every weight and serialises them, so a saved model
+//! does not depend on regenerating anything.
+
+use lsm_core::{rng_for, stream, Real, SimRng};
+use ndarray::{Array2, ArrayView2, ArrayViewMut2};
+use rand::seq::index::sample;
+use rand::Rng;
+use rand_distr::{Distribution, StandardNormal};
+use serde::{Deserialize, Serialize};
+
+/// Errors of echo-state network configuration and use.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EsnError {
+    /// A config field is out of range.
+    #[error("esn config: field `{field}`: {msg}")]
+    Config {
+        /// The field.
+        field: &'static str,
+        /// What was expected.
+        msg: String,
+    },
+    /// Input of the wrong shape.
+    #[error("esn: {0}")]
+    Shape(String),
+    /// The eigenvalue computation failed.
+    #[error("esn: computing the spectral radius failed: {0}")]
+    Eigen(String),
+}
+
+/// Distribution of the recurrent weights before rescaling.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum WeightDist {
+    /// Standard normal (reservoirpy's default).
+    Normal,
+    /// Uniform on [−1, 1] (Jaeger's).
+    Uniform,
+}
+
+/// Distribution of the input weights.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum InputDist {
+    /// `U[−1, 1]·input_scaling`.
+    Uniform,
+    /// `±input_scaling` with equal probability (reservoirpy's default).
+    Bernoulli,
+}
+
+/// Echo state network parameters (the `"reservoir": {"kind": "esn", ...}` object of a
+/// time-series config).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EsnConfig {
+    /// Number of units N. Default 400. >= 1.
+    pub n_units: usize,
+    /// Recurrent connections per unit (fixed in-degree; density = in_degree / N).
+    /// Default 10. 1..=N.
+    pub in_degree: usize,
+    /// Spectral radius of `W` after rescaling. Default 1.0. >= 0 (0 = no recurrence).
+    pub spectral_radius: Real,
+    /// Distribution of recurrent weights before rescaling. Default `normal`.
+    pub weights: WeightDist,
+    /// Input weight scale. Default 0.5. >= 0.
+    pub input_scaling: Real,
+    /// Probability that an input–unit connection exists. Default 1.0. (0, 1].
+    pub input_connectivity: Real,
+    /// Input weight distribution. Default `uniform`.
+    pub input_weights: InputDist,
+    /// Bias scale: `b_i ~ U[−1, 1]·bias_scaling`. Default 0.2. >= 0.
+    pub bias_scaling: Real,
+    /// Leak rate `a`. Default 1.0 (no leak). (0, 1].
+    pub leak_rate: Real,
+    /// Amplitude of the uniform state noise used while collecting training states.
+    /// Default 0 (none). >= 0.
+    pub noise: Real,
+}
+
+impl Default for EsnConfig {
+    fn default() -> Self {
+        Self {
+            n_units: 400,
+            in_degree: 10,
+            spectral_radius: 1.0,
+            weights: WeightDist::Normal,
+            input_scaling: 0.5,
+            input_connectivity: 1.0,
+            input_weights: InputDist::Uniform,
+            bias_scaling: 0.2,
+            leak_rate: 1.0,
+            noise: 0.0,
+        }
+    }
+}
+
+impl EsnConfig {
+    /// Check every field.
+    ///
+    /// # Errors
+    /// [`EsnError::Config`] naming the first bad field.
+    pub fn validate(&self) -> Result<(), EsnError> {
+        let bad = |field, msg: &str| {
+            Err(EsnError::Config {
+                field,
+                msg: msg.to_string(),
+            })
+        };
+        if self.n_units == 0 {
+            return bad("n_units", "expected at least 1 unit");
+        }
+        if self.in_degree == 0 || self.in_degree > self.n_units {
+            return bad(
+                "in_degree",
+                &format!(
+                    "expected 1..={} (n_units), found {}",
+                    self.n_units, self.in_degree
+                ),
+            );
+        }
+        if !(self.spectral_radius.is_finite() && self.spectral_radius >= 0.0) {
+            return bad("spectral_radius", "expected a finite number >= 0");
+        }
+        if !(self.input_scaling.is_finite() && self.input_scaling >= 0.0) {
+            return bad("input_scaling", "expected a finite number >= 0");
+        }
+        if !(self.input_connectivity > 0.0 && self.input_connectivity <= 1.0) {
+            return bad("input_connectivity", "expected a probability in (0, 1]");
+        }
+        if !(self.bias_scaling.is_finite() && self.bias_scaling >= 0.0) {
+            return bad("bias_scaling", "expected a finite number >= 0");
+        }
+        if !(self.leak_rate > 0.0 && self.leak_rate <= 1.0) {
+            return bad("leak_rate", "expected a leak rate in (0, 1]");
+        }
+        if !(self.noise.is_finite() && self.noise >= 0.0) {
+            return bad("noise", "expected a finite amplitude >= 0");
+        }
+        Ok(())
+    }
+}
+
+/// A built echo state network: every weight, ready to run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Esn {
+    n_units: usize,
+    n_inputs: usize,
+    leak_rate: Real,
+    /// CSR row pointers of `W` (row = receiving unit).
+    indptr: Vec<u32>,
+    /// CSR column (presynaptic unit) indices.
+    indices: Vec<u32>,
+    /// CSR weights.
+    values: Vec<Real>,
+    /// Input weights, N × K row-major.
+    w_in: Vec<Real>,
+    /// Bias per unit.
+    bias: Vec<Real>,
+}
+
+impl Esn {
+    /// Draw the weights of `cfg` for `n_inputs` input channels from `seed`.
+    ///
+    /// # Errors
+    /// Invalid config, `n_inputs == 0`, or an eigenvalue failure.
+    pub fn build(cfg: &EsnConfig, n_inputs: usize, seed: u64) -> Result<Self, EsnError> {
+        cfg.validate()?;
+        if n_inputs == 0 {
+            return Err(EsnError::Shape(
+                "expected at least one input channel".into(),
+            ));
+        }
+        let n = cfg.n_units;
+        let k = cfg.in_degree;
+        let mut rng: SimRng = rng_for(seed, stream::ESN);
+        let mut indptr = Vec::with_capacity(n + 1);
+        let mut indices = Vec::with_capacity(n * k);
+        let mut values = Vec::with_capacity(n * k);
+        indptr.push(0u32);
+        for _ in 0..n {
+            let mut cols: Vec<usize> = sample(&mut rng, n, k).into_vec();
+            cols.sort_unstable();
+            for c in cols {
+                indices.push(c as u32);
+                let w: Real = match cfg.weights {
+                    WeightDist::Normal => StandardNormal.sample(&mut rng),
+                    WeightDist::Uniform => rng.gen_range(-1.0..=1.0),
+                };
+                values.push(w);
+            }
+            indptr.push(indices.len() as u32);
+        }
+        let mut w_in = vec![0.0; n * n_inputs];
+        for w in w_in.iter_mut() {
+            let on = cfg.input_connectivity >= 1.0 || rng.gen::<Real>() < cfg.input_connectivity;
+            let v = match cfg.input_weights {
+                InputDist::Uniform => rng.gen_range(-1.0..=1.0),
+                InputDist::Bernoulli => {
+                    if rng.gen::<bool>() {
+                        1.0
+                    } else {
+                        -1.0
+                    }
+                }
+            };
+            if on {
+                *w = v * cfg.input_scaling;
+            }
+        }
+        let bias: Vec<Real> = (0..n)
+            .map(|_| rng.gen_range(-1.0..=1.0) * cfg.bias_scaling)
+            .collect();
+        let mut esn = Self {
+            n_units: n,
+            n_inputs,
+            leak_rate: cfg.leak_rate,
+            indptr,
+            indices,
+            values,
+            w_in,
+            bias,
+        };
+        let rho = esn.spectral_radius()?;
+        if rho > 0.0 {
+            let s = cfg.spectral_radius / rho;
+            esn.values.iter_mut().for_each(|v| *v *= s);
+        } else {
+            esn.values.iter_mut().for_each(|v| *v = 0.0);
+        }
+        Ok(esn)
+    }
+
+    /// Number of units N.
+    pub fn n_units(&self) -> usize {
+        self.n_units
+    }
+    /// Number of input channels K.
+    pub fn n_inputs(&self) -> usize {
+        self.n_inputs
+    }
+    /// Leak rate.
+    pub fn leak_rate(&self) -> Real {
+        self.leak_rate
+    }
+    /// Number of nonzero recurrent weights.
+    pub fn n_connections(&self) -> usize {
+        self.values.len()
+    }
+
+    /// The recurrent matrix as a dense N × N array (for analysis; O(N²) memory).
+    pub fn w_dense(&self) -> Array2<Real> {
+        let mut w = Array2::zeros((self.n_units, self.n_units));
+        for i in 0..self.n_units {
+            for p in self.indptr[i] as usize..self.indptr[i + 1] as usize {
+                w[[i, self.indices[p] as usize]] += self.values[p];
+            }
+        }
+        w
+    }
+
+    /// Spectral radius of `W` (largest eigenvalue modulus, from the real Schur form).
+    ///
+    /// # Errors
+    /// [`EsnError::Eigen`] if the Schur iteration fails.
+    pub fn spectral_radius(&self) -> Result<Real, EsnError> {
+        let n = self.n_units;
+        let mut m = nalgebra::DMatrix::<Real>::zeros(n, n);
+        for i in 0..n {
+            for p in self.indptr[i] as usize..self.indptr[i + 1] as usize {
+                m[(i, self.indices[p] as usize)] += self.values[p];
+            }
+        }
+        let ev = m.complex_eigenvalues();
+        let rho = ev.iter().map(|z| z.norm()).fold(0.0, Real::max);
+        if rho.is_finite() {
+            Ok(rho)
+        } else {
+            Err(EsnError::Eigen("non-finite eigenvalue".into()))
+        }
+    }
+
+    /// Check that `x` and `u` have the right sizes.
+    fn check_sizes(&self, x: usize, u: usize) -> Result<(), EsnError> {
+        if x != self.n_units {
+            return Err(EsnError::Shape(format!(
+                "state has {x} entries, expected {} (n_units)",
+                self.n_units
+            )));
+        }
+        if u != self.n_inputs {
+            return Err(EsnError::Shape(format!(
+                "input has {u} channels, expected {}",
+                self.n_inputs
+            )));
+        }
+        Ok(())
+    }
+
+    /// The pre-activation `W·x + W_in·u + b` into `pre` (no allocation).
+    #[inline]
+    fn preactivation(&self, x: &[Real], u: &[Real], pre: &mut [Real]) {
+        let k = self.n_inputs;
+        let ip = &self.indptr;
+        let idx = &self.indices;
+        let val = &self.values;
+        for i in 0..self.n_units {
+            let (a, b) = (ip[i] as usize, ip[i + 1] as usize);
+            let (ci, cv) = (&idx[a..b], &val[a..b]);
+            // Four independent accumulators hide the FMA latency.
+            let mut s = [0.0; 4];
+            let mut ch_i = ci.chunks_exact(4);
+            let mut ch_v = cv.chunks_exact(4);
+            for (c, v) in (&mut ch_i).zip(&mut ch_v) {
+                s[0] += v[0] * x[c[0] as usize];
+                s[1] += v[1] * x[c[1] as usize];
+                s[2] += v[2] * x[c[2] as usize];
+                s[3] += v[3] * x[c[3] as usize];
+            }
+            for (c, v) in ch_i.remainder().iter().zip(ch_v.remainder()) {
+                s[0] += v * x[*c as usize];
+            }
+            let mut acc = (s[0] + s[1]) + (s[2] + s[3]) + self.bias[i];
+            let wi = &self.w_in[i * k..(i + 1) * k];
+            for (w, uj) in wi.iter().zip(u) {
+                acc += w * uj;
+            }
+            pre[i] = acc;
+        }
+    }
+
+    /// One update of `x` in place under input `u`; `scratch` (N entries) holds the
+    /// pre-activation. No allocation.
+    ///
+    /// # Panics
+    /// If the slice lengths are wrong (use [`Esn::run_into`] for checked runs).
+    #[inline]
+    pub fn step(&self, x: &mut [Real], u: &[Real], scratch: &mut [Real]) {
+        assert!(
+            x.len() == self.n_units && u.len() == self.n_inputs && scratch.len() == self.n_units
+        );
+        self.preactivation(x, u, scratch);
+        let a = self.leak_rate;
+        if a == 1.0 {
+            for (xi, p) in x.iter_mut().zip(scratch.iter()) {
+                *xi = p.tanh();
+            }
+        } else {
+            for (xi, p) in x.iter_mut().zip(scratch.iter()) {
+                *xi = (1.0 - a) * *xi + a * p.tanh();
+            }
+        }
+    }
+
+    /// As [`Esn::step`], then add `U[−noise, noise]` to every unit.
+    pub fn step_noisy(
+        &self,
+        x: &mut [Real],
+        u: &[Real],
+        scratch: &mut [Real],
+        noise: Real,
+        rng: &mut SimRng,
+    ) {
+        self.step(x, u, scratch);
+        if noise > 0.0 {
+            for xi in x.iter_mut() {
+                *xi += noise * (2.0 * rng.gen::<Real>() - 1.0);
+            }
+        }
+    }
+
+    /// Run from `state` over `inputs` (T × K), writing the state after each step into row t
+    /// of `out` (T × N) and leaving the final state in `state`. With `noise > 0` the state
+    /// noise is drawn from `rng` (required then).
+    ///
+    /// # Errors
+    /// [`EsnError::Shape`] for mismatched sizes.
+    pub fn run_into(
+        &self,
+        inputs: ArrayView2<Real>,
+        state: &mut [Real],
+        mut out: ArrayViewMut2<Real>,
+        noise: Real,
+        mut rng: Option<&mut SimRng>,
+    ) -> Result<(), EsnError> {
+        self.check_sizes(state.len(), inputs.ncols())?;
+        if out.dim() != (inputs.nrows(), self.n_units) {
+            return Err(EsnError::Shape(format!(
+                "output is {:?}, expected ({}, {})",
+                out.dim(),
+                inputs.nrows(),
+                self.n_units
+            )));
+        }
+        if noise > 0.0 && rng.is_none() {
+            return Err(EsnError::Shape(
+                "state noise needs a random generator".into(),
+            ));
+        }
+        let mut scratch = vec![0.0; self.n_units];
+        let mut u = vec![0.0; self.n_inputs];
+        for (t, row) in inputs.outer_iter().enumerate() {
+            for (dst, v) in u.iter_mut().zip(row.iter()) {
+                *dst = *v;
+            }
+            match rng.as_deref_mut() {
+                Some(r) if noise > 0.0 => self.step_noisy(state, &u, &mut scratch, noise, r),
+                _ => self.step(state, &u, &mut scratch),
+            }
+            let mut o = out.row_mut(t);
+            match o.as_slice_mut() {
+                Some(s) => s.copy_from_slice(state),
+                None => o.iter_mut().zip(state.iter()).for_each(|(d, s)| *d = *s),
+            }
+        }
+        Ok(())
+    }
+
+    /// Run from `state` (zero if `None`) over `inputs` (T × K), returning the T × N states.
+    ///
+    /// # Errors
+    /// [`EsnError::Shape`] for mismatched sizes.
+    pub fn run(
+        &self,
+        inputs: ArrayView2<Real>,
+        state: Option<&[Real]>,
+    ) -> Result<Array2<Real>, EsnError> {
+        let mut x = match state {
+            Some(s) => s.to_vec(),
+            None => vec![0.0; self.n_units],
+        };
+        let mut out = Array2::zeros((inputs.nrows(), self.n_units));
+        self.run_into(inputs, &mut x, out.view_mut(), 0.0, None)?;
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fixed_in_degree_and_determinism() {
+        let cfg = EsnConfig {
+            n_units: 50,
+            in_degree: 5,
+            ..EsnConfig::default()
+        };
+        let a = Esn::build(&cfg, 2, 7).unwrap();
+        let b = Esn::build(&cfg, 2, 7).unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a.n_connections(), 250);
+        for i in 0..50 {
+            assert_eq!(a.indptr[i + 1] - a.indptr[i], 5);
+        }
+        let c = Esn::build(&cfg, 2, 8).unwrap();
+        assert_ne!(a, c);
+    }
+}
