@@ -158,6 +158,9 @@ impl ParamGuard for LogisticParams {
 /// Rows per parallel block of the loss evaluation.
 const BLOCK: usize = 256;
 
+/// A cached evaluation: parameters, loss, gradient.
+type Evaluation = (Array1<f64>, f64, Array1<f64>);
+
 /// The penalised mean cross-entropy on standardised features.
 pub(crate) struct Objective<'a> {
     z: ArrayView2<'a, f64>,
@@ -165,7 +168,7 @@ pub(crate) struct Objective<'a> {
     k: usize,
     alpha: f64,
     fit_intercept: bool,
-    cache: Mutex<Option<(Array1<f64>, f64, Array1<f64>)>>,
+    cache: Mutex<Option<Evaluation>>,
 }
 
 impl<'a> Objective<'a> {
@@ -349,7 +352,7 @@ impl LogisticRegression {
         let k = check_labels(labels, x.nrows(), params.n_classes)?;
         check_xy(x, x.slice(s![.., ..0]))?;
         let (mean, scale) = standardisation(x, params.fit_intercept, params.standardize);
-        let z = (&x - &mean.view().insert_axis(Axis(0))) / &scale.view().insert_axis(Axis(0));
+        let z = (&x - &mean.view().insert_axis(Axis(0))) / scale.view().insert_axis(Axis(0));
         let p = x.ncols();
         let obj = Objective::new(z.view(), labels, k, params.alpha, params.fit_intercept);
         let init = Array1::zeros(obj.n_params());
@@ -380,7 +383,7 @@ impl LogisticRegression {
             .into_shape_with_order((p, k))
             .expect("contiguous")
             .to_owned();
-        let weights = bz / &scale.view().insert_axis(Axis(1));
+        let weights = bz / scale.view().insert_axis(Axis(1));
         let c = theta.slice(s![p * k..]).to_owned();
         let mut intercept = if params.fit_intercept {
             &c - &weights.t().dot(&mean)

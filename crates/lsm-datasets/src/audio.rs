@@ -1,0 +1,537 @@
+//! Labelled collections of WAV files: an FSDD-layout folder or a CSV list. Files are listed
+//! and labelled only; decoding is lsm-encoding's job.
+//!
+//! # FSDD-layout folder ([`AudioDataset::from_folder`])
+//! Every `.wav` file (extension in any case) directly in the folder must be named
+//! `{label}_{speaker}_{take}.wav`: `label` is the text before the first `_`, `take` the whole
+//! number after the last `_`, `speaker` what lies between (it may contain `_`). A `.wav` whose
+//! name does not follow this pattern is an **error naming the file** (a silently skipped
+//! recording would change the dataset without notice); other files, sub-folders and hidden
+//! files (name starting with `.`, e.g. macOS `._*` forks) are skipped.
+//!
+//! # CSV list ([`AudioDataset::from_csv`])
+//! A header row with at least the columns `path` and `label` (any order; names case
+//! insensitive), optionally `speaker` and `split` (`train` / `test`); one file per row. Paths
+//! are relative to the CSV file's folder (or absolute) and must exist. Other columns are
+//! ignored.
+//!
+//! # Ids
+//! `Item::id` is the item's position in the list sorted by file name (folder) or by row (CSV),
+//! computed over *all* files before any split, so per-sample random streams
+//! (`stream::ENCODER + id`) are the same whichever split or order the sample is processed in.
+//!
+//! # Splits ([`AudioDataset::select`])
+//! Without held-out speakers: `test` = takes 0–4, `train` = takes ≥ 5 (FSDD's official rule;
+//! for a CSV list, its `split` column), `all` = everything. With held-out speakers
+//! (`test_speakers = [a, b]`): `test` = the files of those speakers, `train` = all other
+//! speakers, `all` = everything. An empty selection is an error naming the split and folder.
+
+use crate::csvlist;
+use crate::error::{DatasetError, Result};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+/// First take of the official FSDD training set (takes 0–4 are the test set).
+pub const FIRST_TRAIN_TAKE: u32 = 5;
+
+/// One labelled audio file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Item {
+    /// Stable id: position in the sorted list of all files of the dataset (see module docs).
+    pub id: usize,
+    /// Path of the WAV file (the folder or CSV folder joined with the file name / CSV path).
+    pub path: PathBuf,
+    /// Class label as written (e.g. `"7"`); map to class indices with [`classes`].
+    pub label: String,
+    /// Speaker, if known (always for FSDD folders; from the `speaker` column of a CSV list).
+    pub speaker: Option<String>,
+    /// Take (recording index) for FSDD folders.
+    pub take: Option<u32>,
+    /// Split given by a CSV list's `split` column.
+    pub csv_split: Option<Split>,
+}
+
+/// Which part of a dataset to use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Split {
+    /// Training part.
+    Train,
+    /// Test part.
+    Test,
+    /// Everything.
+    All,
+}
+
+impl fmt::Display for Split {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Split::Train => "train",
+            Split::Test => "test",
+            Split::All => "all",
+        })
+    }
+}
+
+impl FromStr for Split {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "train" => Ok(Split::Train),
+            "test" => Ok(Split::Test),
+            "all" => Ok(Split::All),
+            other => Err(format!(
+                "unknown split `{other}`: expected train, test or all"
+            )),
+        }
+    }
+}
+
+/// Where a dataset was listed from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SourceKind {
+    /// A folder of `{label}_{speaker}_{take}.wav` files.
+    Folder,
+    /// A CSV list.
+    Csv,
+}
+
+/// A labelled collection of WAV files (see the module docs for layouts and split rules).
+///
+/// ```
+/// use lsm_datasets::{AudioDataset, Split};
+/// let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../datasets/fsdd-sample/recordings");
+/// let ds = AudioDataset::from_folder(dir)?;
+/// assert_eq!(ds.items().len(), 350);
+/// assert_eq!(ds.select(Split::Test, &[])?.len(), 100);
+/// let loso = ds.select(Split::Test, &["theo".to_string()])?;
+/// assert!(loso.iter().all(|it| it.speaker.as_deref() == Some("theo")));
+/// # Ok::<(), lsm_datasets::DatasetError>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct AudioDataset {
+    source: PathBuf,
+    kind: SourceKind,
+    has_splits: bool,
+    items: Vec<Item>,
+}
+
+/// Parse `{label}_{speaker}_{take}` (the file stem).
+fn parse_stem(stem: &str) -> std::result::Result<(String, String, u32), String> {
+    let first = stem
+        .find('_')
+        .ok_or_else(|| "no `_` separator in the name".to_string())?;
+    let last = stem.rfind('_').expect("found one");
+    if first == last {
+        return Err("only one `_` separator (need label, speaker and take)".into());
+    }
+    let label = &stem[..first];
+    let speaker = &stem[first + 1..last];
+    let take = &stem[last + 1..];
+    if label.is_empty() {
+        return Err("empty label".into());
+    }
+    if speaker.is_empty() {
+        return Err("empty speaker".into());
+    }
+    let take: u32 = take
+        .parse()
+        .map_err(|_| format!("take `{take}` is not a whole number"))?;
+    Ok((label.to_string(), speaker.to_string(), take))
+}
+
+impl AudioDataset {
+    /// List an FSDD-layout folder.
+    ///
+    /// # Errors
+    /// [`DatasetError::MissingFolder`], [`DatasetError::BadFileName`] (naming the first
+    /// offending `.wav` in sorted order), [`DatasetError::NoWavFiles`], [`DatasetError::Io`].
+    pub fn from_folder(dir: impl AsRef<Path>) -> Result<Self> {
+        let dir = dir.as_ref();
+        if !dir.is_dir() {
+            return Err(DatasetError::MissingFolder {
+                path: dir.to_path_buf(),
+            });
+        }
+        let io = |e| DatasetError::Io {
+            path: dir.to_path_buf(),
+            source: e,
+        };
+        let mut names = Vec::new();
+        for entry in std::fs::read_dir(dir).map_err(io)? {
+            let entry = entry.map_err(io)?;
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else {
+                if Path::new(&name)
+                    .extension()
+                    .is_some_and(|e| e.eq_ignore_ascii_case("wav"))
+                {
+                    return Err(DatasetError::BadFileName {
+                        file: dir.join(&name),
+                        msg: "the name is not valid UTF-8".into(),
+                    });
+                }
+                continue;
+            };
+            if name.starts_with('.') {
+                continue;
+            }
+            let is_wav = Path::new(name)
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("wav"));
+            if !is_wav || !entry.path().is_file() {
+                continue;
+            }
+            names.push(name.to_string());
+        }
+        if names.is_empty() {
+            return Err(DatasetError::NoWavFiles {
+                path: dir.to_path_buf(),
+            });
+        }
+        names.sort();
+        let mut items = Vec::with_capacity(names.len());
+        for (id, name) in names.iter().enumerate() {
+            let stem = &name[..name.len() - 4];
+            let (label, speaker, take) =
+                parse_stem(stem).map_err(|msg| DatasetError::BadFileName {
+                    file: dir.join(name),
+                    msg,
+                })?;
+            items.push(Item {
+                id,
+                path: dir.join(name),
+                label,
+                speaker: Some(speaker),
+                take: Some(take),
+                csv_split: None,
+            });
+        }
+        Ok(Self {
+            source: dir.to_path_buf(),
+            kind: SourceKind::Folder,
+            has_splits: true,
+            items,
+        })
+    }
+
+    /// Read a CSV list (see the module docs).
+    ///
+    /// # Errors
+    /// [`DatasetError::Io`] if the file cannot be read; [`DatasetError::Csv`] naming the file,
+    /// line and column for a missing header column, a malformed line, a wrong number of
+    /// fields, an empty path or label, a file that does not exist, or an unknown split value;
+    /// [`DatasetError::EmptySplit`] for a list with no rows.
+    pub fn from_csv(csv: impl AsRef<Path>) -> Result<Self> {
+        let csv = csv.as_ref();
+        let text = std::fs::read_to_string(csv).map_err(|e| DatasetError::Io {
+            path: csv.to_path_buf(),
+            source: e,
+        })?;
+        let err = |line: usize, column: &str, msg: String| DatasetError::Csv {
+            file: csv.to_path_buf(),
+            line,
+            column: column.to_string(),
+            msg,
+        };
+        let records =
+            csvlist::parse(&text).map_err(|(line, col, msg)| err(line, &col.to_string(), msg))?;
+        let Some((header, rows)) = records.split_first() else {
+            return Err(err(
+                1,
+                "path",
+                "empty file: expected a header `path,label`".into(),
+            ));
+        };
+        let find = |name: &str| {
+            header
+                .fields
+                .iter()
+                .position(|h| h.trim().eq_ignore_ascii_case(name))
+        };
+        let col_path = find("path").ok_or_else(|| {
+            err(
+                header.line,
+                "path",
+                format!(
+                    "no `path` column in the header (found: {})",
+                    header.fields.join(",")
+                ),
+            )
+        })?;
+        let col_label = find("label").ok_or_else(|| {
+            err(
+                header.line,
+                "label",
+                format!(
+                    "no `label` column in the header (found: {})",
+                    header.fields.join(",")
+                ),
+            )
+        })?;
+        let col_speaker = find("speaker");
+        let col_split = find("split");
+        let base = csv.parent().unwrap_or(Path::new("."));
+        let mut items = Vec::with_capacity(rows.len());
+        for (id, r) in rows.iter().enumerate() {
+            if r.fields.len() != header.fields.len() {
+                return Err(err(
+                    r.line,
+                    &(r.fields.len().min(header.fields.len()) + 1).to_string(),
+                    format!(
+                        "expected {} fields like the header, got {}",
+                        header.fields.len(),
+                        r.fields.len()
+                    ),
+                ));
+            }
+            let rel = &r.fields[col_path];
+            if rel.is_empty() {
+                return Err(err(r.line, "path", "empty path".into()));
+            }
+            let label = &r.fields[col_label];
+            if label.is_empty() {
+                return Err(err(r.line, "label", "empty label".into()));
+            }
+            let path = base.join(rel);
+            if !path.is_file() {
+                return Err(err(
+                    r.line,
+                    "path",
+                    format!("file {} does not exist", path.display()),
+                ));
+            }
+            let speaker = col_speaker
+                .map(|c| r.fields[c].clone())
+                .filter(|s| !s.is_empty());
+            let csv_split = match col_split {
+                None => None,
+                Some(c) => match r.fields[c].parse::<Split>() {
+                    Ok(Split::All) | Err(_) => {
+                        return Err(err(
+                            r.line,
+                            "split",
+                            format!("`{}`: expected train or test", r.fields[c]),
+                        ))
+                    }
+                    Ok(s) => Some(s),
+                },
+            };
+            items.push(Item {
+                id,
+                path,
+                label: label.clone(),
+                speaker,
+                take: None,
+                csv_split,
+            });
+        }
+        if items.is_empty() {
+            return Err(DatasetError::EmptySplit {
+                split: "all".into(),
+                source_path: csv.to_path_buf(),
+                detail: "the CSV list has a header but no rows".into(),
+            });
+        }
+        Ok(Self {
+            source: csv.to_path_buf(),
+            kind: SourceKind::Csv,
+            has_splits: col_split.is_some(),
+            items,
+        })
+    }
+
+    /// A folder ([`Self::from_folder`]) or, for a path ending in `.csv`, a CSV list
+    /// ([`Self::from_csv`]).
+    pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        let p = path.as_ref();
+        let is_csv = p.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+        if is_csv && !p.is_dir() {
+            Self::from_csv(p)
+        } else {
+            Self::from_folder(p)
+        }
+    }
+
+    /// The folder or CSV file listed.
+    pub fn source(&self) -> &Path {
+        &self.source
+    }
+
+    /// Whether it was a folder or a CSV list.
+    pub fn kind(&self) -> SourceKind {
+        self.kind
+    }
+
+    /// All items, in id order.
+    pub fn items(&self) -> &[Item] {
+        &self.items
+    }
+
+    /// Distinct speakers, sorted (items without a speaker are not counted).
+    pub fn speakers(&self) -> Vec<String> {
+        self.items
+            .iter()
+            .filter_map(|i| i.speaker.clone())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect()
+    }
+
+    /// Class labels of the whole dataset in class-index order (see [`classes`]).
+    pub fn classes(&self) -> Vec<String> {
+        classes(&self.items)
+    }
+
+    /// The items of a split, in id order (see the module docs for the rules). With
+    /// `test_speakers` non-empty, the split is by speaker.
+    ///
+    /// # Errors
+    /// [`DatasetError::UnknownSpeaker`] for a held-out speaker not in the dataset;
+    /// [`DatasetError::Unsupported`] for train/test of a CSV list without a `split` column
+    /// (and without held-out speakers) or held-out speakers on items without a speaker;
+    /// [`DatasetError::EmptySplit`] if nothing is selected.
+    pub fn select(&self, split: Split, test_speakers: &[String]) -> Result<Vec<Item>> {
+        let known = self.speakers();
+        for s in test_speakers {
+            if !known.contains(s) {
+                return Err(DatasetError::UnknownSpeaker {
+                    speaker: s.clone(),
+                    source_path: self.source.clone(),
+                    available: known,
+                });
+            }
+        }
+        if !test_speakers.is_empty() {
+            if let Some(it) = self.items.iter().find(|i| i.speaker.is_none()) {
+                return Err(DatasetError::Unsupported {
+                    source_path: self.source.clone(),
+                    msg: format!(
+                        "held-out speakers need a speaker for every file; {} has none",
+                        it.path.display()
+                    ),
+                });
+            }
+        }
+        if test_speakers.is_empty() && split != Split::All && !self.has_splits {
+            return Err(DatasetError::Unsupported {
+                source_path: self.source.clone(),
+                msg: format!(
+                    "split `{split}` needs a `split` column (train/test) in the CSV list; \
+                     use split `all`, or held-out speakers"
+                ),
+            });
+        }
+        let in_test = |it: &Item| -> bool {
+            if !test_speakers.is_empty() {
+                let s = it.speaker.as_deref().unwrap_or("");
+                test_speakers.iter().any(|t| t == s)
+            } else {
+                match (it.take, it.csv_split) {
+                    (_, Some(s)) => s == Split::Test,
+                    (Some(t), None) => t < FIRST_TRAIN_TAKE,
+                    (None, None) => false,
+                }
+            }
+        };
+        let out: Vec<Item> = self
+            .items
+            .iter()
+            .filter(|it| match split {
+                Split::All => true,
+                Split::Test => in_test(it),
+                Split::Train => !in_test(it),
+            })
+            .cloned()
+            .collect();
+        if out.is_empty() {
+            let rule = if !test_speakers.is_empty() {
+                format!("held-out speakers [{}]", test_speakers.join(", "))
+            } else if self.kind == SourceKind::Folder {
+                format!(
+                    "official rule: test = takes 0-{}, train = takes >= {}",
+                    FIRST_TRAIN_TAKE - 1,
+                    FIRST_TRAIN_TAKE
+                )
+            } else {
+                "the CSV `split` column".to_string()
+            };
+            let name = if test_speakers.is_empty() {
+                split.to_string()
+            } else {
+                format!("{split} (test speakers: {})", test_speakers.join(", "))
+            };
+            return Err(DatasetError::EmptySplit {
+                split: name,
+                source_path: self.source.clone(),
+                detail: format!("no file matches ({rule})"),
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// Class labels in class-index order: sorted numerically if every label is an integer
+/// (so `"10"` comes after `"9"`), else in lexicographic (byte) order.
+pub fn classes(items: &[Item]) -> Vec<String> {
+    let uniq: BTreeSet<&str> = items.iter().map(|i| i.label.as_str()).collect();
+    let mut v: Vec<String> = uniq.into_iter().map(str::to_string).collect();
+    if v.iter().all(|l| l.parse::<i64>().is_ok()) {
+        v.sort_by_key(|l| l.parse::<i64>().expect("checked"));
+    }
+    v
+}
+
+/// Leave-one-speaker-out folds: for each item, the index of its speaker among the sorted
+/// distinct speakers of `items` (pass to the readout's grouped cross-validation).
+///
+/// # Errors
+/// [`DatasetError::Unsupported`] if an item has no speaker.
+pub fn speaker_folds(items: &[Item]) -> Result<Vec<usize>> {
+    let speakers: Vec<&str> = items
+        .iter()
+        .map(|i| {
+            i.speaker
+                .as_deref()
+                .ok_or_else(|| DatasetError::Unsupported {
+                    source_path: i.path.clone(),
+                    msg: "speaker folds need a speaker for every file".into(),
+                })
+        })
+        .collect::<Result<_>>()?;
+    let sorted: Vec<&str> = speakers
+        .iter()
+        .copied()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    Ok(speakers
+        .iter()
+        .map(|s| sorted.binary_search(s).expect("present"))
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stems_parse() {
+        assert_eq!(
+            parse_stem("7_jackson_32").unwrap(),
+            ("7".into(), "jackson".into(), 32)
+        );
+        assert_eq!(
+            parse_stem("yes_anne_marie_0").unwrap(),
+            ("yes".into(), "anne_marie".into(), 0)
+        );
+        assert!(parse_stem("7_jackson").is_err());
+        assert!(parse_stem("7jackson32").is_err());
+        assert!(parse_stem("7_jackson_x").is_err());
+        assert!(parse_stem("_jackson_1").is_err());
+        assert!(parse_stem("7__1").is_err());
+    }
+}

@@ -1,0 +1,85 @@
+//! The error type of lsm-datasets.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong listing and labelling a dataset. Messages name the folder or
+/// file (and line and column for CSV files) and what was expected.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DatasetError {
+    /// The dataset folder does not exist or is not a folder.
+    #[error("dataset folder {}: does not exist or is not a folder", path.display())]
+    MissingFolder {
+        /// The path given.
+        path: PathBuf,
+    },
+    /// A `.wav` file in an FSDD-layout folder whose name is not `{label}_{speaker}_{take}.wav`.
+    #[error("{}: {msg}; expected a name like `7_jackson_32.wav` ({{label}}_{{speaker}}_{{take}}.wav, take a whole number)", file.display())]
+    BadFileName {
+        /// The file.
+        file: PathBuf,
+        /// What was wrong.
+        msg: String,
+    },
+    /// The folder holds no `.wav` file.
+    #[error("dataset folder {}: no .wav files found", path.display())]
+    NoWavFiles {
+        /// The folder.
+        path: PathBuf,
+    },
+    /// A split selected no file.
+    #[error("split `{split}` of {} is empty: {detail}", source_path.display())]
+    EmptySplit {
+        /// The split (`train`, `test`, `all`, with held-out speakers if any).
+        split: String,
+        /// The folder or CSV file.
+        source_path: PathBuf,
+        /// Why (the rule applied).
+        detail: String,
+    },
+    /// A requested speaker is not in the dataset.
+    #[error("speaker `{speaker}` is not in {}; speakers: {}", source_path.display(), available.join(", "))]
+    UnknownSpeaker {
+        /// The requested speaker.
+        speaker: String,
+        /// The folder or CSV file.
+        source_path: PathBuf,
+        /// The speakers present.
+        available: Vec<String>,
+    },
+    /// A CSV list could not be understood.
+    #[error("{}: line {line}, column `{column}`: {msg}", file.display())]
+    Csv {
+        /// The CSV file.
+        file: PathBuf,
+        /// 1-based line number.
+        line: usize,
+        /// The column concerned (its header name, or its 1-based position).
+        column: String,
+        /// What was wrong and what was expected.
+        msg: String,
+    },
+    /// An operation needs information the dataset does not carry (e.g. held-out speakers or
+    /// speaker folds on a CSV list without a `speaker` column).
+    #[error("{}: {msg}", source_path.display())]
+    Unsupported {
+        /// The folder or CSV file.
+        source_path: PathBuf,
+        /// What is missing.
+        msg: String,
+    },
+    /// I/O error.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// An error of the time-series generators or their CSV reader.
+    #[error(transparent)]
+    TimeSeries(#[from] crate::timeseries::TimeSeriesError),
+}
+
+/// `Result` with [`DatasetError`].
+pub type Result<T> = std::result::Result<T, DatasetError>;
