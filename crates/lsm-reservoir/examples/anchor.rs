@@ -12,73 +12,12 @@
 //! cargo run --release -p lsm-reservoir --example anchor -- fsdd
 //! ```
 use lsm_core::{rng_for, Real, SpikeTrains};
+use lsm_reservoir::anchor::{anchor_spec, poisson_drive};
 use lsm_reservoir::{
-    run_batch, Bins, Drive, GeneratorConfig, Network, NetworkSpec, NeuronSpec, RecordSpec,
-    SynapseKind, SynapseList, Topology,
+    run_batch, Bins, Drive, GeneratorConfig, Network, NeuronSpec, RecordSpec, SynapseKind, Topology,
 };
 use rand::Rng;
-use rand_distr::{Binomial, Distribution};
 use std::time::Instant;
-
-/// The anchor network with `n` neurons and one drive channel per neuron.
-pub fn anchor_spec(n: usize, seed: u64) -> NetworkSpec {
-    let neuron = NeuronSpec {
-        tau_m_ms: 20.0.into(),
-        r_mohm: 1.0.into(),
-        v_rest_mv: 0.0.into(),
-        v_reset_mv: 0.0.into(),
-        v_th_mv: 1.0.into(),
-        t_ref_ms: 2.0.into(),
-        i_bias_na: 0.0.into(),
-        synapse: SynapseKind::ExpCurrent,
-        tau_syn_exc_ms: Some(5.0.into()),
-        tau_syn_inh_ms: Some(10.0.into()),
-        ..NeuronSpec::default()
-    };
-    let cfg = GeneratorConfig {
-        dt_ms: 0.1,
-        n_neurons: Some(n),
-        frac_exc: 0.8,
-        neuron,
-        topology: Topology::FixedOutDegree { k: 100 },
-        weight_scale: lsm_reservoir::PairScale {
-            ee: 0.2,
-            ei: 0.2,
-            ie: 1.0,
-            ii: 1.0,
-        },
-        delay: lsm_reservoir::Delay::Constant { ms: 0.0 },
-        v_init_uniform_mv: Some([0.0, 1.0]),
-        ..GeneratorConfig::default()
-    };
-    let mut spec = cfg.generate(0, seed).expect("valid config");
-    spec.n_inputs = n;
-    spec.input = SynapseList {
-        pre: (0..n as u32).collect(),
-        post: (0..n as u32).collect(),
-        weight: vec![0.2; n],
-        delay_ms: Some(vec![0.0; n]),
-    };
-    spec
-}
-
-/// Binomial(100, 20 Hz · dt) drive events per neuron and step.
-pub fn poisson_drive(n: usize, n_steps: usize, seed: u64) -> SpikeTrains {
-    let mut rng = rng_for(seed, 12345);
-    let b = Binomial::new(100, 20.0 * 1e-4).unwrap();
-    let mut st = SpikeTrains::with_capacity(n, 0.1, n_steps, n * n_steps / 4);
-    let mut buf = Vec::new();
-    for _ in 0..n_steps {
-        buf.clear();
-        for i in 0..n as u32 {
-            for _ in 0..b.sample(&mut rng) {
-                buf.push(i);
-            }
-        }
-        st.push_step(&buf);
-    }
-    st
-}
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -25,6 +25,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod anchor;
 pub mod error;
 pub mod esn;
 pub mod generate;

@@ -48,6 +48,9 @@
 //! own propagator and incremented in `reset_spiked`), Izhikevich or Hodgkin-Huxley (sub-stepped
 //! non-linear `update`) fit without a change to the loop.
 
+// Hot loops index several SoA slices in lock step; indexed loops read best and vectorise.
+#![allow(clippy::needless_range_loop)]
+
 use crate::spec::{NeuronSpec, SynapseKind};
 use lsm_core::Real;
 

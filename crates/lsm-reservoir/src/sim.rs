@@ -512,9 +512,9 @@ fn run_loop<M: NeuronModel>(
                 b.i_ext.fill(0.0);
                 has_ext = true;
             }
-            for i in 0..n {
+            for (x, &sd) in b.i_ext.iter_mut().zip(sig) {
                 let z: Real = r.sample(StandardNormal);
-                b.i_ext[i] += sig[i] * z;
+                *x += sd * z;
             }
         }
         model.update(st, ti, has_ext.then_some(&*b.i_ext));
