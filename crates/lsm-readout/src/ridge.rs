@@ -190,9 +190,10 @@ impl ParamGuard for RidgeParams {
     }
 }
 
-/// `n_alphas` from which one eigendecomposition beats one Cholesky factorisation per α
-/// (`dsyevd` with vectors costs roughly this many `dpotrf` of the same size).
-const EIGEN_MIN_ALPHAS: usize = 4;
+/// `n_alphas` from which one eigendecomposition beats one Cholesky factorisation per α.
+/// Estimated from flop counts (`dpotrf`: n³/3; `dsyevd` with vectors: ≈ 3–4 n³, with a
+/// BLAS-2-bound tridiagonalisation), not measured on this machine.
+const EIGEN_MIN_ALPHAS: usize = 10;
 
 /// A standardised least-squares problem: `gz = ZᵀZ`, `bz = ZᵀY_c`.
 pub(crate) struct Standardized {
