@@ -266,7 +266,7 @@ impl AudioEncoderConfig {
     pub fn from_json(json: &str, file: &str) -> Result<Self> {
         let cfg: Self = serde_json::from_str(json).map_err(|e| EncodingError::Json {
             file: file.to_string(),
-            source: e,
+            error: e,
         })?;
         cfg.check()?;
         Ok(cfg)

@@ -31,12 +31,12 @@ pub enum EncodingError {
     #[error("invalid signal: {0}")]
     InvalidSignal(String),
     /// A JSON config could not be parsed.
-    #[error("{file}: {source}")]
+    #[error("{file}: {error}")]
     Json {
         /// The file (or a description of the source).
         file: String,
-        /// The serde error (with line and column).
-        source: serde_json::Error,
+        /// The serde error (with line and column), already in the message.
+        error: serde_json::Error,
     },
     /// The resampler failed.
     #[error("resampling from {from_hz} Hz to {to_hz} Hz: {msg}")]

@@ -248,7 +248,7 @@ impl LyonPassiveEar {
                     + (topf + (eb * eb + topf * topf).sqrt()).ln())
                 / step)
                 .floor();
-            if !(n >= 2.0) {
+            if n.is_nan() || n < 2.0 {
                 return Err(invalid(
                     "front_end.filterbank",
                     format!("Lyon's model has fewer than 2 channels at {fs} Hz with ear_q {} and step_factor {step}", cfg.ear_q),

@@ -1,0 +1,329 @@
+//! `lsm encode FILE.wav [--config ENC.json] --out SPIKES.csv [--plot RASTER.svg|png]
+//! [--features FEATURES.csv] [--seed S] [--sample-id I]`: turn a WAV file into spikes.
+//!
+//! The config is an `lsm_encoding::AudioEncoderConfig` (JSON; omitted fields take their
+//! defaults; without `--config` the default: 32-band log-mel at 8 kHz, dB relative to the
+//! utterance maximum floored at −50 dB, regular rate coding up to 400 Hz on 1 ms slots,
+//! `dt_ms = 1`). The spikes are written as CSV with header `channel,time_ms` (what `lsm
+//! simulate --input` reads). Random encoders draw from `rng_for(seed, stream::ENCODER +
+//! sample_id)`, as the pipeline does for the file with that id.
+//!
+//! `--plot` draws the cochleagram (the scaled features as a heat map, time × band) above the
+//! spike raster (time × channel), as SVG or PNG by the file's extension. Text uses a system
+//! TrueType font (DejaVu Sans, Liberation Sans...); if none is found the plot is drawn
+//! without text.
+
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use lsm_core::{rng_for, stream, write_atomic};
+use lsm_encoding::{AudioEncoder, AudioEncoderConfig, Encoded};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use std::path::{Path, PathBuf};
+
+/// `lsm encode` arguments.
+#[derive(Args, Debug)]
+pub struct EncodeArgs {
+    /// Input WAV file (8/16/24/32-bit integer or 32-bit float, any rate, mixed to mono).
+    pub file: PathBuf,
+    /// Encoder config (JSON `AudioEncoderConfig`); default: the built-in default.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Output spikes, CSV with header `channel,time_ms`.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Also draw the cochleagram above the spike raster (`.svg` or `.png`).
+    #[arg(long)]
+    pub plot: Option<PathBuf>,
+    /// Also write the scaled features, CSV `time_ms,band0,band1,...` (one row per frame).
+    #[arg(long)]
+    pub features: Option<PathBuf>,
+    /// Seed of random encoders (Poisson).
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Sample id: the encoder draws from stream `ENCODER + sample_id` of the seed.
+    #[arg(long, default_value_t = 0)]
+    pub sample_id: u64,
+}
+
+/// Run `lsm encode`.
+pub fn encode(args: EncodeArgs, quiet: bool) -> Result<()> {
+    let cfg = match &args.config {
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("reading encoder config {}", p.display()))?;
+            AudioEncoderConfig::from_json(&text, &p.display().to_string())?
+        }
+        None => AudioEncoderConfig::default(),
+    };
+    if let Some(p) = &args.plot {
+        plot_format(p)?;
+    }
+    let enc = AudioEncoder::new(&cfg)?;
+    let mut rng = rng_for(args.seed, stream::ENCODER + args.sample_id);
+    let out = enc.encode_file(&args.file, &mut rng)?;
+
+    let mut buf = Vec::new();
+    out.spikes.write_csv(&mut buf, "channel")?;
+    write_atomic(&args.out, &buf).with_context(|| format!("writing {}", args.out.display()))?;
+
+    if let Some(p) = &args.features {
+        let mut s = String::from("time_ms");
+        for b in 0..out.features.ncols() {
+            s.push_str(&format!(",band{b}"));
+        }
+        s.push('\n');
+        for (t, row) in out.features.rows().into_iter().enumerate() {
+            s.push_str(&format!("{}", t as f64 * out.frame_ms));
+            for v in row {
+                s.push_str(&format!(",{v}"));
+            }
+            s.push('\n');
+        }
+        write_atomic(p, s.as_bytes()).with_context(|| format!("writing {}", p.display()))?;
+    }
+    if let Some(p) = &args.plot {
+        draw(p, &out, &enc).with_context(|| format!("drawing {}", p.display()))?;
+    }
+    if !quiet {
+        eprintln!(
+            "{}: {} frames x {} bands ({} ms frames) -> {} spikes on {} channels, {} steps of {} ms; wrote {}",
+            args.file.display(),
+            out.features.nrows(),
+            out.features.ncols(),
+            out.frame_ms,
+            out.spikes.n_spikes(),
+            out.spikes.n_channels(),
+            out.spikes.n_steps(),
+            out.spikes.dt_ms(),
+            args.out.display()
+        );
+    }
+    Ok(())
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Format {
+    Svg,
+    Png,
+}
+
+fn plot_format(p: &Path) -> Result<Format> {
+    match p
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(|e| e.to_ascii_lowercase())
+        .as_deref()
+    {
+        Some("svg") => Ok(Format::Svg),
+        Some("png") => Ok(Format::Png),
+        _ => bail!(
+            "--plot {}: expected a file name ending in .svg or .png",
+            p.display()
+        ),
+    }
+}
+
+/// Register a system TrueType font for plotters' ab_glyph backend; `false` when none found.
+fn register_font() -> bool {
+    use std::sync::OnceLock;
+    static FOUND: OnceLock<bool> = OnceLock::new();
+    *FOUND.get_or_init(|| {
+        const CANDIDATES: &[&str] = &[
+            "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+            "/usr/share/fonts/TTF/DejaVuSans.ttf",
+            "/usr/share/fonts/dejavu/DejaVuSans.ttf",
+            "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
+            "/usr/share/fonts/liberation/LiberationSans-Regular.ttf",
+            "/Library/Fonts/Arial.ttf",
+            "/System/Library/Fonts/Supplemental/Arial.ttf",
+            "C:\\Windows\\Fonts\\arial.ttf",
+        ];
+        for c in CANDIDATES {
+            if let Ok(bytes) = std::fs::read(c) {
+                let bytes: &'static [u8] = Box::leak(bytes.into_boxed_slice());
+                if plotters::style::register_font("sans-serif", FontStyle::Normal, bytes).is_ok() {
+                    return true;
+                }
+            }
+        }
+        false
+    })
+}
+
+fn draw(path: &Path, out: &Encoded, enc: &AudioEncoder) -> Result<()> {
+    let size = (1000u32, 720u32);
+    let text = register_font();
+    match plot_format(path)? {
+        Format::Svg => {
+            let root = SVGBackend::new(path, size).into_drawing_area();
+            draw_on(&root, out, enc, text)?;
+            root.present()?;
+        }
+        Format::Png => {
+            let root = BitMapBackend::new(path, size).into_drawing_area();
+            draw_on(&root, out, enc, text)?;
+            root.present()?;
+        }
+    }
+    Ok(())
+}
+
+/// Viridis-like colour for `v` in [0, 1] (piecewise linear through 5 viridis anchors).
+fn colour(v: f64) -> RGBColor {
+    const A: [(f64, f64, f64); 5] = [
+        (68.0, 1.0, 84.0),
+        (59.0, 82.0, 139.0),
+        (33.0, 145.0, 140.0),
+        (94.0, 201.0, 98.0),
+        (253.0, 231.0, 37.0),
+    ];
+    let v = if v.is_finite() {
+        v.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    let x = v * 4.0;
+    let i = (x.floor() as usize).min(3);
+    let f = x - i as f64;
+    let lerp = |a: f64, b: f64| (a + (b - a) * f).round() as u8;
+    RGBColor(
+        lerp(A[i].0, A[i + 1].0),
+        lerp(A[i].1, A[i + 1].1),
+        lerp(A[i].2, A[i + 1].2),
+    )
+}
+
+fn draw_on<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    out: &Encoded,
+    enc: &AudioEncoder,
+    text: bool,
+) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let (top, bottom) = root.split_vertically(size_half(root));
+    let duration = out.features.nrows() as f64 * out.frame_ms;
+    let n_bands = out.features.ncols();
+    // Scale the heat map to the features' range (they are in [0, 1] unless unscaled).
+    let (lo, hi) = out
+        .features
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+            (a.min(v), b.max(v))
+        });
+    let span = if hi > lo { hi - lo } else { 1.0 };
+    let fe = &enc.config().front_end;
+    let bank = match &fe.filterbank {
+        lsm_encoding::FilterbankConfig::Mel(_) => "mel",
+        lsm_encoding::FilterbankConfig::Mfcc(_) => "MFCC",
+        lsm_encoding::FilterbankConfig::Gammatone(_) => "gammatone",
+        lsm_encoding::FilterbankConfig::Lyon(_) => "Lyon",
+    };
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| anyhow::anyhow!("{e}");
+
+    let mut cb = ChartBuilder::on(&top);
+    cb.margin(12);
+    if text {
+        cb.caption(
+            format!(
+                "cochleagram: {n_bands} {bank} bands, {} ms frames",
+                out.frame_ms
+            ),
+            ("sans-serif", 18),
+        )
+        .x_label_area_size(30)
+        .y_label_area_size(50);
+    }
+    let mut chart = cb
+        .build_cartesian_2d(0f64..duration, 0f64..n_bands as f64)
+        .map_err(err)?;
+    if text {
+        chart
+            .configure_mesh()
+            .disable_mesh()
+            .x_desc("time (ms)")
+            .y_desc(if bank == "MFCC" {
+                "coefficient"
+            } else {
+                "band (low to high)"
+            })
+            .draw()
+            .map_err(err)?;
+    }
+    chart
+        .draw_series(out.features.indexed_iter().map(|((t, b), &v)| {
+            let x0 = t as f64 * out.frame_ms;
+            Rectangle::new(
+                [(x0, b as f64), (x0 + out.frame_ms, b as f64 + 1.0)],
+                colour((v - lo) / span).filled(),
+            )
+        }))
+        .map_err(err)?;
+
+    let n_ch = out.spikes.n_channels();
+    let mut cb = ChartBuilder::on(&bottom);
+    cb.margin(12);
+    if text {
+        cb.caption(
+            format!(
+                "spikes: {} on {n_ch} channels, dt {} ms",
+                out.spikes.n_spikes(),
+                out.spikes.dt_ms()
+            ),
+            ("sans-serif", 18),
+        )
+        .x_label_area_size(30)
+        .y_label_area_size(50);
+    }
+    let mut chart = cb
+        .build_cartesian_2d(0f64..duration, 0f64..n_ch.max(1) as f64)
+        .map_err(err)?;
+    if text {
+        chart
+            .configure_mesh()
+            .disable_mesh()
+            .x_desc("time (ms)")
+            .y_desc("channel")
+            .draw()
+            .map_err(err)?;
+    }
+    // Each spike is a short vertical tick, at least 1/800 of the duration wide.
+    let w = out.spikes.dt_ms().max(duration / 800.0);
+    let dt = out.spikes.dt_ms();
+    chart
+        .draw_series(out.spikes.iter().map(|(s, c)| {
+            let t = s as f64 * dt;
+            Rectangle::new(
+                [(t, c as f64 + 0.1), (t + w, c as f64 + 0.9)],
+                BLACK.filled(),
+            )
+        }))
+        .map_err(err)?;
+    Ok(())
+}
+
+fn size_half<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>) -> u32 {
+    root.dim_in_pixel().1 / 2
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colour_map_ends() {
+        assert_eq!(colour(0.0), RGBColor(68, 1, 84));
+        assert_eq!(colour(1.0), RGBColor(253, 231, 37));
+        assert_eq!(colour(f64::NAN), RGBColor(68, 1, 84));
+    }
+
+    #[test]
+    fn plot_extension_is_checked() {
+        assert!(plot_format(Path::new("a.svg")).is_ok());
+        assert!(plot_format(Path::new("a.PNG")).is_ok());
+        assert!(plot_format(Path::new("a.pdf")).is_err());
+    }
+}
