@@ -19,6 +19,30 @@ use lsm_reservoir::{
 use rand::Rng;
 use std::time::Instant;
 
+/// CPU time of the calling thread in seconds (Linux `/proc/thread-self/schedstat`), so that
+/// figures on a loaded machine compare with Brian2's `_last_run_time` (CPU time); `NaN`
+/// elsewhere.
+fn thread_cpu_s() -> Real {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|t| t.split_whitespace().next()?.parse::<Real>().ok())
+        .map_or(Real::NAN, |ns| ns * 1e-9)
+}
+
+/// CPU time of the whole process (user + system, all threads) in seconds, from
+/// `/proc/self/stat` (clock ticks of 10 ms); `NaN` elsewhere.
+fn process_cpu_s() -> Real {
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|t| {
+            let rest = &t[t.rfind(')')? + 2..];
+            let f: Vec<&str> = rest.split_whitespace().collect();
+            let ticks = f.get(11)?.parse::<Real>().ok()? + f.get(12)?.parse::<Real>().ok()?;
+            Some(ticks / 100.0)
+        })
+        .unwrap_or(Real::NAN)
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some("fsdd") {
@@ -40,6 +64,7 @@ fn main() {
     let mut out = Default::default();
     for rep in 0..5 {
         let t0 = Instant::now();
+        let c0 = thread_cpu_s();
         net.run_into(
             Drive::Spikes(&drive),
             n_steps,
@@ -51,9 +76,10 @@ fn main() {
         )
         .unwrap();
         let wall = t0.elapsed().as_secs_f64();
+        let cpu = thread_cpu_s() - c0;
         let rec_events = out.n_events - drive.n_spikes() as u64;
         println!(
-            "N={n} rep {rep}: {:.3} s for 1.2 s bio, {} spikes ({:.2} Hz), recurrent events {:.3e} ({:.3e}/s), all events {:.3e}/s, {:.0} steps/s",
+            "N={n} rep {rep}: cpu {cpu:.3} s, wall {:.3} s for 1.2 s bio, {} spikes ({:.2} Hz), recurrent events {:.3e} ({:.3e}/s), all events {:.3e}/s, {:.0} steps/s",
             wall,
             out.n_spikes,
             out.n_spikes as Real / n as Real / 1.2,
@@ -121,12 +147,14 @@ fn fsdd_like(n_samples: usize) {
     };
     for _ in 0..3 {
         let t0 = Instant::now();
+        let c0 = process_cpu_s();
         let recs = run_batch(&net, &drives, &spec, 0).unwrap();
         let wall = t0.elapsed().as_secs_f64();
+        let cpu = process_cpu_s() - c0;
         let spikes: usize = recs.iter().map(|r| r.n_spikes).sum();
         let events: u64 = recs.iter().map(|r| r.n_events).sum();
         println!(
-            "fsdd-like: {wall:.3} s for {n_samples} × 0.5 s ({} threads): {:.1} Hz, {:.3e} events ({:.3e}/s)",
+            "fsdd-like: cpu {cpu:.2} s, wall {wall:.3} s for {n_samples} × 0.5 s ({} threads): {:.1} Hz, {:.3e} events ({:.3e}/s)",
             rayon::current_num_threads(),
             spikes as Real / 1000.0 / (n_samples as Real * 0.5),
             events as Real,

@@ -71,10 +71,10 @@ pub trait NeuronModel: Send + Sync {
     /// Step 2: write the neurons spiking at step `t`, ascending, to the front of `spikes`
     /// (length `n`) and return their number.
     fn threshold(&self, state: &Self::State, t: i64, spikes: &mut [u32]) -> usize;
-    /// Step 3: deliver the summed synaptic input of step `t`: `exc` holds the sum of the
-    /// positive weights (or of all weights, if [`NeuronModel::splits_sign`] is false), `inh` the
-    /// sum of the negative ones.
-    fn receive(&self, state: &mut Self::State, t: i64, exc: &[Real], inh: &[Real]);
+    /// Step 3: deliver the summed synaptic input of step `t` and zero the accumulators: `exc`
+    /// holds the sum of the positive weights (or of all weights, if
+    /// [`NeuronModel::splits_sign`] is false), `inh` the sum of the negative ones.
+    fn receive(&self, state: &mut Self::State, t: i64, exc: &mut [Real], inh: &mut [Real]);
     /// Step 4: reset the neurons that spiked at step `t`.
     fn reset_spiked(&self, state: &mut Self::State, t: i64, spikes: &[u32]);
     /// Whether positive and negative weights go to separate accumulators.
@@ -117,8 +117,9 @@ pub struct LifState {
     pub i_exc: Vec<Real>,
     /// Inhibitory synaptic current, nA (<= 0).
     pub i_inh: Vec<Real>,
-    /// First step at which the neuron integrates again after its last spike.
-    pub refractory_until: Vec<i64>,
+    /// First step at which the neuron integrates again after its last spike (a whole number
+    /// stored as a float, so that the per-step comparison with `t` vectorises).
+    pub refractory_until: Vec<Real>,
 }
 
 /// `tau_s tau_m / (C (tau_m - tau_s)) (exp(-h/tau_m) - exp(-h/tau_s))` with the limit for
@@ -213,7 +214,7 @@ impl NeuronModel for Lif {
             v: vec![0.0; self.n],
             i_exc: vec![0.0; self.n],
             i_inh: vec![0.0; self.n],
-            refractory_until: vec![i64::MIN / 2; self.n],
+            refractory_until: vec![-1e18; self.n],
         };
         self.reset(&mut s);
         s
@@ -223,12 +224,13 @@ impl NeuronModel for Lif {
         s.v.copy_from_slice(&self.v_init);
         s.i_exc.fill(0.0);
         s.i_inh.fill(0.0);
-        s.refractory_until.fill(i64::MIN / 2);
+        s.refractory_until.fill(-1e18);
     }
 
     #[inline]
     fn update(&self, s: &mut LifState, t: i64, i_ext: Option<&[Real]>) {
         let n = self.n;
+        let t = t as Real;
         let (v, ie, ii, ru) = (
             &mut s.v[..n],
             &mut s.i_exc[..n],
@@ -298,6 +300,7 @@ impl NeuronModel for Lif {
     #[inline]
     fn threshold(&self, s: &LifState, t: i64, spikes: &mut [u32]) -> usize {
         let n = self.n;
+        let t = t as Real;
         let (v, ru, th, out) = (
             &s.v[..n],
             &s.refractory_until[..n],
@@ -314,23 +317,32 @@ impl NeuronModel for Lif {
     }
 
     #[inline]
-    fn receive(&self, s: &mut LifState, t: i64, exc: &[Real], inh: &[Real]) {
+    fn receive(&self, s: &mut LifState, t: i64, exc: &mut [Real], inh: &mut [Real]) {
         let n = self.n;
         match self.synapse {
             SynapseKind::ExpCurrent => {
-                let (ie, ii, e, h) = (&mut s.i_exc[..n], &mut s.i_inh[..n], &exc[..n], &inh[..n]);
+                let (ie, ii, e, h) = (
+                    &mut s.i_exc[..n],
+                    &mut s.i_inh[..n],
+                    &mut exc[..n],
+                    &mut inh[..n],
+                );
                 for i in 0..n {
                     ie[i] += e[i];
                     ii[i] += h[i];
+                    e[i] = 0.0;
+                    h[i] = 0.0;
                 }
             }
             SynapseKind::Delta => {
-                let (v, ru, e) = (&mut s.v[..n], &s.refractory_until[..n], &exc[..n]);
+                let t = t as Real;
+                let (v, ru, e) = (&mut s.v[..n], &s.refractory_until[..n], &mut exc[..n]);
                 for i in 0..n {
                     // Input to a refractory neuron is discarded (the membrane is clamped); a
                     // neuron spiking in this step is reset right after, so its input does not
                     // matter either.
                     v[i] += if t >= ru[i] { e[i] } else { 0.0 };
+                    e[i] = 0.0;
                 }
             }
         }
@@ -341,7 +353,7 @@ impl NeuronModel for Lif {
         for &i in spikes {
             let i = i as usize;
             s.v[i] = self.v_reset[i];
-            s.refractory_until[i] = t + self.ref_steps[i];
+            s.refractory_until[i] = (t + self.ref_steps[i]) as Real;
         }
     }
 

@@ -374,7 +374,7 @@ impl Network {
                         refractory_steps_left: st
                             .refractory_until
                             .iter()
-                            .map(|&r| (r - t_end).max(0))
+                            .map(|&r| (r as i64 - t_end).max(0))
                             .collect(),
                     });
                 }
@@ -534,11 +534,12 @@ fn run_loop<M: NeuronModel>(
             n_events += scatter(&net.rec, i as usize, slot_t, n_slots, n, b.ring_e, b.ring_i);
         }
         let base = slot_t * n;
-        model.receive(st, ti, &b.ring_e[base..base + n], &b.ring_i[base..base + n]);
-        b.ring_e[base..base + n].fill(0.0);
-        if model.splits_sign() {
-            b.ring_i[base..base + n].fill(0.0);
-        }
+        model.receive(
+            st,
+            ti,
+            &mut b.ring_e[base..base + n],
+            &mut b.ring_i[base..base + n],
+        );
         model.reset_spiked(st, ti, spikes);
         // Recording.
         n_spikes += spikes.len();
