@@ -36,10 +36,11 @@ use ndarray::{s, Array1, Array2, ArrayView1, ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
-/// Name of the model file format.
-pub const MODEL_FORMAT: &str = "lsm-timeseries-model";
-/// Version of the model file format.
-pub const MODEL_VERSION: u32 = 1;
+/// Name of the model file format (the envelope shared with the spoken-digit pipeline:
+/// `format`, `format_version`, `task`).
+pub const MODEL_FORMAT: &str = "lsm-model";
+/// Version of the time-series model layout.
+pub const MODEL_VERSION: u64 = 1;
 
 /// Errors of the time-series pipeline.
 #[derive(Debug, thiserror::Error)]
@@ -911,7 +912,9 @@ pub struct TsModel {
     /// [`MODEL_FORMAT`].
     pub format: String,
     /// [`MODEL_VERSION`].
-    pub version: u32,
+    pub format_version: u64,
+    /// The task (top level, so that the CLI can dispatch on it).
+    pub task: Task,
     /// The config it was fitted with.
     pub config: TsConfig,
     /// Data source of the fit (`mackey-glass`… or the CSV path).
@@ -974,12 +977,15 @@ impl TsModel {
                 ),
             });
         }
-        let ver = v.get("version").and_then(|f| f.as_u64()).unwrap_or(0);
-        if ver != MODEL_VERSION as u64 {
+        let ver = v
+            .get("format_version")
+            .and_then(|f| f.as_u64())
+            .unwrap_or(0);
+        if ver == 0 || ver > MODEL_VERSION {
             return Err(TsError::Json {
                 file,
                 msg: format!(
-                    "field `version`: this lsm reads version {MODEL_VERSION}, found {ver}"
+                    "field `format_version`: this lsm reads time-series models up to version {MODEL_VERSION}, found {ver}"
                 ),
             });
         }
@@ -1305,7 +1311,8 @@ pub fn fit(cfg: &TsConfig, data: &DataSource) -> Result<(TsModel, FitReport)> {
     };
     let model = TsModel {
         format: MODEL_FORMAT.into(),
-        version: MODEL_VERSION,
+        format_version: MODEL_VERSION,
+        task: cfg.task,
         config: cfg.clone(),
         data: data_name,
         target,
