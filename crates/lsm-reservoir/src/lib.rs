@@ -36,7 +36,10 @@ pub mod spec;
 pub mod spectral;
 
 pub use error::{ReservoirError, Result};
-pub use generate::{Delay, GeneratorConfig, InputConfig, PairScale, Topology, WeightDist};
+pub use generate::{
+    excitatory_mask, maass_positions, Delay, GeneratorConfig, InputConfig, InputSign, PairScale,
+    Topology, WeightDist,
+};
 pub use network::{Csr, Network, Neurons};
 pub use neuron::{Lif, LifState, NeuronModel};
 pub use sim::{
