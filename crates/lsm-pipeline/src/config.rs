@@ -1,0 +1,359 @@
+//! The spoken-digit pipeline configuration (JSON).
+//!
+//! One file describes the whole job: audio front end and spike encoder
+//! (`lsm_encoding::AudioEncoderConfig`), reservoir generator (`lsm_reservoir::GeneratorConfig`),
+//! state features ([`FeatureConfig`]) and readout ([`ReadoutConfig`]). Every field has a
+//! default (the Brian2 LSM baseline of the project notes), so `{}` is a valid config; unknown
+//! fields are rejected with an error naming them. [`DigitsConfig::validate`] checks everything
+//! once, including the links between stages: the encoder's and the network's `dt_ms` must be
+//! equal, and the number of encoder channels becomes the network's `n_inputs`.
+//!
+//! ```json
+//! {
+//!   "task": "spoken-digits",
+//!   "seed": 42,
+//!   "encoder": { "front_end": {...}, "encoder": {...}, "dt_ms": 1.0 },
+//!   "network": { "dt_ms": 1.0, "n_neurons": 1000, "frac_exc": 0.8, "neuron": {...},
+//!                "topology": {"kind": "random", "p": 0.1}, ... },
+//!   "features": { "reservoir": true, "pooling": {"kind": "spike_counts", "bins": 4},
+//!                 "include_input": false },
+//!   "readout": { "alphas": [100, 1000, 10000, 100000], "cv": {"kind": "leave_one_group_out"},
+//!                "standardize": true, "fit_intercept": true }
+//! }
+//! ```
+
+use crate::error::PipelineError;
+use crate::features::Pooling;
+use lsm_core::Real;
+use lsm_encoding::AudioEncoderConfig;
+use lsm_reservoir::{Delay, GeneratorConfig, InputConfig, NeuronSpec, PairScale, Topology};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// The task name of this pipeline in config and model files.
+pub const TASK_SPOKEN_DIGITS: &str = "spoken-digits";
+
+/// Which state features feed the readout.
+///
+/// | Name | Default | Purpose |
+/// |---|---|---|
+/// | `reservoir` | `true` | use the reservoir's output spikes (`false`: no reservoir is simulated — the input-only control) |
+/// | `pooling` | `{"kind": "spike_counts", "bins": 4}` | how spikes become a fixed-length vector ([`Pooling`]) |
+/// | `include_input` | `false` | append the encoder's spikes, pooled the same way |
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FeatureConfig {
+    /// Use the reservoir's spikes. Default `true`.
+    pub reservoir: bool,
+    /// Pooling of spikes over the sample. Default spike counts in 4 bins.
+    pub pooling: Pooling,
+    /// Also use the encoder's input spikes (pooled the same way). Default `false`.
+    pub include_input: bool,
+}
+
+impl Default for FeatureConfig {
+    fn default() -> Self {
+        Self {
+            reservoir: true,
+            pooling: Pooling::default(),
+            include_input: false,
+        }
+    }
+}
+
+/// Cross-validation folds used to choose the ridge penalty.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum CvConfig {
+    /// Leave one group out: each speaker of the training data is one fold (the field's
+    /// standard for FSDD: it favours cross-speaker generalisation). Needs ≥ 2 speakers.
+    LeaveOneGroupOut,
+    /// Shuffled k-fold (seeded by the config's `seed`).
+    KFold {
+        /// Number of folds, ≥ 2. Default 5.
+        k: usize,
+    },
+}
+
+/// The linear readout: a ridge classifier (ridge regression on ±1-coded one-hot targets,
+/// prediction = argmax), penalty chosen by cross-validation over `alphas`.
+///
+/// | Name | Default | Purpose | Range |
+/// |---|---|---|---|
+/// | `alphas` | `[1e2, 1e3, 1e4, 1e5]` | ridge penalty grid (on standardised features, loss summed over samples, as scikit-learn) | each > 0 |
+/// | `cv` | `{"kind": "leave_one_group_out"}` | folds for choosing α (ignored with one α) | |
+/// | `standardize` | `true` | scale features to unit variance | |
+/// | `fit_intercept` | `true` | centre features and targets | |
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReadoutConfig {
+    /// Penalty grid. Default `[1e2, 1e3, 1e4, 1e5]` (the Brian2 baseline's grid).
+    pub alphas: Vec<f64>,
+    /// Folds for choosing α. Default leave-one-speaker-out.
+    pub cv: CvConfig,
+    /// Standardise features. Default `true`.
+    pub standardize: bool,
+    /// Fit an intercept. Default `true`.
+    pub fit_intercept: bool,
+}
+
+impl Default for ReadoutConfig {
+    fn default() -> Self {
+        Self {
+            alphas: vec![1e2, 1e3, 1e4, 1e5],
+            cv: CvConfig::LeaveOneGroupOut,
+            standardize: true,
+            fit_intercept: true,
+        }
+    }
+}
+
+/// The whole spoken-digit pipeline.
+///
+/// | Name | Default | Purpose |
+/// |---|---|---|
+/// | `task` | `"spoken-digits"` | task name (other tasks have their own configs) |
+/// | `seed` | `42` | the one seed every random draw derives from (network, encoder noise, CV shuffles) |
+/// | `encoder` | 32-band log-mel, regular rate coding to 400 Hz, `dt_ms` 1 | [`AudioEncoderConfig`] |
+/// | `network` | 1000 LIF, 80/20 E/I, p = 0.1, exp-current synapses (see [`DigitsConfig::default_network`]) | [`GeneratorConfig`] |
+/// | `features` | spike counts in 4 bins | [`FeatureConfig`] |
+/// | `readout` | ridge classifier, α ∈ {1e2..1e5} by leave-one-speaker-out CV | [`ReadoutConfig`] |
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DigitsConfig {
+    /// Task name, `"spoken-digits"`.
+    pub task: String,
+    /// Master seed. Default 42.
+    pub seed: u64,
+    /// Audio front end, spike encoder and simulator step.
+    pub encoder: AudioEncoderConfig,
+    /// Reservoir generator (its `dt_ms` must equal `encoder.dt_ms`).
+    pub network: GeneratorConfig,
+    /// State features.
+    pub features: FeatureConfig,
+    /// Readout.
+    pub readout: ReadoutConfig,
+}
+
+impl Default for DigitsConfig {
+    fn default() -> Self {
+        Self {
+            task: TASK_SPOKEN_DIGITS.to_string(),
+            seed: 42,
+            encoder: AudioEncoderConfig::default(),
+            network: Self::default_network(),
+            features: FeatureConfig::default(),
+            readout: ReadoutConfig::default(),
+        }
+    }
+}
+
+impl DigitsConfig {
+    /// The default reservoir: the Brian2 LSM baseline (project notes, peer baselines §3).
+    ///
+    /// 1000 LIF neurons, 800 excitatory / 200 inhibitory; dimensionless membrane written in
+    /// lsm's units with `R = 1 MΩ`, rest 0, threshold 1, reset 0 (so `v` in mV equals Brian2's
+    /// dimensionless `v`): `τm = 20 ms`, refractory 2 ms, exponential current synapses
+    /// `τe = 5 ms`, `τi = 10 ms`; recurrent Bernoulli `p = 0.1` without autapses, no delays,
+    /// excitatory weights `+0.1`, inhibitory `−0.4`; input: each channel to each neuron with
+    /// probability 0.2, weight `+0.5`; `dt = 1 ms`.
+    pub fn default_network() -> GeneratorConfig {
+        GeneratorConfig {
+            dt_ms: 1.0,
+            n_neurons: Some(1000),
+            frac_exc: 0.8,
+            neuron: NeuronSpec {
+                tau_m_ms: 20.0.into(),
+                r_mohm: 1.0.into(),
+                v_rest_mv: 0.0.into(),
+                v_reset_mv: 0.0.into(),
+                v_th_mv: 1.0.into(),
+                t_ref_ms: 2.0.into(),
+                i_bias_na: 0.0.into(),
+                i_noise_na: 0.0.into(),
+                v_init_mv: None,
+                tau_syn_exc_ms: Some(5.0.into()),
+                tau_syn_inh_ms: Some(10.0.into()),
+                ..NeuronSpec::default()
+            },
+            topology: Topology::Random { p: 0.1 },
+            weight_scale: PairScale {
+                ee: 0.1,
+                ei: 0.1,
+                ie: 0.4,
+                ii: 0.4,
+            },
+            delay: Delay::Constant { ms: 0.0 },
+            input: InputConfig {
+                fraction: 0.2,
+                bernoulli: true,
+                scale_exc: 0.5,
+                scale_inh: 0.5,
+                ..InputConfig::default()
+            },
+            ..GeneratorConfig::default()
+        }
+    }
+
+    /// Check every field and the links between stages.
+    ///
+    /// # Errors
+    /// [`PipelineError::Config`] naming the field (dotted path) and what was expected.
+    pub fn validate(&self) -> Result<(), PipelineError> {
+        if self.task != TASK_SPOKEN_DIGITS {
+            return Err(PipelineError::config(
+                "task",
+                format!(
+                    "expected \"{TASK_SPOKEN_DIGITS}\" for this pipeline, found \"{}\"",
+                    self.task
+                ),
+            ));
+        }
+        self.encoder
+            .check()
+            .map_err(|e| PipelineError::config("encoder", e.to_string()))?;
+        if self.features.reservoir {
+            self.network
+                .check()
+                .map_err(|e| PipelineError::config("network", e.to_string()))?;
+            let (a, b) = (self.encoder.dt_ms, self.network.dt_ms);
+            if (a - b).abs() > 1e-9 * a.abs().max(b.abs()) {
+                return Err(PipelineError::config(
+                    "network.dt_ms",
+                    format!(
+                        "the network step ({b} ms) must equal the encoder step encoder.dt_ms \
+                         ({a} ms): input spikes live on the simulator grid"
+                    ),
+                ));
+            }
+        }
+        if !self.features.reservoir && !self.features.include_input {
+            return Err(PipelineError::config(
+                "features",
+                "no features: set `reservoir` or `include_input` (or both) to true",
+            ));
+        }
+        self.features.pooling.validate("features.pooling")?;
+        let r = &self.readout;
+        if r.alphas.is_empty() {
+            return Err(PipelineError::config(
+                "readout.alphas",
+                "expected at least one penalty value",
+            ));
+        }
+        if let Some(a) = r.alphas.iter().find(|a| !(a.is_finite() && **a > 0.0)) {
+            return Err(PipelineError::config(
+                "readout.alphas",
+                format!("expected finite values > 0, found {a}"),
+            ));
+        }
+        if let CvConfig::KFold { k } = r.cv {
+            if k < 2 {
+                return Err(PipelineError::config(
+                    "readout.cv.k",
+                    format!("expected at least 2 folds, found {k}"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Parse JSON text (unknown fields are errors naming the field) and validate; `path` names
+    /// the source in errors.
+    ///
+    /// # Errors
+    /// [`PipelineError::Json`] or [`PipelineError::Config`].
+    pub fn from_json_str(text: &str, path: &Path) -> Result<Self, PipelineError> {
+        let cfg: Self = serde_json::from_str(text).map_err(|e| PipelineError::Json {
+            path: path.to_path_buf(),
+            msg: format!("invalid spoken-digit config: {e}"),
+        })?;
+        cfg.validate().map_err(|e| PipelineError::Json {
+            path: path.to_path_buf(),
+            msg: e.to_string(),
+        })?;
+        Ok(cfg)
+    }
+
+    /// Read, parse and validate a config file.
+    ///
+    /// # Errors
+    /// [`PipelineError::Io`], [`PipelineError::Json`] (naming the file, and the field for an
+    /// unknown or mistyped one).
+    pub fn load(path: &Path) -> Result<Self, PipelineError> {
+        let text = std::fs::read_to_string(path).map_err(|source| PipelineError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::from_json_str(&text, path)
+    }
+
+    /// The simulator step in ms.
+    pub fn dt_ms(&self) -> Real {
+        self.encoder.dt_ms
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_is_valid_and_round_trips() {
+        let c = DigitsConfig::default();
+        c.validate().unwrap();
+        let text = serde_json::to_string_pretty(&c).unwrap();
+        let back = DigitsConfig::from_json_str(&text, Path::new("c.json")).unwrap();
+        assert_eq!(back, c);
+        // `{}` is the default.
+        let empty = DigitsConfig::from_json_str("{}", Path::new("c.json")).unwrap();
+        assert_eq!(empty, c);
+    }
+
+    #[test]
+    fn misspelt_field_is_named() {
+        let e = DigitsConfig::from_json_str(r#"{"seeed": 1}"#, Path::new("c.json"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("seeed") && e.contains("c.json"), "{e}");
+        let e = DigitsConfig::from_json_str(
+            r#"{"features": {"pooling": {"kind": "spike_counts", "binz": 3}}}"#,
+            Path::new("c.json"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("binz"), "{e}");
+    }
+
+    #[test]
+    fn dt_mismatch_is_a_cross_stage_error() {
+        let mut c = DigitsConfig::default();
+        c.network.dt_ms = 0.1;
+        let e = c.validate().unwrap_err().to_string();
+        assert!(
+            e.contains("network.dt_ms") && e.contains("encoder.dt_ms"),
+            "{e}"
+        );
+        // Without a reservoir, the network is not used and not checked.
+        c.features.reservoir = false;
+        c.features.include_input = true;
+        c.validate().unwrap();
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let mut c = DigitsConfig::default();
+        c.readout.alphas = vec![1.0, -2.0];
+        assert!(c
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("readout.alphas"));
+        let mut c = DigitsConfig::default();
+        c.task = "narma10".into();
+        assert!(c.validate().unwrap_err().to_string().contains("task"));
+        let mut c = DigitsConfig::default();
+        c.features.reservoir = false;
+        assert!(c.validate().unwrap_err().to_string().contains("features"));
+    }
+}

@@ -1,0 +1,234 @@
+//! Experiments: one feature pass, many train/test splits.
+//!
+//! [`run_splits`] extracts the features of every sample once (reservoir *and* encoder
+//! features, in one parallel pass), then for each [`Split`] fits the readout on its training
+//! rows (α by cross-validation within them, as `lsm fit` does) and scores its test rows — both
+//! for the configured features and for the **input-only control** (the same readout on the
+//! encoder's pooled spikes alone, no reservoir), which shows what the reservoir adds.
+//! A config in, accuracies out: the experiment loop of the leave-one-speaker-out study.
+
+use crate::config::DigitsConfig;
+use crate::digits::{ClassifierReadout, ExtractStats, Extractor, Progress, Sample};
+use crate::error::PipelineError;
+use crate::metrics::accuracy;
+use lsm_core::Real;
+use ndarray::{s, Array2, Axis};
+use serde::{Deserialize, Serialize};
+use std::time::Instant;
+
+/// A named train/test split of a sample list (indices into it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Split {
+    /// Name (e.g. `"official"`, `"test speaker george"`).
+    pub name: String,
+    /// Training rows.
+    pub train: Vec<usize>,
+    /// Test rows.
+    pub test: Vec<usize>,
+}
+
+/// The outcome of one readout on one split.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReadoutScore {
+    /// Test accuracy.
+    pub test_accuracy: f64,
+    /// The α chosen by cross-validation on the training rows.
+    pub alpha: f64,
+    /// Its cross-validated accuracy (NaN without CV).
+    pub cv_accuracy: f64,
+    /// Number of features.
+    pub n_features: usize,
+}
+
+/// Results of one split.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SplitResult {
+    /// The split's name.
+    pub name: String,
+    /// Training samples.
+    pub n_train: usize,
+    /// Test samples.
+    pub n_test: usize,
+    /// The configured features (reservoir, plus input if `include_input`).
+    pub lsm: ReadoutScore,
+    /// The input-only control (absent when the config does not use the reservoir).
+    pub input_only: Option<ReadoutScore>,
+}
+
+/// Results of [`run_splits`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ExperimentReport {
+    /// One entry per split.
+    pub splits: Vec<SplitResult>,
+    /// Feature pass counters and timings.
+    pub extract: ExtractStats,
+    /// Time spent fitting and scoring readouts, s.
+    pub readout_s: f64,
+}
+
+fn class_indices(samples: &[Sample]) -> Result<(Vec<String>, Vec<usize>), PipelineError> {
+    let mut labels: Vec<&str> = Vec::with_capacity(samples.len());
+    for s in samples {
+        labels.push(s.label.as_deref().ok_or_else(|| {
+            PipelineError::Data(format!("{}: no label for this sample", s.path.display()))
+        })?);
+    }
+    let mut classes: Vec<String> = labels.iter().map(|s| s.to_string()).collect();
+    classes.sort();
+    classes.dedup();
+    if classes.iter().all(|s| s.parse::<i64>().is_ok()) {
+        classes.sort_by_key(|s| s.parse::<i64>().unwrap());
+    }
+    let y = labels
+        .iter()
+        .map(|l| classes.iter().position(|c| c == l).expect("present"))
+        .collect();
+    Ok((classes, y))
+}
+
+fn group_indices(samples: &[Sample]) -> Option<Vec<usize>> {
+    let g: Option<Vec<&str>> = samples.iter().map(|s| s.group.as_deref()).collect();
+    let g = g?;
+    let mut u: Vec<&str> = g.clone();
+    u.sort_unstable();
+    u.dedup();
+    Some(
+        g.iter()
+            .map(|s| u.binary_search(s).expect("present"))
+            .collect(),
+    )
+}
+
+/// Extract features of all `samples` once and score every split (see the module docs).
+/// The network is generated from `config.network` with `config.seed`.
+///
+/// # Errors
+/// An invalid config, a failing sample, or a split whose training rows cannot fit a readout.
+pub fn run_splits(
+    config: &DigitsConfig,
+    samples: &[Sample],
+    splits: &[Split],
+    progress: &dyn Progress,
+) -> Result<ExperimentReport, PipelineError> {
+    config.validate()?;
+    let (classes, y) = class_indices(samples)?;
+    let groups = group_indices(samples);
+    // One pass computing reservoir and input features.
+    let mut cfg = config.clone();
+    cfg.features.include_input = true;
+    let network = if cfg.features.reservoir {
+        let enc = lsm_encoding::AudioEncoder::new(&cfg.encoder)
+            .map_err(|e| PipelineError::config("encoder", e.to_string()))?;
+        Some(
+            cfg.network
+                .generate(enc.n_channels(), cfg.seed)
+                .map_err(|e| PipelineError::config("network", e.to_string()))?,
+        )
+    } else {
+        None
+    };
+    let ex = Extractor::new(&cfg, network.as_ref())?;
+    progress.start("encoding + simulating", samples.len() as u64);
+    let (x, extract) = ex.features(samples, progress)?;
+    progress.finish();
+    let n_in = cfg.features.pooling.n_features(ex.encoder().n_channels());
+    let n_res = x.ncols() - n_in;
+    // Configured features: reservoir (+ input if asked) or input alone.
+    let lsm_cols = if !config.features.reservoir {
+        n_res..x.ncols()
+    } else if config.features.include_input {
+        0..x.ncols()
+    } else {
+        0..n_res
+    };
+    let t0 = Instant::now();
+    let mut out = Vec::new();
+    progress.start("fitting readouts", splits.len() as u64);
+    for sp in splits {
+        if sp.train.is_empty() || sp.test.is_empty() {
+            return Err(PipelineError::Data(format!(
+                "split \"{}\" has {} training and {} test samples",
+                sp.name,
+                sp.train.len(),
+                sp.test.len()
+            )));
+        }
+        let score = |cols: std::ops::Range<usize>| -> Result<ReadoutScore, PipelineError> {
+            let xs = x.slice(s![.., cols]);
+            let xtr: Array2<Real> = xs.select(Axis(0), &sp.train);
+            let ytr: Vec<usize> = sp.train.iter().map(|&i| y[i]).collect();
+            let gtr: Option<Vec<usize>> = groups
+                .as_ref()
+                .map(|g| sp.train.iter().map(|&i| g[i]).collect());
+            let r = ClassifierReadout::fit_with(
+                xtr.view(),
+                &ytr,
+                classes.clone(),
+                gtr.as_deref(),
+                &config.readout,
+                config.seed,
+                false,
+            )?;
+            let xte: Array2<Real> = xs.select(Axis(0), &sp.test);
+            let pred: Vec<usize> = r.predict(xte.view())?.into_iter().map(|p| p.0).collect();
+            let yte: Vec<usize> = sp.test.iter().map(|&i| y[i]).collect();
+            let cv_accuracy = r
+                .ridge
+                .cv
+                .as_ref()
+                .map_or(f64::NAN, |c| c.scores[c.best_index]);
+            Ok(ReadoutScore {
+                test_accuracy: accuracy(&yte, &pred),
+                alpha: r.ridge.alpha,
+                cv_accuracy,
+                n_features: xtr.ncols(),
+            })
+        };
+        let lsm = score(lsm_cols.clone())?;
+        let input_only = if config.features.reservoir {
+            Some(score(n_res..x.ncols())?)
+        } else {
+            None
+        };
+        out.push(SplitResult {
+            name: sp.name.clone(),
+            n_train: sp.train.len(),
+            n_test: sp.test.len(),
+            lsm,
+            input_only,
+        });
+        progress.inc(1);
+    }
+    progress.finish();
+    Ok(ExperimentReport {
+        splits: out,
+        extract,
+        readout_s: t0.elapsed().as_secs_f64(),
+    })
+}
+
+/// The official split and the leave-one-speaker-out splits of FSDD-like samples:
+/// `is_test_take[i]` says whether sample `i` is in the official test set (takes 0–4); every
+/// distinct group (speaker) gives one split "test speaker G" (train on all other speakers).
+pub fn fsdd_splits(samples: &[Sample], is_test_take: &[bool]) -> Vec<Split> {
+    let mut out = vec![Split {
+        name: "official".into(),
+        train: (0..samples.len()).filter(|&i| !is_test_take[i]).collect(),
+        test: (0..samples.len()).filter(|&i| is_test_take[i]).collect(),
+    }];
+    let mut groups: Vec<&str> = samples.iter().filter_map(|s| s.group.as_deref()).collect();
+    groups.sort_unstable();
+    groups.dedup();
+    for g in groups {
+        out.push(Split {
+            name: format!("test speaker {g}"),
+            train: (0..samples.len())
+                .filter(|&i| samples[i].group.as_deref() != Some(g))
+                .collect(),
+            test: (0..samples.len())
+                .filter(|&i| samples[i].group.as_deref() == Some(g))
+                .collect(),
+        });
+    }
+    out
+}

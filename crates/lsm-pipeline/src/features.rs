@@ -1,0 +1,316 @@
+//! State features: how a sequence of spikes becomes one fixed-length feature vector.
+//!
+//! A spoken digit lasts a variable number of time steps; the readout needs one vector per
+//! sample. [`Pooling`] is the explicit, documented choice of how to get it. Every pooling works
+//! on spike trains (the reservoir's output spikes and, optionally, the encoder's input spikes,
+//! pooled the same way) and is computed event by event, without any per-step pass over all
+//! neurons:
+//!
+//! A sample has `T` steps of `dt` ms; `s_i(t)` is the number of spikes of channel `i` at step
+//! `t`. The definitions are the same as the recordings of `lsm_reservoir::RecordSpec`:
+//!
+//! * [`Pooling::SpikeCounts`]: the spike count of each channel in `bins` (B) equal time bins
+//!   spanning the sample: step `t` falls in bin `⌊t·B / T⌋`. Features are `B × channels`,
+//!   bin-major (feature `b·n + i` is channel `i` in bin `b`).
+//! * [`Pooling::Traces`]: the exponentially filtered spike trace of each channel,
+//!   `r_i(t) = r_i(t−1)·a + s_i(t)`, `a = exp(−dt/τ)`, `r_i(−1) = 0` (a spike adds 1, the
+//!   trace decays with time constant `tau_ms`), sampled at the K = `samples` evenly spaced
+//!   steps `⌊(k+1)·T/K⌋ − 1`, `k = 0..K` (the last one is the last step; clamped at 0 when
+//!   `T < K`). Features are `K × channels`, sample-major.
+//! * [`Pooling::Mean`]: the time average of that trace over the sample,
+//!   `(1/T) Σ_{t<T} r_i(t) = (1/T) Σ_{spikes at t_s} (1 − a^{T−t_s}) / (1 − a)`.
+//! * [`Pooling::Last`]: the trace at the last step, `r_i(T−1)`.
+//!
+//! An empty sample (0 steps) gives all-zero features.
+
+use crate::error::PipelineError;
+use lsm_core::{Real, SpikeTrains};
+use serde::{Deserialize, Serialize};
+
+/// How a sample's spike trains are pooled into one feature vector (see the module docs for the
+/// exact formulas). JSON form: an object with a `"kind"` field, e.g.
+/// `{"kind": "spike_counts", "bins": 4}`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Pooling {
+    /// Spike counts in `bins` equal time bins spanning the sample.
+    SpikeCounts {
+        /// Number of time bins B. Default 4; range 1..=1000.
+        bins: usize,
+    },
+    /// Filtered spike traces sampled at `samples` evenly spaced times.
+    Traces {
+        /// Trace time constant τ in ms. Default 20 ms; range > 0.
+        tau_ms: Real,
+        /// Number of sampling times K. Default 4; range 1..=1000.
+        samples: usize,
+    },
+    /// Time average of the filtered spike trace.
+    Mean {
+        /// Trace time constant τ in ms. Default 20 ms; range > 0.
+        tau_ms: Real,
+    },
+    /// Filtered spike trace at the last step.
+    Last {
+        /// Trace time constant τ in ms. Default 20 ms; range > 0.
+        tau_ms: Real,
+    },
+}
+
+impl Default for Pooling {
+    fn default() -> Self {
+        Pooling::SpikeCounts { bins: 4 }
+    }
+}
+
+impl Pooling {
+    /// Check the parameters; `field` names the config field in the error.
+    pub fn validate(&self, field: &str) -> Result<(), PipelineError> {
+        let bad = |name: &str, msg: String| {
+            Err(PipelineError::Config {
+                field: format!("{field}.{name}"),
+                msg,
+            })
+        };
+        match *self {
+            Pooling::SpikeCounts { bins } => {
+                if !(1..=1000).contains(&bins) {
+                    return bad("bins", format!("expected 1..=1000 time bins, found {bins}"));
+                }
+            }
+            Pooling::Traces { tau_ms, samples } => {
+                if !(1..=1000).contains(&samples) {
+                    return bad(
+                        "samples",
+                        format!("expected 1..=1000 sampling times, found {samples}"),
+                    );
+                }
+                if !(tau_ms.is_finite() && tau_ms > 0.0) {
+                    return bad("tau_ms", format!("expected a time > 0 ms, found {tau_ms}"));
+                }
+            }
+            Pooling::Mean { tau_ms } | Pooling::Last { tau_ms } => {
+                if !(tau_ms.is_finite() && tau_ms > 0.0) {
+                    return bad("tau_ms", format!("expected a time > 0 ms, found {tau_ms}"));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Number of feature values per channel (B, K or 1).
+    pub fn per_channel(&self) -> usize {
+        match *self {
+            Pooling::SpikeCounts { bins } => bins,
+            Pooling::Traces { samples, .. } => samples,
+            Pooling::Mean { .. } | Pooling::Last { .. } => 1,
+        }
+    }
+
+    /// Number of features for `n_channels` channels.
+    pub fn n_features(&self, n_channels: usize) -> usize {
+        self.per_channel() * n_channels
+    }
+
+    /// Pool `st` into `out` (length [`Pooling::n_features`]`(st.n_channels())`), overwriting it.
+    ///
+    /// **Panics** if `out` has the wrong length (an internal invariant of the pipeline).
+    pub fn pool_into(&self, st: &SpikeTrains, out: &mut [Real]) {
+        let n = st.n_channels();
+        assert_eq!(out.len(), self.n_features(n), "pooled feature length");
+        out.iter_mut().for_each(|v| *v = 0.0);
+        let n_steps = st.n_steps();
+        if n_steps == 0 {
+            return;
+        }
+        let dt = st.dt_ms();
+        match *self {
+            Pooling::SpikeCounts { bins } => {
+                for s in 0..n_steps {
+                    let b = s * bins / n_steps;
+                    let row = &mut out[b * n..(b + 1) * n];
+                    for &c in st.at(s) {
+                        row[c as usize] += 1.0;
+                    }
+                }
+            }
+            Pooling::Traces { tau_ms, samples } => {
+                // Event-driven: each channel's trace is kept as (value, step of last update).
+                let ln_a = -dt / tau_ms;
+                let mut last = vec![0usize; n];
+                let mut val = vec![0.0 as Real; n];
+                let mut s = 0usize;
+                for k in 0..samples {
+                    let step_k = sample_step(k, samples, n_steps);
+                    while s <= step_k {
+                        for &c in st.at(s) {
+                            let c = c as usize;
+                            val[c] = val[c] * (ln_a * (s - last[c]) as Real).exp() + 1.0;
+                            last[c] = s;
+                        }
+                        s += 1;
+                    }
+                    let row = &mut out[k * n..(k + 1) * n];
+                    for c in 0..n {
+                        row[c] = if val[c] == 0.0 {
+                            0.0
+                        } else {
+                            val[c] * (ln_a * (step_k - last[c]) as Real).exp()
+                        };
+                    }
+                }
+            }
+            Pooling::Mean { tau_ms } => {
+                let ln_a = -dt / tau_ms;
+                for (step, c) in st.iter() {
+                    out[c as usize] += -(ln_a * (n_steps - step) as Real).exp_m1();
+                }
+                let scale = 1.0 / (-ln_a.exp_m1() * n_steps as Real);
+                out.iter_mut().for_each(|v| *v *= scale);
+            }
+            Pooling::Last { tau_ms } => {
+                let ln_a = -dt / tau_ms;
+                for (step, c) in st.iter() {
+                    out[c as usize] += (ln_a * (n_steps - 1 - step) as Real).exp();
+                }
+            }
+        }
+    }
+
+    /// Pool `st` into a new vector.
+    pub fn pool(&self, st: &SpikeTrains) -> Vec<Real> {
+        let mut out = vec![0.0; self.n_features(st.n_channels())];
+        self.pool_into(st, &mut out);
+        out
+    }
+}
+
+/// Step of sampling time `k` of `k_total` over `n_steps` steps: `⌊(k+1)·T/K⌋ − 1`, clamped
+/// at 0.
+#[inline]
+fn sample_step(k: usize, k_total: usize, n_steps: usize) -> usize {
+    ((k + 1) * n_steps / k_total).saturating_sub(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use approx::assert_relative_eq;
+
+    fn train() -> SpikeTrains {
+        // 2 channels, 10 steps of 1 ms: ch0 at 0, 1, 9; ch1 at 5.
+        SpikeTrains::from_events(2, 1.0, 10, [(0, 0), (1, 0), (9, 0), (5, 1)]).unwrap()
+    }
+
+    #[test]
+    fn spike_counts_in_bins() {
+        let f = Pooling::SpikeCounts { bins: 2 }.pool(&train());
+        // bin 0 = steps 0..5, bin 1 = steps 5..10; layout [bin][channel].
+        assert_eq!(f, vec![2.0, 0.0, 1.0, 1.0]);
+        let f = Pooling::SpikeCounts { bins: 3 }.pool(&train());
+        // bins 0..3, 3..6, 6..10
+        assert_eq!(f, vec![2.0, 0.0, 0.0, 1.0, 1.0, 0.0]);
+        // More bins than steps: every step lands in exactly one bin, totals preserved.
+        let f = Pooling::SpikeCounts { bins: 25 }.pool(&train());
+        assert_eq!(f.iter().sum::<Real>(), 4.0);
+    }
+
+    #[test]
+    fn traces_match_direct_sum() {
+        let tau = 3.0;
+        let f = Pooling::Traces {
+            tau_ms: tau,
+            samples: 2,
+        }
+        .pool(&train());
+        // sample steps: floor(10/2)-1 = 4, floor(20/2)-1 = 9
+        let e = |d: Real| (-d / tau).exp();
+        assert_relative_eq!(f[0], e(4.0) + e(3.0), epsilon = 1e-12);
+        assert_relative_eq!(f[1], 0.0);
+        assert_relative_eq!(f[2], e(9.0) + e(8.0) + 1.0, epsilon = 1e-12);
+        assert_relative_eq!(f[3], e(4.0), epsilon = 1e-12);
+        let last = Pooling::Last { tau_ms: tau }.pool(&train());
+        assert_relative_eq!(last[0], f[2], epsilon = 1e-12);
+        assert_relative_eq!(last[1], f[3], epsilon = 1e-12);
+    }
+
+    /// The per-step recursion `r(t) = a·r(t−1) + s(t)`, the direct definition.
+    fn direct_traces(st: &SpikeTrains, tau: Real) -> Vec<Vec<Real>> {
+        let a = (-st.dt_ms() / tau).exp();
+        let mut r = vec![0.0; st.n_channels()];
+        let mut out = Vec::new();
+        for t in 0..st.n_steps() {
+            r.iter_mut().for_each(|v| *v *= a);
+            for &c in st.at(t) {
+                r[c as usize] += 1.0;
+            }
+            out.push(r.clone());
+        }
+        out
+    }
+
+    #[test]
+    fn pooling_matches_per_step_recursion() {
+        let st = SpikeTrains::from_events(
+            3,
+            0.5,
+            37,
+            [(0, 0), (3, 1), (3, 2), (10, 0), (11, 0), (36, 2), (20, 1)],
+        )
+        .unwrap();
+        let tau = 4.0;
+        let r = direct_traces(&st, tau);
+        let mean = Pooling::Mean { tau_ms: tau }.pool(&st);
+        let last = Pooling::Last { tau_ms: tau }.pool(&st);
+        let tr = Pooling::Traces {
+            tau_ms: tau,
+            samples: 5,
+        }
+        .pool(&st);
+        for c in 0..3 {
+            let m: Real = r.iter().map(|row| row[c]).sum::<Real>() / 37.0;
+            assert_relative_eq!(mean[c], m, epsilon = 1e-12);
+            assert_relative_eq!(last[c], r[36][c], epsilon = 1e-12);
+            for k in 0..5 {
+                let step = (k + 1) * 37 / 5 - 1;
+                assert_relative_eq!(tr[k * 3 + c], r[step][c], epsilon = 1e-12);
+            }
+        }
+    }
+
+    #[test]
+    fn empty_sample_gives_zeros() {
+        let st = SpikeTrains::empty(3, 1.0, 0);
+        for p in [
+            Pooling::SpikeCounts { bins: 4 },
+            Pooling::Traces {
+                tau_ms: 20.0,
+                samples: 3,
+            },
+            Pooling::Mean { tau_ms: 20.0 },
+            Pooling::Last { tau_ms: 20.0 },
+        ] {
+            let f = p.pool(&st);
+            assert_eq!(f.len(), p.n_features(3));
+            assert!(f.iter().all(|&v| v == 0.0));
+        }
+    }
+
+    #[test]
+    fn json_form_and_unknown_fields() {
+        let p: Pooling = serde_json::from_str(r#"{"kind":"spike_counts","bins":8}"#).unwrap();
+        assert_eq!(p, Pooling::SpikeCounts { bins: 8 });
+        let e = serde_json::from_str::<Pooling>(r#"{"kind":"spike_counts","bins":8,"binz":1}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("binz"), "{e}");
+        assert!(Pooling::SpikeCounts { bins: 0 }
+            .validate("features")
+            .is_err());
+        assert!(Pooling::Mean { tau_ms: -1.0 }
+            .validate("features")
+            .unwrap_err()
+            .to_string()
+            .contains("features.tau_ms"));
+    }
+}
