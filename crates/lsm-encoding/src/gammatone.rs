@@ -233,11 +233,35 @@ impl GammatoneFilterbank {
         out
     }
 
-    pub(crate) fn features_into(&self, x: &[Real], y: &mut Vec<Real>, out: &mut Array2<Real>) {
-        for c in 0..self.n_bands() {
-            self.filter_channel(c, x, y);
-            for (k, chunk) in y.chunks(self.hop).enumerate() {
-                out[(k, c)] = chunk.iter().map(|v| v * v).sum::<Real>() / chunk.len() as Real;
+    pub(crate) fn features_into(&self, x: &[Real], z: &mut Vec<Real>, out: &mut Array2<Real>) {
+        // Sample-major: for every sample, all channels (independent dependency chains, which
+        // the CPU overlaps), each through its four sections. State: 8 values per channel.
+        let nb = self.n_bands();
+        z.clear();
+        z.resize(9 * nb, 0.0);
+        let (state, acc) = z.split_at_mut(8 * nb);
+        for (k, chunk) in x.chunks(self.hop).enumerate() {
+            acc.fill(0.0);
+            for &xin in chunk {
+                for ((ch, st), a) in self
+                    .ch
+                    .iter()
+                    .zip(state.chunks_exact_mut(8))
+                    .zip(acc.iter_mut())
+                {
+                    let mut v = xin;
+                    for (sec, zz) in ch.b.iter().zip(st.chunks_exact_mut(2)) {
+                        let o = sec[0] * v + zz[0];
+                        zz[0] = sec[1] * v - ch.a1 * o + zz[1];
+                        zz[1] = sec[2] * v - ch.a2 * o;
+                        v = o;
+                    }
+                    *a += v * v;
+                }
+            }
+            let inv = 1.0 / chunk.len() as Real;
+            for (o, a) in out.row_mut(k).iter_mut().zip(acc.iter()) {
+                *o = a * inv;
             }
         }
     }
