@@ -7,7 +7,7 @@
 //!   or regular), latency ([`LatencyParams`], snnTorch's `spikegen.latency`), delta
 //!   ([`DeltaParams`], snnTorch's `spikegen.delta`) and step-forward ([`StepForwardParams`]),
 //!   BSA ([`BsaParams`], with its decoder);
-//! * **audio front end**: WAV reading ([`read_wav`]), band-limited resampling ([`resample`]),
+//! * **audio front end**: WAV reading ([`read_wav`]), band-limited resampling ([`resample()`]),
 //!   pre-emphasis, and the filterbanks mel / MFCC ([`MelConfig`]), gammatone ([`GammatoneConfig`])
 //!   and Lyon's passive ear ([`LyonConfig`]), log compression and normalisation to `[0, 1]`;
 //! * the **audio encoder** ([`AudioEncoder`], configured by [`AudioEncoderConfig`]): any
@@ -42,19 +42,19 @@
 #![warn(missing_docs)]
 #![doc(test(attr(deny(warnings))))]
 
-mod audio;
-mod bsa;
-mod delta;
-mod encoder;
-mod error;
-mod gammatone;
-mod grid;
-mod latency;
-mod lyon;
-mod mel;
-mod rate;
-mod resample;
-mod wav;
+pub mod audio;
+pub mod bsa;
+pub mod delta;
+pub mod encoder;
+pub mod error;
+pub mod gammatone;
+pub mod grid;
+pub mod latency;
+pub mod lyon;
+pub mod mel;
+pub mod rate;
+pub mod resample;
+pub mod wav;
 
 pub use audio::{
     AudioEncoder, AudioEncoderConfig, Encoded, FeatureScaling, FilterbankConfig, FrontEndConfig,
