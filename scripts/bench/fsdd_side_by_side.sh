@@ -15,7 +15,8 @@
 #   --loso       also leave-one-speaker-out: lsm runs fit/evaluate with --test-speakers S for
 #                each speaker S, the Python scripts get --loso; the times then include this work
 #   --out DIR    where JSON and logs go (default scripts/bench/build/side_by_side/<UTC time>)
-# Environment: CARGO_TARGET_DIR (default /work/main/target-peers), NICE (default 10),
+# Environment: CARGO_TARGET_DIR (default /work/main/target-peers), LSM_BIN (a prebuilt lsm binary:
+#              skips the build), NICE (default 10),
 #              PY (default scripts/bench/.venv/bin/python).
 # The machine is shared and noisy: compare only numbers from the same run of this script.
 set -euo pipefail
@@ -80,7 +81,8 @@ timed() {
   t1=$(date +%s.%N)
   if [[ $rc == 0 ]]; then
     read -r u s <"$OUT/$name.rusage"
-    echo "{\"wall_s\": $(echo "$t1 - $t0" | bc), \"cpu_s\": $(echo "$u + $s" | bc)}" >"$OUT/${name}_time.json"
+    awk -v t0="$t0" -v t1="$t1" -v u="$u" -v s="$s" \
+      'BEGIN { printf "{\"wall_s\": %.3f, \"cpu_s\": %.3f}\n", t1 - t0, u + s }' >"$OUT/${name}_time.json"
   fi
   return $rc
 }
@@ -89,9 +91,16 @@ echo "# start $(date -u +%FT%TZ)  uptime:$(uptime)" | tee "$OUT/uptime_start.txt
 
 # ---- 1. lsm -------------------------------------------------------------------------------
 if [[ $RUN_LSM == 1 ]]; then
-  echo "# building lsm-cli (release, not timed) in $CARGO_TARGET_DIR" >&2
-  if (cd "$ROOT" && nice -n "$NICE" cargo build --release -p lsm-cli -j 2 --quiet) >"$OUT/lsm_build.log" 2>&1; then
+  if [[ -n "${LSM_BIN:-}" ]]; then
+    echo "# using prebuilt lsm binary $LSM_BIN" >&2
+    LSM="$LSM_BIN"; BUILD_OK=1
+  else
+    echo "# building lsm-cli (release, not timed) in $CARGO_TARGET_DIR" >&2
+    BUILD_OK=0
+    (cd "$ROOT" && nice -n "$NICE" cargo build --release -p lsm-cli -j 2 --quiet) >"$OUT/lsm_build.log" 2>&1 && BUILD_OK=1
     LSM="$CARGO_TARGET_DIR/release/lsm"
+  fi
+  if [[ $BUILD_OK == 1 ]]; then
     CFG=()
     [[ -n "$CONFIG" ]] && CFG=(--config "$CONFIG")
     if timed lsm_fit "${RUNENV[@]}" "$LSM" fit "${CFG[@]}" --data "$DATA" --split train \
