@@ -1,0 +1,801 @@
+//! `lsm default-config`, `lsm fit`, `lsm evaluate`, `lsm predict`: the pipelines from the
+//! command line.
+//!
+//! The task is decided from `--task` (default-config), from the `"task"` field of the config
+//! or model file, or from `--data`: `mackey-glass`, `narma10`, `lorenz` or a `*.csv` time
+//! series go to the time-series pipeline (`cmd::timeseries`); a folder of WAV files (or a
+//! `path,label` CSV list) to the spoken-digit pipeline.
+//!
+//! Outputs (model files, plots) are written only at the end of a successful run, atomically
+//! (temporary file, then rename), so a failed run never damages a file the user saved.
+
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use lsm_pipeline::{
+    io as pio, ClassificationReport, DigitsConfig, Evaluation, FittedPipeline, Progress, Sample,
+    TASK_SPOKEN_DIGITS,
+};
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// Time-series tasks (handled by `cmd::timeseries`).
+pub const TIMESERIES_TASKS: [&str; 4] = ["mackey-glass", "narma10", "lorenz", "csv"];
+
+/// Arguments of `lsm default-config`.
+#[derive(Args, Debug)]
+pub struct DefaultConfigArgs {
+    /// Task: spoken-digits, mackey-glass, narma10 or lorenz.
+    #[arg(long, default_value = TASK_SPOKEN_DIGITS)]
+    pub task: String,
+}
+
+/// Arguments of `lsm fit`.
+#[derive(Args, Debug)]
+pub struct FitArgs {
+    /// Config file (JSON; `lsm default-config` prints one). Default: the task's default config.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Data: a folder of FSDD-named WAV files (`{digit}_{speaker}_{take}.wav`), a
+    /// `path,label[,speaker]` CSV list, or a time series (`mackey-glass`, `narma10`, `lorenz`,
+    /// `FILE.csv` with `--target`).
+    #[arg(long)]
+    pub data: String,
+    /// Which part of a spoken-digit folder to fit on: train, test or all.
+    #[arg(long, default_value = "train")]
+    pub split: String,
+    /// Held-out speakers (comma-separated): `train` is every other speaker, `test` these.
+    /// Default: the official FSDD split (takes 0-4 are test).
+    #[arg(long, value_delimiter = ',')]
+    pub test_speakers: Vec<String>,
+    /// Where to write the model file (JSON).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Override the config's seed.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Target column of a CSV time series.
+    #[arg(long)]
+    pub target: Option<String>,
+}
+
+/// Arguments of `lsm evaluate`.
+#[derive(Args, Debug)]
+pub struct EvaluateArgs {
+    /// Model file written by `lsm fit`.
+    #[arg(long)]
+    pub model: PathBuf,
+    /// Data (as for `lsm fit`).
+    #[arg(long)]
+    pub data: String,
+    /// Which part of a spoken-digit folder to evaluate on: train, test or all.
+    #[arg(long, default_value = "test")]
+    pub split: String,
+    /// Held-out speakers (comma-separated), as for `lsm fit`.
+    #[arg(long, value_delimiter = ',')]
+    pub test_speakers: Vec<String>,
+    /// Print one JSON object on stdout instead of the text report.
+    #[arg(long)]
+    pub json: bool,
+    /// Draw the confusion matrix (or the time-series prediction) to this file (.svg or .png).
+    #[arg(long)]
+    pub plot: Option<PathBuf>,
+    /// Target column of a CSV time series.
+    #[arg(long)]
+    pub target: Option<String>,
+}
+
+/// Arguments of `lsm predict`.
+#[derive(Args, Debug)]
+pub struct PredictArgs {
+    /// Model file written by `lsm fit`.
+    #[arg(long)]
+    pub model: PathBuf,
+    /// WAV files to classify.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Print one JSON object per line instead of tab-separated text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+// ---------------------------------------------------------------------------------------
+// Progress bars
+
+/// indicatif progress bars on stderr (hidden with `--quiet`).
+pub struct Bars {
+    quiet: bool,
+    bar: std::sync::Mutex<Option<ProgressBar>>,
+}
+
+impl Bars {
+    /// Bars, or nothing when `quiet`.
+    pub fn new(quiet: bool) -> Self {
+        Self {
+            quiet,
+            bar: std::sync::Mutex::new(None),
+        }
+    }
+    fn current(&self) -> Option<ProgressBar> {
+        self.bar.lock().ok().and_then(|b| b.clone())
+    }
+}
+
+impl Progress for Bars {
+    fn start(&self, stage: &str, total: u64) {
+        if self.quiet {
+            return;
+        }
+        let pb = if total > 0 {
+            let pb = ProgressBar::new(total);
+            pb.set_style(
+                ProgressStyle::with_template(
+                    "{msg:>30} [{bar:30}] {pos}/{len} files ({per_sec}, eta {eta})",
+                )
+                .expect("valid template")
+                .progress_chars("=> "),
+            );
+            pb
+        } else {
+            let pb = ProgressBar::new_spinner();
+            pb.set_style(
+                ProgressStyle::with_template("{msg:>30} {spinner} {elapsed}")
+                    .expect("valid template"),
+            );
+            pb.enable_steady_tick(Duration::from_millis(100));
+            pb
+        };
+        pb.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        pb.set_message(stage.to_string());
+        if let Ok(mut b) = self.bar.lock() {
+            if let Some(old) = b.take() {
+                old.finish_and_clear();
+            }
+            *b = Some(pb);
+        }
+    }
+    fn inc(&self, n: u64) {
+        if let Some(pb) = self.current() {
+            pb.inc(n);
+        }
+    }
+    fn finish(&self) {
+        if let Ok(mut b) = self.bar.lock() {
+            if let Some(pb) = b.take() {
+                pb.finish_and_clear();
+            }
+        }
+    }
+}
+
+/// A status line on stderr unless quiet.
+fn status(quiet: bool, msg: impl AsRef<str>) {
+    if !quiet {
+        eprintln!("{}", msg.as_ref());
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Task dispatch
+
+/// Is `data` a time-series source (`mackey-glass`, `narma10`, `lorenz`, or a CSV that is not
+/// a `path,label` list)?
+pub fn is_timeseries_data(data: &str) -> bool {
+    if ["mackey-glass", "narma10", "lorenz"].contains(&data) {
+        return true;
+    }
+    if data.to_ascii_lowercase().ends_with(".csv") {
+        return !crate::cmd::pipeline::is_label_list(Path::new(data));
+    }
+    false
+}
+
+/// Does the CSV at `path` start with a `path,label` header (a list of labelled files)?
+pub fn is_label_list(path: &Path) -> bool {
+    use std::io::BufRead;
+    let Ok(f) = std::fs::File::open(path) else {
+        return false;
+    };
+    let mut first = String::new();
+    if std::io::BufReader::new(f).read_line(&mut first).is_err() {
+        return false;
+    }
+    let cols: Vec<String> = first
+        .trim()
+        .split(',')
+        .map(|c| c.trim().to_ascii_lowercase())
+        .collect();
+    cols.len() >= 2 && cols[0] == "path" && cols[1] == "label"
+}
+
+fn is_timeseries_task(task: &str) -> bool {
+    TIMESERIES_TASKS.contains(&task)
+}
+
+/// The `"task"` field of a JSON object (config or model), if any.
+fn task_of(v: &Value) -> Option<String> {
+    v.get("task").and_then(Value::as_str).map(str::to_string)
+}
+
+// ---------------------------------------------------------------------------------------
+// default-config
+
+/// `lsm default-config --task T`: print the default configuration of a task.
+pub fn default_config(args: DefaultConfigArgs) -> Result<()> {
+    let v = match args.task.as_str() {
+        TASK_SPOKEN_DIGITS => serde_json::to_value(DigitsConfig::default())?,
+        t if is_timeseries_task(t) && t != "csv" => crate::cmd::timeseries::default_config(t)?,
+        t => bail!(
+            "--task {t}: unknown task; expected one of spoken-digits, mackey-glass, narma10, \
+             lorenz"
+        ),
+    };
+    println!("{}", serde_json::to_string_pretty(&v)?);
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// fit
+
+/// `lsm fit`.
+pub fn fit(args: FitArgs, quiet: bool) -> Result<()> {
+    check_output_path(&args.out, "--out")?;
+    let cfg_value = match &args.config {
+        Some(p) => Some(pio::read_json_value(p)?),
+        None => None,
+    };
+    let cfg_task = cfg_value.as_ref().and_then(task_of);
+    let ts_data = is_timeseries_data(&args.data);
+    match (&cfg_task, ts_data) {
+        (Some(t), false) if is_timeseries_task(t) => bail!(
+            "--config {}: a \"{t}\" config, but --data {} is not a time series \
+             (expected mackey-glass, narma10, lorenz or a CSV file)",
+            args.config.as_ref().unwrap().display(),
+            args.data
+        ),
+        (Some(t), true) if t == TASK_SPOKEN_DIGITS => bail!(
+            "--config {}: a spoken-digits config, but --data {} is a time series",
+            args.config.as_ref().unwrap().display(),
+            args.data
+        ),
+        _ => {}
+    }
+    if ts_data {
+        return fit_timeseries(&args, quiet);
+    }
+    let cfg_path = args
+        .config
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("<default config>"));
+    let mut config: DigitsConfig = match cfg_value {
+        Some(v) => {
+            let c: DigitsConfig = pio::from_value(&cfg_path, v)?;
+            c.validate()
+                .with_context(|| format!("--config {}", cfg_path.display()))?;
+            c
+        }
+        None => DigitsConfig::default(),
+    };
+    if let Some(s) = args.seed {
+        config.seed = s;
+    }
+    let samples = load_samples(&args.data, &args.split, &args.test_speakers)?;
+    status(
+        quiet,
+        format!(
+            "fit: {} samples ({} split) from {}",
+            samples.len(),
+            args.split,
+            args.data
+        ),
+    );
+    let bars = Bars::new(quiet);
+    let t0 = Instant::now();
+    let model = FittedPipeline::fit(&config, &samples, &bars)?;
+    bars.finish();
+    let tr = &model.model().training;
+    if !quiet {
+        if let Some(tm) = model.fit_timings() {
+            let ex = &tm.extract;
+            eprintln!(
+                "features: {} per sample, {} samples in {:.2} s (CPU: read+encode {:.2} s, \
+                 simulate {:.2} s, pool {:.2} s)",
+                tr.n_features,
+                tr.n_samples,
+                ex.wall_s,
+                ex.encode_cpu_s,
+                ex.simulate_cpu_s,
+                ex.pool_cpu_s
+            );
+            if ex.reservoir_spikes > 0 {
+                let n = model
+                    .extractor()
+                    .network()
+                    .map_or(1, |n| n.n_neurons())
+                    .max(1) as f64;
+                let secs = ex.n_steps as f64 * config.dt_ms() * 1e-3;
+                eprintln!(
+                    "reservoir: mean rate {:.1} Hz, {} spikes, {:.3e} synaptic events",
+                    ex.reservoir_spikes as f64 / (n * secs.max(1e-12)),
+                    ex.reservoir_spikes,
+                    ex.syn_events as f64
+                );
+            }
+            eprintln!("readout fitted in {:.2} s", tm.readout_s);
+        }
+        for (a, s) in &tr.cv_scores {
+            eprintln!("  alpha {a:>10.3e}: cross-validated accuracy {s:.4}");
+        }
+        eprintln!(
+            "readout: alpha {:.3e}, training accuracy {:.4}",
+            tr.alpha, tr.train_accuracy
+        );
+    }
+    model
+        .save(&args.out)
+        .with_context(|| format!("writing the model to {}", args.out.display()))?;
+    status(
+        quiet,
+        format!(
+            "saved {} ({:.2} s in total)",
+            args.out.display(),
+            t0.elapsed().as_secs_f64()
+        ),
+    );
+    Ok(())
+}
+
+fn fit_timeseries(args: &FitArgs, quiet: bool) -> Result<()> {
+    match &args.config {
+        Some(p) => crate::cmd::timeseries::fit(
+            p,
+            &args.data,
+            args.target.as_deref(),
+            &args.out,
+            args.seed,
+            quiet,
+        ),
+        None => {
+            // No config: the default of the task named by --data, through a temporary file.
+            let task = if args.data.to_ascii_lowercase().ends_with(".csv") {
+                "csv"
+            } else {
+                args.data.as_str()
+            };
+            let v = crate::cmd::timeseries::default_config(task)?;
+            let tmp = std::env::temp_dir().join(format!(
+                "lsm-default-config-{}-{}.json",
+                std::process::id(),
+                task
+            ));
+            std::fs::write(&tmp, serde_json::to_vec_pretty(&v)?)
+                .with_context(|| format!("writing {}", tmp.display()))?;
+            let r = crate::cmd::timeseries::fit(
+                &tmp,
+                &args.data,
+                args.target.as_deref(),
+                &args.out,
+                args.seed,
+                quiet,
+            );
+            let _ = std::fs::remove_file(&tmp);
+            r
+        }
+    }
+}
+
+/// Fail early (before any long work) if `out` cannot be an output file.
+fn check_output_path(out: &Path, flag: &str) -> Result<()> {
+    if out.is_dir() {
+        bail!(
+            "{flag} {}: is a folder, expected a file path",
+            out.display()
+        );
+    }
+    if let Some(parent) = out.parent() {
+        if !parent.as_os_str().is_empty() && !parent.is_dir() {
+            bail!(
+                "{flag} {}: the folder {} does not exist",
+                out.display(),
+                parent.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// evaluate
+
+/// `lsm evaluate`.
+pub fn evaluate(args: EvaluateArgs, quiet: bool) -> Result<()> {
+    if let Some(p) = &args.plot {
+        check_output_path(p, "--plot")?;
+        plot_format(p)?;
+    }
+    let v = pio::read_json_value(&args.model)?;
+    let (task, _) = pio::check_model_envelope(&args.model, &v)?;
+    if is_timeseries_task(&task) {
+        return crate::cmd::timeseries::evaluate(
+            &args.model,
+            &args.data,
+            args.target.as_deref(),
+            args.json,
+            args.plot.as_deref(),
+            quiet,
+        );
+    }
+    if task != TASK_SPOKEN_DIGITS {
+        bail!(
+            "--model {}: unknown task \"{task}\" (this lsm knows spoken-digits, mackey-glass, \
+             narma10, lorenz, csv)",
+            args.model.display()
+        );
+    }
+    if is_timeseries_data(&args.data) {
+        bail!(
+            "--data {}: a time series, but --model {} is a spoken-digits model",
+            args.data,
+            args.model.display()
+        );
+    }
+    let model = FittedPipeline::from_model(pio::from_value(&args.model, v)?)
+        .with_context(|| format!("--model {}", args.model.display()))?;
+    let samples = load_samples(&args.data, &args.split, &args.test_speakers)?;
+    status(
+        quiet,
+        format!(
+            "evaluate: {} samples ({} split) from {}",
+            samples.len(),
+            args.split,
+            args.data
+        ),
+    );
+    let bars = Bars::new(quiet);
+    let t0 = Instant::now();
+    let ev = model.evaluate(&samples, &bars)?;
+    bars.finish();
+    let total_s = t0.elapsed().as_secs_f64();
+    if let Some(p) = &args.plot {
+        plot_confusion(&ev.report, p)
+            .with_context(|| format!("--plot {}: drawing the confusion matrix", p.display()))?;
+    }
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string(&evaluation_json(&ev, &args, total_s))?
+        );
+    } else {
+        print!("{}", evaluation_text(&ev.report));
+        status(
+            quiet,
+            format!(
+                "{} samples in {:.2} s (features {:.2} s, readout {:.3} s)",
+                ev.report.n_samples, total_s, ev.extract.wall_s, ev.readout_s
+            ),
+        );
+    }
+    Ok(())
+}
+
+/// The `--json` object of `lsm evaluate`.
+fn evaluation_json(ev: &Evaluation, args: &EvaluateArgs, total_s: f64) -> Value {
+    let r = &ev.report;
+    let per_class: serde_json::Map<String, Value> = r
+        .per_class
+        .iter()
+        .map(|(c, a)| (c.clone(), json!(a)))
+        .collect();
+    json!({
+        "task": TASK_SPOKEN_DIGITS,
+        "model": args.model,
+        "data": args.data,
+        "split": if args.test_speakers.is_empty() { args.split.clone() }
+                 else { format!("{} (test speakers {})", args.split, args.test_speakers.join(",")) },
+        "accuracy": r.accuracy,
+        "n_samples": r.n_samples,
+        "n_correct": (0..r.confusion.counts.len()).map(|i| r.confusion.counts[i][i]).sum::<usize>(),
+        "per_class": per_class,
+        "confusion": {"classes": r.confusion.classes, "counts": r.confusion.counts},
+        "timings": {
+            "total_s": total_s,
+            "features_wall_s": ev.extract.wall_s,
+            "encode_cpu_s": ev.extract.encode_cpu_s,
+            "simulate_cpu_s": ev.extract.simulate_cpu_s,
+            "pool_cpu_s": ev.extract.pool_cpu_s,
+            "readout_s": ev.readout_s,
+        },
+        "counts": {
+            "steps": ev.extract.n_steps,
+            "input_spikes": ev.extract.input_spikes,
+            "reservoir_spikes": ev.extract.reservoir_spikes,
+            "synaptic_events": ev.extract.syn_events,
+        },
+    })
+}
+
+/// The text report of `lsm evaluate`.
+fn evaluation_text(r: &ClassificationReport) -> String {
+    let n_correct: usize = (0..r.confusion.counts.len())
+        .map(|i| r.confusion.counts[i][i])
+        .sum();
+    let mut s = format!(
+        "accuracy: {:.4} ({n_correct}/{})\n\nper-class accuracy:\n",
+        r.accuracy, r.n_samples
+    );
+    for (c, a) in &r.per_class {
+        let n: usize = r
+            .confusion
+            .classes
+            .iter()
+            .position(|x| x == c)
+            .map_or(0, |i| r.confusion.counts[i].iter().sum());
+        match a {
+            Some(a) => s += &format!("  {c:>5}: {a:.4} ({n} samples)\n"),
+            None => s += &format!("  {c:>5}: -      (0 samples)\n"),
+        }
+    }
+    s += "\nconfusion matrix (rows: true, columns: predicted):\n";
+    s += &r.confusion.to_text();
+    s
+}
+
+// ---------------------------------------------------------------------------------------
+// predict
+
+/// `lsm predict`.
+pub fn predict(args: PredictArgs, quiet: bool) -> Result<()> {
+    let v = pio::read_json_value(&args.model)?;
+    let (task, _) = pio::check_model_envelope(&args.model, &v)?;
+    if task != TASK_SPOKEN_DIGITS {
+        bail!(
+            "--model {}: a \"{task}\" model; `lsm predict` classifies WAV files with a \
+             spoken-digits model (use `lsm evaluate` for time series)",
+            args.model.display()
+        );
+    }
+    let model = FittedPipeline::from_model(pio::from_value(&args.model, v)?)
+        .with_context(|| format!("--model {}", args.model.display()))?;
+    for f in &args.files {
+        if !f.is_file() {
+            bail!("{}: no such file", f.display());
+        }
+    }
+    let samples: Vec<Sample> = args.files.iter().map(Sample::from_path).collect();
+    let bars = Bars::new(quiet || samples.len() < 50);
+    let preds = model.predict(&samples, &bars)?;
+    bars.finish();
+    for p in preds {
+        if args.json {
+            println!(
+                "{}",
+                json!({"file": p.path, "label": p.label, "probability": p.probability})
+            );
+        } else {
+            println!("{}\t{}\t{:.4}", p.path.display(), p.label, p.probability);
+        }
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// Data
+
+/// Samples of a spoken-digit data source (`lsm_datasets::AudioDataset`): a folder of
+/// FSDD-named WAV files or a `path,label[,speaker][,split]` CSV list, restricted to `split`
+/// (`train`, `test`, `all`; official FSDD rule, the CSV's `split` column, or held-out
+/// `test_speakers`). Each sample's id is [`lsm_pipeline::stable_id`] of its file name, the same
+/// id `lsm predict` uses, so a file gets the same random streams in every command.
+pub fn load_samples(data: &str, split: &str, test_speakers: &[String]) -> Result<Vec<Sample>> {
+    let p = Path::new(data);
+    if !p.exists() {
+        bail!("--data {data}: no such folder or file");
+    }
+    let split: lsm_datasets::Split = split
+        .parse()
+        .map_err(|e: String| anyhow::anyhow!("--split: {e}"))?;
+    let ds = lsm_datasets::AudioDataset::open(p).with_context(|| format!("--data {data}"))?;
+    let items = ds
+        .select(split, test_speakers)
+        .with_context(|| format!("--data {data}"))?;
+    Ok(items
+        .into_iter()
+        .map(|it| {
+            let name = it
+                .path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            Sample {
+                id: lsm_pipeline::stable_id(&name),
+                path: it.path,
+                label: Some(it.label),
+                group: it.speaker,
+            }
+        })
+        .collect())
+}
+
+// ---------------------------------------------------------------------------------------
+// Plot
+
+/// Output format of a plot file, from its extension.
+fn plot_format(p: &Path) -> Result<&'static str> {
+    match p
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(|e| e.to_ascii_lowercase())
+        .as_deref()
+    {
+        Some("svg") => Ok("svg"),
+        Some("png") => Ok("png"),
+        _ => bail!(
+            "--plot {}: unknown image format, expected a .svg or .png file",
+            p.display()
+        ),
+    }
+}
+
+/// Register a TrueType font for plotters' text (ab_glyph needs one): the first found of a few
+/// usual system fonts. Idempotent.
+pub fn ensure_font() -> Result<()> {
+    use std::sync::OnceLock;
+    static FONT: OnceLock<std::result::Result<(), String>> = OnceLock::new();
+    FONT.get_or_init(|| {
+        const CANDIDATES: [&str; 6] = [
+            "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+            "/usr/share/fonts/TTF/DejaVuSans.ttf",
+            "/usr/share/fonts/dejavu/DejaVuSans.ttf",
+            "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
+            "/System/Library/Fonts/Supplemental/Arial.ttf",
+            "C:\\Windows\\Fonts\\arial.ttf",
+        ];
+        let env = std::env::var("LSM_FONT").ok();
+        for c in env.iter().map(String::as_str).chain(CANDIDATES) {
+            if let Ok(bytes) = std::fs::read(c) {
+                let bytes: &'static [u8] = Box::leak(bytes.into_boxed_slice());
+                if plotters::style::register_font(
+                    "sans-serif",
+                    plotters::style::FontStyle::Normal,
+                    bytes,
+                )
+                .is_ok()
+                {
+                    return Ok(());
+                }
+            }
+        }
+        Err("no TrueType font found for plot labels (set LSM_FONT to a .ttf file)".into())
+    })
+    .clone()
+    .map_err(|e| anyhow::anyhow!(e))
+}
+
+/// Draw the confusion matrix (rows: true class, columns: predicted; cell shade = fraction of
+/// the row) to `path` (.svg or .png), atomically.
+pub fn plot_confusion(r: &ClassificationReport, path: &Path) -> Result<()> {
+    use plotters::prelude::*;
+    use plotters::style::text_anchor::{HPos, Pos, VPos};
+    ensure_font()?;
+    let fmt = plot_format(path)?;
+    let size = (640u32, 600u32);
+    fn render<DB: DrawingBackend>(
+        root: DrawingArea<DB, plotters::coord::Shift>,
+        r: &ClassificationReport,
+    ) -> Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        let k = r.confusion.classes.len() as i32;
+        root.fill(&WHITE).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let title = format!(
+            "Confusion matrix (accuracy {:.1} %, n = {})",
+            100.0 * r.accuracy,
+            r.n_samples
+        );
+        let classes = r.confusion.classes.clone();
+        let classes2 = classes.clone();
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 22))
+            .margin(12)
+            .x_label_area_size(50)
+            .y_label_area_size(60)
+            .build_cartesian_2d(
+                (0i32..k - 1).into_segmented(),
+                (0i32..k - 1).into_segmented(),
+            )
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        chart
+            .configure_mesh()
+            .disable_mesh()
+            .x_labels(k as usize)
+            .y_labels(k as usize)
+            .x_label_formatter(&move |x| match x {
+                SegmentValue::CenterOf(i) => classes.get(*i as usize).cloned().unwrap_or_default(),
+                _ => String::new(),
+            })
+            .y_label_formatter(&move |y| match y {
+                // Row 0 (first class) at the top.
+                SegmentValue::CenterOf(i) => classes2
+                    .get((k - 1 - *i) as usize)
+                    .cloned()
+                    .unwrap_or_default(),
+                _ => String::new(),
+            })
+            .x_desc("predicted")
+            .y_desc("true")
+            .label_style(("sans-serif", 16))
+            .axis_desc_style(("sans-serif", 18))
+            .draw()
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let counts = &r.confusion.counts;
+        let mut cells = Vec::new();
+        for (t, row) in counts.iter().enumerate() {
+            let n: usize = row.iter().sum();
+            for (p, &c) in row.iter().enumerate() {
+                let frac = if n > 0 { c as f64 / n as f64 } else { 0.0 };
+                let y = k - 1 - t as i32;
+                cells.push((p as i32, y, frac, c));
+            }
+        }
+        chart
+            .draw_series(cells.iter().map(|&(x, y, f, _)| {
+                let shade = (255.0 * (1.0 - 0.85 * f)).round() as u8;
+                Rectangle::new(
+                    [
+                        (SegmentValue::Exact(x), SegmentValue::Exact(y)),
+                        (SegmentValue::Exact(x + 1), SegmentValue::Exact(y + 1)),
+                    ],
+                    RGBColor(shade, shade, 255).filled(),
+                )
+            }))
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        chart
+            .draw_series(cells.iter().filter(|c| c.3 > 0).map(|&(x, y, f, c)| {
+                let color = if f > 0.6 { WHITE } else { BLACK };
+                Text::new(
+                    c.to_string(),
+                    (SegmentValue::CenterOf(x), SegmentValue::CenterOf(y)),
+                    ("sans-serif", 15)
+                        .into_font()
+                        .color(&color)
+                        .pos(Pos::new(HPos::Center, VPos::Center)),
+                )
+            }))
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        root.present().map_err(|e| anyhow::anyhow!("{e}"))?;
+        Ok(())
+    }
+    match fmt {
+        "svg" => {
+            let mut s = String::new();
+            {
+                let root = SVGBackend::with_string(&mut s, size).into_drawing_area();
+                render(root, r)?;
+            }
+            lsm_core::write_atomic(path, s.as_bytes())?;
+        }
+        _ => {
+            let dir = match path.parent() {
+                Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+                _ => PathBuf::from("."),
+            };
+            let tmp = dir.join(format!(".lsm-plot-{}.png", std::process::id()));
+            let res = (|| -> Result<()> {
+                {
+                    let root = BitMapBackend::new(&tmp, size).into_drawing_area();
+                    render(root, r)?;
+                }
+                std::fs::rename(&tmp, path)
+                    .with_context(|| format!("renaming to {}", path.display()))?;
+                Ok(())
+            })();
+            if res.is_err() {
+                let _ = std::fs::remove_file(&tmp);
+            }
+            res?;
+        }
+    }
+    Ok(())
+}
