@@ -12,7 +12,6 @@
 mod cmd;
 
 use clap::{Parser, Subcommand};
-use std::path::PathBuf;
 
 /// Liquid state machines: spike encoders, spiking reservoirs and linear readouts.
 #[derive(Parser, Debug)]

@@ -144,13 +144,21 @@ fn parse_stem(stem: &str) -> std::result::Result<(String, String, u32), String> 
 }
 
 impl AudioDataset {
-    /// List an FSDD-layout folder.
+    /// List an FSDD-layout folder: the folder of WAVs itself, or a dataset root whose WAVs are
+    /// in `recordings/` (as FSDD ships).
     ///
     /// # Errors
     /// [`DatasetError::MissingFolder`], [`DatasetError::BadFileName`] (naming the first
     /// offending `.wav` in sorted order), [`DatasetError::NoWavFiles`], [`DatasetError::Io`].
     pub fn from_folder(dir: impl AsRef<Path>) -> Result<Self> {
         let dir = dir.as_ref();
+        // FSDD's own layout keeps the WAVs in `recordings/`: accept the dataset's root too.
+        let sub = dir.join("recordings");
+        let dir = if sub.is_dir() && !has_wav(dir) {
+            sub.as_path()
+        } else {
+            dir
+        };
         if !dir.is_dir() {
             return Err(DatasetError::MissingFolder {
                 path: dir.to_path_buf(),
@@ -534,4 +542,15 @@ mod tests {
         assert!(parse_stem("_jackson_1").is_err());
         assert!(parse_stem("7__1").is_err());
     }
+}
+
+/// Whether `dir` directly holds at least one `.wav` file.
+fn has_wav(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|rd| {
+        rd.flatten().any(|e| {
+            Path::new(&e.file_name())
+                .extension()
+                .is_some_and(|x| x.eq_ignore_ascii_case("wav"))
+        })
+    })
 }

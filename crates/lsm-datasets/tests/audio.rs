@@ -262,3 +262,20 @@ fn split_parses_and_prints() {
     }
     assert!("valid".parse::<Split>().is_err());
 }
+
+#[test]
+fn dataset_root_with_recordings_subfolder_is_accepted() {
+    let root = sample_dir().parent().unwrap().to_path_buf();
+    let a = AudioDataset::from_folder(&root).unwrap();
+    let b = AudioDataset::from_folder(sample_dir()).unwrap();
+    assert_eq!(a.items().len(), 350);
+    let pa: Vec<_> = a.items().iter().map(|i| i.path.clone()).collect();
+    let pb: Vec<_> = b.items().iter().map(|i| i.path.clone()).collect();
+    assert_eq!(pa, pb);
+    // A folder with neither WAVs nor `recordings/` is still an error.
+    let empty = tempfile::tempdir().unwrap();
+    assert!(matches!(
+        AudioDataset::from_folder(empty.path()),
+        Err(DatasetError::NoWavFiles { .. })
+    ));
+}
