@@ -136,6 +136,40 @@ pub fn evaluate(
     Ok(())
 }
 
+/// Register a system TrueType font for plotters' ab_glyph backend; `false` when none is
+/// found (the plot is then drawn without text).
+fn register_font() -> bool {
+    use std::sync::OnceLock;
+    static FOUND: OnceLock<bool> = OnceLock::new();
+    *FOUND.get_or_init(|| {
+        const CANDIDATES: &[&str] = &[
+            "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+            "/usr/share/fonts/TTF/DejaVuSans.ttf",
+            "/usr/share/fonts/dejavu/DejaVuSans.ttf",
+            "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
+            "/usr/share/fonts/liberation/LiberationSans-Regular.ttf",
+            "/Library/Fonts/Arial.ttf",
+            "/System/Library/Fonts/Supplemental/Arial.ttf",
+            "C:\\Windows\\Fonts\\arial.ttf",
+        ];
+        for c in CANDIDATES {
+            if let Ok(bytes) = std::fs::read(c) {
+                let bytes: &'static [u8] = Box::leak(bytes.into_boxed_slice());
+                if plotters::style::register_font(
+                    "sans-serif",
+                    plotters::style::FontStyle::Normal,
+                    bytes,
+                )
+                .is_ok()
+                {
+                    return true;
+                }
+            }
+        }
+        false
+    })
+}
+
 /// Prediction (red) against target (black), one panel per output.
 fn draw(
     path: &Path,
@@ -152,11 +186,16 @@ fn draw(
         .unwrap_or_default();
     let outputs = target.ncols().max(1);
     let size = (1200u32, 300 * outputs as u32 + 40);
+    let text = register_font();
     macro_rules! render {
         ($root:expr) => {{
             let root = $root.into_drawing_area();
             root.fill(&WHITE)?;
-            let root = root.titled(title, ("sans-serif", 20))?;
+            let root = if text {
+                root.titled(title, ("sans-serif", 20))?
+            } else {
+                root
+            };
             let panels = root.split_evenly((outputs, 1));
             for (j, area) in panels.iter().enumerate() {
                 let n = target.nrows().min(pred.nrows());
@@ -176,11 +215,13 @@ fn draw(
                     .x_label_area_size(30)
                     .y_label_area_size(60)
                     .build_cartesian_2d(0f64..n.max(1) as f64, (lo - pad)..(hi + pad))?;
-                chart
-                    .configure_mesh()
-                    .x_desc("step")
-                    .y_desc(names.get(j).cloned().unwrap_or_default())
-                    .draw()?;
+                if text {
+                    chart
+                        .configure_mesh()
+                        .x_desc("step")
+                        .y_desc(names.get(j).cloned().unwrap_or_default())
+                        .draw()?;
+                }
                 chart
                     .draw_series(LineSeries::new(
                         col_t.iter().enumerate().map(|(i, v)| (i as f64, *v)),
@@ -195,11 +236,13 @@ fn draw(
                     ))?
                     .label("prediction")
                     .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], RED));
-                chart
-                    .configure_series_labels()
-                    .background_style(WHITE.mix(0.8))
-                    .border_style(BLACK)
-                    .draw()?;
+                if text {
+                    chart
+                        .configure_series_labels()
+                        .background_style(WHITE.mix(0.8))
+                        .border_style(BLACK)
+                        .draw()?;
+                }
             }
             root.present()?;
         }};
