@@ -1,0 +1,450 @@
+//! End-to-end tests of `lsm default-config | fit | evaluate | predict | bench`: the built
+//! binary on the bundled FSDD sample (`datasets/fsdd-sample`, 350 files: 250 train / 100
+//! test under the official split), with a small network so the suite stays fast, and every
+//! bad input the command line must refuse with a clear message and a non-zero exit.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+const LSM: &str = env!("CARGO_BIN_EXE_lsm");
+
+fn sample_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../datasets/fsdd-sample/recordings")
+}
+
+fn lsm(args: &[&str]) -> Output {
+    Command::new(LSM)
+        .args(args)
+        .output()
+        .expect("running the lsm binary")
+}
+
+fn ok(args: &[&str]) -> Output {
+    let o = lsm(args);
+    assert!(
+        o.status.success(),
+        "lsm {args:?} failed:\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    o
+}
+
+/// Run, expect failure with exit code 1, return stderr.
+fn fails(args: &[&str]) -> String {
+    let o = lsm(args);
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "lsm {args:?} should fail with exit code 1; stdout:\n{}\nstderr:\n{err}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    assert!(err.lines().any(|l| l.starts_with("error:")), "{err}");
+    err
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// A small but real config: the default with 200 neurons (fast in debug builds).
+fn small_config() -> Value {
+    let o = ok(&["default-config"]);
+    let mut v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    v["network"]["n_neurons"] = 200.into();
+    v["readout"]["alphas"] = serde_json::json!([10.0, 100.0, 1000.0]);
+    v
+}
+
+struct Fitted {
+    _dir: tempfile::TempDir,
+    dir: PathBuf,
+    config: PathBuf,
+    model: PathBuf,
+}
+
+/// One fitted model shared by the tests (fit once: it is the slow part).
+fn fitted() -> &'static Fitted {
+    static F: OnceLock<Fitted> = OnceLock::new();
+    F.get_or_init(|| {
+        let d = tempfile::tempdir().unwrap();
+        let dir = d.path().to_path_buf();
+        let config = dir.join("config.json");
+        std::fs::write(&config, serde_json::to_vec_pretty(&small_config()).unwrap()).unwrap();
+        let model = dir.join("model.json");
+        ok(&[
+            "--quiet",
+            "fit",
+            "--config",
+            s(&config),
+            "--data",
+            s(&sample_dir()),
+            "--out",
+            s(&model),
+        ]);
+        Fitted {
+            _dir: d,
+            dir,
+            config,
+            model,
+        }
+    })
+}
+
+fn evaluate_json(model: &Path, extra: &[&str]) -> Value {
+    let mut args = vec![
+        "--quiet",
+        "evaluate",
+        "--model",
+        s(model),
+        "--data",
+        s(&sample_dir()).to_string().leak(),
+        "--json",
+    ];
+    args.extend_from_slice(extra);
+    let o = ok(&args);
+    let text = String::from_utf8(o.stdout).unwrap();
+    assert_eq!(text.trim().lines().count(), 1, "one JSON object: {text}");
+    serde_json::from_str(&text).unwrap()
+}
+
+#[test]
+fn default_config_is_valid_json_for_spoken_digits() {
+    let o = ok(&["default-config"]);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["task"], "spoken-digits");
+    assert_eq!(v["network"]["n_neurons"], 1000);
+    assert_eq!(v["encoder"]["dt_ms"], v["network"]["dt_ms"]);
+    let o = ok(&["default-config", "--task", "spoken-digits"]);
+    assert_eq!(serde_json::from_slice::<Value>(&o.stdout).unwrap(), v);
+    let e = fails(&["default-config", "--task", "spoken-digitz"]);
+    assert!(
+        e.contains("spoken-digitz") && e.contains("unknown task"),
+        "{e}"
+    );
+}
+
+#[test]
+fn fit_evaluate_well_above_chance_with_report_and_plots() {
+    let f = fitted();
+    let v = evaluate_json(&f.model, &[]);
+    assert_eq!(v["n_samples"], 100);
+    let acc = v["accuracy"].as_f64().unwrap();
+    assert!(acc > 0.6, "accuracy {acc} (chance is 0.1)");
+    assert_eq!(v["confusion"]["classes"].as_array().unwrap().len(), 10);
+    let total: u64 = v["confusion"]["counts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r.as_array().unwrap().iter().map(|c| c.as_u64().unwrap()))
+        .sum();
+    assert_eq!(total, 100);
+    assert_eq!(v["per_class"].as_object().unwrap().len(), 10);
+    assert!(v["timings"]["total_s"].as_f64().unwrap() > 0.0);
+
+    // Text report.
+    let o = ok(&[
+        "--quiet",
+        "evaluate",
+        "--model",
+        s(&f.model),
+        "--data",
+        s(&sample_dir()),
+    ]);
+    let text = String::from_utf8(o.stdout).unwrap();
+    assert!(
+        text.contains("accuracy:") && text.contains("confusion matrix"),
+        "{text}"
+    );
+
+    // Plots.
+    for ext in ["svg", "png"] {
+        let p = f.dir.join(format!("confusion.{ext}"));
+        ok(&[
+            "--quiet",
+            "evaluate",
+            "--model",
+            s(&f.model),
+            "--data",
+            s(&sample_dir()),
+            "--plot",
+            s(&p),
+        ]);
+        let bytes = std::fs::read(&p).unwrap();
+        match ext {
+            "png" => assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n"),
+            _ => assert!(String::from_utf8_lossy(&bytes).contains("<svg")),
+        }
+    }
+}
+
+#[test]
+fn held_out_speaker_split_and_train_split() {
+    let f = fitted();
+    let v = evaluate_json(&f.model, &["--split", "train"]);
+    assert_eq!(v["n_samples"], 250);
+    let v = evaluate_json(&f.model, &["--split", "all", "--test-speakers", "theo"]);
+    assert_eq!(v["n_samples"], 350);
+    let v = evaluate_json(&f.model, &["--test-speakers", "theo,george"]);
+    assert_eq!(v["n_samples"], 140);
+}
+
+#[test]
+fn predict_prints_label_and_probability_matching_evaluate() {
+    let f = fitted();
+    let files = ["3_theo_0.wav", "7_jackson_1.wav", "0_george_0.wav"];
+    let paths: Vec<String> = files
+        .iter()
+        .map(|n| s(&sample_dir().join(n)).to_string())
+        .collect();
+    let mut args = vec!["--quiet", "predict", "--model", s(&f.model)];
+    args.extend(paths.iter().map(String::as_str));
+    let o = ok(&args);
+    let text = String::from_utf8(o.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    for (line, path) in lines.iter().zip(&paths) {
+        let cols: Vec<&str> = line.split('\t').collect();
+        assert_eq!(cols.len(), 3, "{line}");
+        assert_eq!(cols[0], path);
+        assert!(cols[1].parse::<u32>().unwrap() < 10);
+        let p: f64 = cols[2].parse().unwrap();
+        assert!((0.0..=1.0).contains(&p), "{p}");
+    }
+    // JSON lines.
+    args.insert(4, "--json");
+    let o = ok(&args);
+    for l in String::from_utf8(o.stdout).unwrap().lines() {
+        let v: Value = serde_json::from_str(l).unwrap();
+        assert!(v["label"].is_string() && v["probability"].is_number());
+    }
+}
+
+#[test]
+fn one_and_two_threads_give_identical_models() {
+    let f = fitted();
+    let dir = tempfile::tempdir().unwrap();
+    let m1 = dir.path().join("m1.json");
+    ok(&[
+        "--quiet",
+        "--threads",
+        "1",
+        "fit",
+        "--config",
+        s(&f.config),
+        "--data",
+        s(&sample_dir()),
+        "--out",
+        s(&m1),
+    ]);
+    let a = std::fs::read(&m1).unwrap();
+    let b = std::fs::read(&f.model).unwrap();
+    assert!(
+        a == b,
+        "the model fitted with 1 thread differs from the default"
+    );
+}
+
+#[test]
+fn bad_inputs_fail_clearly_and_never_overwrite() {
+    let f = fitted();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let keep = d.join("keep.json");
+    std::fs::write(&keep, b"precious").unwrap();
+
+    // Missing data folder.
+    let e = fails(&["fit", "--data", s(&d.join("nowhere")), "--out", s(&keep)]);
+    assert!(e.contains("nowhere"), "{e}");
+    assert_eq!(std::fs::read(&keep).unwrap(), b"precious");
+
+    // A "WAV" that is not one.
+    let bad = d.join("bad");
+    std::fs::create_dir(&bad).unwrap();
+    std::fs::write(bad.join("1_x_7.wav"), b"this is not audio").unwrap();
+    std::fs::copy(sample_dir().join("2_theo_5.wav"), bad.join("2_theo_5.wav")).unwrap();
+    let e = fails(&[
+        "fit",
+        "--config",
+        s(&f.config),
+        "--data",
+        s(&bad),
+        "--out",
+        s(&keep),
+    ]);
+    assert!(e.contains("1_x_7.wav"), "{e}");
+    assert_eq!(std::fs::read(&keep).unwrap(), b"precious");
+    let e = fails(&["predict", "--model", s(&f.model), s(&bad.join("1_x_7.wav"))]);
+    assert!(e.contains("1_x_7.wav"), "{e}");
+    let e = fails(&["predict", "--model", s(&f.model), s(&d.join("missing.wav"))]);
+    assert!(e.contains("missing.wav"), "{e}");
+
+    // Empty split: only training takes, evaluated on the test split.
+    let e = fails(&["evaluate", "--model", s(&f.model), "--data", s(&bad)]);
+    assert!(
+        e.contains("test") && e.contains("empty") || e.contains("no file"),
+        "{e}"
+    );
+    // Unknown held-out speaker.
+    let e = fails(&[
+        "evaluate",
+        "--model",
+        s(&f.model),
+        "--data",
+        s(&sample_dir()),
+        "--test-speakers",
+        "nobody",
+    ]);
+    assert!(e.contains("nobody"), "{e}");
+
+    // Model of a newer format version.
+    let mut v: Value = serde_json::from_slice(&std::fs::read(&f.model).unwrap()).unwrap();
+    v["format_version"] = 99.into();
+    let newer = d.join("newer.json");
+    std::fs::write(&newer, serde_json::to_vec(&v).unwrap()).unwrap();
+    for cmd in ["evaluate", "predict"] {
+        let mut args = vec![cmd, "--model", s(&newer)];
+        if cmd == "evaluate" {
+            args.extend(["--data", s(&sample_dir()).to_string().leak()]);
+        } else {
+            args.push(s(&sample_dir().join("3_theo_0.wav")).to_string().leak());
+        }
+        let e = fails(&args);
+        assert!(
+            e.contains("newer") && e.contains("99") && e.contains("newer.json"),
+            "{e}"
+        );
+    }
+
+    // Truncated model file.
+    let bytes = std::fs::read(&f.model).unwrap();
+    let trunc = d.join("trunc.json");
+    std::fs::write(&trunc, &bytes[..bytes.len() / 2]).unwrap();
+    let e = fails(&[
+        "predict",
+        "--model",
+        s(&trunc),
+        s(&sample_dir().join("3_theo_0.wav")),
+    ]);
+    assert!(e.contains("trunc.json") && e.contains("truncated"), "{e}");
+
+    // A config with a misspelt field, and a config given as a model.
+    let mut c = small_config();
+    c["readout"]["alphaz"] = serde_json::json!([1.0]);
+    let cfg = d.join("typo.json");
+    std::fs::write(&cfg, serde_json::to_vec(&c).unwrap()).unwrap();
+    let e = fails(&[
+        "fit",
+        "--config",
+        s(&cfg),
+        "--data",
+        s(&sample_dir()),
+        "--out",
+        s(&keep),
+    ]);
+    assert!(e.contains("alphaz") && e.contains("typo.json"), "{e}");
+    assert_eq!(std::fs::read(&keep).unwrap(), b"precious");
+    let e = fails(&[
+        "predict",
+        "--model",
+        s(&f.config),
+        s(&sample_dir().join("3_theo_0.wav")),
+    ]);
+    assert!(e.contains("not an lsm model"), "{e}");
+
+    // Cross-stage inconsistency in a config: dt of encoder and network.
+    let mut c = small_config();
+    c["network"]["dt_ms"] = 0.5.into();
+    std::fs::write(&cfg, serde_json::to_vec(&c).unwrap()).unwrap();
+    let e = fails(&[
+        "fit",
+        "--config",
+        s(&cfg),
+        "--data",
+        s(&sample_dir()),
+        "--out",
+        s(&keep),
+    ]);
+    assert!(e.contains("dt_ms"), "{e}");
+
+    // Output folder that does not exist; unknown plot format.
+    let e = fails(&[
+        "fit",
+        "--data",
+        s(&sample_dir()),
+        "--out",
+        s(&d.join("no/such/dir/m.json")),
+    ]);
+    assert!(e.contains("does not exist"), "{e}");
+    let e = fails(&[
+        "evaluate",
+        "--model",
+        s(&f.model),
+        "--data",
+        s(&sample_dir()),
+        "--plot",
+        s(&d.join("x.gif")),
+    ]);
+    assert!(e.contains("x.gif") && e.contains(".svg"), "{e}");
+    assert_eq!(std::fs::read(&keep).unwrap(), b"precious");
+    // Nothing left behind by the failed runs but our own files.
+    let names: Vec<String> = std::fs::read_dir(d)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(names.is_empty(), "temporary files left: {names:?}");
+}
+
+#[test]
+fn bench_simulate_prints_json() {
+    let o = ok(&[
+        "--quiet",
+        "bench",
+        "simulate",
+        "--neurons",
+        "300",
+        "--duration-ms",
+        "20",
+        "--repeats",
+        "1",
+    ]);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["bench"], "simulate");
+    assert_eq!(v["results"][0]["n_neurons"], 300);
+}
+
+#[test]
+fn bench_job_and_loso_on_the_sample() {
+    let f = fitted();
+    let o = ok(&[
+        "--quiet",
+        "bench",
+        "--data",
+        s(&sample_dir()),
+        "--config",
+        s(&f.config),
+    ]);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["n_train"], 250);
+    assert_eq!(v["n_test"], 100);
+    // Same config and data as the shared model: same accuracy.
+    let e = evaluate_json(&f.model, &[]);
+    assert_eq!(v["test_accuracy"], e["accuracy"]);
+
+    let o = ok(&[
+        "--quiet",
+        "bench",
+        "loso",
+        "--data",
+        s(&sample_dir()),
+        "--config",
+        s(&f.config),
+    ]);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["loso"].as_array().unwrap().len(), 5);
+    assert!(v["loso_mean"].as_f64().unwrap() > 0.3);
+    assert!(v["loso_mean_input_only"].as_f64().unwrap() > 0.2);
+}
