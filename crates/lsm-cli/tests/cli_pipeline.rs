@@ -448,3 +448,41 @@ fn bench_job_and_loso_on_the_sample() {
     assert!(v["loso_mean"].as_f64().unwrap() > 0.3);
     assert!(v["loso_mean_input_only"].as_f64().unwrap() > 0.2);
 }
+
+#[test]
+fn time_series_tasks_dispatch_to_the_time_series_pipeline() {
+    let o = ok(&["default-config", "--task", "mackey-glass"]);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["task"], "mackey-glass");
+    // No --config: the task's default config, written to a temporary file for the fit.
+    let dir = tempfile::tempdir().unwrap();
+    let m = dir.path().join("narma.json");
+    ok(&["--quiet", "fit", "--data", "narma10", "--out", s(&m)]);
+    let o = ok(&[
+        "--quiet",
+        "evaluate",
+        "--model",
+        s(&m),
+        "--data",
+        "narma10",
+        "--json",
+    ]);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v["nrmse"].as_f64().unwrap() < 1.0, "{v}");
+    // A time-series model cannot classify WAV files; data and model must agree.
+    let e = fails(&[
+        "predict",
+        "--model",
+        s(&m),
+        s(&sample_dir().join("3_theo_0.wav")),
+    ]);
+    assert!(e.contains("narma10") && e.contains("spoken-digits"), "{e}");
+    let e = fails(&[
+        "evaluate",
+        "--model",
+        s(&fitted().model),
+        "--data",
+        "narma10",
+    ]);
+    assert!(e.contains("time series"), "{e}");
+}

@@ -100,7 +100,7 @@ fn load_config(p: &Option<PathBuf>) -> Result<DigitsConfig> {
 }
 
 fn emit(v: &serde_json::Value, out: &Option<PathBuf>) -> Result<()> {
-    println!("{}", serde_json::to_string(v)?);
+    crate::cmd::pipeline::print_out(&format!("{}\n", serde_json::to_string(v)?))?;
     if let Some(p) = out {
         let mut b = serde_json::to_vec_pretty(v)?;
         b.push(b'\n');

@@ -169,6 +169,16 @@ impl Progress for Bars {
     }
 }
 
+/// Write `text` to stdout; a closed pipe (`lsm ... | head`) is not an error.
+pub fn print_out(text: &str) -> Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        r => r.context("writing to stdout"),
+    }
+}
+
 /// A status line on stderr unless quiet.
 fn status(quiet: bool, msg: impl AsRef<str>) {
     if !quiet {
@@ -231,8 +241,7 @@ pub fn default_config(args: DefaultConfigArgs) -> Result<()> {
              lorenz"
         ),
     };
-    println!("{}", serde_json::to_string_pretty(&v)?);
-    Ok(())
+    print_out(&format!("{}\n", serde_json::to_string_pretty(&v)?))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -462,12 +471,12 @@ pub fn evaluate(args: EvaluateArgs, quiet: bool) -> Result<()> {
             .with_context(|| format!("--plot {}: drawing the confusion matrix", p.display()))?;
     }
     if args.json {
-        println!(
-            "{}",
+        print_out(&format!(
+            "{}\n",
             serde_json::to_string(&evaluation_json(&ev, &args, total_s))?
-        );
+        ))?;
     } else {
-        print!("{}", evaluation_text(&ev.report));
+        print_out(&evaluation_text(&ev.report))?;
         status(
             quiet,
             format!(
@@ -566,16 +575,18 @@ pub fn predict(args: PredictArgs, quiet: bool) -> Result<()> {
     let bars = Bars::new(quiet || samples.len() < 50);
     let preds = model.predict(&samples, &bars)?;
     bars.finish();
+    let mut text = String::new();
     for p in preds {
         if args.json {
-            println!(
-                "{}",
+            text += &format!(
+                "{}\n",
                 json!({"file": p.path, "label": p.label, "probability": p.probability})
             );
         } else {
-            println!("{}\t{}\t{:.4}", p.path.display(), p.label, p.probability);
+            text += &format!("{}\t{}\t{:.4}\n", p.path.display(), p.label, p.probability);
         }
     }
+    print_out(&text)?;
     Ok(())
 }
 
