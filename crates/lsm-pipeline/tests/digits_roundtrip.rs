@@ -1,0 +1,107 @@
+//! The spoken-digit pipeline on the bundled FSDD sample (250 train / 100 test files), with a
+//! small network: accuracy well above chance, save → load → predict gives identical output,
+//! and identical models for 1 and 2 threads.
+
+use lsm_pipeline::{stable_id, DigitsConfig, FittedPipeline, NoProgress, Sample};
+use std::path::Path;
+
+fn samples(test: bool) -> Vec<Sample> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../datasets/fsdd-sample/recordings");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".wav"))
+        .collect();
+    names.sort();
+    names
+        .into_iter()
+        .filter_map(|n| {
+            let p: Vec<&str> = n.trim_end_matches(".wav").split('_').collect();
+            let is_test = p[2].parse::<u32>().unwrap() < 5;
+            (is_test == test).then(|| Sample {
+                path: dir.join(&n),
+                label: Some(p[0].to_string()),
+                group: Some(p[1].to_string()),
+                id: stable_id(&n),
+            })
+        })
+        .collect()
+}
+
+fn small() -> DigitsConfig {
+    let mut c = DigitsConfig::default();
+    c.network.n_neurons = Some(200);
+    c.readout.alphas = vec![10.0, 100.0, 1000.0];
+    c
+}
+
+#[test]
+fn fit_save_load_predict_identical_and_above_chance() {
+    let (train, test) = (samples(false), samples(true));
+    assert_eq!((train.len(), test.len()), (250, 100));
+    let cfg = small();
+    let model = FittedPipeline::fit(&cfg, &train, &NoProgress).unwrap();
+    let ev = model.evaluate(&test, &NoProgress).unwrap();
+    assert!(ev.report.accuracy > 0.6, "accuracy {}", ev.report.accuracy);
+    // Cross-validated α is one of the grid, leave-one-speaker-out over 5 speakers.
+    let cv = model.model().readout.ridge.cv.as_ref().unwrap();
+    assert_eq!(cv.fold_sizes.len(), 5);
+    assert!(cfg
+        .readout
+        .alphas
+        .contains(&model.model().readout.ridge.alpha));
+
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("m.json");
+    model.save(&p).unwrap();
+    let back = FittedPipeline::load(&p).unwrap();
+    assert_eq!(back.model(), model.model());
+    let a = model.predict(&test, &NoProgress).unwrap();
+    let b = back.predict(&test, &NoProgress).unwrap();
+    assert_eq!(a, b, "predictions differ after save/load");
+    for (p, q) in a.iter().zip(&ev.predictions) {
+        assert_eq!(p.label, q.label);
+        assert_eq!(p.probability.to_bits(), q.probability.to_bits());
+    }
+    // Saving again gives the same bytes.
+    let p2 = dir.path().join("m2.json");
+    back.save(&p2).unwrap();
+    assert_eq!(std::fs::read(&p).unwrap(), std::fs::read(&p2).unwrap());
+}
+
+#[test]
+fn one_and_two_threads_give_identical_features() {
+    let train = samples(false);
+    let cfg = small();
+    let run = |threads: usize| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| FittedPipeline::fit(&cfg, &train[..60], &NoProgress).unwrap())
+    };
+    let (m1, m2) = (run(1), run(2));
+    let (x1, _) = m1.features(&train[..60], &NoProgress).unwrap();
+    let (x2, _) = m2.features(&train[..60], &NoProgress).unwrap();
+    assert_eq!(x1, x2);
+    assert_eq!(m1.model(), m2.model());
+}
+
+#[test]
+fn input_only_control_and_dimension_checks() {
+    let train = samples(false);
+    let mut cfg = small();
+    cfg.features.reservoir = false;
+    cfg.features.include_input = true;
+    let m = FittedPipeline::fit(&cfg, &train, &NoProgress).unwrap();
+    assert!(m.model().network.is_none());
+    assert_eq!(m.model().training.n_features, 32 * 4);
+    // A model whose readout does not fit its features is refused at load, naming the stage.
+    let mut bad = m.model().clone();
+    bad.config.features.pooling = lsm_pipeline::Pooling::SpikeCounts { bins: 3 };
+    let e = FittedPipeline::from_model(bad).unwrap_err().to_string();
+    assert!(
+        e.contains("readout") && e.contains("128") && e.contains("96"),
+        "{e}"
+    );
+}
