@@ -51,7 +51,6 @@ pub enum Command {
     Bench(cmd::bench::BenchArgs),
 }
 
-
 fn main() {
     let cli = Cli::parse();
     if let Some(n) = cli.threads {
