@@ -53,8 +53,8 @@ fn mackey_glass_matches_reservoirpy_reference() {
             );
         }
         // The first 100 samples agree to rounding.
-        for i in 0..100 {
-            assert!((x[i] - c.values[i]).abs() < 1e-13, "{}: x[{i}]", c.name);
+        for (i, (xi, vi)) in x.iter().zip(&c.values).enumerate().take(100) {
+            assert!((xi - vi).abs() < 1e-13, "{}: x[{i}]", c.name);
         }
     }
 }

@@ -292,7 +292,7 @@ pub enum ReservoirConfig {
     /// Leaky tanh echo state network.
     Esn(EsnConfig),
     /// Spiking LIF reservoir with analog or encoded input.
-    Spiking(SpikingConfig),
+    Spiking(Box<SpikingConfig>),
 }
 
 /// A time-series prediction config (JSON, unknown fields refused).
@@ -826,7 +826,7 @@ pub enum BuiltReservoir {
     /// Echo state network.
     Esn(Esn),
     /// Spiking reservoir.
-    Spiking(SpikingReservoir),
+    Spiking(Box<SpikingReservoir>),
 }
 
 impl BuiltReservoir {
@@ -834,7 +834,7 @@ impl BuiltReservoir {
         Ok(match &cfg.reservoir {
             ReservoirConfig::Esn(e) => BuiltReservoir::Esn(Esn::build(e, n_inputs, cfg.seed)?),
             ReservoirConfig::Spiking(s) => {
-                BuiltReservoir::Spiking(SpikingReservoir::build(s, n_inputs, cfg.seed)?)
+                BuiltReservoir::Spiking(Box::new(SpikingReservoir::build(s, n_inputs, cfg.seed)?))
             }
         })
     }

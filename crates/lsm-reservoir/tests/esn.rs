@@ -105,7 +105,7 @@ fn update_equation_by_hand() {
     let u = [0.3, -0.7];
     // Recover W_in and b from responses with W x = 0 (x = 0): pre = W_in u + b.
     let z = vec![0.0; 20];
-    let mut pre_b = vec![0.0; 20];
+    let mut pre_b = [0.0; 20];
     let mut s = vec![0.0; 20];
     let mut x = z.clone();
     e.step(&mut x, &[0.0, 0.0], &mut s);
