@@ -349,8 +349,10 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("readout.alphas"));
-        let mut c = DigitsConfig::default();
-        c.task = "narma10".into();
+        let c = DigitsConfig {
+            task: "narma10".into(),
+            ..DigitsConfig::default()
+        };
         assert!(c.validate().unwrap_err().to_string().contains("task"));
         let mut c = DigitsConfig::default();
         c.features.reservoir = false;

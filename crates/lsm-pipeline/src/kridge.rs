@@ -167,12 +167,12 @@ pub(crate) fn fit_cv(
             let ybar = ytr.mean_axis(Axis(0)).expect("non-empty");
             let yc = &ytr - &ybar.view().insert_axis(Axis(0));
             let kte =
-                k.select(Axis(0), &te).select(Axis(1), &tr) - &col_mean.view().insert_axis(Axis(0));
+                k.select(Axis(0), &te).select(Axis(1), &tr) - col_mean.view().insert_axis(Axis(0));
             let per_alpha: Vec<Result<Array2<Real>, PipelineError>> = alphas
                 .par_iter()
                 .map(|&a| {
                     let dual = dual_solve(&kc, &yc, a)?;
-                    Ok(kte.dot(&dual) + &ybar.view().insert_axis(Axis(0)))
+                    Ok(kte.dot(&dual) + ybar.view().insert_axis(Axis(0)))
                 })
                 .collect();
             for (ai, s) in per_alpha.into_iter().enumerate() {
