@@ -522,6 +522,17 @@ pub fn speaker_folds(items: &[Item]) -> Result<Vec<usize>> {
         .collect())
 }
 
+/// Whether `dir` directly holds at least one `.wav` file.
+fn has_wav(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|rd| {
+        rd.flatten().any(|e| {
+            Path::new(&e.file_name())
+                .extension()
+                .is_some_and(|x| x.eq_ignore_ascii_case("wav"))
+        })
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -542,15 +553,4 @@ mod tests {
         assert!(parse_stem("_jackson_1").is_err());
         assert!(parse_stem("7__1").is_err());
     }
-}
-
-/// Whether `dir` directly holds at least one `.wav` file.
-fn has_wav(dir: &Path) -> bool {
-    std::fs::read_dir(dir).is_ok_and(|rd| {
-        rd.flatten().any(|e| {
-            Path::new(&e.file_name())
-                .extension()
-                .is_some_and(|x| x.eq_ignore_ascii_case("wav"))
-        })
-    })
 }
