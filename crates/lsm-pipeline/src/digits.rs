@@ -29,7 +29,6 @@
 use crate::config::{CvConfig, DigitsConfig, FeatureConfig, ReadoutConfig, TASK_SPOKEN_DIGITS};
 use crate::error::PipelineError;
 use crate::io::{self, MODEL_FORMAT, MODEL_FORMAT_VERSION};
-use crate::kridge;
 use crate::metrics::ClassificationReport;
 use lsm_core::{rng_for, stream, Real};
 use lsm_encoding::AudioEncoder;
@@ -409,7 +408,8 @@ impl ClassifierReadout {
         } else {
             None
         };
-        let kf = kridge::fit_cv(x, t.view(), y, &cfg.alphas, fold_ids.as_deref())?;
+        let kf = lsm_readout::fit_dual_cv(x, t.view(), y, &cfg.alphas, fold_ids.as_deref())
+            .map_err(|e| PipelineError::stage("readout", e.to_string()))?;
         let mut ridge = kf.ridge;
         if !(cfg.standardize && cfg.fit_intercept) {
             // The kernel path standardises and centres; other settings refit with lsm_readout

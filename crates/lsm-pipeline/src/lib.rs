@@ -41,7 +41,6 @@ pub mod error;
 pub mod experiment;
 pub mod features;
 pub mod io;
-mod kridge;
 pub mod metrics;
 pub mod timeseries;
 

@@ -14,6 +14,7 @@
 
 mod classifier;
 pub mod cv;
+mod dual;
 mod error;
 mod gram;
 mod linalg;
@@ -22,7 +23,9 @@ mod ridge;
 
 pub use classifier::{RidgeClassifier, RidgeClassifierParams, RidgeClassifierValidParams};
 pub use cv::{cross_validate_alpha, default_alpha_grid, CvReport, FoldedGram, Folds, Scoring};
+pub use dual::{fit_dual_cv, DualFit};
 pub use error::{ReadoutError, Result};
 pub use gram::GramAccumulator;
+pub use linalg::{cholesky_solve, gram_rows};
 pub use logistic::{LogisticParams, LogisticRegression, LogisticValidParams};
 pub use ridge::{Ridge, RidgeParams, RidgeValidParams};

@@ -1,14 +1,15 @@
 //! Fast ridge-classifier fitting with cross-validation over an α grid, in the dual (kernel)
 //! form with one kernel matrix shared by every fold and every α.
 //!
-//! Pooled reservoir features have more columns than there are training samples (FSDD:
-//! 4000 features, 2250 samples), so the dual form is the cheap one. `lsm_readout`'s
-//! cross-validation refits each fold from its data matrix (a new `n_f × n_f` kernel and, with
-//! ≥ 4 values of α, an eigendecomposition by LAPACK `dsyev`, which is slow at these sizes);
-//! here the kernel of all training samples is computed **once**, each fold's kernel is a
-//! sub-block of it, and each (fold, α) costs one Cholesky factorisation of the fold's block.
+//! Pooled reservoir features often have more columns than there are training samples (FSDD:
+//! 4000 features, 2250 samples), so the dual form is the cheap one. The primal
+//! cross-validation ([`crate::cross_validate_alpha`]) refits each fold from its `p × p` Gram
+//! matrix; here the kernel of all training samples is computed **once**, each fold's kernel
+//! is a sub-block of it, and each (fold, α) costs one Cholesky factorisation of the fold's
+//! block. The (fold, α) problems are independent and solved in parallel (rayon); each one is
+//! sequential, so the result is bit-identical for any thread count.
 //!
-//! # Model (identical to `lsm_readout::Ridge` with `fit_intercept` and `standardize`, except
+//! # Model (identical to [`Ridge`] with `fit_intercept` and `standardize`, except
 //! that the standardisation uses the statistics of all training samples in every fold)
 //! With `μ`, `σ` the means and population standard deviations of the training features
 //! (`σ = 1` for a constant feature, as `lsm_readout`), `z = (x − μ)/σ`, and targets `Y`
@@ -18,16 +19,17 @@
 //! `A = (K^c_TT + αI)⁻¹ (Y_T − ȳ_T)`, `B = Z_cᵀ A`; since `1ᵀA = 0`, the score of a sample
 //! `x` is `(K_{x,T} − colmean(K_TT))·A + ȳ_T`.
 
-use crate::error::PipelineError;
+use crate::error::{ReadoutError, Result};
+use crate::linalg::{cholesky_solve, gram_rows};
+use crate::{CvReport, Ridge, Scoring};
 use lsm_core::Real;
-use lsm_readout::{CvReport, Ridge, Scoring};
-use ndarray::{s, Array1, Array2, ArrayView2, Axis};
-use ndarray_linalg::{FactorizeCInto, SolveC, UPLO};
+use ndarray::{Array1, Array2, ArrayView2, Axis};
 use rayon::prelude::*;
 
-/// Result of [`fit_cv`]: the model refitted on all rows with the best α, the CV report and
-/// the held-out scores of the best α (for calibration).
-pub(crate) struct KernelFit {
+/// Result of [`fit_dual_cv`]: the model refitted on all rows with the best α, the CV report
+/// and the held-out scores of the best α (for calibration).
+#[derive(Clone, Debug)]
+pub struct DualFit {
     /// The refitted model; its `cv` holds the report.
     pub ridge: Ridge,
     /// Held-out scores of the chosen α (with CV).
@@ -43,43 +45,11 @@ fn feature_scale(sumsq: f64, n: usize, center: f64) -> f64 {
     }
 }
 
-/// `Z Zᵀ` in parallel row blocks.
-fn gram_rows(z: ArrayView2<'_, Real>) -> Array2<Real> {
-    let n = z.nrows();
-    let mut k = Array2::<Real>::zeros((n, n));
-    let block = 64;
-    k.as_slice_mut()
-        .expect("a new array is contiguous")
-        .par_chunks_mut(block * n)
-        .enumerate()
-        .for_each(|(b, chunk)| {
-            let r0 = b * block;
-            let rows = chunk.len() / n;
-            let prod: Array2<Real> = z.slice(s![r0..r0 + rows, ..]).dot(&z.t());
-            chunk.copy_from_slice(prod.as_slice().expect("standard layout"));
-        });
-    k
-}
-
 /// Dual coefficients `(K^c + αI)⁻¹ Yc` for the centred kernel block `kc`.
-fn dual_solve(
-    kc: &Array2<Real>,
-    yc: &Array2<Real>,
-    alpha: f64,
-) -> Result<Array2<Real>, PipelineError> {
+fn dual_solve(kc: &Array2<Real>, yc: &Array2<Real>, alpha: f64) -> Result<Array2<Real>> {
     let mut m = kc.clone();
     m.diag_mut().mapv_inplace(|d| d + alpha);
-    let f = m
-        .factorizec_into(UPLO::Lower)
-        .map_err(|e| PipelineError::stage("readout", format!("Cholesky (alpha {alpha}): {e}")))?;
-    let mut a = Array2::<Real>::zeros(yc.raw_dim());
-    for c in 0..yc.ncols() {
-        let mut b: Array1<Real> = yc.column(c).to_owned();
-        f.solvec_inplace(&mut b)
-            .map_err(|e| PipelineError::stage("readout", format!("solve: {e}")))?;
-        a.column_mut(c).assign(&b);
-    }
-    Ok(a)
+    cholesky_solve(m, yc).map_err(|e| ReadoutError::Singular(format!("alpha {alpha}: {e}")))
 }
 
 /// Centre a kernel block over its rows and columns: `C K C`.
@@ -105,29 +75,56 @@ fn argmax(r: ndarray::ArrayView1<'_, f64>) -> usize {
 }
 
 /// Fit the ridge classifier on `x` (`n × p`) with ±1 targets `t` (`n × k`) and true classes
-/// `y`; with several `alphas` and `fold_ids` (fold index per row), α maximises the pooled
-/// held-out accuracy (ties to the larger α).
-pub(crate) fn fit_cv(
+/// `y` (`0..k`); with several `alphas` and `fold_ids` (fold index per row, `0..n_folds`), α
+/// maximises the pooled held-out accuracy (ties to the larger α).
+///
+/// # Errors
+/// Fewer than 2 rows, mismatched sizes, a non-finite feature, an empty fold, a non-positive
+/// α or a singular system.
+pub fn fit_dual_cv(
     x: ArrayView2<'_, Real>,
     t: ArrayView2<'_, Real>,
     y: &[usize],
     alphas: &[f64],
     fold_ids: Option<&[usize]>,
-) -> Result<KernelFit, PipelineError> {
+) -> Result<DualFit> {
     let (n, p) = x.dim();
     if n < 2 {
-        return Err(PipelineError::Data(format!(
+        return Err(ReadoutError::NotEnoughSamples(format!(
             "the readout needs at least 2 training samples, got {n}"
         )));
     }
-    if let Some((i, j)) = x
-        .indexed_iter()
-        .find(|(_, v)| !v.is_finite())
-        .map(|(ij, _)| ij)
+    for (what, got) in [("rows of t", t.nrows()), ("labels y", y.len())]
+        .into_iter()
+        .chain(fold_ids.map(|f| ("fold ids", f.len())))
     {
-        return Err(PipelineError::Data(format!(
-            "feature {j} of training sample {i} is not finite"
+        if got != n {
+            return Err(ReadoutError::DimensionMismatch {
+                what: what.into(),
+                expected: n,
+                got,
+            });
+        }
+    }
+    if let Some(&c) = y.iter().find(|&&c| c >= t.ncols()) {
+        return Err(ReadoutError::Labels(format!(
+            "class {c} outside 0..{} (the target columns)",
+            t.ncols()
         )));
+    }
+    if alphas.is_empty() || alphas.iter().any(|a| !(a.is_finite() && *a > 0.0)) {
+        return Err(ReadoutError::InvalidParam {
+            name: "alphas",
+            msg: format!("expected at least one finite alpha > 0, got {alphas:?}"),
+        });
+    }
+    if let Some(((row, col), &value)) = x.indexed_iter().find(|(_, v)| !v.is_finite()) {
+        return Err(ReadoutError::NonFinite {
+            what: "x",
+            row,
+            col,
+            value,
+        });
     }
     let mu = x.mean_axis(Axis(0)).expect("n > 0");
     let mut z = &x - &mu.view().insert_axis(Axis(0));
@@ -150,17 +147,25 @@ pub(crate) fn fit_cv(
         let mut scores = vec![Array2::<Real>::zeros((n, kk)); alphas.len()];
         let mut fold_scores = vec![vec![0.0; n_folds]; alphas.len()];
         let mut fold_sizes = vec![0usize; n_folds];
-        for f in 0..n_folds {
+        struct Fold {
+            te: Vec<usize>,
+            kc: Array2<Real>,
+            yc: Array2<Real>,
+            ybar: Array1<Real>,
+            kte: Array2<Real>,
+        }
+        let mut folds = Vec::with_capacity(n_folds);
+        for (f, size) in fold_sizes.iter_mut().enumerate() {
             let tr: Vec<usize> = (0..n).filter(|&i| ids[i] != f).collect();
             let te: Vec<usize> = (0..n).filter(|&i| ids[i] == f).collect();
             if tr.is_empty() || te.is_empty() {
-                return Err(PipelineError::Data(format!(
+                return Err(ReadoutError::NotEnoughSamples(format!(
                     "cross-validation fold {f} has {} training and {} held-out samples",
                     tr.len(),
                     te.len()
                 )));
             }
-            fold_sizes[f] = te.len();
+            *size = te.len();
             let ktt = k.select(Axis(0), &tr).select(Axis(1), &tr);
             let (kc, col_mean) = centre(&ktt);
             let ytr = t.select(Axis(0), &tr);
@@ -168,25 +173,38 @@ pub(crate) fn fit_cv(
             let yc = &ytr - &ybar.view().insert_axis(Axis(0));
             let kte =
                 k.select(Axis(0), &te).select(Axis(1), &tr) - col_mean.view().insert_axis(Axis(0));
-            let per_alpha: Vec<Result<Array2<Real>, PipelineError>> = alphas
-                .par_iter()
-                .map(|&a| {
-                    let dual = dual_solve(&kc, &yc, a)?;
-                    Ok(kte.dot(&dual) + ybar.view().insert_axis(Axis(0)))
-                })
-                .collect();
-            for (ai, s) in per_alpha.into_iter().enumerate() {
-                let s = s?;
-                let mut correct = 0;
-                for (r, &i) in te.iter().enumerate() {
-                    scores[ai].row_mut(i).assign(&s.row(r));
-                    if argmax(s.row(r)) == y[i] {
-                        correct += 1;
-                    }
-                }
-                fold_scores[ai][f] = correct as f64 / te.len() as f64;
-            }
+            folds.push(Fold {
+                te,
+                kc,
+                yc,
+                ybar,
+                kte,
+            });
         }
+        let jobs: Vec<(usize, usize)> = (0..n_folds)
+            .flat_map(|f| (0..alphas.len()).map(move |a| (f, a)))
+            .collect();
+        let solved: Vec<Result<Array2<Real>>> = jobs
+            .par_iter()
+            .map(|&(f, ai)| {
+                let fd = &folds[f];
+                let dual = dual_solve(&fd.kc, &fd.yc, alphas[ai])?;
+                Ok(fd.kte.dot(&dual) + fd.ybar.view().insert_axis(Axis(0)))
+            })
+            .collect();
+        for (&(f, ai), s) in jobs.iter().zip(solved) {
+            let s = s?;
+            let te = &folds[f].te;
+            let mut correct = 0;
+            for (r, &i) in te.iter().enumerate() {
+                scores[ai].row_mut(i).assign(&s.row(r));
+                if argmax(s.row(r)) == y[i] {
+                    correct += 1;
+                }
+            }
+            fold_scores[ai][f] = correct as f64 / te.len() as f64;
+        }
+        drop(folds);
         let pooled: Vec<f64> = fold_scores
             .iter()
             .map(|fs| {
@@ -237,7 +255,7 @@ pub(crate) fn fit_cv(
         standardize: true,
         cv: report,
     };
-    Ok(KernelFit {
+    Ok(DualFit {
         ridge,
         heldout_scores: heldout,
     })
@@ -246,7 +264,7 @@ pub(crate) fn fit_cv(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use lsm_readout::{Folds, RidgeValidParams};
+    use crate::{Folds, RidgeValidParams};
     use rand::Rng;
 
     fn data(n: usize, p: usize, k: usize, seed: u64) -> (Array2<f64>, Array2<f64>, Vec<usize>) {
@@ -265,7 +283,7 @@ mod tests {
         // p > n (dual) and p < n (primal in lsm_readout): same model either way.
         for (n, p) in [(40, 90), (120, 15)] {
             let (x, t, y) = data(n, p, 3, 7);
-            let kf = fit_cv(x.view(), t.view(), &y, &[3.0], None).unwrap();
+            let kf = fit_dual_cv(x.view(), t.view(), &y, &[3.0], None).unwrap();
             let params = RidgeValidParams {
                 alpha: 3.0,
                 ..RidgeValidParams::default()
@@ -290,13 +308,13 @@ mod tests {
         let xs = &xc / &sd.view().insert_axis(Axis(0));
         let folds: Vec<usize> = (0..60).map(|i| i % 3).collect();
         let alphas = [0.1, 1.0, 10.0, 100.0];
-        let kf = fit_cv(xs.view(), t.view(), &y, &alphas, Some(&folds)).unwrap();
+        let kf = fit_dual_cv(xs.view(), t.view(), &y, &alphas, Some(&folds)).unwrap();
         let params = RidgeValidParams {
             standardize: false,
             alpha_grid: Some(alphas.to_vec()),
             ..RidgeValidParams::default()
         };
-        let rep = lsm_readout::cross_validate_alpha(
+        let rep = crate::cross_validate_alpha(
             xs.view(),
             t.view(),
             &params,
