@@ -140,8 +140,8 @@ impl EsnConfig {
                 msg: msg.to_string(),
             })
         };
-        if self.n_units == 0 {
-            return bad("n_units", "expected at least 1 unit");
+        if self.n_units == 0 || self.n_units > i32::MAX as usize {
+            return bad("n_units", "expected 1..=2^31-1 units");
         }
         if self.in_degree == 0 || self.in_degree > self.n_units {
             return bad(
@@ -174,8 +174,10 @@ impl EsnConfig {
     }
 }
 
-/// A built echo state network: every weight, ready to run.
+/// A built echo state network: every weight, ready to run. Deserialising checks the CSR
+/// structure and every size (a model file cannot make the simulator read out of bounds).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "EsnData")]
 pub struct Esn {
     n_units: usize,
     n_inputs: usize,
@@ -190,6 +192,75 @@ pub struct Esn {
     w_in: Vec<Real>,
     /// Bias per unit.
     bias: Vec<Real>,
+}
+
+/// The serialised form of [`Esn`], checked by `TryFrom`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EsnData {
+    n_units: usize,
+    n_inputs: usize,
+    leak_rate: Real,
+    indptr: Vec<u32>,
+    indices: Vec<u32>,
+    values: Vec<Real>,
+    w_in: Vec<Real>,
+    bias: Vec<Real>,
+}
+
+impl TryFrom<EsnData> for Esn {
+    type Error = String;
+    fn try_from(d: EsnData) -> Result<Self, String> {
+        let n = d.n_units;
+        if n == 0 || n > i32::MAX as usize {
+            return Err(format!("esn: n_units {n} out of range 1..=2^31-1"));
+        }
+        if d.n_inputs == 0 {
+            return Err("esn: n_inputs must be at least 1".into());
+        }
+        if !(d.leak_rate > 0.0 && d.leak_rate <= 1.0) {
+            return Err(format!("esn: leak_rate {} not in (0, 1]", d.leak_rate));
+        }
+        if d.indptr.len() != n + 1 || d.indptr[0] != 0 {
+            return Err(format!(
+                "esn: indptr has {} entries (expected n_units + 1 = {}, starting at 0)",
+                d.indptr.len(),
+                n + 1
+            ));
+        }
+        if d.indptr.windows(2).any(|w| w[0] > w[1])
+            || d.indptr[n] as usize != d.indices.len()
+            || d.indices.len() != d.values.len()
+        {
+            return Err("esn: inconsistent CSR arrays (indptr, indices, values)".into());
+        }
+        if let Some(c) = d.indices.iter().find(|c| **c as usize >= n) {
+            return Err(format!("esn: column index {c} >= n_units {n}"));
+        }
+        if d.w_in.len() != n * d.n_inputs {
+            return Err(format!(
+                "esn: w_in has {} entries, expected n_units × n_inputs = {}",
+                d.w_in.len(),
+                n * d.n_inputs
+            ));
+        }
+        if d.bias.len() != n {
+            return Err(format!(
+                "esn: bias has {} entries, expected {n}",
+                d.bias.len()
+            ));
+        }
+        Ok(Esn {
+            n_units: d.n_units,
+            n_inputs: d.n_inputs,
+            leak_rate: d.leak_rate,
+            indptr: d.indptr,
+            indices: d.indices,
+            values: d.values,
+            w_in: d.w_in,
+            bias: d.bias,
+        })
+    }
 }
 
 impl Esn {
@@ -324,35 +395,93 @@ impl Esn {
         Ok(())
     }
 
-    /// The pre-activation `W·x + W_in·u + b` into `pre` (no allocation).
+    /// The pre-activation `W·x + W_in·u + b` into `pre` (no allocation). Row sums use eight
+    /// accumulators (element `p` of a row goes to accumulator `p mod 8`, the tail of fewer
+    /// than eight to accumulator 0), combined as `((s0+s4)+(s1+s5)) + ((s2+s6)+(s3+s7))`;
+    /// the AVX2 path performs exactly these operations with gathers.
     #[inline(always)]
     fn preactivation(&self, x: &[Real], u: &[Real], pre: &mut [Real]) {
-        let k = self.n_inputs;
         let ip = &self.indptr;
         let idx = &self.indices;
         let val = &self.values;
         for i in 0..self.n_units {
             let (a, b) = (ip[i] as usize, ip[i + 1] as usize);
             let (ci, cv) = (&idx[a..b], &val[a..b]);
-            // Four independent accumulators hide the FMA latency.
-            let mut s = [0.0; 4];
-            let mut ch_i = ci.chunks_exact(4);
-            let mut ch_v = cv.chunks_exact(4);
+            let mut s = [0.0; 8];
+            let mut ch_i = ci.chunks_exact(8);
+            let mut ch_v = cv.chunks_exact(8);
             for (c, v) in (&mut ch_i).zip(&mut ch_v) {
-                s[0] += v[0] * x[c[0] as usize];
-                s[1] += v[1] * x[c[1] as usize];
-                s[2] += v[2] * x[c[2] as usize];
-                s[3] += v[3] * x[c[3] as usize];
+                for j in 0..8 {
+                    s[j] += v[j] * x[c[j] as usize];
+                }
             }
-            for (c, v) in ch_i.remainder().iter().zip(ch_v.remainder()) {
-                s[0] += v * x[*c as usize];
+            pre[i] = self.finish_row(i, s, ch_i.remainder(), ch_v.remainder(), x, u);
+        }
+    }
+
+    /// Tail, reduction, bias and input term of row `i` (shared by both paths).
+    #[inline(always)]
+    fn finish_row(
+        &self,
+        i: usize,
+        mut s: [Real; 8],
+        ci: &[u32],
+        cv: &[Real],
+        x: &[Real],
+        u: &[Real],
+    ) -> Real {
+        for (c, v) in ci.iter().zip(cv) {
+            s[0] += v * x[*c as usize];
+        }
+        let c = [s[0] + s[4], s[1] + s[5], s[2] + s[6], s[3] + s[7]];
+        let mut acc = (c[0] + c[1]) + (c[2] + c[3]) + self.bias[i];
+        let k = self.n_inputs;
+        let wi = &self.w_in[i * k..(i + 1) * k];
+        for (w, uj) in wi.iter().zip(u) {
+            acc += w * uj;
+        }
+        acc
+    }
+
+    /// [`Esn::preactivation`] with AVX2 gathers (bit-identical results).
+    ///
+    /// # Safety
+    /// The CPU must support AVX2; `x.len() == n_units` (every column index is `< n_units`,
+    /// guaranteed by [`Esn::build`] and checked when an `Esn` is deserialised).
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn preactivation_avx2(&self, x: &[Real], u: &[Real], pre: &mut [Real]) {
+        use std::arch::x86_64::*;
+        let ip = &self.indptr;
+        let idx = &self.indices;
+        let val = &self.values;
+        for i in 0..self.n_units {
+            let (a, b) = (ip[i] as usize, ip[i + 1] as usize);
+            let (ci, cv) = (&idx[a..b], &val[a..b]);
+            let chunks = ci.len() / 8;
+            let mut lo = _mm256_setzero_pd();
+            let mut hi = _mm256_setzero_pd();
+            for c in 0..chunks {
+                let p = c * 8;
+                // SAFETY: p + 8 <= ci.len() == cv.len(); indices < x.len() (type invariant).
+                unsafe {
+                    let i_lo = _mm_loadu_si128(ci.as_ptr().add(p) as *const __m128i);
+                    let i_hi = _mm_loadu_si128(ci.as_ptr().add(p + 4) as *const __m128i);
+                    let g_lo = _mm256_i32gather_pd::<8>(x.as_ptr(), i_lo);
+                    let g_hi = _mm256_i32gather_pd::<8>(x.as_ptr(), i_hi);
+                    let v_lo = _mm256_loadu_pd(cv.as_ptr().add(p));
+                    let v_hi = _mm256_loadu_pd(cv.as_ptr().add(p + 4));
+                    lo = _mm256_add_pd(lo, _mm256_mul_pd(v_lo, g_lo));
+                    hi = _mm256_add_pd(hi, _mm256_mul_pd(v_hi, g_hi));
+                }
             }
-            let mut acc = (s[0] + s[1]) + (s[2] + s[3]) + self.bias[i];
-            let wi = &self.w_in[i * k..(i + 1) * k];
-            for (w, uj) in wi.iter().zip(u) {
-                acc += w * uj;
+            let mut s = [0.0; 8];
+            // SAFETY: s has 8 entries.
+            unsafe {
+                _mm256_storeu_pd(s.as_mut_ptr(), lo);
+                _mm256_storeu_pd(s.as_mut_ptr().add(4), hi);
             }
-            pre[i] = acc;
+            pre[i] = self.finish_row(i, s, &ci[chunks * 8..], &cv[chunks * 8..], x, u);
         }
     }
 
@@ -382,12 +511,20 @@ impl Esn {
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2,fma")]
     unsafe fn step_avx2(&self, x: &mut [Real], u: &[Real], scratch: &mut [Real]) {
-        self.step_generic(x, u, scratch);
+        // SAFETY: AVX2 is enabled here; x.len() == n_units was asserted by `step`.
+        unsafe { self.preactivation_avx2(x, u, scratch) };
+        self.update(x, scratch);
     }
 
     #[inline(always)]
     fn step_generic(&self, x: &mut [Real], u: &[Real], scratch: &mut [Real]) {
         self.preactivation(x, u, scratch);
+        self.update(x, scratch);
+    }
+
+    /// `x ← (1 − a)·x + a·tanh(pre)`.
+    #[inline(always)]
+    fn update(&self, x: &mut [Real], scratch: &[Real]) {
         let a = self.leak_rate;
         if a == 1.0 {
             for (xi, p) in x.iter_mut().zip(scratch.iter()) {
@@ -587,5 +724,49 @@ mod tests {
         assert_eq!(tanh_fast(40.0), 1.0);
         assert_eq!(tanh_fast(-1e300), -1.0);
         assert!(tanh_fast(Real::NAN).is_nan());
+    }
+
+    #[test]
+    fn simd_and_generic_steps_are_bit_identical() {
+        for k in [3, 8, 13, 40] {
+            let cfg = EsnConfig {
+                n_units: 64,
+                in_degree: k,
+                leak_rate: 0.7,
+                ..EsnConfig::default()
+            };
+            let e = Esn::build(&cfg, 2, 5).unwrap();
+            let mut x1: Vec<Real> = (0..64).map(|i| (i as Real * 0.3).sin()).collect();
+            let mut x2 = x1.clone();
+            let mut s = vec![0.0; 64];
+            for t in 0..50 {
+                let u = [(t as Real * 0.1).cos(), 0.5];
+                e.step_generic(&mut x1, &u, &mut s);
+                e.step(&mut x2, &u, &mut s);
+                assert_eq!(x1, x2, "k {k} step {t}");
+            }
+        }
+    }
+
+    #[test]
+    fn corrupt_model_is_rejected() {
+        let e = Esn::build(
+            &EsnConfig {
+                n_units: 20,
+                in_degree: 3,
+                ..EsnConfig::default()
+            },
+            1,
+            1,
+        )
+        .unwrap();
+        let mut v = serde_json::to_value(&e).unwrap();
+        v["indices"][5] = serde_json::json!(20);
+        let err = serde_json::from_value::<Esn>(v).unwrap_err().to_string();
+        assert!(err.contains("column index 20"), "{err}");
+        let mut v = serde_json::to_value(&e).unwrap();
+        v["bias"] = serde_json::json!([0.0]);
+        let err = serde_json::from_value::<Esn>(v).unwrap_err().to_string();
+        assert!(err.contains("bias"), "{err}");
     }
 }
