@@ -846,62 +846,144 @@ impl BuiltReservoir {
             BuiltReservoir::Spiking(s) => s.n_features(),
         }
     }
-
-    /// Teacher-forced states for every input row (steps × n_state). For the ESN, state noise
-    /// of amplitude `noise` is added during steps `noise_steps` (the training segment).
-    fn states(
-        &self,
-        inputs: ArrayView2<Real>,
-        noise: Real,
-        noise_steps: std::ops::Range<usize>,
-        seed: u64,
-    ) -> Result<Array2<Real>> {
-        match self {
-            BuiltReservoir::Esn(esn) => {
-                let t = inputs.nrows();
-                let mut out = Array2::zeros((t, esn.n_units()));
-                let mut x = vec![0.0; esn.n_units()];
-                let mut rng = rng_for(seed, stream::SIM_NOISE);
-                let a = noise_steps.start.min(t);
-                let b = noise_steps.end.min(t);
-                esn.run_into(
-                    inputs.slice(s![..a, ..]),
-                    &mut x,
-                    out.slice_mut(s![..a, ..]),
-                    0.0,
-                    None,
-                )?;
-                esn.run_into(
-                    inputs.slice(s![a..b, ..]),
-                    &mut x,
-                    out.slice_mut(s![a..b, ..]),
-                    noise,
-                    Some(&mut rng),
-                )?;
-                esn.run_into(
-                    inputs.slice(s![b.., ..]),
-                    &mut x,
-                    out.slice_mut(s![b.., ..]),
-                    0.0,
-                    None,
-                )?;
-                Ok(out)
-            }
-            BuiltReservoir::Spiking(sp) => sp.states(inputs, seed),
-        }
-    }
 }
 
-/// Features `[x(t); u(t)]` (the readout adds the intercept).
-fn features<'a>(
-    states: &'a Array2<Real>,
+/// Feature rows folded into the Gram accumulator at once while the reservoir runs.
+const GRAM_BLOCK: usize = 512;
+
+/// Teacher-forced features `[x(t); u(t)]` (or `x(t)`) of a series, streamed row by row: the
+/// ESN is run on the fly (nothing of size steps × units is held); the spiking reservoir is
+/// simulated once and its recorded rows are replayed.
+struct FeatureSource<'a> {
+    res: &'a BuiltReservoir,
     inputs: ArrayView2<'a, Real>,
     include_input: bool,
-) -> Array2<Real> {
-    if include_input {
-        ndarray::concatenate(Axis(1), &[states.view(), inputs]).expect("same rows")
-    } else {
-        states.clone()
+    seed: u64,
+    /// Spiking reservoir: the recorded state rows of the whole series.
+    cached: Option<Array2<Real>>,
+}
+
+impl<'a> FeatureSource<'a> {
+    fn new(
+        res: &'a BuiltReservoir,
+        inputs: ArrayView2<'a, Real>,
+        include_input: bool,
+        seed: u64,
+    ) -> Result<Self> {
+        let cached = match res {
+            BuiltReservoir::Esn(_) => None,
+            BuiltReservoir::Spiking(sp) => {
+                let a = sp.states(inputs, seed)?;
+                // Row-major, so that every row is one contiguous slice.
+                Some(if a.is_standard_layout() {
+                    a
+                } else {
+                    a.as_standard_layout().into_owned()
+                })
+            }
+        };
+        Ok(Self {
+            res,
+            inputs,
+            include_input,
+            seed,
+            cached,
+        })
+    }
+
+    /// Columns of a feature row.
+    fn n_features(&self) -> usize {
+        self.res.n_state()
+            + if self.include_input {
+                self.inputs.ncols()
+            } else {
+                0
+            }
+    }
+
+    /// Call `visit(t, state_row, feature_row)` for every row `t` of `keep`, in order. The ESN
+    /// runs from the zero state over rows `0..keep.end`, with state noise of amplitude
+    /// `noise` during rows `noise_steps` (drawn from `rng_for(seed, stream::SIM_NOISE)`).
+    fn visit<F: FnMut(usize, &[Real], &[Real]) -> Result<()>>(
+        &self,
+        keep: std::ops::Range<usize>,
+        noise: Real,
+        noise_steps: std::ops::Range<usize>,
+        mut visit: F,
+    ) -> Result<()> {
+        let n_state = self.res.n_state();
+        let mut feat = vec![0.0; self.n_features()];
+        let inputs = self.inputs;
+        let include = self.include_input;
+        let fill = |t: usize, x: &[Real], feat: &mut [Real]| {
+            feat[..n_state].copy_from_slice(x);
+            if include {
+                for (d, v) in feat[n_state..].iter_mut().zip(inputs.row(t).iter()) {
+                    *d = *v;
+                }
+            }
+        };
+        match (&self.cached, self.res) {
+            (Some(states), _) => {
+                for t in keep {
+                    let x = states.row(t);
+                    let x = x.as_slice().expect("contiguous rows");
+                    fill(t, x, &mut feat);
+                    visit(t, x, &feat)?;
+                }
+                Ok(())
+            }
+            (None, BuiltReservoir::Esn(esn)) => {
+                let end = keep.end.min(inputs.nrows());
+                let mut x = vec![0.0; esn.n_units()];
+                let mut rng = rng_for(self.seed, stream::SIM_NOISE);
+                let a = noise_steps.start.min(end);
+                let b = noise_steps.end.min(end).max(a);
+                let mut err: Option<TsError> = None;
+                for (lo, hi, amp) in [(0, a, 0.0), (a, b, noise), (b, end, 0.0)] {
+                    if lo >= hi {
+                        continue;
+                    }
+                    let r = if amp > 0.0 { Some(&mut rng) } else { None };
+                    esn.run_with(inputs.slice(s![lo..hi, ..]), &mut x, amp, r, |i, x| {
+                        let t = lo + i;
+                        if err.is_none() && t >= keep.start {
+                            fill(t, x, &mut feat);
+                            if let Err(e) = visit(t, x, &feat) {
+                                err = Some(e);
+                            }
+                        }
+                    })?;
+                    if let Some(e) = err.take() {
+                        return Err(e);
+                    }
+                }
+                Ok(())
+            }
+            (None, BuiltReservoir::Spiking(_)) => {
+                Err(TsError::Runtime("spiking states were not recorded".into()))
+            }
+        }
+    }
+
+    /// States and features of rows `keep` (noise-free), as arrays (row 0 = `keep.start`).
+    fn collect(&self, keep: std::ops::Range<usize>) -> Result<(Array2<Real>, Array2<Real>)> {
+        let len = keep.len();
+        let mut st = Array2::zeros((len, self.res.n_state()));
+        let mut ft = Array2::zeros((len, self.n_features()));
+        let k0 = keep.start;
+        self.visit(keep, 0.0, 0..0, |t, x, f| {
+            st.row_mut(t - k0)
+                .as_slice_mut()
+                .expect("contiguous")
+                .copy_from_slice(x);
+            ft.row_mut(t - k0)
+                .as_slice_mut()
+                .expect("contiguous")
+                .copy_from_slice(f);
+            Ok(())
+        })?;
+        Ok((st, ft))
     }
 }
 
@@ -1005,8 +1087,12 @@ struct Scorer<'a> {
     cfg: &'a TsConfig,
     prep: &'a Prepared,
     res: &'a BuiltReservoir,
+    /// States of rows `offset..offset + states.nrows()` of the prepared series.
     states: &'a Array2<Real>,
+    /// Features of the same rows.
     feats: &'a Array2<Real>,
+    /// Row of the series held in row 0 of `states` and `feats`.
+    offset: usize,
 }
 
 /// A scored segment: the scores plus what to plot.
@@ -1025,7 +1111,9 @@ impl Scorer<'_> {
     fn score(&self, ridge: &Ridge, range: std::ops::Range<usize>) -> Result<SegmentResult> {
         match self.cfg.prediction.mode {
             Mode::OneStep | Mode::KStep => {
-                let p = ridge.predict(self.feats.slice(s![range.clone(), ..]))?;
+                let off = self.offset;
+                let p =
+                    ridge.predict(self.feats.slice(s![range.start - off..range.end - off, ..]))?;
                 let t = self.prep.targets.slice(s![range, ..]);
                 let po = self.unscale(p.view());
                 let to = self.unscale(t);
@@ -1081,7 +1169,12 @@ impl Scorer<'_> {
         for j in 0..trials {
             // Start: the state after input row s − 1 (teacher forced), s >= range.start + 1.
             let s0 = range.start + 1 + (j * span.saturating_sub(1)) / trials.max(1);
-            x.copy_from_slice(self.states.row(s0 - 1).as_slice().expect("contiguous"));
+            x.copy_from_slice(
+                self.states
+                    .row(s0 - 1 - self.offset)
+                    .as_slice()
+                    .expect("contiguous"),
+            );
             // Output after input row s0 - 1 predicts input row s0.
             for step in 0..h {
                 // Feature of the current state with the input that produced it.
@@ -1162,7 +1255,7 @@ impl Scorer<'_> {
         let k = self.prep.inputs.ncols();
         let n = esn.n_units();
         let include = self.cfg.readout.include_input;
-        let mut x = self.states.row(start - 1).to_vec();
+        let mut x = self.states.row(start - 1 - self.offset).to_vec();
         let mut scratch = vec![0.0; n];
         let mut u = self.prep.inputs.row(start - 1).to_vec();
         let mut feat = Array1::zeros(n + if include { k } else { 0 });
@@ -1206,6 +1299,9 @@ pub struct FitReport {
     pub seconds_run: Real,
     /// Seconds spent accumulating the Gram matrix and solving the ridge grid.
     pub seconds_readout: Real,
+    /// Seconds spent scoring: validation (α selection) and training scores (a second run
+    /// over the training segment).
+    pub seconds_score: Real,
 }
 
 /// Fit a model on `data` (see the module doc).
@@ -1245,15 +1341,64 @@ pub fn fit(cfg: &TsConfig, data: &DataSource) -> Result<(TsModel, FitReport)> {
         ReservoirConfig::Esn(e) => e.noise,
         _ => 0.0,
     };
-    let states = res.states(prep.inputs.view(), noise, tr.clone(), cfg.seed)?;
-    let feats = features(&states, prep.inputs.view(), cfg.readout.include_input);
-    let seconds_run = clock.elapsed().as_secs_f64();
-    let clock = std::time::Instant::now();
-    let mut gram = GramAccumulator::new(feats.ncols(), prep.targets.ncols());
-    gram.add_batch(
-        feats.slice(s![tr.clone(), ..]),
-        prep.targets.slice(s![tr.clone(), ..]),
+    // One pass: the reservoir runs over train and validation; train feature rows are folded
+    // into the Gram accumulator in blocks as they come, validation rows are kept for scoring.
+    let src = FeatureSource::new(
+        &res,
+        prep.inputs.view(),
+        cfg.readout.include_input,
+        cfg.seed,
     )?;
+    let nf = src.n_features();
+    let o = prep.targets.ncols();
+    let mut gram = GramAccumulator::new(nf, o);
+    let mut block = Array2::zeros((GRAM_BLOCK.min(tr.len()), nf));
+    let mut fill = 0usize;
+    let mut gram_secs = 0.0;
+    let keep = if cfg.split.validation > 0 {
+        va.start - 1..va.end
+    } else {
+        tr.end..tr.end
+    };
+    let mut val_states = Array2::zeros((keep.len(), res.n_state()));
+    let mut val_feats = Array2::zeros((keep.len(), nf));
+    let keep_now = noise == 0.0;
+    src.visit(0..keep.end.max(tr.end), noise, tr.clone(), |t, x, f| {
+        if tr.contains(&t) {
+            block
+                .row_mut(fill)
+                .as_slice_mut()
+                .expect("contiguous")
+                .copy_from_slice(f);
+            fill += 1;
+            if fill == block.nrows() || t + 1 == tr.end {
+                let c = std::time::Instant::now();
+                let t0 = t + 1 - fill;
+                gram.add_batch(
+                    block.slice(s![..fill, ..]),
+                    prep.targets.slice(s![t0..t + 1, ..]),
+                )?;
+                gram_secs += c.elapsed().as_secs_f64();
+                fill = 0;
+            }
+        }
+        if keep_now && keep.contains(&t) {
+            let r = t - keep.start;
+            val_states
+                .row_mut(r)
+                .as_slice_mut()
+                .expect("contiguous")
+                .copy_from_slice(x);
+            val_feats
+                .row_mut(r)
+                .as_slice_mut()
+                .expect("contiguous")
+                .copy_from_slice(f);
+        }
+        Ok(())
+    })?;
+    let seconds_run = clock.elapsed().as_secs_f64() - gram_secs;
+    let clock = std::time::Instant::now();
     let params = RidgeValidParams {
         alpha: cfg.readout.alphas[0],
         fit_intercept: true,
@@ -1261,22 +1406,19 @@ pub fn fit(cfg: &TsConfig, data: &DataSource) -> Result<(TsModel, FitReport)> {
         ..RidgeValidParams::default()
     };
     let ridges = gram.solve_path(&params, &cfg.readout.alphas)?;
-    let seconds_readout = clock.elapsed().as_secs_f64();
-    // The states of validation/test must be noise-free: with noise, recompute them.
-    let (states_clean, feats_clean);
-    let (st, ft) = if noise > 0.0 {
-        states_clean = res.states(prep.inputs.view(), 0.0, 0..0, cfg.seed)?;
-        feats_clean = features(&states_clean, prep.inputs.view(), cfg.readout.include_input);
-        (&states_clean, &feats_clean)
-    } else {
-        (&states, &feats)
-    };
+    let seconds_readout = clock.elapsed().as_secs_f64() + gram_secs;
+    let clock = std::time::Instant::now();
+    // The states of validation must be noise-free: with noise, run again without it.
+    if !keep_now && !keep.is_empty() {
+        (val_states, val_feats) = src.collect(keep.clone())?;
+    }
     let scorer = Scorer {
         cfg,
         prep: &prep,
         res: &res,
-        states: st,
-        feats: ft,
+        states: &val_states,
+        feats: &val_feats,
+        offset: keep.start,
     };
     let mut validation = Vec::new();
     let mut best = 0usize;
@@ -1296,11 +1438,32 @@ pub fn fit(cfg: &TsConfig, data: &DataSource) -> Result<(TsModel, FitReport)> {
         }
     }
     let ridge = ridges.into_iter().nth(best).expect("non-empty grid");
-    let train_pred = ridge.predict(feats.slice(s![tr.clone(), ..]))?;
+    // Training scores: a second streaming pass (same states, noise included) through the
+    // chosen readout, so that the train states are never held.
+    let mut train_pred = Array2::zeros((tr.len(), o));
+    fill = 0;
+    src.visit(0..tr.end, noise, tr.clone(), |t, _x, f| {
+        if tr.contains(&t) {
+            block
+                .row_mut(fill)
+                .as_slice_mut()
+                .expect("contiguous")
+                .copy_from_slice(f);
+            fill += 1;
+            if fill == block.nrows() || t + 1 == tr.end {
+                let p = ridge.predict(block.slice(s![..fill, ..]))?;
+                let r1 = t + 1 - tr.start;
+                train_pred.slice_mut(s![r1 - fill..r1, ..]).assign(&p);
+                fill = 0;
+            }
+        }
+        Ok(())
+    })?;
     let train = scores(
         scorer.unscale(train_pred.view()).view(),
         scorer.unscale(prep.targets.slice(s![tr, ..])).view(),
     );
+    let seconds_score = clock.elapsed().as_secs_f64();
     let report = FitReport {
         alpha: ridge.alpha,
         validation_nrmse: validation.get(best).and_then(|v| v.1).unwrap_or(Real::NAN),
@@ -1308,6 +1471,7 @@ pub fn fit(cfg: &TsConfig, data: &DataSource) -> Result<(TsModel, FitReport)> {
         seconds_build,
         seconds_run,
         seconds_readout,
+        seconds_score,
     };
     let (data_name, target) = match data {
         DataSource::Builtin(t) => (t.name().to_string(), None),
@@ -1386,19 +1550,24 @@ pub fn evaluate(model: &TsModel, data: &DataSource) -> Result<Evaluation> {
             model.input_names.len()
         )));
     }
-    let states = model
-        .reservoir
-        .states(prep.inputs.view(), 0.0, 0..0, cfg.seed)?;
-    let feats = features(&states, prep.inputs.view(), cfg.readout.include_input);
     let sp = &cfg.split;
     let start = sp.washout + sp.train + sp.validation;
     let te = start..start + sp.test;
+    // Only the rows from the one before the test segment on are held.
+    let src = FeatureSource::new(
+        &model.reservoir,
+        prep.inputs.view(),
+        cfg.readout.include_input,
+        cfg.seed,
+    )?;
+    let (states, feats) = src.collect(te.start - 1..te.end)?;
     let scorer = Scorer {
         cfg,
         prep: &prep,
         res: &model.reservoir,
         states: &states,
         feats: &feats,
+        offset: te.start - 1,
     };
     let r = scorer.score(&model.readout, te.clone())?;
     let (pp, pt) = if cfg.prediction.mode == Mode::ClosedLoop {
@@ -1451,24 +1620,67 @@ fn zero_vec() -> Vec<Real> {
 #[serde(deny_unknown_fields, default)]
 pub struct SpikingConfig {
     /// Network generator (neurons, topology, input projection, dt). Default: a 1000-neuron
-    /// LIF network of lsm-reservoir's defaults with random-sign input weights onto 20 % of
-    /// the neurons.
+    /// LIF network (random p = 0.1, E/I 80/20) with weak recurrent weights (0.1× the
+    /// generator's) and random-sign input weights U[0, 10) nA onto every neuron (see
+    /// [`SpikingConfig::default`]).
     pub network: lsm_reservoir::GeneratorConfig,
     /// Simulator steps per series sample (the input is held over them). Default 10.
     pub steps_per_sample: usize,
     /// Input path. Default direct current, scale 1, offset 0.
     pub input: SpikingInput,
     /// Time constant of the filtered spike traces read at the last step of every sample, ms.
-    /// Default 5.
+    /// Default 10.
     pub trace_tau_ms: Real,
     /// Also use each neuron's spike count within the sample as a feature. Default false.
     pub counts: bool,
+    /// Further trace time constants, ms: each adds one filtered trace per neuron to the
+    /// features (same filter as `trace_tau_ms`: every simulator step the trace decays by
+    /// `exp(−dt/τ)`, then adds 1 per spike; read at the last step of the sample). A spread
+    /// of time constants gives the readout fading memories of several lengths. Default
+    /// empty. Each > 0.
+    pub extra_trace_tau_ms: Vec<Real>,
+    /// Per-neuron bias current drawn uniformly from `[lo, hi)` nA (replacing the neuron's
+    /// `i_bias_na`), so that the population spans silent, near-threshold and tonically firing
+    /// neurons and codes the analog input like a rate network. Default `null` (keep the
+    /// neuron's bias) in the config, `[5, 25]` in [`SpikingConfig::default`]. `lo <= hi`.
+    pub bias_na: Option<[Real; 2]>,
+    /// Per-neuron membrane time constant drawn uniformly from `[lo, hi)` ms (replacing
+    /// `tau_m_ms`): a spread of integration time scales. Default `[5, 30]` (`null` keeps the
+    /// neuron's). `0 < lo <= hi`.
+    pub tau_m_ms: Option<[Real; 2]>,
 }
 
+/// Random stream of the per-neuron heterogeneity of [`SpikingConfig`] (`bias_na`,
+/// `tau_m_ms`), distinct from the generator's streams.
+pub const STREAM_SPIKING_HETEROGENEITY: u64 = stream::NEURON | (1 << 40);
+
 impl Default for SpikingConfig {
+    /// The input-driven regime tuned on NARMA-10's validation segment
+    /// (`scripts/bench/spiking_timeseries_grid.py`): 1000 LIF neurons (Maass 2002 parameters)
+    /// with per-neuron bias currents U[5, 25) nA around the 15 nA rheobase and membrane time
+    /// constants U[5, 30) ms; every neuron receives the input through a weight of random
+    /// sign and magnitude U[0, 10) nA per unit of scaled input; recurrent weights at 0.1×
+    /// the generator's defaults (at 1× the network saturates near 500 Hz whatever the input
+    /// and the features carry no information); 10 simulator steps (1 ms) per sample; traces
+    /// with τ = 10 ms.
     fn default() -> Self {
         let mut network = lsm_reservoir::GeneratorConfig::default();
-        network.input.sign = lsm_reservoir::generate::InputSign::Random;
+        let w = &mut network.weight_scale;
+        w.ee *= 0.1;
+        w.ei *= 0.1;
+        w.ie *= 0.1;
+        w.ii *= 0.1;
+        network.input = lsm_reservoir::InputConfig {
+            fraction: 1.0,
+            scale_exc: 10.0,
+            scale_inh: 10.0,
+            dist: lsm_reservoir::WeightDist::Uniform {
+                low: 0.0,
+                high: 1.0,
+            },
+            sign: lsm_reservoir::generate::InputSign::Random,
+            ..lsm_reservoir::InputConfig::default()
+        };
         Self {
             network,
             steps_per_sample: 10,
@@ -1476,8 +1688,11 @@ impl Default for SpikingConfig {
                 scale: one_vec(),
                 offset: zero_vec(),
             },
-            trace_tau_ms: 5.0,
+            trace_tau_ms: 10.0,
             counts: false,
+            extra_trace_tau_ms: Vec::new(),
+            bias_na: Some([5.0, 25.0]),
+            tau_m_ms: Some([5.0, 30.0]),
         }
     }
 }
@@ -1494,6 +1709,32 @@ impl SpikingConfig {
         }
         if !(self.trace_tau_ms.is_finite() && self.trace_tau_ms > 0.0) {
             return cfg_err("reservoir.trace_tau_ms", "expected a time constant > 0 ms");
+        }
+        if self
+            .extra_trace_tau_ms
+            .iter()
+            .any(|t| !(t.is_finite() && *t > 0.0))
+        {
+            return cfg_err(
+                "reservoir.extra_trace_tau_ms",
+                "expected time constants > 0 ms",
+            );
+        }
+        if let Some([lo, hi]) = self.bias_na {
+            if !(lo.is_finite() && hi.is_finite() && lo <= hi) {
+                return cfg_err(
+                    "reservoir.bias_na",
+                    format!("expected [lo, hi] finite with lo <= hi, found [{lo}, {hi}]"),
+                );
+            }
+        }
+        if let Some([lo, hi]) = self.tau_m_ms {
+            if !(lo.is_finite() && hi.is_finite() && lo > 0.0 && lo <= hi) {
+                return cfg_err(
+                    "reservoir.tau_m_ms",
+                    format!("expected [lo, hi] ms with 0 < lo <= hi, found [{lo}, {hi}]"),
+                );
+            }
         }
         match &self.input {
             SpikingInput::Current { scale, offset } => {
@@ -1554,7 +1795,25 @@ impl SpikingReservoir {
                 e.n_channels(n_inputs)
             }
         };
-        let spec = cfg.network.generate(n_ch, seed)?;
+        let mut spec = cfg.network.generate(n_ch, seed)?;
+        if cfg.bias_na.is_some() || cfg.tau_m_ms.is_some() {
+            use rand::Rng;
+            let n = spec.n_neurons;
+            let mut rng = rng_for(seed, STREAM_SPIKING_HETEROGENEITY);
+            let mut draw = |[lo, hi]: [Real; 2]| -> lsm_reservoir::Param {
+                lsm_reservoir::Param::PerNeuron(
+                    (0..n)
+                        .map(|_| if hi > lo { rng.gen_range(lo..hi) } else { lo })
+                        .collect(),
+                )
+            };
+            if let Some(r) = cfg.bias_na {
+                spec.neuron.i_bias_na = draw(r);
+            }
+            if let Some(r) = cfg.tau_m_ms {
+                spec.neuron.tau_m_ms = draw(r);
+            }
+        }
         Ok(Self {
             config: cfg.clone(),
             spec,
@@ -1562,9 +1821,10 @@ impl SpikingReservoir {
         })
     }
 
-    /// Features per sample: neurons (traces), plus neurons again with `counts`.
+    /// Features per sample: neurons × (1 + extra traces + 1 with `counts`).
     pub fn n_features(&self) -> usize {
-        self.spec.n_neurons * if self.config.counts { 2 } else { 1 }
+        self.spec.n_neurons
+            * (1 + self.config.extra_trace_tau_ms.len() + usize::from(self.config.counts))
     }
 
     /// Teacher-forced features, one row per input row.
@@ -1577,7 +1837,7 @@ impl SpikingReservoir {
         let n_steps = t * sps;
         let frame_ms = sps as Real * net.dt_ms();
         let spec = RecordSpec {
-            spikes: false,
+            spikes: !c.extra_trace_tau_ms.is_empty(),
             v: false,
             bins: c.counts.then_some(Bins::WidthMs(frame_ms)),
             traces: Some(TraceSpec {
@@ -1624,9 +1884,40 @@ impl SpikingReservoir {
                 net.run(Drive::Spikes(&st), n_steps, &spec, seed, 0)?
             }
         };
-        let tr = rec
+        let mut tr = rec
             .traces
             .ok_or_else(|| TsError::Runtime("the simulator recorded no traces".into()))?;
+        if !c.extra_trace_tau_ms.is_empty() {
+            let spikes = rec
+                .spikes
+                .as_ref()
+                .ok_or_else(|| TsError::Runtime("the simulator recorded no spikes".into()))?;
+            let n = self.spec.n_neurons;
+            let mut parts = vec![tr];
+            for &tau in &c.extra_trace_tau_ms {
+                let d = (-net.dt_ms() / tau).exp();
+                let d_sample = d.powi(sps as i32);
+                let mut x = vec![0.0; n];
+                let mut out = Array2::zeros((t, n));
+                for i in 0..t {
+                    x.iter_mut().for_each(|v| *v *= d_sample);
+                    for st in 0..sps {
+                        let step = i * sps + st;
+                        let w = d.powi((sps - 1 - st) as i32);
+                        for &j in spikes.at(step) {
+                            x[j as usize] += w;
+                        }
+                    }
+                    out.row_mut(i)
+                        .as_slice_mut()
+                        .expect("contiguous")
+                        .copy_from_slice(&x);
+                }
+                parts.push(out);
+            }
+            let views: Vec<_> = parts.iter().map(|a| a.view()).collect();
+            tr = ndarray::concatenate(Axis(1), &views).expect("same rows");
+        }
         if c.counts {
             let counts = rec
                 .bin_counts
@@ -1636,5 +1927,94 @@ impl SpikingReservoir {
         } else {
             Ok(tr)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A short NARMA-10 protocol for tests: 1500 training steps.
+    fn short_narma(reservoir: ReservoirConfig) -> TsConfig {
+        let mut c = TsConfig::default_for(Task::Narma10);
+        c.data.discard = 100;
+        c.split = SplitConfig {
+            washout: 100,
+            train: 1500,
+            validation: 300,
+            test: 500,
+        };
+        c.readout.alphas = (-8..=0).map(|e| 10f64.powi(e)).collect();
+        c.reservoir = reservoir;
+        c
+    }
+
+    fn test_nrmse(c: &TsConfig) -> Real {
+        let data = DataSource::Builtin(c.task);
+        let (model, _) = fit(c, &data).unwrap();
+        evaluate(&model, &data).unwrap().scores.nrmse
+    }
+
+    /// The spiking reservoir learns NARMA-10: its test NRMSE is clearly below that of the same
+    /// readout on the raw input alone (an ESN of one unit without recurrence, input or bias:
+    /// features `[0, u(t)]` + intercept), computed here on the same series and split.
+    #[test]
+    fn spiking_reservoir_learns_narma10() {
+        let control = short_narma(ReservoirConfig::Esn(EsnConfig {
+            n_units: 1,
+            in_degree: 1,
+            spectral_radius: 0.0,
+            input_scaling: 0.0,
+            bias_scaling: 0.0,
+            ..EsnConfig::default()
+        }));
+        let base = test_nrmse(&control);
+        let mut sp = SpikingConfig::default();
+        sp.network.n_neurons = Some(200);
+        let spiking = test_nrmse(&short_narma(ReservoirConfig::Spiking(Box::new(sp))));
+        eprintln!("spiking NARMA-10 NRMSE {spiking:.4}, input only {base:.4}");
+        assert!(
+            spiking < 0.8 * base,
+            "spiking NRMSE {spiking} vs input-only {base}"
+        );
+    }
+
+    /// Mackey-Glass one step ahead: the spiking reservoir's test NRMSE is well below half of
+    /// the input-only readout's (a linear extrapolation from u(t) alone).
+    #[test]
+    fn spiking_reservoir_learns_mackey_glass_one_step() {
+        let mk = |reservoir| {
+            let mut c = TsConfig::default_for(Task::MackeyGlass);
+            c.prediction = PredictionConfig {
+                mode: Mode::OneStep,
+                horizon: 1,
+                trials: 1,
+            };
+            c.split = SplitConfig {
+                washout: 100,
+                train: 1500,
+                validation: 300,
+                test: 500,
+            };
+            c.readout.alphas = (-10..=0).map(|e| 10f64.powi(e)).collect();
+            c.reservoir = reservoir;
+            c
+        };
+        let base = test_nrmse(&mk(ReservoirConfig::Esn(EsnConfig {
+            n_units: 1,
+            in_degree: 1,
+            spectral_radius: 0.0,
+            input_scaling: 0.0,
+            bias_scaling: 0.0,
+            ..EsnConfig::default()
+        })));
+        let mut sp = SpikingConfig::default();
+        sp.network.n_neurons = Some(200);
+        let spiking = test_nrmse(&mk(ReservoirConfig::Spiking(Box::new(sp))));
+        eprintln!("spiking Mackey-Glass one-step NRMSE {spiking:.4}, input only {base:.4}");
+        assert!(
+            spiking < 0.5 * base,
+            "spiking NRMSE {spiking} vs input-only {base}"
+        );
     }
 }
