@@ -15,10 +15,15 @@ What it does
   Scaling: min-max of the train segment to [-1, 1] (Mackey-Glass), raw (NARMA).
 * reservoirpy 0.4 ESN, 500 units, the settings of /work/shared/notes/peer-baselines.md section 1
   (re-tuned on the validation segment over the same small grid), ridge readout with bias.
-* lsm: `lsm fit` / `lsm evaluate --json` with the configs written next to the CSVs.
+* lsm: `lsm fit` / `lsm evaluate --json` with the configs written next to the CSVs; also the
+  tuned spiking reservoirs of examples/timeseries_*_spiking.json (same CSVs and segments).
 * Speed: 1000 units, 50 000 training steps of Mackey-Glass, state collection + ridge fit,
   reservoirpy (NumPy backend) against `lsm fit` (its own timing of reservoir run + readout),
-  in-degree 10 (density 0.01) and density 0.1 (in-degree 100); best of 3 for each.
+  in-degree 10 (density 0.01) and density 0.1 (in-degree 100); best of 3 for each. Both sides
+  train on the same 49 999 steps with ridge 1e-8 and an intercept; lsm's time is its own
+  `run+readout` (state collection streamed into the Gram matrix, then the solve), reservoirpy's
+  is `Reservoir.run` + `Ridge.fit`; weight construction (spectral radius) is timed apart on
+  both sides. `--skip-accuracy` (or `timeseries.sh --speed-only`) runs only this part.
 """
 import argparse
 import json
@@ -204,6 +209,15 @@ def main():
             cfg["reservoir"].update(over)
             lsm_res[name] = lsm_task(lsm, wd, name, csv, target, cfg)
             print(name, json.dumps(lsm_res[name]), flush=True)
+        # The tuned spiking reservoirs (examples/, from spiking_timeseries_grid.py) on the same
+        # CSVs and segments.
+        for name, ex, csv, target in [
+            ("spiking_mg_1step", "timeseries_mackey_glass_one_step_spiking.json", mg_csv, "x"),
+            ("spiking_narma10", "timeseries_narma10_spiking.json", narma_csv, "y"),
+        ]:
+            cfg = json.loads((ROOT / "examples" / ex).read_text())
+            lsm_res[name] = lsm_task(lsm, wd, name, csv, target, cfg)
+            print(name, json.dumps(lsm_res[name]), flush=True)
         results["lsm"] = lsm_res
 
     if not args.skip_speed:
@@ -214,11 +228,13 @@ def main():
         xs = ((x - x.min()) / (x.max() - x.min()) * 2 - 1).reshape(-1, 1)
         speed = {}
         for density, k in [(0.01, 10), (0.1, 100)]:
-            rp = []
+            rp, rp_init = [], []
             for rep in range(3):
                 res = Reservoir(1000, sr=0.95, lr=1.0, input_scaling=0.5, rc_connectivity=density, seed=rep)
                 ro = Ridge(ridge=1e-8)
-                res.initialize(xs[:1])  # weights (incl. eigenvalues) outside the timing
+                t0 = time.perf_counter()
+                res.initialize(xs[:1])  # weights (incl. the spectral radius by ARPACK), timed apart
+                rp_init.append(time.perf_counter() - t0)
                 t0 = time.perf_counter()
                 s = res.run(xs[:-1])
                 ro.fit(s, xs[1:])
@@ -226,26 +242,37 @@ def main():
             cfg = json.loads(run([lsm, "default-config", "--task", "mackey-glass"]).stdout)
             cfg["task"] = "csv"
             cfg["data"]["discard"] = 0
-            cfg["split"] = {"washout": 0, "train": steps - 11, "validation": 0, "test": 10}
+            # Train on every step but the last one (the readout maps x(t) to x(t+1), as
+            # reservoirpy's fit on xs[:-1] -> xs[1:]); one test step, no validation.
+            cfg["split"] = {"washout": 0, "train": steps - 2, "validation": 0, "test": 1}
             cfg["prediction"] = {"mode": "one-step", "horizon": 1, "trials": 1}
             cfg["readout"]["alphas"] = [1e-8]
-            cfg["reservoir"].update({"n_units": 1000, "in_degree": k})
-            ls = []
+            cfg["reservoir"].update({"n_units": 1000, "in_degree": k, "spectral_radius": 0.95,
+                                     "leak_rate": 1.0, "input_scaling": 0.5})
+            ls, ls_build = [], []
             for rep in range(3):
                 cfg["seed"] = rep
                 cp = wd / "speed.config.json"
                 cp.write_text(json.dumps(cfg))
                 r = run([lsm, "fit", "--config", cp, "--data", sp_csv, "--target", "x", "--out", wd / "speed.model.json"])
-                # "... run+readout X s ..." printed by lsm fit on stderr
+                # "... (build B s, run+readout X s = R + F): ..." printed by lsm fit on stderr
                 line = [l for l in r.stderr.splitlines() if "run+readout" in l][-1]
                 ls.append(float(line.split("run+readout")[1].split("s")[0]))
+                ls_build.append(float(line.split("(build")[1].split("s")[0]))
             speed[f"in_degree_{k}"] = {
-                "reservoirpy_best_s": min(rp), "reservoirpy_all_s": rp,
-                "lsm_best_s": min(ls), "lsm_all_s": ls,
+                "reservoirpy_best_s": min(rp), "reservoirpy_all_s": rp, "reservoirpy_init_s": rp_init,
+                "lsm_best_s": min(ls), "lsm_all_s": ls, "lsm_build_s": ls_build,
                 "ratio_best": min(rp) / min(ls),
             }
             print(f"speed in-degree {k}:", json.dumps(speed[f'in_degree_{k}']), flush=True)
         results["speed_1000_units"] = {"steps": steps, **speed}
+        print(f"\nESN run + ridge fit, 1000 units, {steps} steps, same data, same run (best of 3; "
+              f"weights built outside the timing on both sides):")
+        print(f"{'in-degree':>10} {'reservoirpy s':>14} {'lsm s':>8} {'ratio':>7}   build: reservoirpy s / lsm s")
+        for k in (10, 100):
+            v = speed[f"in_degree_{k}"]
+            print(f"{k:>10} {v['reservoirpy_best_s']:>14.3f} {v['lsm_best_s']:>8.3f} {v['ratio_best']:>6.2f}x"
+                  f"   {min(v['reservoirpy_init_s']):.3f} / {min(v['lsm_build_s']):.3f}")
 
     out = pathlib.Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)

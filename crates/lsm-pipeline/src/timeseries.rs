@@ -2017,4 +2017,28 @@ mod tests {
             "spiking NRMSE {spiking} vs input-only {base}"
         );
     }
+
+    /// An extra trace with the simulator's own time constant reproduces the simulator's
+    /// trace (per-sample recursion from the recorded spikes against the per-step filter).
+    #[test]
+    fn extra_traces_match_the_simulator_trace() {
+        let mut sp = SpikingConfig::default();
+        sp.network.n_neurons = Some(50);
+        sp.extra_trace_tau_ms = vec![sp.trace_tau_ms, 40.0];
+        let r = SpikingReservoir::build(&sp, 1, 3).unwrap();
+        assert_eq!(r.n_features(), 150);
+        let u = Array2::from_shape_fn((300, 1), |(t, _)| (t as Real * 0.2).sin());
+        let st = r.states(u.view(), 3).unwrap();
+        assert_eq!(st.dim(), (300, 150));
+        let (a, b) = (st.slice(s![.., ..50]), st.slice(s![.., 50..100]));
+        let err = (&a - &b).iter().fold(0.0 as Real, |m, v| m.max(v.abs()));
+        assert!(err < 1e-9, "max difference {err}");
+        assert!(a.sum() > 0.0, "no spikes at all");
+        // The slower trace is smoother: smaller mean squared step-to-step change per unit.
+        let rough = |m: ndarray::ArrayView2<Real>| {
+            let d = &m.slice(s![1.., ..]) - &m.slice(s![..-1, ..]);
+            d.mapv(|v| v * v).sum() / m.mapv(|v| v * v).sum()
+        };
+        assert!(rough(st.slice(s![.., 100..])) < rough(a));
+    }
 }
