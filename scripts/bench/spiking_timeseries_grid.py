@@ -69,8 +69,9 @@ def base_config(lsm, task):
     return cfg
 
 
-def spiking(p, n=1000):
+def spiking(p):
     """A spiking reservoir from the grid point p."""
+    n = p.get("n", 1000)
     g = p["rec"]
     return {
         "kind": "spiking",
