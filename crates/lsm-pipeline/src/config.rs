@@ -16,14 +16,14 @@
 //!   "network": { "dt_ms": 1.0, "n_neurons": 1000, "frac_exc": 0.8, "neuron": {...},
 //!                "topology": {"kind": "random", "p": 0.1}, ... },
 //!   "features": { "reservoir": true, "pooling": {"kind": "spike_counts", "bins": 4},
-//!                 "include_input": false },
-//!   "readout": { "alphas": [100, 1000, 10000, 100000], "cv": {"kind": "leave_one_group_out"},
+//!                 "include_input": true, "transform": "sqrt" },
+//!   "readout": { "alphas": [1000, 3000, 10000, 30000, 100000], "cv": {"kind": "leave_one_group_out"},
 //!                "standardize": true, "fit_intercept": true }
 //! }
 //! ```
 
 use crate::error::PipelineError;
-use crate::features::Pooling;
+use crate::features::{Pooling, Transform};
 use lsm_core::Real;
 use lsm_encoding::AudioEncoderConfig;
 use lsm_reservoir::{Delay, GeneratorConfig, InputConfig, NeuronSpec, PairScale, Topology};
@@ -39,7 +39,8 @@ pub const TASK_SPOKEN_DIGITS: &str = "spoken-digits";
 /// |---|---|---|
 /// | `reservoir` | `true` | use the reservoir's output spikes (`false`: no reservoir is simulated — the input-only control) |
 /// | `pooling` | `{"kind": "spike_counts", "bins": 4}` | how spikes become a fixed-length vector ([`Pooling`]) |
-/// | `include_input` | `false` | append the encoder's spikes, pooled the same way |
+/// | `include_input` | `true` | append the encoder's spikes, pooled (and transformed) the same way; with the reservoir features it generalises best across speakers |
+/// | `transform` | `"sqrt"` | element-wise transform of the pooled features: `"none"`, `"log1p"` (`ln(1+x)`) or `"sqrt"` ([`Transform`]) |
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct FeatureConfig {
@@ -47,8 +48,11 @@ pub struct FeatureConfig {
     pub reservoir: bool,
     /// Pooling of spikes over the sample. Default spike counts in 4 bins.
     pub pooling: Pooling,
-    /// Also use the encoder's input spikes (pooled the same way). Default `false`.
+    /// Also use the encoder's input spikes (pooled the same way). Default `true`.
     pub include_input: bool,
+    /// Element-wise transform of the pooled features. Default `"sqrt"`. (Model files of
+    /// format version 1 predate this field and read as `"none"`.)
+    pub transform: Transform,
 }
 
 impl Default for FeatureConfig {
@@ -56,7 +60,8 @@ impl Default for FeatureConfig {
         Self {
             reservoir: true,
             pooling: Pooling::default(),
-            include_input: false,
+            include_input: true,
+            transform: Transform::default(),
         }
     }
 }
@@ -80,7 +85,7 @@ pub enum CvConfig {
 ///
 /// | Name | Default | Purpose | Range |
 /// |---|---|---|---|
-/// | `alphas` | `[1e2, 1e3, 1e4, 1e5]` | ridge penalty grid (on standardised features, loss summed over samples, as scikit-learn) | each > 0 |
+/// | `alphas` | `[1e3, 3e3, 1e4, 3e4, 1e5]` | ridge penalty grid (on standardised features, loss summed over samples, as scikit-learn) | each > 0 |
 /// | `cv` | `{"kind": "leave_one_group_out"}` | folds for choosing α (ignored with one α) | |
 /// | `standardize` | `true` | scale features to unit variance | |
 /// | `fit_intercept` | `true` | centre features and targets | |
@@ -100,7 +105,7 @@ pub struct ReadoutConfig {
 impl Default for ReadoutConfig {
     fn default() -> Self {
         Self {
-            alphas: vec![1e2, 1e3, 1e4, 1e5],
+            alphas: vec![1e3, 3e3, 1e4, 3e4, 1e5],
             cv: CvConfig::LeaveOneGroupOut,
             standardize: true,
             fit_intercept: true,
@@ -356,6 +361,7 @@ mod tests {
         assert!(c.validate().unwrap_err().to_string().contains("task"));
         let mut c = DigitsConfig::default();
         c.features.reservoir = false;
+        c.features.include_input = false;
         assert!(c.validate().unwrap_err().to_string().contains("features"));
     }
 }

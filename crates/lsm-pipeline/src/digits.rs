@@ -293,12 +293,14 @@ impl Extractor {
             let raster = rec.spikes.as_ref().expect("spikes were recorded");
             let k = pooling.n_features(net.n_neurons());
             pooling.pool_into(raster, &mut out[..k]);
+            self.features.transform.apply(&mut out[..k]);
             off = k;
             res_spikes = rec.n_spikes as u64;
             events = rec.n_events;
         }
         if self.features.include_input {
             pooling.pool_into(spikes, &mut out[off..]);
+            self.features.transform.apply(&mut out[off..]);
         }
         let t3 = Instant::now();
         Ok([
@@ -834,7 +836,18 @@ impl FittedPipeline {
     /// [`PipelineError::Dimension`].
     pub fn load(path: &Path) -> Result<Self, PipelineError> {
         let v = io::read_json_value(path)?;
-        let (task, _) = io::check_model_envelope(path, &v)?;
+        let (task, version) = io::check_model_envelope(path, &v)?;
+        let mut v = v;
+        if version < 2 {
+            // Version 1 predates `features.transform`: its features were untransformed.
+            if let Some(f) = v
+                .get_mut("config")
+                .and_then(|c| c.get_mut("features"))
+                .and_then(|f| f.as_object_mut())
+            {
+                f.entry("transform").or_insert_with(|| "none".into());
+            }
+        }
         if task != TASK_SPOKEN_DIGITS {
             return Err(PipelineError::Format {
                 path: path.to_path_buf(),

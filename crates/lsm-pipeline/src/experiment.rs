@@ -64,6 +64,13 @@ pub struct ExperimentReport {
     pub extract: ExtractStats,
     /// Time spent fitting and scoring readouts, s.
     pub readout_s: f64,
+    /// The pooled features of every sample (rows in the order of `samples`): the reservoir
+    /// columns first (when the config has a reservoir), then the input-only columns.
+    #[serde(skip)]
+    pub features: Array2<Real>,
+    /// How many of the last columns of `features` are the input-only features.
+    #[serde(skip)]
+    pub n_input_features: usize,
 }
 
 fn class_indices(samples: &[Sample]) -> Result<(Vec<String>, Vec<usize>), PipelineError> {
@@ -204,6 +211,8 @@ pub fn run_splits(
         splits: out,
         extract,
         readout_s: t0.elapsed().as_secs_f64(),
+        n_input_features: x.ncols() - n_res,
+        features: x,
     })
 }
 

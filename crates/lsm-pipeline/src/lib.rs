@@ -51,6 +51,6 @@ pub use digits::{
 };
 pub use error::PipelineError;
 pub use experiment::{fsdd_splits, run_splits, ExperimentReport, Split, SplitResult};
-pub use features::Pooling;
+pub use features::{Pooling, Transform};
 pub use io::{MODEL_FORMAT, MODEL_FORMAT_VERSION};
 pub use metrics::{accuracy, ClassificationReport, ConfusionMatrix};

@@ -67,6 +67,25 @@ fn fit_save_load_predict_identical_and_above_chance() {
     let p2 = dir.path().join("m2.json");
     back.save(&p2).unwrap();
     assert_eq!(std::fs::read(&p).unwrap(), std::fs::read(&p2).unwrap());
+
+    // A format-version-1 file (before `features.transform`) reads as untransformed features.
+    let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap();
+    assert_eq!(v["format_version"], 2);
+    assert_eq!(v["config"]["features"]["transform"], "sqrt");
+    v["format_version"] = 1.into();
+    v["config"]["features"]
+        .as_object_mut()
+        .unwrap()
+        .remove("transform");
+    let p1 = dir.path().join("v1.json");
+    std::fs::write(&p1, v.to_string()).unwrap();
+    let old = FittedPipeline::load(&p1).unwrap();
+    assert_eq!(
+        old.model().config.features.transform,
+        lsm_pipeline::Transform::None
+    );
+    let c = old.predict(&test, &NoProgress).unwrap();
+    assert_ne!(a, c, "the v1 reading must not apply the square root");
 }
 
 #[test]

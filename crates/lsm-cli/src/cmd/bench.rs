@@ -60,6 +60,11 @@ pub struct JobArgs {
     /// Also write the JSON result to this file.
     #[arg(long)]
     pub json_out: Option<PathBuf>,
+    /// `loso` only: also write the pooled features of every file to this NumPy `.npy` file
+    /// (float64, one row per file), and a JSON sidecar (`<file>.json`: file names, labels,
+    /// speakers, takes, and how many of the last columns are the input-only features).
+    #[arg(long)]
+    pub dump_features: Option<PathBuf>,
 }
 
 /// Arguments of `lsm bench simulate`.
@@ -257,6 +262,23 @@ fn loso(a: JobArgs, quiet: bool) -> Result<()> {
             r.extract.wall_s, r.extract.n_samples, r.readout_s, total_s
         );
     }
+    if let Some(path) = &a.dump_features {
+        write_npy(path, &r.features)?;
+        let side = json!({
+            "files": samples.iter().map(|s| s.path.file_name().map(|n| n.to_string_lossy().into_owned())).collect::<Vec<_>>(),
+            "labels": samples.iter().map(|s| s.label.clone()).collect::<Vec<_>>(),
+            "speakers": samples.iter().map(|s| s.group.clone()).collect::<Vec<_>>(),
+            "official_test": test_take,
+            "n_input_features": r.n_input_features,
+        });
+        let mut side_path = path.clone().into_os_string();
+        side_path.push(".json");
+        lsm_core::write_atomic(
+            std::path::Path::new(&side_path),
+            side.to_string().as_bytes(),
+        )
+        .with_context(|| format!("writing {}", PathBuf::from(&side_path).display()))?;
+    }
     let secs = r.extract.n_steps as f64 * config.dt_ms() * 1e-3;
     let n_neurons = config.network.resolved_n_neurons() as f64;
     let v = json!({
@@ -275,6 +297,28 @@ fn loso(a: JobArgs, quiet: bool) -> Result<()> {
         "loadavg": load_avg(),
     });
     emit(&v, &a.json_out)
+}
+
+/// Write a float64 C-order NumPy `.npy` file (format 1.0), atomically.
+fn write_npy(path: &std::path::Path, x: &ndarray::Array2<Real>) -> Result<()> {
+    let mut header = format!(
+        "{{'descr': '<f8', 'fortran_order': False, 'shape': ({}, {}), }}",
+        x.nrows(),
+        x.ncols()
+    );
+    // Magic (6) + version (2) + header length (2) + header, padded to a multiple of 64.
+    while (10 + header.len() + 1) % 64 != 0 {
+        header.push(' ');
+    }
+    header.push('\n');
+    let mut buf = Vec::with_capacity(10 + header.len() + x.len() * 8);
+    buf.extend_from_slice(b"\x93NUMPY\x01\x00");
+    buf.extend_from_slice(&(header.len() as u16).to_le_bytes());
+    buf.extend_from_slice(header.as_bytes());
+    for v in x.iter() {
+        buf.extend_from_slice(&v.to_le_bytes());
+    }
+    lsm_core::write_atomic(path, &buf).with_context(|| format!("writing {}", path.display()))
 }
 
 fn simulate(a: SimArgs, quiet: bool) -> Result<()> {
