@@ -434,6 +434,8 @@ fn bench_job_and_loso_on_the_sample() {
     let e = evaluate_json(&f.model, &[]);
     assert_eq!(v["test_accuracy"], e["accuracy"]);
 
+    let dir = tempfile::tempdir().unwrap();
+    let npy = dir.path().join("features.npy");
     let o = ok(&[
         "--quiet",
         "bench",
@@ -442,11 +444,48 @@ fn bench_job_and_loso_on_the_sample() {
         s(&sample_dir()),
         "--config",
         s(&f.config),
+        "--dump-features",
+        s(&npy),
     ]);
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["loso"].as_array().unwrap().len(), 5);
     assert!(v["loso_mean"].as_f64().unwrap() > 0.3);
     assert!(v["loso_mean_input_only"].as_f64().unwrap() > 0.2);
+
+    // The dumped features: a valid .npy (float64, C order) of 350 rows, reservoir columns
+    // (200 neurons x 4 bins) then the input columns named by the sidecar.
+    let bytes = std::fs::read(&npy).unwrap();
+    assert_eq!(&bytes[..8], b"\x93NUMPY\x01\x00");
+    let hlen = u16::from_le_bytes([bytes[8], bytes[9]]) as usize;
+    assert_eq!((10 + hlen) % 64, 0, "header padded to 64 bytes");
+    let header = std::str::from_utf8(&bytes[10..10 + hlen]).unwrap();
+    let side: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("features.npy.json")).unwrap())
+            .unwrap();
+    let n_in = side["n_input_features"].as_u64().unwrap() as usize;
+    let cols = 200 * 4 + n_in;
+    assert!(n_in > 0);
+    assert!(
+        header.contains("'descr': '<f8'") && header.contains(&format!("'shape': (350, {cols})")),
+        "{header}"
+    );
+    assert_eq!(bytes.len(), 10 + hlen + 350 * cols * 8);
+    assert_eq!(side["labels"].as_array().unwrap().len(), 350);
+    assert_eq!(side["speakers"].as_array().unwrap().len(), 350);
+    let n_test = side["official_test"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|b| b.as_bool().unwrap())
+        .count();
+    assert_eq!(n_test, 100);
+    // Features are square roots of counts: finite and non-negative.
+    let vals: Vec<f64> = bytes[10 + hlen..]
+        .chunks_exact(8)
+        .map(|c| f64::from_le_bytes(c.try_into().unwrap()))
+        .collect();
+    assert!(vals.iter().all(|x| x.is_finite() && *x >= 0.0));
+    assert!(vals.iter().any(|x| *x > 0.0));
 }
 
 #[test]
