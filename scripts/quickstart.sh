@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 bash scripts/ensure-system-deps.sh
 data="${1:-datasets/fsdd-sample}"
 cargo build --release --locked -p lsm-cli
-lsm=target/release/lsm
-mkdir -p target/quickstart
-"$lsm" fit --data "$data" --split train --out target/quickstart/model.json
-"$lsm" evaluate --model target/quickstart/model.json --data "$data" --split test
+target="${CARGO_TARGET_DIR:-target}"
+lsm="$target/release/lsm"
+mkdir -p "$target/quickstart"
+"$lsm" fit --data "$data" --split train --out "$target/quickstart/model.json"
+"$lsm" evaluate --model "$target/quickstart/model.json" --data "$data" --split test
