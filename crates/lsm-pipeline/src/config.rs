@@ -17,7 +17,7 @@
 //!                "topology": {"kind": "random", "p": 0.1}, ... },
 //!   "features": { "reservoir": true, "pooling": {"kind": "spike_counts", "bins": 4},
 //!                 "include_input": true, "transform": "sqrt" },
-//!   "readout": { "alphas": [1000, 3000, 10000, 30000, 100000], "cv": {"kind": "leave_one_group_out"},
+//!   "readout": { "alphas": [100, 300, 1000, 3000, 10000, 30000, 100000], "cv": {"kind": "leave_one_group_out"},
 //!                "standardize": true, "fit_intercept": true }
 //! }
 //! ```
@@ -85,7 +85,7 @@ pub enum CvConfig {
 ///
 /// | Name | Default | Purpose | Range |
 /// |---|---|---|---|
-/// | `alphas` | `[1e3, 3e3, 1e4, 3e4, 1e5]` | ridge penalty grid (on standardised features, loss summed over samples, as scikit-learn) | each > 0 |
+/// | `alphas` | `[1e2, 3e2, 1e3, 3e3, 1e4, 3e4, 1e5]` (half-decades) | ridge penalty grid (on standardised features, loss summed over samples, as scikit-learn) | each > 0 |
 /// | `cv` | `{"kind": "leave_one_group_out"}` | folds for choosing α (ignored with one α) | |
 /// | `standardize` | `true` | scale features to unit variance | |
 /// | `fit_intercept` | `true` | centre features and targets | |
@@ -105,7 +105,7 @@ pub struct ReadoutConfig {
 impl Default for ReadoutConfig {
     fn default() -> Self {
         Self {
-            alphas: vec![1e3, 3e3, 1e4, 3e4, 1e5],
+            alphas: vec![1e2, 3e2, 1e3, 3e3, 1e4, 3e4, 1e5],
             cv: CvConfig::LeaveOneGroupOut,
             standardize: true,
             fit_intercept: true,
