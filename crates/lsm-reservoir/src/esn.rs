@@ -41,6 +41,7 @@ use rand::seq::index::sample;
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
+use std::ops::Range;
 
 /// Errors of echo-state network configuration and use.
 #[derive(Debug, thiserror::Error)]
@@ -192,6 +193,70 @@ pub struct Esn {
     w_in: Vec<Real>,
     /// Bias per unit.
     bias: Vec<Real>,
+    /// The same weights in row groups for the vector kernels (derived, not serialised).
+    #[serde(skip_serializing)]
+    packed: Option<Packed>,
+}
+
+/// Lanes (rows) of a [`Packed`] row group: one AVX-512 vector of f64.
+const LANES: usize = 8;
+
+/// `W`, `W_in` and `b` rearranged for the vector kernels when every row of `W` has the same
+/// number `k` of nonzeros (always so for [`Esn::build`]): rows in groups of [`LANES`] (the
+/// last group padded with zero-weight rows), entry `p` of the rows of group `g` stored
+/// side by side (`[g][p][lane]`), so that one vector lane computes one row, performing
+/// exactly the scalar row's operations (see [`Esn::preactivation`]).
+#[derive(Clone, Debug, PartialEq)]
+struct Packed {
+    /// Nonzeros per row.
+    k: usize,
+    /// Column indices, `[g][p][lane]`.
+    idx: Vec<u32>,
+    /// Weights, `[g][p][lane]`.
+    val: Vec<Real>,
+    /// Bias, `[g][lane]`.
+    bias: Vec<Real>,
+    /// Input weights, `[g][j][lane]`.
+    w_in: Vec<Real>,
+}
+
+impl Packed {
+    /// The packed form of a CSR matrix with `k` nonzeros in every row (`None` otherwise).
+    fn new(
+        n: usize,
+        n_inputs: usize,
+        indptr: &[u32],
+        indices: &[u32],
+        values: &[Real],
+        w_in: &[Real],
+        bias: &[Real],
+    ) -> Option<Self> {
+        let k = (indptr[1] - indptr[0]) as usize;
+        if indptr.windows(2).any(|w| (w[1] - w[0]) as usize != k) {
+            return None;
+        }
+        let groups = n.div_ceil(LANES);
+        let mut p = Packed {
+            k,
+            idx: vec![0; groups * k * LANES],
+            val: vec![0.0; groups * k * LANES],
+            bias: vec![0.0; groups * LANES],
+            w_in: vec![0.0; groups * n_inputs * LANES],
+        };
+        for i in 0..n {
+            let (g, l) = (i / LANES, i % LANES);
+            let a = indptr[i] as usize;
+            for q in 0..k {
+                p.idx[(g * k + q) * LANES + l] = indices[a + q];
+                p.val[(g * k + q) * LANES + l] = values[a + q];
+            }
+            p.bias[g * LANES + l] = bias[i];
+            for j in 0..n_inputs {
+                p.w_in[(g * n_inputs + j) * LANES + l] = w_in[i * n_inputs + j];
+            }
+        }
+        Some(p)
+    }
 }
 
 /// The serialised form of [`Esn`], checked by `TryFrom`.
@@ -250,7 +315,7 @@ impl TryFrom<EsnData> for Esn {
                 d.bias.len()
             ));
         }
-        Ok(Esn {
+        let mut e = Esn {
             n_units: d.n_units,
             n_inputs: d.n_inputs,
             leak_rate: d.leak_rate,
@@ -259,7 +324,10 @@ impl TryFrom<EsnData> for Esn {
             values: d.values,
             w_in: d.w_in,
             bias: d.bias,
-        })
+            packed: None,
+        };
+        e.pack();
+        Ok(e)
     }
 }
 
@@ -324,6 +392,7 @@ impl Esn {
             values,
             w_in,
             bias,
+            packed: None,
         };
         let rho = esn.spectral_radius()?;
         if rho > 0.0 {
@@ -332,7 +401,21 @@ impl Esn {
         } else {
             esn.values.iter_mut().for_each(|v| *v = 0.0);
         }
+        esn.pack();
         Ok(esn)
+    }
+
+    /// Derive [`Packed`] from the CSR arrays.
+    fn pack(&mut self) {
+        self.packed = Packed::new(
+            self.n_units,
+            self.n_inputs,
+            &self.indptr,
+            &self.indices,
+            &self.values,
+            &self.w_in,
+            &self.bias,
+        );
     }
 
     /// Number of units N.
@@ -395,16 +478,19 @@ impl Esn {
         Ok(())
     }
 
-    /// The pre-activation `W·x + W_in·u + b` into `pre` (no allocation). Row sums use eight
-    /// accumulators (element `p` of a row goes to accumulator `p mod 8`, the tail of fewer
-    /// than eight to accumulator 0), combined as `((s0+s4)+(s1+s5)) + ((s2+s6)+(s3+s7))`;
-    /// the AVX2 path performs exactly these operations with gathers.
+    /// The pre-activation `W·x + W_in·u + b` of rows `rows` into `pre` (`pre[r]` for row
+    /// `rows.start + r`; no allocation). Row sums use eight accumulators (element `p` of a
+    /// row goes to accumulator `p mod 8`, the tail of fewer than eight to accumulator 0),
+    /// combined as `((s0+s4)+(s1+s5)) + ((s2+s6)+(s3+s7))`, then the bias and the input terms
+    /// `w_ij·u_j` in order of `j` are added; products and sums are separate roundings (no
+    /// fused multiply-add). The vector kernels perform exactly these operations, one row
+    /// per vector lane.
     #[inline(always)]
-    fn preactivation(&self, x: &[Real], u: &[Real], pre: &mut [Real]) {
+    fn preactivation(&self, x: &[Real], u: &[Real], rows: Range<usize>, pre: &mut [Real]) {
         let ip = &self.indptr;
         let idx = &self.indices;
         let val = &self.values;
-        for i in 0..self.n_units {
+        for (i, pr) in rows.zip(pre.iter_mut()) {
             let (a, b) = (ip[i] as usize, ip[i + 1] as usize);
             let (ci, cv) = (&idx[a..b], &val[a..b]);
             let mut s = [0.0; 8];
@@ -415,124 +501,266 @@ impl Esn {
                     s[j] += v[j] * x[c[j] as usize];
                 }
             }
-            pre[i] = self.finish_row(i, s, ch_i.remainder(), ch_v.remainder(), x, u);
+            for (c, v) in ch_i.remainder().iter().zip(ch_v.remainder()) {
+                s[0] += v * x[*c as usize];
+            }
+            let c = [s[0] + s[4], s[1] + s[5], s[2] + s[6], s[3] + s[7]];
+            let mut acc = (c[0] + c[1]) + (c[2] + c[3]) + self.bias[i];
+            let k = self.n_inputs;
+            let wi = &self.w_in[i * k..(i + 1) * k];
+            for (w, uj) in wi.iter().zip(u) {
+                acc += w * uj;
+            }
+            *pr = acc;
         }
     }
 
-    /// Tail, reduction, bias and input term of row `i` (shared by both paths).
+    /// Store the eight lanes of row group `g` (in `lanes`) into the part of `out` that
+    /// covers rows `rows`.
     #[inline(always)]
-    fn finish_row(
-        &self,
-        i: usize,
-        mut s: [Real; 8],
-        ci: &[u32],
-        cv: &[Real],
-        x: &[Real],
-        u: &[Real],
-    ) -> Real {
-        for (c, v) in ci.iter().zip(cv) {
-            s[0] += v * x[*c as usize];
-        }
-        let c = [s[0] + s[4], s[1] + s[5], s[2] + s[6], s[3] + s[7]];
-        let mut acc = (c[0] + c[1]) + (c[2] + c[3]) + self.bias[i];
-        let k = self.n_inputs;
-        let wi = &self.w_in[i * k..(i + 1) * k];
-        for (w, uj) in wi.iter().zip(u) {
-            acc += w * uj;
-        }
-        acc
+    fn put_group(g: usize, lanes: &[Real; LANES], rows: &Range<usize>, out: &mut [Real]) {
+        let lo = (g * LANES).max(rows.start);
+        let hi = ((g + 1) * LANES).min(rows.end);
+        out[lo - rows.start..hi - rows.start]
+            .copy_from_slice(&lanes[lo - g * LANES..hi - g * LANES]);
     }
 
-    /// [`Esn::preactivation`] with AVX2 gathers (bit-identical results).
+    /// [`Esn::preactivation`] of the row groups covering `rows`, AVX-512 gathers, one row
+    /// per lane (bit-identical results).
     ///
     /// # Safety
-    /// The CPU must support AVX2; `x.len() == n_units` (every column index is `< n_units`,
-    /// guaranteed by [`Esn::build`] and checked when an `Esn` is deserialised).
+    /// The CPU must support AVX-512F; `x.len() == n_units`, `u.len() == n_inputs`,
+    /// `rows.end <= n_units`, `pre.len() == rows.len()` (column indices are `< n_units`, a
+    /// type invariant).
     #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2,fma")]
-    unsafe fn preactivation_avx2(&self, x: &[Real], u: &[Real], pre: &mut [Real]) {
+    #[target_feature(enable = "avx512f,avx2,fma")]
+    unsafe fn preactivation_avx512(
+        &self,
+        pk: &Packed,
+        x: &[Real],
+        u: &[Real],
+        rows: Range<usize>,
+        pre: &mut [Real],
+    ) {
         use std::arch::x86_64::*;
-        let ip = &self.indptr;
-        let idx = &self.indices;
-        let val = &self.values;
-        for i in 0..self.n_units {
-            let (a, b) = (ip[i] as usize, ip[i + 1] as usize);
-            let (ci, cv) = (&idx[a..b], &val[a..b]);
-            let chunks = ci.len() / 8;
-            let mut lo = _mm256_setzero_pd();
-            let mut hi = _mm256_setzero_pd();
-            for c in 0..chunks {
-                let p = c * 8;
-                // SAFETY: p + 8 <= ci.len() == cv.len(); indices < x.len() (type invariant).
-                unsafe {
-                    let i_lo = _mm_loadu_si128(ci.as_ptr().add(p) as *const __m128i);
-                    let i_hi = _mm_loadu_si128(ci.as_ptr().add(p + 4) as *const __m128i);
-                    let g_lo = _mm256_i32gather_pd::<8>(x.as_ptr(), i_lo);
-                    let g_hi = _mm256_i32gather_pd::<8>(x.as_ptr(), i_hi);
-                    let v_lo = _mm256_loadu_pd(cv.as_ptr().add(p));
-                    let v_hi = _mm256_loadu_pd(cv.as_ptr().add(p + 4));
-                    lo = _mm256_add_pd(lo, _mm256_mul_pd(v_lo, g_lo));
-                    hi = _mm256_add_pd(hi, _mm256_mul_pd(v_hi, g_hi));
+        let (k, ni) = (pk.k, self.n_inputs);
+        let chunks = k / 8;
+        let xp = x.as_ptr();
+        for g in rows.start / LANES..rows.end.div_ceil(LANES) {
+            // SAFETY: every offset below is inside group g of the packed arrays
+            // (`(g·k + p)·LANES + LANES <= idx.len()` for p < k, and likewise for bias and
+            // w_in); the gathered indices are < n_units = x.len().
+            unsafe {
+                let ip = pk.idx.as_ptr().add(g * k * LANES);
+                let vp = pk.val.as_ptr().add(g * k * LANES);
+                let z = _mm512_setzero_pd();
+                let mut a = [z; 8];
+                for c in 0..chunks {
+                    for (j, aj) in a.iter_mut().enumerate() {
+                        let o = (c * 8 + j) * LANES;
+                        let ix = _mm256_loadu_si256(ip.add(o) as *const __m256i);
+                        let gx = _mm512_i32gather_pd::<8>(ix, xp);
+                        *aj = _mm512_add_pd(*aj, _mm512_mul_pd(_mm512_loadu_pd(vp.add(o)), gx));
+                    }
+                }
+                for p in chunks * 8..k {
+                    let o = p * LANES;
+                    let ix = _mm256_loadu_si256(ip.add(o) as *const __m256i);
+                    let gx = _mm512_i32gather_pd::<8>(ix, xp);
+                    a[0] = _mm512_add_pd(a[0], _mm512_mul_pd(_mm512_loadu_pd(vp.add(o)), gx));
+                }
+                let c0 = _mm512_add_pd(a[0], a[4]);
+                let c1 = _mm512_add_pd(a[1], a[5]);
+                let c2 = _mm512_add_pd(a[2], a[6]);
+                let c3 = _mm512_add_pd(a[3], a[7]);
+                let mut r = _mm512_add_pd(_mm512_add_pd(c0, c1), _mm512_add_pd(c2, c3));
+                r = _mm512_add_pd(r, _mm512_loadu_pd(pk.bias.as_ptr().add(g * LANES)));
+                for (j, uj) in u.iter().enumerate().take(ni) {
+                    let w = _mm512_loadu_pd(pk.w_in.as_ptr().add((g * ni + j) * LANES));
+                    r = _mm512_add_pd(r, _mm512_mul_pd(w, _mm512_set1_pd(*uj)));
+                }
+                let r0 = g * LANES;
+                if r0 >= rows.start && r0 + LANES <= rows.end {
+                    _mm512_storeu_pd(pre.as_mut_ptr().add(r0 - rows.start), r);
+                } else {
+                    let mut t = [0.0; LANES];
+                    _mm512_storeu_pd(t.as_mut_ptr(), r);
+                    Self::put_group(g, &t, &rows, pre);
                 }
             }
-            let mut s = [0.0; 8];
-            // SAFETY: s has 8 entries.
-            unsafe {
-                _mm256_storeu_pd(s.as_mut_ptr(), lo);
-                _mm256_storeu_pd(s.as_mut_ptr().add(4), hi);
+        }
+    }
+
+    /// [`Esn::preactivation`] of the row groups covering `rows`, AVX2 gathers, one row per
+    /// lane, each group in two halves of four lanes (bit-identical results).
+    ///
+    /// # Safety
+    /// As [`Esn::preactivation_avx512`], with AVX2 + FMA instead of AVX-512F.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn preactivation_avx2(
+        &self,
+        pk: &Packed,
+        x: &[Real],
+        u: &[Real],
+        rows: Range<usize>,
+        pre: &mut [Real],
+    ) {
+        use std::arch::x86_64::*;
+        let (k, ni) = (pk.k, self.n_inputs);
+        let chunks = k / 8;
+        let xp = x.as_ptr();
+        for g in rows.start / LANES..rows.end.div_ceil(LANES) {
+            let mut t = [0.0; LANES];
+            for h in 0..2 {
+                // SAFETY: as in `preactivation_avx512`; `h·4 + 4 <= LANES`.
+                unsafe {
+                    let ip = pk.idx.as_ptr().add(g * k * LANES + h * 4);
+                    let vp = pk.val.as_ptr().add(g * k * LANES + h * 4);
+                    let z = _mm256_setzero_pd();
+                    let mut a = [z; 8];
+                    for c in 0..chunks {
+                        for (j, aj) in a.iter_mut().enumerate() {
+                            let o = (c * 8 + j) * LANES;
+                            let ix = _mm_loadu_si128(ip.add(o) as *const __m128i);
+                            let gx = _mm256_i32gather_pd::<8>(xp, ix);
+                            *aj = _mm256_add_pd(*aj, _mm256_mul_pd(_mm256_loadu_pd(vp.add(o)), gx));
+                        }
+                    }
+                    for p in chunks * 8..k {
+                        let o = p * LANES;
+                        let ix = _mm_loadu_si128(ip.add(o) as *const __m128i);
+                        let gx = _mm256_i32gather_pd::<8>(xp, ix);
+                        a[0] = _mm256_add_pd(a[0], _mm256_mul_pd(_mm256_loadu_pd(vp.add(o)), gx));
+                    }
+                    let c0 = _mm256_add_pd(a[0], a[4]);
+                    let c1 = _mm256_add_pd(a[1], a[5]);
+                    let c2 = _mm256_add_pd(a[2], a[6]);
+                    let c3 = _mm256_add_pd(a[3], a[7]);
+                    let mut r = _mm256_add_pd(_mm256_add_pd(c0, c1), _mm256_add_pd(c2, c3));
+                    r = _mm256_add_pd(r, _mm256_loadu_pd(pk.bias.as_ptr().add(g * LANES + h * 4)));
+                    for (j, uj) in u.iter().enumerate().take(ni) {
+                        let w = _mm256_loadu_pd(pk.w_in.as_ptr().add((g * ni + j) * LANES + h * 4));
+                        r = _mm256_add_pd(r, _mm256_mul_pd(w, _mm256_set1_pd(*uj)));
+                    }
+                    _mm256_storeu_pd(t.as_mut_ptr().add(h * 4), r);
+                }
             }
-            pre[i] = self.finish_row(i, s, &ci[chunks * 8..], &cv[chunks * 8..], x, u);
+            Self::put_group(g, &t, &rows, pre);
         }
     }
 
     /// One update of `x` in place under input `u`; `scratch` (N entries) holds the
-    /// pre-activation. No allocation.
+    /// new state before it is copied into `x`. No allocation.
     ///
     /// # Panics
     /// If the slice lengths are wrong (use [`Esn::run_into`] for checked runs).
     #[inline]
     pub fn step(&self, x: &mut [Real], u: &[Real], scratch: &mut [Real]) {
+        self.step_rows(x, u, 0..self.n_units, scratch);
+        x.copy_from_slice(scratch);
+    }
+
+    /// Rows `rows` of the state after one step from `x` under `u`, into `out` (`out[r]` is
+    /// unit `rows.start + r`; `x` is only read). Threads computing disjoint row ranges of
+    /// the same step produce, together, exactly [`Esn::step`]'s state. No allocation.
+    ///
+    /// # Panics
+    /// If `x.len() != n_units`, `u.len() != n_inputs`, `rows.end > n_units` or
+    /// `out.len() != rows.len()`.
+    #[inline]
+    pub fn step_rows(&self, x: &[Real], u: &[Real], rows: Range<usize>, out: &mut [Real]) {
         assert!(
-            x.len() == self.n_units && u.len() == self.n_inputs && scratch.len() == self.n_units
+            x.len() == self.n_units
+                && u.len() == self.n_inputs
+                && rows.start <= rows.end
+                && rows.end <= self.n_units
+                && out.len() == rows.len()
         );
         #[cfg(target_arch = "x86_64")]
         {
-            if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
-                // SAFETY: the CPU supports the features `step_avx2` is compiled for.
-                unsafe { self.step_avx2(x, u, scratch) };
-                return;
+            if let Some(pk) = &self.packed {
+                if std::is_x86_feature_detected!("avx512f") {
+                    // SAFETY: the CPU supports AVX-512F; sizes asserted above.
+                    unsafe { self.step_avx512(pk, x, u, rows, out) };
+                    return;
+                }
+                if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+                    // SAFETY: the CPU supports AVX2 + FMA; sizes asserted above.
+                    unsafe { self.step_avx2(pk, x, u, rows, out) };
+                    return;
+                }
             }
         }
-        self.step_generic(x, u, scratch);
+        self.step_generic(x, u, rows, out);
     }
 
-    /// [`Esn::step`] compiled for AVX2 + FMA (same operations, no contraction into FMA, so
+    /// Split the units into `parts` contiguous row ranges of (nearly) equal work, aligned to
+    /// the vector kernels' row groups, for [`Esn::step_rows`] on several threads (some
+    /// ranges may be empty).
+    pub fn row_ranges(&self, parts: usize) -> Vec<Range<usize>> {
+        let parts = parts.max(1);
+        let groups = self.n_units.div_ceil(LANES);
+        (0..parts)
+            .map(|p| {
+                let a = (groups * p / parts * LANES).min(self.n_units);
+                let b = (groups * (p + 1) / parts * LANES).min(self.n_units);
+                a..b
+            })
+            .collect()
+    }
+
+    /// [`Esn::step_rows`] compiled for AVX-512 (same operations, no contraction into FMA, so
     /// the results equal those of the generic path).
     #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx2,fma")]
+    unsafe fn step_avx512(
+        &self,
+        pk: &Packed,
+        x: &[Real],
+        u: &[Real],
+        rows: Range<usize>,
+        out: &mut [Real],
+    ) {
+        // SAFETY: AVX-512F is enabled here; sizes were asserted by `step_rows`.
+        unsafe { self.preactivation_avx512(pk, x, u, rows.clone(), out) };
+        self.update(&x[rows], out);
+    }
+
+    /// [`Esn::step_rows`] compiled for AVX2 + FMA (same operations, no contraction into FMA,
+    /// so the results equal those of the generic path).
+    #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2,fma")]
-    unsafe fn step_avx2(&self, x: &mut [Real], u: &[Real], scratch: &mut [Real]) {
-        // SAFETY: AVX2 is enabled here; x.len() == n_units was asserted by `step`.
-        unsafe { self.preactivation_avx2(x, u, scratch) };
-        self.update(x, scratch);
+    unsafe fn step_avx2(
+        &self,
+        pk: &Packed,
+        x: &[Real],
+        u: &[Real],
+        rows: Range<usize>,
+        out: &mut [Real],
+    ) {
+        // SAFETY: AVX2 is enabled here; sizes were asserted by `step_rows`.
+        unsafe { self.preactivation_avx2(pk, x, u, rows.clone(), out) };
+        self.update(&x[rows], out);
     }
 
     #[inline(always)]
-    fn step_generic(&self, x: &mut [Real], u: &[Real], scratch: &mut [Real]) {
-        self.preactivation(x, u, scratch);
-        self.update(x, scratch);
+    fn step_generic(&self, x: &[Real], u: &[Real], rows: Range<usize>, out: &mut [Real]) {
+        self.preactivation(x, u, rows.clone(), out);
+        self.update(&x[rows], out);
     }
 
-    /// `x ← (1 − a)·x + a·tanh(pre)`.
+    /// `out ← (1 − a)·x_old + a·tanh(out)` (`out` holds the pre-activation on entry).
     #[inline(always)]
-    fn update(&self, x: &mut [Real], scratch: &[Real]) {
+    fn update(&self, x_old: &[Real], out: &mut [Real]) {
         let a = self.leak_rate;
         if a == 1.0 {
-            for (xi, p) in x.iter_mut().zip(scratch.iter()) {
-                *xi = tanh_fast(*p);
+            for p in out.iter_mut() {
+                *p = tanh_fast(*p);
             }
         } else {
-            for (xi, p) in x.iter_mut().zip(scratch.iter()) {
-                *xi = (1.0 - a) * *xi + a * tanh_fast(*p);
+            for (p, xi) in out.iter_mut().zip(x_old.iter()) {
+                *p = (1.0 - a) * *xi + a * tanh_fast(*p);
             }
         }
     }
@@ -728,24 +956,106 @@ mod tests {
 
     #[test]
     fn simd_and_generic_steps_are_bit_identical() {
-        for k in [3, 8, 13, 40] {
+        for (n, k, a) in [
+            (64, 3, 0.7),
+            (64, 8, 1.0),
+            (61, 13, 0.7),
+            (67, 40, 1.0),
+            (5, 2, 0.5),
+        ] {
             let cfg = EsnConfig {
-                n_units: 64,
+                n_units: n,
                 in_degree: k,
-                leak_rate: 0.7,
+                leak_rate: a,
                 ..EsnConfig::default()
             };
             let e = Esn::build(&cfg, 2, 5).unwrap();
-            let mut x1: Vec<Real> = (0..64).map(|i| (i as Real * 0.3).sin()).collect();
+            let pk = e.packed.as_ref().expect("fixed in-degree is packed");
+            let mut x1: Vec<Real> = (0..n).map(|i| (i as Real * 0.3).sin()).collect();
             let mut x2 = x1.clone();
-            let mut s = vec![0.0; 64];
+            let mut s = vec![0.0; n];
             for t in 0..50 {
                 let u = [(t as Real * 0.1).cos(), 0.5];
-                e.step_generic(&mut x1, &u, &mut s);
+                let x0 = x1.clone();
+                e.step_generic(&x0, &u, 0..n, &mut x1);
                 e.step(&mut x2, &u, &mut s);
-                assert_eq!(x1, x2, "k {k} step {t}");
+                assert_eq!(x1, x2, "n {n} k {k} step {t}");
+                // Every kernel, on arbitrary (unaligned) row ranges.
+                for r in [0..n, 3..n - 1, n / 2..n, 0..0] {
+                    let mut o = vec![0.0; r.len()];
+                    e.step_generic(&x0, &u, r.clone(), &mut o);
+                    assert_eq!(o, x1[r.clone()], "generic rows {r:?}");
+                    #[cfg(target_arch = "x86_64")]
+                    {
+                        if std::is_x86_feature_detected!("avx2")
+                            && std::is_x86_feature_detected!("fma")
+                        {
+                            o.fill(0.0);
+                            unsafe { e.step_avx2(pk, &x0, &u, r.clone(), &mut o) };
+                            assert_eq!(o, x1[r.clone()], "avx2 rows {r:?}");
+                        }
+                        if std::is_x86_feature_detected!("avx512f") {
+                            o.fill(0.0);
+                            unsafe { e.step_avx512(pk, &x0, &u, r.clone(), &mut o) };
+                            assert_eq!(o, x1[r.clone()], "avx512 rows {r:?}");
+                        }
+                    }
+                    let _ = pk;
+                }
+                for parts in [1, 2, 3] {
+                    let mut o = vec![0.0; n];
+                    for r in e.row_ranges(parts) {
+                        e.step_rows(&x0, &u, r.clone(), &mut o[r]);
+                    }
+                    assert_eq!(o, x1, "{parts} row ranges");
+                }
             }
         }
+    }
+
+    #[test]
+    fn unequal_rows_use_the_generic_path() {
+        let e = Esn::build(
+            &EsnConfig {
+                n_units: 20,
+                in_degree: 3,
+                ..EsnConfig::default()
+            },
+            1,
+            1,
+        )
+        .unwrap();
+        // Drop the last connection of row 0: rows no longer have equal lengths.
+        let mut v = serde_json::to_value(&e).unwrap();
+        let ip: Vec<u32> = serde_json::from_value(v["indptr"].clone()).unwrap();
+        let mut idx: Vec<u32> = serde_json::from_value(v["indices"].clone()).unwrap();
+        let mut val: Vec<Real> = serde_json::from_value(v["values"].clone()).unwrap();
+        idx.remove(2);
+        val.remove(2);
+        let ip: Vec<u32> = ip
+            .iter()
+            .map(|p| p.saturating_sub(u32::from(*p >= 3)))
+            .collect();
+        v["indptr"] = serde_json::json!(ip);
+        v["indices"] = serde_json::json!(idx);
+        v["values"] = serde_json::json!(val);
+        let f: Esn = serde_json::from_value(v).unwrap();
+        assert!(f.packed.is_none());
+        let mut x: Vec<Real> = (0..20).map(|i| (i as Real).cos()).collect();
+        let mut s = vec![0.0; 20];
+        f.step(&mut x, &[0.3], &mut s);
+        // Row 0 by hand.
+        let pre0 = (val[0]
+            * ((0..20).map(|i| (i as Real).cos()).collect::<Vec<_>>()[idx[0] as usize])
+            + val[1] * (idx[1] as Real).cos())
+            + f.bias[0]
+            + f.w_in[0] * 0.3;
+        assert!(
+            (x[0] - pre0.tanh()).abs() < 1e-15,
+            "{} vs {}",
+            x[0],
+            pre0.tanh()
+        );
     }
 
     #[test]
