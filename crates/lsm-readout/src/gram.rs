@@ -16,7 +16,7 @@
 //! one [`GramAccumulator::add_batch`].
 
 use crate::error::{check_finite1, check_finite2, ReadoutError, Result};
-use crate::linalg::{mirror_upper, syrk_upper_add};
+use crate::linalg::{mirror_upper, rayon_for, syrk_upper_add_with};
 use ndarray::linalg::general_mat_mul;
 use ndarray::{s, Array1, Array2, ArrayView1, ArrayView2, Axis};
 
@@ -56,7 +56,16 @@ pub struct GramAccumulator {
     buf_x: Array2<f64>,
     buf_y: Array2<f64>,
     buf_len: usize,
+    /// Scratch: the centred rows of the batch being folded.
+    cbuf: Array2<f64>,
 }
+
+/// A parallel loop: `par(n, f)` calls `f(i)` once for every `i in 0..n`, in any order and
+/// on any threads, and returns when all calls are done.
+type ParFor<'p> = &'p (dyn Fn(usize, &(dyn Fn(usize) + Sync)) + Sync);
+
+/// Columns per task of the centring pass of a batch.
+const COL_BLOCK: usize = 128;
 
 /// Second moments of a least-squares problem about a centre: either the means (with an
 /// intercept) or zero (without).
@@ -93,6 +102,7 @@ impl GramAccumulator {
             buf_x: Array2::zeros((0, n_features)),
             buf_y: Array2::zeros((0, n_outputs)),
             buf_len: 0,
+            cbuf: Array2::zeros((0, 0)),
         }
     }
 
@@ -157,6 +167,21 @@ impl GramAccumulator {
     /// (`n × n_outputs`). Errors (and leaves the accumulator unchanged) on a size mismatch or a
     /// non-finite value.
     pub fn add_batch(&mut self, x: ArrayView2<'_, f64>, y: ArrayView2<'_, f64>) -> Result<()> {
+        self.add_batch_with(x, y, &rayon_for)
+    }
+
+    /// [`GramAccumulator::add_batch`] with the work run by the caller's parallel loop:
+    /// `par(n, f)` must call `f(i)` once for every `i in 0..n` (in any order, on any threads)
+    /// and return when all calls are done. The work is cut into a fixed set of tasks, each
+    /// computing its own part of the result in a fixed order, so the sums are bit-identical
+    /// for any `par` (e.g. rayon's pool of any size, or a single thread). Use it to keep
+    /// threads that are already running busy instead of waking rayon's pool.
+    pub fn add_batch_with(
+        &mut self,
+        x: ArrayView2<'_, f64>,
+        y: ArrayView2<'_, f64>,
+        par: &(dyn Fn(usize, &(dyn Fn(usize) + Sync)) + Sync),
+    ) -> Result<()> {
         self.check_dims(x.ncols(), y.ncols())?;
         if x.nrows() != y.nrows() {
             return Err(ReadoutError::DimensionMismatch {
@@ -165,30 +190,101 @@ impl GramAccumulator {
                 got: y.nrows(),
             });
         }
-        check_finite2(x, "x")?;
         check_finite2(y, "y")?;
-        self.fold_rows(x, y);
+        if !self.fold_rows(x, y, par) {
+            check_finite2(x, "x")?;
+        }
         Ok(())
     }
 
-    /// Fold rows into the sums (no checks).
-    fn fold_rows(&mut self, x: ArrayView2<'_, f64>, y: ArrayView2<'_, f64>) {
-        if x.nrows() == 0 {
-            return;
+    /// Fold rows into the sums (`y` checked). Returns false, leaving the sums unchanged, if
+    /// `x` has a non-finite value.
+    ///
+    /// Order of operations: `xc = x − c` and `yc = y − d`; per column `j`, the batch's
+    /// `Σ_t xc[t,j]` and `Σ_t xc[t,j]·yc[t,q]` in order of `t` (one task per block of
+    /// [`COL_BLOCK`] columns), then added to the sums; `XᵀX` by stripes (see
+    /// [`crate::linalg::syrk_upper_add_with`]); `YᵀY` by a matrix product.
+    fn fold_rows(
+        &mut self,
+        x: ArrayView2<'_, f64>,
+        y: ArrayView2<'_, f64>,
+        par: ParFor<'_>,
+    ) -> bool {
+        let (m, p) = x.dim();
+        if m == 0 {
+            return true;
         }
-        if !self.has_shift {
+        let o = self.n_outputs;
+        let first = !self.has_shift;
+        if first {
             self.shift_x.assign(&x.row(0));
             self.shift_y.assign(&y.row(0));
-            self.has_shift = true;
         }
-        let xc = &x - &self.shift_x.view().insert_axis(Axis(0));
         let yc = &y - &self.shift_y.view().insert_axis(Axis(0));
-        syrk_upper_add(&mut self.xtx, xc.view());
-        general_mat_mul(1.0, &xc.t(), &yc, 1.0, &mut self.xty);
+        if self.cbuf.nrows() < m || self.cbuf.ncols() != p {
+            self.cbuf = Array2::zeros((m.max(self.cbuf.nrows()), p));
+        }
+        let mut bsum = Array1::<f64>::zeros(p);
+        let mut bxty = Array2::<f64>::zeros((p, o));
+        let ok = {
+            let shift = self.shift_x.view();
+            let yc = yc.view();
+            let mut cb = self.cbuf.slice_mut(s![..m, ..]);
+            let blocks: Vec<_> = cb
+                .axis_chunks_iter_mut(Axis(1), COL_BLOCK)
+                .zip(bsum.axis_chunks_iter_mut(Axis(0), COL_BLOCK))
+                .zip(bxty.axis_chunks_iter_mut(Axis(0), COL_BLOCK))
+                .enumerate()
+                .map(|(b, ((c, s), xy))| std::sync::Mutex::new((b * COL_BLOCK, c, s, xy, true)))
+                .collect();
+            par(blocks.len(), &|b| {
+                let mut g = blocks[b].lock().unwrap_or_else(|e| e.into_inner());
+                let (j0, cbl, sum, xty, ok) = &mut *g;
+                let w = cbl.ncols();
+                let sh = shift.slice(s![*j0..*j0 + w]);
+                let mut fin = true;
+                for t in 0..m {
+                    let xr = x.slice(s![t, *j0..*j0 + w]);
+                    let mut cr = cbl.row_mut(t);
+                    for ((d, v), c) in cr.iter_mut().zip(xr.iter()).zip(sh.iter()) {
+                        fin &= v.is_finite();
+                        *d = v - c;
+                    }
+                    for (s, d) in sum.iter_mut().zip(cr.iter()) {
+                        *s += d;
+                    }
+                    for q in 0..o {
+                        let yq = yc[[t, q]];
+                        for (xy, d) in xty.column_mut(q).iter_mut().zip(cr.iter()) {
+                            *xy += d * yq;
+                        }
+                    }
+                }
+                *ok = fin;
+            });
+            blocks
+                .into_iter()
+                .all(|b| b.into_inner().unwrap_or_else(|e| e.into_inner()).4)
+        };
+        if !ok {
+            if first {
+                self.shift_x.fill(0.0);
+                self.shift_y.fill(0.0);
+            }
+            return false;
+        }
+        self.has_shift = true;
+        syrk_upper_add_with(&mut self.xtx, self.cbuf.slice(s![..m, ..]), par);
+        self.xty += &bxty;
         general_mat_mul(1.0, &yc.t(), &yc, 1.0, &mut self.yty);
-        self.sum_x += &xc.sum_axis(Axis(0));
+        self.sum_x += &bsum;
         self.sum_y += &yc.sum_axis(Axis(0));
-        self.n += x.nrows();
+        self.n += m;
+        if self.cbuf.len() > 1 << 20 {
+            // Do not hold more than 8 MB of scratch between batches.
+            self.cbuf = Array2::zeros((0, 0));
+        }
+        true
     }
 
     /// Fold the buffered single samples into the sums. Called automatically every
@@ -201,7 +297,8 @@ impl GramAccumulator {
         let bx = std::mem::replace(&mut self.buf_x, Array2::zeros((0, self.n_features)));
         let by = std::mem::replace(&mut self.buf_y, Array2::zeros((0, self.n_outputs)));
         let len = self.buf_len;
-        self.fold_rows(bx.slice(s![..len, ..]), by.slice(s![..len, ..]));
+        // The buffered samples were checked by `add`.
+        self.fold_rows(bx.slice(s![..len, ..]), by.slice(s![..len, ..]), &rayon_for);
         self.buf_x = bx;
         self.buf_y = by;
         self.buf_len = 0;
@@ -354,5 +451,67 @@ impl GramAccumulator {
         let tr_wxxw = (w * &xtxw).sum();
         let cross = e.dot(&(&a.sum_y - &w.t().dot(&a.sum_x)));
         (tr_yy - 2.0 * tr_wxy + tr_wxxw + 2.0 * cross + a.n as f64 * e.dot(&e)).max(0.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::Array;
+
+    fn data(m: usize, p: usize) -> (Array2<f64>, Array2<f64>) {
+        let x = Array::from_shape_fn((m, p), |(i, j)| {
+            ((i * 7 + j * 13) as f64 * 0.37).sin() + 3.0
+        });
+        let y = Array::from_shape_fn((m, 2), |(i, j)| ((i * 3 + j) as f64 * 0.11).cos());
+        (x, y)
+    }
+
+    #[test]
+    fn batches_are_bit_identical_for_any_parallel_loop() {
+        let (x, y) = data(300, 290);
+        let serial = |n: usize, f: &(dyn Fn(usize) + Sync)| (0..n).rev().for_each(f);
+        let mut a = GramAccumulator::new(290, 2);
+        let mut b = GramAccumulator::new(290, 2);
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(3)
+            .build()
+            .unwrap();
+        for r in [0..100, 100..107, 107..300] {
+            a.add_batch_with(
+                x.slice(s![r.clone(), ..]),
+                y.slice(s![r.clone(), ..]),
+                &serial,
+            )
+            .unwrap();
+            pool.install(|| {
+                b.add_batch(x.slice(s![r.clone(), ..]), y.slice(s![r, ..]))
+                    .unwrap()
+            });
+        }
+        assert_eq!(a.xtx, b.xtx);
+        assert_eq!(a.xty, b.xty);
+        assert_eq!(a.sum_x, b.sum_x);
+        // And equal to the direct sums up to rounding.
+        let ma = a.moments(true).unwrap();
+        let xm = x.mean_axis(Axis(0)).unwrap();
+        let xc = &x - &xm;
+        let g = xc.t().dot(&xc);
+        let err = (&ma.gxx - &g).mapv(f64::abs).fold(0.0f64, |m, &v| m.max(v));
+        assert!(err < 1e-9, "{err}");
+    }
+
+    #[test]
+    fn non_finite_batch_is_rejected_and_changes_nothing() {
+        let (mut x, y) = data(20, 5);
+        let mut a = GramAccumulator::new(5, 2);
+        x[[7, 3]] = f64::NAN;
+        let e = a.add_batch(x.view(), y.view()).unwrap_err().to_string();
+        assert!(e.contains("row 7") || e.contains('7'), "{e}");
+        assert_eq!(a.n_samples(), 0);
+        assert!(!a.has_shift);
+        x[[7, 3]] = 0.5;
+        a.add_batch(x.view(), y.view()).unwrap();
+        assert_eq!(a.shift_x, x.row(0));
     }
 }

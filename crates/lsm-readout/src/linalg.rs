@@ -60,16 +60,34 @@ pub(crate) fn gemm(
 /// are disjoint, so the result does not depend on the thread count). Costs `n p² ` flops,
 /// half of a full `AᵀA`.
 pub(crate) fn syrk_upper_add(c: &mut Array2<f64>, a: ArrayView2<'_, f64>) {
+    syrk_upper_add_with(c, a, &rayon_for);
+}
+
+/// A parallel loop on rayon's pool: `f(i)` for every `i in 0..n`.
+pub(crate) fn rayon_for(n: usize, f: &(dyn Fn(usize) + Sync)) {
+    (0..n).into_par_iter().for_each(f);
+}
+
+/// [`syrk_upper_add`] with the stripes run by `par` (`par(n, f)` must call `f(i)` once for
+/// every `i in 0..n`, on any threads, and return when all calls are done). The stripes and
+/// each stripe's product are fixed, so the result does not depend on `par`.
+pub(crate) fn syrk_upper_add_with(
+    c: &mut Array2<f64>,
+    a: ArrayView2<'_, f64>,
+    par: &(dyn Fn(usize, &(dyn Fn(usize) + Sync)) + Sync),
+) {
     debug_assert_eq!(c.nrows(), a.ncols());
     if a.nrows() == 0 {
         return;
     }
-    let mut stripes: Vec<(usize, ndarray::ArrayViewMut2<'_, f64>)> = c
+    let stripes: Vec<std::sync::Mutex<(usize, ndarray::ArrayViewMut2<'_, f64>)>> = c
         .axis_chunks_iter_mut(Axis(0), STRIPE)
         .enumerate()
-        .map(|(i, s)| (i * STRIPE, s))
+        .map(|(i, s)| std::sync::Mutex::new((i * STRIPE, s)))
         .collect();
-    stripes.par_iter_mut().for_each(|(i0, stripe)| {
+    par(stripes.len(), &|k| {
+        let mut g = stripes[k].lock().unwrap_or_else(|e| e.into_inner());
+        let (i0, stripe) = &mut *g;
         let i0 = *i0;
         let i1 = i0 + stripe.nrows();
         let ai = a.slice(s![.., i0..i1]);
