@@ -176,6 +176,7 @@ impl GramAccumulator {
     /// computing its own part of the result in a fixed order, so the sums are bit-identical
     /// for any `par` (e.g. rayon's pool of any size, or a single thread). Use it to keep
     /// threads that are already running busy instead of waking rayon's pool.
+    #[allow(clippy::type_complexity)] // a parallel loop: (n, f) -> f(0..n)
     pub fn add_batch_with(
         &mut self,
         x: ArrayView2<'_, f64>,

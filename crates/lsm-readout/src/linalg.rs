@@ -71,6 +71,7 @@ pub(crate) fn rayon_for(n: usize, f: &(dyn Fn(usize) + Sync)) {
 /// [`syrk_upper_add`] with the stripes run by `par` (`par(n, f)` must call `f(i)` once for
 /// every `i in 0..n`, on any threads, and return when all calls are done). The stripes and
 /// each stripe's product are fixed, so the result does not depend on `par`.
+#[allow(clippy::type_complexity)] // a parallel loop: (n, f) -> f(0..n)
 pub(crate) fn syrk_upper_add_with(
     c: &mut Array2<f64>,
     a: ArrayView2<'_, f64>,
