@@ -988,6 +988,330 @@ impl<'a> FeatureSource<'a> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Training pass of an ESN on a team of threads
+// ---------------------------------------------------------------------------------------------
+
+/// A fixed team of threads for the ESN training pass: the calling thread and `n − 1` scoped
+/// helpers run every job together ([`Team::run`]). Waiting is by spinning for a few
+/// microseconds, then yielding the core (so an oversubscribed machine degrades gracefully).
+mod team {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::Mutex;
+
+    /// Spin on `done` (a few microseconds), then yield between polls.
+    fn wait_until(done: impl Fn() -> bool) {
+        let mut i = 0u32;
+        while !done() {
+            if i < 512 {
+                std::hint::spin_loop();
+                i += 1;
+            } else {
+                std::thread::yield_now();
+            }
+        }
+    }
+
+    /// A reusable barrier for the `n` threads of a team.
+    pub(super) struct SpinBarrier {
+        n: usize,
+        count: AtomicUsize,
+        generation: AtomicUsize,
+        poisoned: AtomicBool,
+    }
+
+    impl SpinBarrier {
+        pub(super) fn new(n: usize) -> Self {
+            Self {
+                n,
+                count: AtomicUsize::new(0),
+                generation: AtomicUsize::new(0),
+                poisoned: AtomicBool::new(false),
+            }
+        }
+
+        /// Wait until all `n` threads have called `wait` (panics if a thread of the team
+        /// panicked, so that the others do not wait forever).
+        pub(super) fn wait(&self) {
+            if self.n <= 1 {
+                return;
+            }
+            let g = self.generation.load(Ordering::Acquire);
+            if self.count.fetch_add(1, Ordering::AcqRel) + 1 == self.n {
+                self.count.store(0, Ordering::Relaxed);
+                self.generation.store(g.wrapping_add(1), Ordering::Release);
+            } else {
+                wait_until(|| {
+                    self.generation.load(Ordering::Acquire) != g
+                        || self.poisoned.load(Ordering::Acquire)
+                });
+                assert!(
+                    !self.poisoned.load(Ordering::Acquire),
+                    "a thread of the team panicked"
+                );
+            }
+        }
+
+        fn poison(&self) {
+            self.poisoned.store(true, Ordering::Release);
+        }
+    }
+
+    type Job<'a> = &'a (dyn Fn(usize) + Sync);
+
+    /// State shared by the team.
+    pub(super) struct Shared {
+        n: usize,
+        epoch: AtomicUsize,
+        done: AtomicUsize,
+        stop: AtomicBool,
+        panicked: AtomicBool,
+        job: Mutex<Option<Job<'static>>>,
+        /// The barrier of the jobs (one per team, reused).
+        pub(super) barrier: SpinBarrier,
+    }
+
+    impl Shared {
+        pub(super) fn new(n: usize) -> Self {
+            Self {
+                n: n.max(1),
+                epoch: AtomicUsize::new(0),
+                done: AtomicUsize::new(0),
+                stop: AtomicBool::new(false),
+                panicked: AtomicBool::new(false),
+                job: Mutex::new(None),
+                barrier: SpinBarrier::new(n.max(1)),
+            }
+        }
+
+        /// Number of threads (caller included).
+        pub(super) fn n(&self) -> usize {
+            self.n
+        }
+
+        /// The loop of helper `tid` (1..n): run each job, until [`Shared::stop`].
+        pub(super) fn helper(&self, tid: usize) {
+            let mut seen = 0usize;
+            loop {
+                wait_until(|| self.epoch.load(Ordering::Acquire) != seen);
+                seen = self.epoch.load(Ordering::Acquire);
+                if self.stop.load(Ordering::Acquire) {
+                    return;
+                }
+                let job =
+                    (*self.job.lock().unwrap_or_else(|e| e.into_inner())).expect("a job is set");
+                let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(tid)));
+                if r.is_err() {
+                    self.panicked.store(true, Ordering::Release);
+                    self.barrier.poison();
+                }
+                self.done.fetch_add(1, Ordering::AcqRel);
+            }
+        }
+
+        /// Run `job(tid)` on every thread of the team (`tid` 0 on the caller), returning
+        /// when all are done.
+        ///
+        /// # Panics
+        /// If the job panicked on any thread.
+        pub(super) fn run(&self, job: &(dyn Fn(usize) + Sync)) {
+            if self.n == 1 {
+                job(0);
+                return;
+            }
+            // SAFETY: the helpers call `job` only between the epoch bump below and their
+            // `done` increment, and this function returns only after all `n − 1` increments,
+            // so the borrow outlives every use.
+            let job_static: Job<'static> =
+                unsafe { std::mem::transmute::<Job<'_>, Job<'static>>(job) };
+            *self.job.lock().unwrap_or_else(|e| e.into_inner()) = Some(job_static);
+            self.done.store(0, Ordering::Release);
+            self.epoch.fetch_add(1, Ordering::AcqRel);
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(0)));
+            if r.is_err() {
+                self.barrier.poison();
+            }
+            wait_until(|| self.done.load(Ordering::Acquire) == self.n - 1);
+            *self.job.lock().unwrap_or_else(|e| e.into_inner()) = None;
+            if let Err(e) = r {
+                std::panic::resume_unwind(e);
+            }
+            assert!(
+                !self.panicked.load(Ordering::Acquire),
+                "a helper thread of the team panicked"
+            );
+        }
+
+        /// A parallel loop on the team: `f(i)` for every `i in 0..n` (dynamic assignment).
+        pub(super) fn par_for(&self, n: usize, f: &(dyn Fn(usize) + Sync)) {
+            let next = AtomicUsize::new(0);
+            self.run(&|_| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= n {
+                    break;
+                }
+                f(i);
+            });
+        }
+
+        /// Release the helpers (they return from [`Shared::helper`]).
+        pub(super) fn stop(&self) {
+            self.stop.store(true, Ordering::Release);
+            self.epoch.fetch_add(1, Ordering::AcqRel);
+        }
+    }
+}
+
+/// A row-major buffer written by several threads at disjoint places.
+#[derive(Clone, Copy)]
+struct SharedRows {
+    ptr: *mut Real,
+    len: usize,
+}
+// SAFETY: used only to write disjoint ranges from different threads, separated from reads of
+// the same ranges by a barrier (see `esn_pass`).
+unsafe impl Sync for SharedRows {}
+unsafe impl Send for SharedRows {}
+
+impl SharedRows {
+    /// # Safety
+    /// `a..b` inside the buffer and not written by another thread meanwhile.
+    unsafe fn get(&self, a: usize, b: usize) -> &[Real] {
+        assert!(a <= b && b <= self.len);
+        // SAFETY: in bounds (asserted); no concurrent writer (caller).
+        unsafe { std::slice::from_raw_parts(self.ptr.add(a), b - a) }
+    }
+    /// # Safety
+    /// `a..b` inside the buffer and not accessed by another thread meanwhile.
+    #[allow(clippy::mut_from_ref)]
+    unsafe fn get_mut(&self, a: usize, b: usize) -> &mut [Real] {
+        assert!(a <= b && b <= self.len);
+        // SAFETY: in bounds (asserted); exclusive (caller).
+        unsafe { std::slice::from_raw_parts_mut(self.ptr.add(a), b - a) }
+    }
+}
+
+/// Threads for the ESN training pass: rayon's pool size (`--threads`), at most the number of
+/// cores (spinning threads must not outnumber cores).
+fn pass_threads() -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    rayon::current_num_threads().clamp(1, cores.max(1))
+}
+
+/// The ESN training pass without state noise, on a team of `threads` threads: the
+/// reservoir runs from the zero state over rows `0..end` in blocks of [`GRAM_BLOCK`] steps
+/// (cut at the start and end of `tr`), all threads stepping their share of the units
+/// ([`Esn::row_ranges`]) with a barrier per step; after each block of training rows, all
+/// threads fold it into the Gram accumulator ([`GramAccumulator::add_batch_with`]). Rows of
+/// `keep` go to `val_states` / `val_feats` (row 0 = `keep.start`). Same blocks and same
+/// per-row arithmetic for any thread count, so the result is bit-identical to the streamed
+/// pass of [`FeatureSource::visit`].
+#[allow(clippy::too_many_arguments)]
+fn esn_pass(
+    esn: &Esn,
+    inputs: ArrayView2<Real>,
+    targets: ArrayView2<Real>,
+    include_input: bool,
+    tr: std::ops::Range<usize>,
+    keep: std::ops::Range<usize>,
+    val_states: &mut Array2<Real>,
+    val_feats: &mut Array2<Real>,
+    threads: usize,
+) -> Result<GramAccumulator> {
+    let n = esn.n_units();
+    let k = inputs.ncols();
+    let nf = n + if include_input { k } else { 0 };
+    let end = keep.end.max(tr.end).min(inputs.nrows());
+    let mut gram = GramAccumulator::new(nf, targets.ncols());
+    // Blocks: cut at tr.start and tr.end, then every GRAM_BLOCK rows.
+    let mut blocks = Vec::new();
+    for (a, b) in [
+        (0, tr.start.min(end)),
+        (tr.start.min(end), tr.end.min(end)),
+        (tr.end.min(end), end),
+    ] {
+        let mut lo = a;
+        while lo < b {
+            let hi = (lo + GRAM_BLOCK).min(b);
+            blocks.push(lo..hi);
+            lo = hi;
+        }
+    }
+    let cap = blocks.iter().map(|b| b.len()).max().unwrap_or(0);
+    let mut buf = Array2::<Real>::zeros((cap, nf));
+    let mut x0 = vec![0.0; n];
+    // Inputs as one contiguous row per step.
+    let u_all = inputs.as_standard_layout();
+    let u_all = u_all.as_slice().expect("standard layout");
+    let shared = team::Shared::new(threads);
+    let ranges = esn.row_ranges(shared.n());
+    std::thread::scope(|scope| -> Result<()> {
+        let helpers: Vec<_> = (1..shared.n())
+            .map(|tid| {
+                let sh = &shared;
+                scope.spawn(move || sh.helper(tid))
+            })
+            .collect();
+        let out = (|| -> Result<()> {
+            for blk in &blocks {
+                let rows = SharedRows {
+                    ptr: buf.as_mut_ptr(),
+                    len: buf.len(),
+                };
+                let x0r = &x0;
+                let (lo, hi) = (blk.start, blk.end);
+                shared.run(&|tid| {
+                    let r = ranges[tid].clone();
+                    for t in lo..hi {
+                        let i = t - lo;
+                        let u = &u_all[t * k..(t + 1) * k];
+                        // SAFETY: row i − 1 was completed before the last barrier and
+                        // nobody writes it during this step; this thread alone writes units
+                        // `r` of row i, and thread 0 alone the input part of row i.
+                        unsafe {
+                            let prev = if i == 0 {
+                                &x0r[..]
+                            } else {
+                                rows.get((i - 1) * nf, (i - 1) * nf + n)
+                            };
+                            let out = rows.get_mut(i * nf + r.start, i * nf + r.end);
+                            esn.step_rows(prev, u, r.clone(), out);
+                            if tid == 0 && include_input {
+                                rows.get_mut(i * nf + n, (i + 1) * nf).copy_from_slice(u);
+                            }
+                        }
+                        shared.barrier.wait();
+                    }
+                });
+                let m = hi - lo;
+                x0.copy_from_slice(&buf.row(m - 1).as_slice().expect("contiguous")[..n]);
+                for t in lo.max(keep.start)..hi.min(keep.end) {
+                    let row = buf.row(t - lo);
+                    val_feats.row_mut(t - keep.start).assign(&row);
+                    val_states
+                        .row_mut(t - keep.start)
+                        .assign(&row.slice(s![..n]));
+                }
+                if tr.contains(&lo) {
+                    gram.add_batch_with(
+                        buf.slice(s![..m, ..]),
+                        targets.slice(s![lo..hi, ..]),
+                        &|c, f| shared.par_for(c, f),
+                    )?;
+                }
+            }
+            Ok(())
+        })();
+        shared.stop();
+        for h in helpers {
+            h.join()
+                .map_err(|_| TsError::Runtime("a thread of the ESN pass panicked".into()))?;
+        }
+        out
+    })?;
+    Ok(gram)
+}
+
+// ---------------------------------------------------------------------------------------------
 // Model
 // ---------------------------------------------------------------------------------------------
 
@@ -1366,73 +1690,92 @@ pub fn fit(cfg: &TsConfig, data: &DataSource) -> Result<(TsModel, FitReport)> {
     // that folds them into the Gram accumulator (in order, so the sums do not depend on the
     // timing) while the run continues. Three block buffers circulate between the two.
     let targets = &prep.targets;
-    let (gram, run_end) = std::thread::scope(|scope| -> Result<(GramAccumulator, f64)> {
-        let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<(Array2<Real>, usize, usize)>(2);
-        let (free_tx, free_rx) = std::sync::mpsc::channel::<Array2<Real>>();
-        for _ in 0..2 {
-            free_tx
-                .send(Array2::zeros((bl, nf)))
-                .expect("receiver alive");
+    let (gram, run_end) = match &res {
+        // Without state noise, an ESN runs on a team of threads that alternate between
+        // stepping the reservoir and folding the Gram matrix (`esn_pass`).
+        BuiltReservoir::Esn(esn) if noise == 0.0 => {
+            let g = esn_pass(
+                esn,
+                prep.inputs.view(),
+                targets.view(),
+                cfg.readout.include_input,
+                tr.clone(),
+                keep.clone(),
+                &mut val_states,
+                &mut val_feats,
+                pass_threads(),
+            )?;
+            (g, clock.elapsed().as_secs_f64())
         }
-        let consumer = scope.spawn(move || -> Result<GramAccumulator> {
-            let mut gram = GramAccumulator::new(nf, o);
-            for (b, fill, t0) in full_rx {
-                gram.add_batch(
-                    b.slice(s![..fill, ..]),
-                    targets.slice(s![t0..t0 + fill, ..]),
-                )?;
-                // The producer may have finished: then nobody needs the buffer back.
-                let _ = free_tx.send(b);
+        _ => std::thread::scope(|scope| -> Result<(GramAccumulator, f64)> {
+            let (full_tx, full_rx) =
+                std::sync::mpsc::sync_channel::<(Array2<Real>, usize, usize)>(2);
+            let (free_tx, free_rx) = std::sync::mpsc::channel::<Array2<Real>>();
+            for _ in 0..2 {
+                free_tx
+                    .send(Array2::zeros((bl, nf)))
+                    .expect("receiver alive");
             }
-            Ok(gram)
-        });
-        let mut block = Some(Array2::<Real>::zeros((bl, nf)));
-        let mut fill = 0usize;
-        let stopped = || TsError::Runtime("the Gram accumulation stopped".into());
-        let produced = src.visit(0..keep.end.max(tr.end), noise, tr.clone(), |t, x, f| {
-            if tr.contains(&t) {
-                let blk = block.as_mut().expect("a buffer is held");
-                blk.row_mut(fill)
-                    .as_slice_mut()
-                    .expect("contiguous")
-                    .copy_from_slice(f);
-                fill += 1;
-                if fill == bl || t + 1 == tr.end {
-                    let full = block.take().expect("a buffer is held");
-                    full_tx
-                        .send((full, fill, t + 1 - fill))
-                        .map_err(|_| stopped())?;
-                    fill = 0;
-                    if t + 1 < tr.end {
-                        block = Some(free_rx.recv().map_err(|_| stopped())?);
+            let consumer = scope.spawn(move || -> Result<GramAccumulator> {
+                let mut gram = GramAccumulator::new(nf, o);
+                for (b, fill, t0) in full_rx {
+                    gram.add_batch(
+                        b.slice(s![..fill, ..]),
+                        targets.slice(s![t0..t0 + fill, ..]),
+                    )?;
+                    // The producer may have finished: then nobody needs the buffer back.
+                    let _ = free_tx.send(b);
+                }
+                Ok(gram)
+            });
+            let mut block = Some(Array2::<Real>::zeros((bl, nf)));
+            let mut fill = 0usize;
+            let stopped = || TsError::Runtime("the Gram accumulation stopped".into());
+            let produced = src.visit(0..keep.end.max(tr.end), noise, tr.clone(), |t, x, f| {
+                if tr.contains(&t) {
+                    let blk = block.as_mut().expect("a buffer is held");
+                    blk.row_mut(fill)
+                        .as_slice_mut()
+                        .expect("contiguous")
+                        .copy_from_slice(f);
+                    fill += 1;
+                    if fill == bl || t + 1 == tr.end {
+                        let full = block.take().expect("a buffer is held");
+                        full_tx
+                            .send((full, fill, t + 1 - fill))
+                            .map_err(|_| stopped())?;
+                        fill = 0;
+                        if t + 1 < tr.end {
+                            block = Some(free_rx.recv().map_err(|_| stopped())?);
+                        }
                     }
                 }
-            }
-            if keep_now && keep.contains(&t) {
-                let r = t - keep.start;
-                val_states
-                    .row_mut(r)
-                    .as_slice_mut()
-                    .expect("contiguous")
-                    .copy_from_slice(x);
-                val_feats
-                    .row_mut(r)
-                    .as_slice_mut()
-                    .expect("contiguous")
-                    .copy_from_slice(f);
-            }
-            Ok(())
-        });
-        let run_end = clock.elapsed().as_secs_f64();
-        drop(full_tx);
-        let gram = consumer
-            .join()
-            .map_err(|_| TsError::Runtime("the Gram accumulation thread panicked".into()))?;
-        // A readout error (e.g. a non-finite state) explains a stopped producer: report it.
-        let gram = gram?;
-        produced?;
-        Ok((gram, run_end))
-    })?;
+                if keep_now && keep.contains(&t) {
+                    let r = t - keep.start;
+                    val_states
+                        .row_mut(r)
+                        .as_slice_mut()
+                        .expect("contiguous")
+                        .copy_from_slice(x);
+                    val_feats
+                        .row_mut(r)
+                        .as_slice_mut()
+                        .expect("contiguous")
+                        .copy_from_slice(f);
+                }
+                Ok(())
+            });
+            let run_end = clock.elapsed().as_secs_f64();
+            drop(full_tx);
+            let gram = consumer
+                .join()
+                .map_err(|_| TsError::Runtime("the Gram accumulation thread panicked".into()))?;
+            // A readout error (e.g. a non-finite state) explains a stopped producer: report it.
+            let gram = gram?;
+            produced?;
+            Ok((gram, run_end))
+        })?,
+    };
     let seconds_run = run_end;
     let params = RidgeValidParams {
         alpha: cfg.readout.alphas[0],
@@ -1984,6 +2327,83 @@ mod tests {
         c.readout.alphas = (-8..=0).map(|e| 10f64.powi(e)).collect();
         c.reservoir = reservoir;
         c
+    }
+
+    /// The team pass gives the same bits for 1, 2 and 3 threads, and the same bits as the
+    /// streamed single-thread pass (same Gram blocks), including the validation rows kept.
+    #[test]
+    fn esn_pass_is_bit_identical_for_any_thread_count() {
+        let mut c = short_narma(ReservoirConfig::Esn(EsnConfig {
+            n_units: 61,
+            in_degree: 7,
+            ..EsnConfig::default()
+        }));
+        c.split.train = 2 * GRAM_BLOCK + 77;
+        let data = DataSource::Builtin(c.task);
+        let prep = prepare(&c, &data, None).unwrap();
+        let res = BuiltReservoir::build(&c, prep.inputs.ncols()).unwrap();
+        let BuiltReservoir::Esn(esn) = &res else {
+            panic!("an ESN was configured")
+        };
+        let tr = c.split.washout..c.split.washout + c.split.train;
+        let keep = tr.end - 1..tr.end + c.split.validation;
+        let params = RidgeValidParams {
+            alpha: 1e-6,
+            fit_intercept: true,
+            standardize: false,
+            ..RidgeValidParams::default()
+        };
+        let nf = 61 + prep.inputs.ncols();
+        let run = |threads| {
+            let mut vs = Array2::zeros((keep.len(), 61));
+            let mut vf = Array2::zeros((keep.len(), nf));
+            let g = esn_pass(
+                esn,
+                prep.inputs.view(),
+                prep.targets.view(),
+                true,
+                tr.clone(),
+                keep.clone(),
+                &mut vs,
+                &mut vf,
+                threads,
+            )
+            .unwrap();
+            (g.solve(&params).unwrap(), vs, vf)
+        };
+        let one = run(1);
+        for threads in [2, 3] {
+            let other = run(threads);
+            assert_eq!(one.0, other.0, "{threads} threads: readout");
+            assert_eq!(one.1, other.1, "{threads} threads: validation states");
+            assert_eq!(one.2, other.2, "{threads} threads: validation features");
+        }
+        // The streamed pass on this thread, folded in the same blocks.
+        let src = FeatureSource::new(&res, prep.inputs.view(), true, c.seed).unwrap();
+        let mut g = GramAccumulator::new(nf, 1);
+        let mut rows = Vec::new();
+        src.visit(0..tr.end, 0.0, 0..0, |t, _, f| {
+            if tr.contains(&t) {
+                rows.push(f.to_vec());
+                if rows.len() == GRAM_BLOCK || t + 1 == tr.end {
+                    let m = rows.len();
+                    let b = Array2::from_shape_fn((m, nf), |(i, j)| rows[i][j]);
+                    g.add_batch(b.view(), prep.targets.slice(s![t + 1 - m..t + 1, ..]))
+                        .unwrap();
+                    rows.clear();
+                }
+            }
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(
+            one.0,
+            g.solve(&params).unwrap(),
+            "team pass vs streamed pass"
+        );
+        let (vs, vf) = src.collect(keep.clone()).unwrap();
+        assert_eq!(one.1, vs);
+        assert_eq!(one.2, vf);
     }
 
     fn test_nrmse(c: &TsConfig) -> Real {

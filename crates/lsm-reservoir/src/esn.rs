@@ -195,7 +195,7 @@ pub struct Esn {
     bias: Vec<Real>,
     /// The same weights in row groups for the vector kernels (derived, not serialised).
     #[serde(skip_serializing)]
-    packed: Option<Packed>,
+    packed: Option<Box<Packed>>,
 }
 
 /// Lanes (rows) of a [`Packed`] row group: one AVX-512 vector of f64.
@@ -230,7 +230,7 @@ impl Packed {
         values: &[Real],
         w_in: &[Real],
         bias: &[Real],
-    ) -> Option<Self> {
+    ) -> Option<Box<Self>> {
         let k = (indptr[1] - indptr[0]) as usize;
         if indptr.windows(2).any(|w| (w[1] - w[0]) as usize != k) {
             return None;
@@ -255,7 +255,7 @@ impl Packed {
                 p.w_in[(g * n_inputs + j) * LANES + l] = w_in[i * n_inputs + j];
             }
         }
-        Some(p)
+        Some(Box::new(p))
     }
 }
 
