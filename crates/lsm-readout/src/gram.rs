@@ -226,7 +226,8 @@ impl GramAccumulator {
             self.cbuf = Array2::zeros((m.max(self.cbuf.nrows()), p));
         }
         let mut bsum = Array1::<f64>::zeros(p);
-        let mut bxty = Array2::<f64>::zeros((p, o));
+        // The batch's XᵀY, transposed (o × p) so that each output's row is contiguous.
+        let mut bxty = Array2::<f64>::zeros((o, p));
         let ok = {
             let shift = self.shift_x.view();
             let yc = yc.view();
@@ -234,7 +235,7 @@ impl GramAccumulator {
             let blocks: Vec<_> = cb
                 .axis_chunks_iter_mut(Axis(1), COL_BLOCK)
                 .zip(bsum.axis_chunks_iter_mut(Axis(0), COL_BLOCK))
-                .zip(bxty.axis_chunks_iter_mut(Axis(0), COL_BLOCK))
+                .zip(bxty.axis_chunks_iter_mut(Axis(1), COL_BLOCK))
                 .enumerate()
                 .map(|(b, ((c, s), xy))| std::sync::Mutex::new((b * COL_BLOCK, c, s, xy, true)))
                 .collect();
@@ -243,11 +244,22 @@ impl GramAccumulator {
                 let (j0, cbl, sum, xty, ok) = &mut *g;
                 let w = cbl.ncols();
                 let sh = shift.slice(s![*j0..*j0 + w]);
+                let sh = sh.as_slice().expect("contiguous shift");
+                let sum = sum.as_slice_mut().expect("contiguous sums");
                 let mut fin = true;
+                let mut xr_buf = vec![0.0; w];
                 for t in 0..m {
-                    let xr = x.slice(s![t, *j0..*j0 + w]);
-                    let mut cr = cbl.row_mut(t);
-                    for ((d, v), c) in cr.iter_mut().zip(xr.iter()).zip(sh.iter()) {
+                    let xv = x.slice(s![t, *j0..*j0 + w]);
+                    let xr = match xv.as_slice() {
+                        Some(v) => v,
+                        None => {
+                            xr_buf.iter_mut().zip(xv.iter()).for_each(|(d, v)| *d = *v);
+                            &xr_buf[..]
+                        }
+                    };
+                    let mut crv = cbl.row_mut(t);
+                    let cr = crv.as_slice_mut().expect("contiguous scratch rows");
+                    for ((d, v), c) in cr.iter_mut().zip(xr).zip(sh) {
                         fin &= v.is_finite();
                         *d = v - c;
                     }
@@ -256,7 +268,9 @@ impl GramAccumulator {
                     }
                     for q in 0..o {
                         let yq = yc[[t, q]];
-                        for (xy, d) in xty.column_mut(q).iter_mut().zip(cr.iter()) {
+                        let mut xyq = xty.row_mut(q);
+                        let xyq = xyq.as_slice_mut().expect("contiguous rows");
+                        for (xy, d) in xyq.iter_mut().zip(cr.iter()) {
                             *xy += d * yq;
                         }
                     }
@@ -276,7 +290,7 @@ impl GramAccumulator {
         }
         self.has_shift = true;
         syrk_upper_add_with(&mut self.xtx, self.cbuf.slice(s![..m, ..]), par);
-        self.xty += &bxty;
+        self.xty += &bxty.t();
         general_mat_mul(1.0, &yc.t(), &yc, 1.0, &mut self.yty);
         self.sum_x += &bsum;
         self.sum_y += &yc.sum_axis(Axis(0));
