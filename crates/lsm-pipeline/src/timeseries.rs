@@ -1620,7 +1620,9 @@ pub struct FitReport {
     /// Seconds spent building the reservoir (weights, spectral radius).
     pub seconds_build: Real,
     /// Seconds spent running the reservoir over the train and validation segments (state
-    /// collection; the Gram accumulation runs on a second thread meanwhile).
+    /// collection). For an ESN without state noise this includes folding the training rows
+    /// into the Gram matrix, done block by block by the same threads; otherwise the Gram
+    /// accumulation runs on a second thread meanwhile.
     pub seconds_run: Real,
     /// Seconds from the end of the run to the fitted readouts: the rest of the Gram
     /// accumulation and the ridge solves for the α grid.
