@@ -12,6 +12,7 @@
 
 use crate::error::{ReadoutError, Result};
 use faer::linalg::matmul::matmul;
+use faer::linalg::matmul::triangular::{self, BlockStructure};
 use faer::prelude::Solve;
 use faer::{Accum, MatMut, MatRef, Par, Side};
 use ndarray::{s, Array1, Array2, ArrayView2, ArrayViewMut2, Axis};
@@ -57,7 +58,8 @@ pub(crate) fn gemm(
 /// triangle is left unspecified: call [`mirror_upper`] before reading it).
 ///
 /// The work is split into row stripes of `C`, computed in parallel with rayon (the stripes
-/// are disjoint, so the result does not depend on the thread count). Costs `n p² ` flops,
+/// are disjoint, so the result does not depend on the thread count): per stripe, the
+/// upper triangle of its diagonal block, then the block right of it. Costs `n p²` flops,
 /// half of a full `AᵀA`.
 pub(crate) fn syrk_upper_add(c: &mut Array2<f64>, a: ArrayView2<'_, f64>) {
     syrk_upper_add_with(c, a, &rayon_for);
@@ -92,9 +94,26 @@ pub(crate) fn syrk_upper_add_with(
         let i0 = *i0;
         let i1 = i0 + stripe.nrows();
         let ai = a.slice(s![.., i0..i1]);
-        let ar = a.slice(s![.., i0..]);
-        let cs = stripe.slice_mut(s![.., i0..]);
-        gemm(cs, ai.t(), ar, true);
+        // The diagonal block: its upper triangle only.
+        triangular::matmul(
+            fview_mut(stripe.slice_mut(s![.., i0..i1])),
+            BlockStructure::TriangularUpper,
+            Accum::Add,
+            fview(ai.t()),
+            BlockStructure::Rectangular,
+            fview(ai),
+            BlockStructure::Rectangular,
+            1.0,
+            Par::Seq,
+        );
+        if i1 < a.ncols() {
+            gemm(
+                stripe.slice_mut(s![.., i1..]),
+                ai.t(),
+                a.slice(s![.., i1..]),
+                true,
+            );
+        }
     });
 }
 
