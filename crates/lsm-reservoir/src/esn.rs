@@ -16,8 +16,11 @@
 //! old state for every unit before any unit is updated (synchronous update).
 //!
 //! `tanh` is [`tanh_fast`]: branch-free (so the update loop vectorises), within 4 ulp of
-//! the correctly rounded value; on x86-64 CPUs with AVX2 + FMA the update is compiled for
-//! them too and chosen at run time (same operations, same results, wider vectors).
+//! the correctly rounded value. On x86-64 CPUs with AVX-512F (or AVX2 + FMA) the step runs
+//! on a copy of `W` laid out in groups of eight rows, one row per vector lane (gathers of
+//! `x`), chosen at run time: the same operations in the same order as the scalar code
+//! ([`Esn::step_rows`] documents it), so the same bits on every path. A step can be split
+//! by rows over threads ([`Esn::step_rows`], [`Esn::row_ranges`]) with identical results.
 //!
 //! # Weights (all drawn from `rng_for(seed, stream::ESN)`, in this order)
 //! 1. `W`: each unit receives exactly `in_degree` connections from distinct random units
