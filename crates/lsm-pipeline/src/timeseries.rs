@@ -998,17 +998,23 @@ mod team {
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     use std::sync::Mutex;
 
-    /// Spin on `done` (a few microseconds), then yield between polls.
-    fn wait_until(done: impl Fn() -> bool) {
+    /// Polls of `wait_until` spent spinning before it yields the core (a few tens of µs).
+    const SPINS: u32 = 512;
+
+    /// Spin on `done`, then yield between polls. Returns true if it had to yield (the other
+    /// threads were late by more than the spinning time: a sign of a busy machine).
+    fn wait_until(done: impl Fn() -> bool) -> bool {
         let mut i = 0u32;
         while !done() {
-            if i < 512 {
+            if i < SPINS {
                 std::hint::spin_loop();
                 i += 1;
             } else {
                 std::thread::yield_now();
+                i += 1;
             }
         }
+        i > SPINS
     }
 
     /// A reusable barrier for the `n` threads of a team.
@@ -1030,17 +1036,19 @@ mod team {
         }
 
         /// Wait until all `n` threads have called `wait` (panics if a thread of the team
-        /// panicked, so that the others do not wait forever).
-        pub(super) fn wait(&self) {
+        /// panicked, so that the others do not wait forever). Returns true if this thread
+        /// waited long (see `wait_until`).
+        pub(super) fn wait(&self) -> bool {
             if self.n <= 1 {
-                return;
+                return false;
             }
             let g = self.generation.load(Ordering::Acquire);
             if self.count.fetch_add(1, Ordering::AcqRel) + 1 == self.n {
                 self.count.store(0, Ordering::Relaxed);
                 self.generation.store(g.wrapping_add(1), Ordering::Release);
+                false
             } else {
-                wait_until(|| {
+                let slow = wait_until(|| {
                     self.generation.load(Ordering::Acquire) != g
                         || self.poisoned.load(Ordering::Acquire)
                 });
@@ -1048,6 +1056,7 @@ mod team {
                     !self.poisoned.load(Ordering::Acquire),
                     "a thread of the team panicked"
                 );
+                slow
             }
         }
 
@@ -1066,6 +1075,8 @@ mod team {
         stop: AtomicBool,
         panicked: AtomicBool,
         job: Mutex<Option<Job<'static>>>,
+        /// The helpers' threads (to wake them when they sleep).
+        helpers: std::sync::OnceLock<Vec<std::thread::Thread>>,
         /// The barrier of the jobs (one per team, reused).
         pub(super) barrier: SpinBarrier,
     }
@@ -1079,6 +1090,7 @@ mod team {
                 stop: AtomicBool::new(false),
                 panicked: AtomicBool::new(false),
                 job: Mutex::new(None),
+                helpers: std::sync::OnceLock::new(),
                 barrier: SpinBarrier::new(n.max(1)),
             }
         }
@@ -1088,11 +1100,31 @@ mod team {
             self.n
         }
 
-        /// The loop of helper `tid` (1..n): run each job, until [`Shared::stop`].
+        /// Register the helpers' threads (once, after spawning them).
+        pub(super) fn set_helpers(&self, threads: Vec<std::thread::Thread>) {
+            let _ = self.helpers.set(threads);
+        }
+
+        fn wake_helpers(&self) {
+            for t in self.helpers.get().into_iter().flatten() {
+                t.unpark();
+            }
+        }
+
+        /// The loop of helper `tid` (1..n): run each job, until [`Shared::stop`]. Between
+        /// jobs it spins briefly, then sleeps until woken.
         pub(super) fn helper(&self, tid: usize) {
             let mut seen = 0usize;
             loop {
-                wait_until(|| self.epoch.load(Ordering::Acquire) != seen);
+                let mut i = 0u32;
+                while self.epoch.load(Ordering::Acquire) == seen {
+                    if i < SPINS {
+                        std::hint::spin_loop();
+                        i += 1;
+                    } else {
+                        std::thread::park_timeout(std::time::Duration::from_millis(1));
+                    }
+                }
                 seen = self.epoch.load(Ordering::Acquire);
                 if self.stop.load(Ordering::Acquire) {
                     return;
@@ -1126,6 +1158,7 @@ mod team {
             *self.job.lock().unwrap_or_else(|e| e.into_inner()) = Some(job_static);
             self.done.store(0, Ordering::Release);
             self.epoch.fetch_add(1, Ordering::AcqRel);
+            self.wake_helpers();
             let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(0)));
             if r.is_err() {
                 self.barrier.poison();
@@ -1157,6 +1190,7 @@ mod team {
         pub(super) fn stop(&self) {
             self.stop.store(true, Ordering::Release);
             self.epoch.fetch_add(1, Ordering::AcqRel);
+            self.wake_helpers();
         }
     }
 }
@@ -1251,6 +1285,13 @@ fn esn_pass(
                 scope.spawn(move || sh.helper(tid))
             })
             .collect();
+        shared.set_helpers(helpers.iter().map(|h| h.thread().clone()).collect());
+        // Steps are split over the team, with a barrier per step, unless the barriers were
+        // often slow (another program holds a core: a thread of the team keeps losing it):
+        // then the caller steps alone for a few blocks before the team is tried again. The
+        // split does not change any result.
+        let slow_steps = std::sync::atomic::AtomicUsize::new(0);
+        let mut solo_blocks = 0usize;
         let out = (|| -> Result<()> {
             for blk in &blocks {
                 let rows = SharedRows {
@@ -1259,8 +1300,19 @@ fn esn_pass(
                 };
                 let x0r = &x0;
                 let (lo, hi) = (blk.start, blk.end);
+                let solo = solo_blocks > 0 || shared.n() == 1;
+                let slow = &slow_steps;
+                slow.store(0, std::sync::atomic::Ordering::Relaxed);
                 shared.run(&|tid| {
-                    let r = ranges[tid].clone();
+                    let r = if solo {
+                        if tid > 0 {
+                            return;
+                        }
+                        0..n
+                    } else {
+                        ranges[tid].clone()
+                    };
+                    let mut n_slow = 0usize;
                     for t in lo..hi {
                         let i = t - lo;
                         let u = &u_all[t * k..(t + 1) * k];
@@ -1279,9 +1331,17 @@ fn esn_pass(
                                 rows.get_mut(i * nf + n, (i + 1) * nf).copy_from_slice(u);
                             }
                         }
-                        shared.barrier.wait();
+                        if !solo && shared.barrier.wait() {
+                            n_slow += 1;
+                        }
                     }
+                    slow.fetch_add(n_slow, std::sync::atomic::Ordering::Relaxed);
                 });
+                if solo {
+                    solo_blocks = solo_blocks.saturating_sub(1);
+                } else if slow.load(std::sync::atomic::Ordering::Relaxed) * 50 > hi - lo {
+                    solo_blocks = 4;
+                }
                 let m = hi - lo;
                 x0.copy_from_slice(&buf.row(m - 1).as_slice().expect("contiguous")[..n]);
                 for t in lo.max(keep.start)..hi.min(keep.end) {
