@@ -3,7 +3,10 @@
 //! One file describes the whole job: audio front end and spike encoder
 //! (`lsm_encoding::AudioEncoderConfig`), reservoir generator (`lsm_reservoir::GeneratorConfig`),
 //! state features ([`FeatureConfig`]) and readout ([`ReadoutConfig`]). Every field has a
-//! default (the Brian2 LSM baseline of the project notes), so `{}` is a valid config; unknown
+//! default (the Brian2 LSM baseline of the project notes, with a gammatone front end instead of
+//! its log-mel: [`DigitsConfig::default_encoder`]), so `{}` is a valid config. A section that is
+//! given takes the defaults of its own type for the fields it omits (an `"encoder"` object
+//! without `"front_end"` gets the log-mel front end of `AudioEncoderConfig::default()`); unknown
 //! fields are rejected with an error naming them. [`DigitsConfig::validate`] checks everything
 //! once, including the links between stages: the encoder's and the network's `dt_ms` must be
 //! equal, and the number of encoder channels becomes the network's `n_inputs`.
@@ -12,7 +15,8 @@
 //! {
 //!   "task": "spoken-digits",
 //!   "seed": 42,
-//!   "encoder": { "front_end": {...}, "encoder": {...}, "dt_ms": 1.0 },
+//!   "encoder": { "front_end": {"filterbank": {"kind": "gammatone", "n_bands": 32, ...}, ...},
+//!                "encoder": {...}, "dt_ms": 1.0 },
 //!   "network": { "dt_ms": 1.0, "n_neurons": 1000, "frac_exc": 0.8, "neuron": {...},
 //!                "topology": {"kind": "random", "p": 0.1}, ... },
 //!   "features": { "reservoir": true, "pooling": {"kind": "spike_counts", "bins": 4},
@@ -25,7 +29,7 @@
 use crate::error::PipelineError;
 use crate::features::{Pooling, Transform};
 use lsm_core::Real;
-use lsm_encoding::AudioEncoderConfig;
+use lsm_encoding::{AudioEncoderConfig, FilterbankConfig, GammatoneConfig};
 use lsm_reservoir::{Delay, GeneratorConfig, InputConfig, NeuronSpec, PairScale, Topology};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -119,7 +123,7 @@ impl Default for ReadoutConfig {
 /// |---|---|---|
 /// | `task` | `"spoken-digits"` | task name (other tasks have their own configs) |
 /// | `seed` | `42` | the one seed every random draw derives from (network, encoder noise, CV shuffles) |
-/// | `encoder` | 32-band log-mel, regular rate coding to 400 Hz, `dt_ms` 1 | [`AudioEncoderConfig`] |
+/// | `encoder` | 32-channel gammatone filterbank, dB scaling, regular rate coding to 400 Hz, `dt_ms` 1 (see [`DigitsConfig::default_encoder`]) | [`AudioEncoderConfig`] |
 /// | `network` | 1000 LIF, 80/20 E/I, p = 0.1, exp-current synapses (see [`DigitsConfig::default_network`]) | [`GeneratorConfig`] |
 /// | `features` | spike counts in 4 bins | [`FeatureConfig`] |
 /// | `readout` | ridge classifier, α ∈ {1e2..1e5} by leave-one-speaker-out CV | [`ReadoutConfig`] |
@@ -145,7 +149,7 @@ impl Default for DigitsConfig {
         Self {
             task: TASK_SPOKEN_DIGITS.to_string(),
             seed: 42,
-            encoder: AudioEncoderConfig::default(),
+            encoder: Self::default_encoder(),
             network: Self::default_network(),
             features: FeatureConfig::default(),
             readout: ReadoutConfig::default(),
@@ -154,6 +158,27 @@ impl Default for DigitsConfig {
 }
 
 impl DigitsConfig {
+    /// The default audio encoder: a 32-channel gammatone filterbank (Slaney's ERB filters,
+    /// centre frequencies 100 Hz to 4 kHz at 8 kHz input, mean power in 10 ms frames), dB
+    /// relative to the utterance maximum floored at −50 dB and mapped to `[0, 1]`, regular
+    /// rate coding up to 400 Hz on 1 ms slots, `dt = 1 ms`.
+    ///
+    /// The cochlear filterbank generalises across speakers better than the Brian2 baseline's
+    /// 32-band log-mel front end (`AudioEncoderConfig::default()`), with the same reservoir and
+    /// readout on the full FSDD: leave-one-speaker-out 0.854 / 0.855 / 0.853 for seeds
+    /// 42 / 1 / 2 against 0.847 / 0.857 / 0.824, official test split 0.992 / 0.984 / 0.980
+    /// against 0.980 / 0.980 / 0.988. To use the log-mel front end, set
+    /// `encoder.front_end.filterbank` to `{"kind": "mel"}`.
+    pub fn default_encoder() -> AudioEncoderConfig {
+        let mut enc = AudioEncoderConfig::default();
+        enc.front_end.filterbank = FilterbankConfig::Gammatone(GammatoneConfig {
+            n_bands: 32,
+            fmin_hz: 100.0,
+            hop_ms: 10.0,
+        });
+        enc
+    }
+
     /// The default reservoir: the Brian2 LSM baseline (project notes, peer baselines §3).
     ///
     /// 1000 LIF neurons, 800 excitatory / 200 inhibitory; dimensionless membrane written in
