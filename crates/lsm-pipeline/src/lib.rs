@@ -5,7 +5,7 @@
 //! readout (`lsm-readout`):
 //!
 //! ```text
-//! WAV → front end (log-mel…) → spike encoder → reservoir → pooled state features → ridge classifier
+//! WAV → front end (gammatone, log-mel…) → spike encoder → reservoir → pooled state features → ridge classifier
 //! ```
 //!
 //! * [`config`]: [`DigitsConfig`], the JSON configuration (every field defaulted, unknown
