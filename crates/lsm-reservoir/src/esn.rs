@@ -898,7 +898,11 @@ pub fn tanh_fast(x: Real) -> Real {
         + 2.272_655_482_081_550_3e-1)
         * rr
         + 2.0;
-    let scale = Real::from_bits(((nf as i64 + 1023) as u64) << 52);
+    // 2ⁿ for the integer n = nf ∈ [0, 64], built without a float-to-integer conversion
+    // (which has no packed form below AVX-512DQ and would stop the loop from vectorising):
+    // nf + (2⁵² + 1023) is exact and holds n + 1023 in its low mantissa bits, which the
+    // shift moves into the exponent field (the bits above are shifted out).
+    let scale = Real::from_bits((nf + (4_503_599_627_370_496.0 + 1023.0)).to_bits() << 52);
     let dm = qx - px;
     let num = if is_small { x * z * p } else { 2.0 * dm };
     let den = if is_small { q } else { (qx + px) * scale + dm };
