@@ -18,7 +18,7 @@
 use crate::error::{check_finite1, check_finite2, ReadoutError, Result};
 use crate::linalg::{mirror_upper, rayon_for, syrk_upper_add_with};
 use ndarray::linalg::general_mat_mul;
-use ndarray::{s, Array1, Array2, ArrayView1, ArrayView2, Axis};
+use ndarray::{s, Array1, Array2, ArrayView1, ArrayView2, Axis, ShapeBuilder};
 
 /// Accumulated `XᵀX`, `XᵀY`, `YᵀY` and column sums of a stream of samples `(x, y)`, with
 /// `x` of `n_features` and `y` of `n_outputs` values.
@@ -49,14 +49,14 @@ pub struct GramAccumulator {
     has_shift: bool,
     sum_x: Array1<f64>,
     sum_y: Array1<f64>,
-    /// Σ(x−c)(x−c)ᵀ, upper triangle valid only.
+    /// Σ(x−c)(x−c)ᵀ, upper triangle valid only, column-major.
     xtx: Array2<f64>,
     xty: Array2<f64>,
     yty: Array2<f64>,
     buf_x: Array2<f64>,
     buf_y: Array2<f64>,
     buf_len: usize,
-    /// Scratch: the centred rows of the batch being folded.
+    /// Scratch: the centred batch being folded, transposed (`n_features × rows`).
     cbuf: Array2<f64>,
 }
 
@@ -66,6 +66,10 @@ type ParFor<'p> = &'p (dyn Fn(usize, &(dyn Fn(usize) + Sync)) + Sync);
 
 /// Columns per task of the centring pass of a batch.
 const COL_BLOCK: usize = 128;
+
+/// Rows centred at once (into a tile of `TILE × COL_BLOCK` values, 32 KB) before they are
+/// written out transposed.
+const TILE: usize = 32;
 
 /// Second moments of a least-squares problem about a centre: either the means (with an
 /// intercept) or zero (without).
@@ -96,7 +100,9 @@ impl GramAccumulator {
             has_shift: false,
             sum_x: Array1::zeros(n_features),
             sum_y: Array1::zeros(n_outputs),
-            xtx: Array2::zeros((n_features, n_features)),
+            // Column-major: the Gram product then reads the (column-major) centred batches
+            // without packing them (about 1.5 times faster than a row-major `XᵀX`).
+            xtx: Array2::zeros((n_features, n_features).f()),
             xty: Array2::zeros((n_features, n_outputs)),
             yty: Array2::zeros((n_outputs, n_outputs)),
             buf_x: Array2::zeros((0, n_features)),
@@ -222,18 +228,22 @@ impl GramAccumulator {
             self.shift_y.assign(&y.row(0));
         }
         let yc = &y - &self.shift_y.view().insert_axis(Axis(0));
-        if self.cbuf.nrows() < m || self.cbuf.ncols() != p {
-            self.cbuf = Array2::zeros((m.max(self.cbuf.nrows()), p));
+        // The centred batch is stored transposed (`p × m`, one feature's samples contiguous):
+        // as a column-major `m × p` matrix it is the layout the Gram product reads fastest
+        // (about twice the speed of a row-major batch).
+        if self.cbuf.ncols() < m || self.cbuf.nrows() != p {
+            self.cbuf = Array2::zeros((p, m.max(self.cbuf.ncols())));
         }
+        let ld = self.cbuf.ncols();
         let mut bsum = Array1::<f64>::zeros(p);
         // The batch's XᵀY, transposed (o × p) so that each output's row is contiguous.
         let mut bxty = Array2::<f64>::zeros((o, p));
         let ok = {
             let shift = self.shift_x.view();
             let yc = yc.view();
-            let mut cb = self.cbuf.slice_mut(s![..m, ..]);
-            let blocks: Vec<_> = cb
-                .axis_chunks_iter_mut(Axis(1), COL_BLOCK)
+            let blocks: Vec<_> = self
+                .cbuf
+                .axis_chunks_iter_mut(Axis(0), COL_BLOCK)
                 .zip(bsum.axis_chunks_iter_mut(Axis(0), COL_BLOCK))
                 .zip(bxty.axis_chunks_iter_mut(Axis(1), COL_BLOCK))
                 .enumerate()
@@ -242,36 +252,49 @@ impl GramAccumulator {
             par(blocks.len(), &|b| {
                 let mut g = blocks[b].lock().unwrap_or_else(|e| e.into_inner());
                 let (j0, cbl, sum, xty, ok) = &mut *g;
-                let w = cbl.ncols();
+                let w = cbl.nrows();
                 let sh = shift.slice(s![*j0..*j0 + w]);
                 let sh = sh.as_slice().expect("contiguous shift");
                 let sum = sum.as_slice_mut().expect("contiguous sums");
+                // Rows `j0..j0 + w` of the transposed scratch: feature `j0 + jj`, sample `t`
+                // at `jj·ld + t`.
+                let cb = cbl.as_slice_mut().expect("contiguous scratch");
                 let mut fin = true;
                 let mut xr_buf = vec![0.0; w];
-                for t in 0..m {
-                    let xv = x.slice(s![t, *j0..*j0 + w]);
-                    let xr = match xv.as_slice() {
-                        Some(v) => v,
-                        None => {
-                            xr_buf.iter_mut().zip(xv.iter()).for_each(|(d, v)| *d = *v);
-                            &xr_buf[..]
+                // Rows are centred into a small row-major tile, then written out transposed
+                // (one contiguous run of the tile's samples per feature).
+                let mut tile = vec![0.0; TILE * w];
+                for t0 in (0..m).step_by(TILE) {
+                    let tn = TILE.min(m - t0);
+                    for (r, cr) in tile.chunks_exact_mut(w).take(tn).enumerate() {
+                        let t = t0 + r;
+                        let xv = x.slice(s![t, *j0..*j0 + w]);
+                        let xr = match xv.as_slice() {
+                            Some(v) => v,
+                            None => {
+                                xr_buf.iter_mut().zip(xv.iter()).for_each(|(d, v)| *d = *v);
+                                &xr_buf[..]
+                            }
+                        };
+                        for ((d, v), c) in cr.iter_mut().zip(xr).zip(sh) {
+                            fin &= v.is_finite();
+                            *d = v - c;
                         }
-                    };
-                    let mut crv = cbl.row_mut(t);
-                    let cr = crv.as_slice_mut().expect("contiguous scratch rows");
-                    for ((d, v), c) in cr.iter_mut().zip(xr).zip(sh) {
-                        fin &= v.is_finite();
-                        *d = v - c;
+                        for (s, d) in sum.iter_mut().zip(cr.iter()) {
+                            *s += d;
+                        }
+                        for q in 0..o {
+                            let yq = yc[[t, q]];
+                            let mut xyq = xty.row_mut(q);
+                            let xyq = xyq.as_slice_mut().expect("contiguous rows");
+                            for (xy, d) in xyq.iter_mut().zip(cr.iter()) {
+                                *xy += d * yq;
+                            }
+                        }
                     }
-                    for (s, d) in sum.iter_mut().zip(cr.iter()) {
-                        *s += d;
-                    }
-                    for q in 0..o {
-                        let yq = yc[[t, q]];
-                        let mut xyq = xty.row_mut(q);
-                        let xyq = xyq.as_slice_mut().expect("contiguous rows");
-                        for (xy, d) in xyq.iter_mut().zip(cr.iter()) {
-                            *xy += d * yq;
+                    for (jj, dst) in cb.chunks_exact_mut(ld).enumerate() {
+                        for (r, d) in dst[t0..t0 + tn].iter_mut().enumerate() {
+                            *d = tile[r * w + jj];
                         }
                     }
                 }
@@ -289,7 +312,7 @@ impl GramAccumulator {
             return false;
         }
         self.has_shift = true;
-        syrk_upper_add_with(&mut self.xtx, self.cbuf.slice(s![..m, ..]), par);
+        syrk_upper_add_with(&mut self.xtx, self.cbuf.slice(s![.., ..m]).t(), par);
         self.xty += &bxty.t();
         general_mat_mul(1.0, &yc.t(), &yc, 1.0, &mut self.yty);
         self.sum_x += &bsum;
@@ -416,7 +439,9 @@ impl GramAccumulator {
         let n = a.n as f64;
         let col = |v: &Array1<f64>| v.view().insert_axis(Axis(1)).to_owned();
         let row = |v: &Array1<f64>| v.view().insert_axis(Axis(0)).to_owned();
-        let mut gxx = a.xtx.clone();
+        // Row-major (standard layout) for the solvers, whatever the accumulator's layout.
+        let mut gxx = Array2::zeros(a.xtx.raw_dim());
+        gxx.assign(&a.xtx);
         mirror_upper(&mut gxx);
         let mut gxy = a.xty.clone();
         let (x_center, y_center);

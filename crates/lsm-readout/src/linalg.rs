@@ -19,8 +19,10 @@ use ndarray::{s, Array1, Array2, ArrayView2, ArrayViewMut2, Axis};
 use ndarray_linalg::{EighInto, UPLO};
 use rayon::prelude::*;
 
-/// Column-block size of [`syrk_upper_add`]: each rayon task owns one stripe of this many rows.
-const STRIPE: usize = 128;
+/// Row-stripe height of [`syrk_upper_add`]: each task owns one stripe of this many rows of
+/// `C`. Stripes near the top of the triangle cost more than those near the bottom; with
+/// dynamic assignment of small stripes the threads finish together.
+const STRIPE: usize = 64;
 
 /// A faer view of an ndarray view (no copy; any strides).
 pub(crate) fn fview(a: ArrayView2<'_, f64>) -> MatRef<'_, f64> {
@@ -60,7 +62,8 @@ pub(crate) fn gemm(
 /// The work is split into row stripes of `C`, computed in parallel with rayon (the stripes
 /// are disjoint, so the result does not depend on the thread count): per stripe, the
 /// upper triangle of its diagonal block, then the block right of it. Costs `n p²` flops,
-/// half of a full `AᵀA`.
+/// half of a full `AᵀA`. Fastest when `a` is column-major (each column contiguous): the
+/// product then reads it without packing.
 pub(crate) fn syrk_upper_add(c: &mut Array2<f64>, a: ArrayView2<'_, f64>) {
     syrk_upper_add_with(c, a, &rayon_for);
 }
