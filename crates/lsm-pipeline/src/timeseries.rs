@@ -1238,7 +1238,8 @@ fn pass_threads() -> usize {
 /// threads fold it into the Gram accumulator ([`GramAccumulator::add_batch_with`]). Rows of
 /// `keep` go to `val_states` / `val_feats` (row 0 = `keep.start`). Same blocks and same
 /// per-row arithmetic for any thread count, so the result is bit-identical to the streamed
-/// pass of [`FeatureSource::visit`].
+/// pass of [`FeatureSource::visit`]. Also returns the blocks of training rows with the
+/// state each starts from ([`BlockStarts`]), from which any block can be run again alone.
 #[allow(clippy::too_many_arguments)]
 fn esn_pass(
     esn: &Esn,
@@ -1250,7 +1251,7 @@ fn esn_pass(
     val_states: &mut Array2<Real>,
     val_feats: &mut Array2<Real>,
     threads: usize,
-) -> Result<GramAccumulator> {
+) -> Result<(GramAccumulator, BlockStarts)> {
     let n = esn.n_units();
     let k = inputs.ncols();
     let nf = n + if include_input { k } else { 0 };
@@ -1273,6 +1274,7 @@ fn esn_pass(
     let cap = blocks.iter().map(|b| b.len()).max().unwrap_or(0);
     let mut buf = Array2::<Real>::zeros((cap, nf));
     let mut x0 = vec![0.0; n];
+    let mut starts = BlockStarts::default();
     // Inputs as one contiguous row per step.
     let u_all = inputs.as_standard_layout();
     let u_all = u_all.as_slice().expect("standard layout");
@@ -1300,6 +1302,9 @@ fn esn_pass(
                 };
                 let x0r = &x0;
                 let (lo, hi) = (blk.start, blk.end);
+                if tr.contains(&lo) {
+                    starts.push(blk.clone(), x0r);
+                }
                 let solo = solo_blocks > 0 || shared.n() == 1;
                 let slow = &slow_steps;
                 slow.store(0, std::sync::atomic::Ordering::Relaxed);
@@ -1368,7 +1373,75 @@ fn esn_pass(
         }
         out
     })?;
-    Ok(gram)
+    Ok((gram, starts))
+}
+
+/// Blocks of rows of a noise-free ESN run, each with the state before its first row (the
+/// zero state for row 0): every block can then be run again on its own, in any order or in
+/// parallel, giving exactly the states of the whole run.
+#[derive(Default)]
+struct BlockStarts {
+    /// Rows of each block.
+    blocks: Vec<std::ops::Range<usize>>,
+    /// States before each block, one row of `n_units` per block.
+    states: Vec<Real>,
+}
+
+impl BlockStarts {
+    fn push(&mut self, rows: std::ops::Range<usize>, state: &[Real]) {
+        self.blocks.push(rows);
+        self.states.extend_from_slice(state);
+    }
+
+    /// Run every block again from its saved state and apply `ridge` to its feature rows
+    /// (`[x(t); u(t)]` or `x(t)`), blocks in parallel on rayon's pool; row `t` of the result
+    /// is row `rows.start + t`. Each block's arithmetic is fixed, so the result does not
+    /// depend on the thread count.
+    fn predict(
+        &self,
+        esn: &Esn,
+        inputs: ArrayView2<Real>,
+        include_input: bool,
+        ridge: &Ridge,
+        rows: std::ops::Range<usize>,
+    ) -> Result<Array2<Real>> {
+        use rayon::prelude::*;
+        let n = esn.n_units();
+        let k = inputs.ncols();
+        let nf = n + if include_input { k } else { 0 };
+        let preds = self
+            .blocks
+            .par_iter()
+            .enumerate()
+            .map(|(b, blk)| -> Result<Array2<Real>> {
+                let mut x = self.states[b * n..(b + 1) * n].to_vec();
+                let mut feats = Array2::<Real>::zeros((blk.len(), nf));
+                esn.run_with(
+                    inputs.slice(s![blk.clone(), ..]),
+                    &mut x,
+                    0.0,
+                    None,
+                    |i, xs| {
+                        let mut row = feats.row_mut(i);
+                        let row = row.as_slice_mut().expect("contiguous rows");
+                        row[..n].copy_from_slice(xs);
+                        if include_input {
+                            for (d, v) in row[n..].iter_mut().zip(inputs.row(blk.start + i)) {
+                                *d = *v;
+                            }
+                        }
+                    },
+                )?;
+                Ok(ridge.predict(feats.view())?)
+            })
+            .collect::<Vec<_>>();
+        let mut out = Array2::zeros((rows.len(), ridge.n_outputs()));
+        for (blk, p) in self.blocks.iter().zip(preds) {
+            out.slice_mut(s![blk.start - rows.start..blk.end - rows.start, ..])
+                .assign(&p?);
+        }
+        Ok(out)
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1752,6 +1825,7 @@ pub fn fit(cfg: &TsConfig, data: &DataSource) -> Result<(TsModel, FitReport)> {
     // that folds them into the Gram accumulator (in order, so the sums do not depend on the
     // timing) while the run continues. Three block buffers circulate between the two.
     let targets = &prep.targets;
+    let mut starts = None;
     let (gram, run_end) = match &res {
         // Without state noise, an ESN runs on a team of threads that alternate between
         // stepping the reservoir and folding the Gram matrix (`esn_pass`).
@@ -1767,7 +1841,8 @@ pub fn fit(cfg: &TsConfig, data: &DataSource) -> Result<(TsModel, FitReport)> {
                 &mut val_feats,
                 pass_threads(),
             )?;
-            (g, clock.elapsed().as_secs_f64())
+            starts = Some(g.1);
+            (g.0, clock.elapsed().as_secs_f64())
         }
         _ => std::thread::scope(|scope| -> Result<(GramAccumulator, f64)> {
             let (full_tx, full_rx) =
@@ -1879,28 +1954,40 @@ pub fn fit(cfg: &TsConfig, data: &DataSource) -> Result<(TsModel, FitReport)> {
         }
     }
     let ridge = ridges.into_iter().nth(best).expect("non-empty grid");
-    // Training scores: a second streaming pass (same states, noise included) through the
-    // chosen readout, so that the train states are never held.
+    // Training scores: a second pass (same states, noise included) through the chosen
+    // readout, so that the train states are never held. A noise-free ESN runs its blocks
+    // again in parallel from the states saved by the first pass; otherwise the reservoir
+    // streams again from the start.
     let mut train_pred = Array2::zeros((tr.len(), o));
     let mut block = Array2::<Real>::zeros((bl, nf));
     let mut fill = 0usize;
-    src.visit(0..tr.end, noise, tr.clone(), |t, _x, f| {
-        if tr.contains(&t) {
-            block
-                .row_mut(fill)
-                .as_slice_mut()
-                .expect("contiguous")
-                .copy_from_slice(f);
-            fill += 1;
-            if fill == block.nrows() || t + 1 == tr.end {
-                let p = ridge.predict(block.slice(s![..fill, ..]))?;
-                let r1 = t + 1 - tr.start;
-                train_pred.slice_mut(s![r1 - fill..r1, ..]).assign(&p);
-                fill = 0;
+    if let (Some(st), BuiltReservoir::Esn(esn)) = (&starts, &res) {
+        train_pred = st.predict(
+            esn,
+            prep.inputs.view(),
+            cfg.readout.include_input,
+            &ridge,
+            tr.clone(),
+        )?;
+    } else {
+        src.visit(0..tr.end, noise, tr.clone(), |t, _x, f| {
+            if tr.contains(&t) {
+                block
+                    .row_mut(fill)
+                    .as_slice_mut()
+                    .expect("contiguous")
+                    .copy_from_slice(f);
+                fill += 1;
+                if fill == block.nrows() || t + 1 == tr.end {
+                    let p = ridge.predict(block.slice(s![..fill, ..]))?;
+                    let r1 = t + 1 - tr.start;
+                    train_pred.slice_mut(s![r1 - fill..r1, ..]).assign(&p);
+                    fill = 0;
+                }
             }
-        }
-        Ok(())
-    })?;
+            Ok(())
+        })?;
+    }
     let train = scores(
         scorer.unscale(train_pred.view()).view(),
         scorer.unscale(prep.targets.slice(s![tr, ..])).view(),
@@ -2431,7 +2518,7 @@ mod tests {
                 threads,
             )
             .unwrap();
-            (g.solve(&params).unwrap(), vs, vf)
+            (g.0.solve(&params).unwrap(), vs, vf, g.1)
         };
         let one = run(1);
         for threads in [2, 3] {
@@ -2439,6 +2526,33 @@ mod tests {
             assert_eq!(one.0, other.0, "{threads} threads: readout");
             assert_eq!(one.1, other.1, "{threads} threads: validation states");
             assert_eq!(one.2, other.2, "{threads} threads: validation features");
+            assert_eq!(
+                one.3.states, other.3.states,
+                "{threads} threads: block starts"
+            );
+        }
+        // Blocks run again from their saved states, in parallel, predict the same bits for
+        // any pool size, equal to the readout applied to the streamed features.
+        let predict = |threads| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            pool.install(|| {
+                one.3
+                    .predict(esn, prep.inputs.view(), true, &one.0, tr.clone())
+                    .unwrap()
+            })
+        };
+        let p1 = predict(1);
+        assert_eq!(p1, predict(3), "block predictions: 1 vs 3 threads");
+        assert_eq!(p1.nrows(), tr.len());
+        assert_eq!(one.3.blocks.len(), 3);
+        let (_, ft) = src_features(&res, &prep, &c, tr.clone());
+        for blk in &one.3.blocks {
+            let r = blk.start - tr.start..blk.end - tr.start;
+            let direct = one.0.predict(ft.slice(s![r.clone(), ..])).unwrap();
+            assert_eq!(p1.slice(s![r, ..]), direct, "block {blk:?}");
         }
         // The streamed pass on this thread, folded in the same blocks.
         let src = FeatureSource::new(&res, prep.inputs.view(), true, c.seed).unwrap();
@@ -2466,6 +2580,19 @@ mod tests {
         let (vs, vf) = src.collect(keep.clone()).unwrap();
         assert_eq!(one.1, vs);
         assert_eq!(one.2, vf);
+    }
+
+    /// States and features of rows `keep` by the streamed single-thread pass.
+    fn src_features(
+        res: &BuiltReservoir,
+        prep: &Prepared,
+        c: &TsConfig,
+        keep: std::ops::Range<usize>,
+    ) -> (Array2<Real>, Array2<Real>) {
+        FeatureSource::new(res, prep.inputs.view(), true, c.seed)
+            .unwrap()
+            .collect(keep)
+            .unwrap()
     }
 
     fn test_nrmse(c: &TsConfig) -> Real {
