@@ -40,13 +40,22 @@
 //!    during the refractory period is discarded, as NEST's `iaf_psc_delta`).
 //! 4. **Reset**: spiking neurons get `v = v_reset` and `refractory_until = t + timestep(t_ref, dt)`.
 //!
+//! # Threshold adaptation (adaptive LIF)
+//!
+//! With `adapt_mv > 0` the threshold is `v_th + θ` with `tau_adapt dθ/dt = −θ`: step 1 also
+//! decays `θ ← exp(−h/tau_adapt) θ` (exact), step 2 compares `v > v_th + θ`, and step 4 adds
+//! `θ += adapt_mv` to every neuron that spiked. A steady drive then gives a decreasing rate
+//! (spike-frequency adaptation) and a memory of recent activity over `tau_adapt`, as the
+//! adaptive neurons of Bellec et al. (2018, "Long short-term memory and learning-to-learn in
+//! networks of spiking neurons"). Without adaptation `θ` is not stored at all.
+//!
 //! # Adding a model
 //!
 //! A model implements [`NeuronModel`]: it owns its per-neuron propagators, its state is a
 //! struct of arrays, and the simulator's step loop only calls `update`, `threshold`,
-//! `receive` and `reset_spiked`, so adaptive LIF (an extra adaptation current decaying with its
-//! own propagator and incremented in `reset_spiked`), Izhikevich or Hodgkin-Huxley (sub-stepped
-//! non-linear `update`) fit without a change to the loop.
+//! `receive` and `reset_spiked`, so an adaptation current (decaying with its own propagator and
+//! incremented in `reset_spiked`, as the threshold adaptation above), Izhikevich or
+//! Hodgkin-Huxley (sub-stepped non-linear `update`) fit without a change to the loop.
 
 // Hot loops index several SoA slices in lock step; indexed loops read best and vectorise.
 #![allow(clippy::needless_range_loop)]
@@ -106,6 +115,10 @@ pub struct Lif {
     p21i: Vec<Real>,
     p11e: Vec<Real>,
     p11i: Vec<Real>,
+    /// Threshold jump per spike (mV) and decay factor per step of the adaptation; empty when
+    /// no neuron adapts.
+    adapt: Vec<Real>,
+    p_adapt: Vec<Real>,
 }
 
 /// State of [`Lif`]: membrane (mV), synaptic currents (nA), refractory bookkeeping.
@@ -120,6 +133,9 @@ pub struct LifState {
     /// First step at which the neuron integrates again after its last spike (a whole number
     /// stored as a float, so that the per-step comparison with `t` vectorises).
     pub refractory_until: Vec<Real>,
+    /// Threshold adaptation `θ`, mV (the threshold is `v_th + θ`); empty when the model has
+    /// no adaptation.
+    pub theta: Vec<Real>,
 }
 
 /// `tau_s tau_m / (C (tau_m - tau_s)) (exp(-h/tau_m) - exp(-h/tau_s))` with the limit for
@@ -156,7 +172,14 @@ impl Lif {
             p21i: vec![0.0; n],
             p11e: vec![0.0; n],
             p11i: vec![0.0; n],
+            adapt: Vec::new(),
+            p_adapt: Vec::new(),
         };
+        if !ne.adapt_mv.is_all_zero() {
+            let tau = ne.tau_adapt_ms.as_ref().expect("validated");
+            m.adapt = ne.adapt_mv.expand(n);
+            m.p_adapt = (0..n).map(|i| (-h / tau.get(i)).exp()).collect();
+        }
         for i in 0..n {
             let tau_m = ne.tau_m_ms.get(i);
             let r = ne.r_mohm.get(i);
@@ -196,6 +219,10 @@ impl Lif {
             self.p11i[i],
         ]
     }
+    /// Whether the neurons have threshold adaptation.
+    pub fn is_adaptive(&self) -> bool {
+        !self.adapt.is_empty()
+    }
     /// Refractory period of neuron `i` in steps.
     pub fn refractory_steps(&self, i: usize) -> i64 {
         self.ref_steps[i]
@@ -215,6 +242,7 @@ impl NeuronModel for Lif {
             i_exc: vec![0.0; self.n],
             i_inh: vec![0.0; self.n],
             refractory_until: vec![-1e18; self.n],
+            theta: vec![0.0; self.adapt.len()],
         };
         self.reset(&mut s);
         s
@@ -225,11 +253,17 @@ impl NeuronModel for Lif {
         s.i_exc.fill(0.0);
         s.i_inh.fill(0.0);
         s.refractory_until.fill(-1e18);
+        s.theta.fill(0.0);
     }
 
     #[inline]
     fn update(&self, s: &mut LifState, t: i64, i_ext: Option<&[Real]>) {
         let n = self.n;
+        if !self.adapt.is_empty() {
+            for (th, p) in s.theta[..n].iter_mut().zip(&self.p_adapt[..n]) {
+                *th *= p;
+            }
+        }
         let t = t as Real;
         let (v, ie, ii, ru) = (
             &mut s.v[..n],
@@ -309,9 +343,17 @@ impl NeuronModel for Lif {
         );
         // Branch-free compaction: always write, advance only on a spike.
         let mut k = 0usize;
-        for i in 0..n {
-            out[k.min(n - 1)] = i as u32;
-            k += (v[i] > th[i] && t >= ru[i]) as usize;
+        if self.adapt.is_empty() {
+            for i in 0..n {
+                out[k.min(n - 1)] = i as u32;
+                k += (v[i] > th[i] && t >= ru[i]) as usize;
+            }
+        } else {
+            let a = &s.theta[..n];
+            for i in 0..n {
+                out[k.min(n - 1)] = i as u32;
+                k += (v[i] > th[i] + a[i] && t >= ru[i]) as usize;
+            }
         }
         k
     }
@@ -354,6 +396,12 @@ impl NeuronModel for Lif {
             let i = i as usize;
             s.v[i] = self.v_reset[i];
             s.refractory_until[i] = (t + self.ref_steps[i]) as Real;
+        }
+        if !self.adapt.is_empty() {
+            for &i in spikes {
+                let i = i as usize;
+                s.theta[i] += self.adapt[i];
+            }
         }
     }
 

@@ -140,6 +140,8 @@ pub struct FinalState {
     pub i_inh: Vec<Real>,
     /// Remaining refractory steps (0 when not refractory).
     pub refractory_steps_left: Vec<i64>,
+    /// Threshold adaptation `θ`, mV (the threshold is `v_th + θ`; all 0 without adaptation).
+    pub theta: Vec<Real>,
 }
 
 /// The results of one run (fields are `None` unless asked for in the [`RecordSpec`]).
@@ -376,6 +378,11 @@ impl Network {
                             .iter()
                             .map(|&r| (r as i64 - t_end).max(0))
                             .collect(),
+                        theta: if st.theta.is_empty() {
+                            vec![0.0; st.v.len()]
+                        } else {
+                            st.theta.clone()
+                        },
                     });
                 }
             }

@@ -37,6 +37,11 @@
 //!   constant over the step (as NEST's `noise_generator` with `dt` equal to the step).
 //! * `v_init_mv` (default `null`, meaning `v_rest_mv`): membrane potential at the start of every
 //!   sample.
+//! * `adapt_mv` (default 0, >= 0) and `tau_adapt_ms` (> 0; required when `adapt_mv` is not 0,
+//!   absent otherwise): spike-triggered threshold adaptation (the adaptive LIF neuron). The
+//!   threshold is `v_th + θ`, `θ` decays as `tau_adapt dθ/dt = −θ` and jumps by `adapt_mv` at
+//!   each spike, so a neuron driven steadily fires less and less (spike-frequency adaptation,
+//!   as the adaptive neurons of Bellec et al. 2018's LSNN). `θ` starts at 0 in every sample.
 //! * `synapse`: `"exp_current"` (weights are current jumps in nA into exponentially decaying
 //!   synaptic currents; positive weights go to the excitatory current with `tau_syn_exc_ms`,
 //!   negative to the inhibitory one with `tau_syn_inh_ms`, both required and > 0) or `"delta"`
@@ -80,6 +85,13 @@ impl Param {
         match self {
             Param::Scalar(x) => *x,
             Param::PerNeuron(v) => v[i],
+        }
+    }
+    /// Whether every value is exactly 0.
+    pub fn is_all_zero(&self) -> bool {
+        match self {
+            Param::Scalar(x) => *x == 0.0,
+            Param::PerNeuron(v) => v.iter().all(|&x| x == 0.0),
         }
     }
     /// Expand to `n` values.
@@ -199,6 +211,14 @@ pub struct NeuronSpec {
     /// Inhibitory synaptic time constant, ms (exp_current only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tau_syn_inh_ms: Option<Param>,
+    /// Spike-triggered threshold adaptation: the jump of the threshold at each spike, mV,
+    /// >= 0. Default 0 (no adaptation: the plain LIF neuron).
+    #[serde(default = "zero_param", skip_serializing_if = "is_zero_param")]
+    pub adapt_mv: Param,
+    /// Time constant of the threshold adaptation, ms, > 0. Required when `adapt_mv` is not
+    /// zero; must be absent or null otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tau_adapt_ms: Option<Param>,
 }
 
 impl Default for NeuronSpec {
@@ -221,6 +241,8 @@ impl Default for NeuronSpec {
             synapse: SynapseKind::ExpCurrent,
             tau_syn_exc_ms: Some(3.0.into()),
             tau_syn_inh_ms: Some(6.0.into()),
+            adapt_mv: 0.0.into(),
+            tau_adapt_ms: None,
         }
     }
 }
@@ -519,6 +541,31 @@ impl NetworkSpec {
             .check(file, "i_noise_na", n, nonneg, "a noise amplitude >= 0 nA")?;
         if let Some(v) = &ne.v_init_mv {
             v.check(file, "v_init_mv", n, fin, "a finite potential")?;
+        }
+        ne.adapt_mv.check(
+            file,
+            "adapt_mv",
+            n,
+            nonneg,
+            "a threshold jump >= 0 mV (0: no adaptation)",
+        )?;
+        match (&ne.tau_adapt_ms, ne.adapt_mv.is_all_zero()) {
+            (Some(p), false) => p.check(file, "tau_adapt_ms", n, pos, "a time constant > 0 ms")?,
+            (None, false) => {
+                return Err(field_err(
+                    file,
+                    "neuron.tau_adapt_ms",
+                    "missing: required (> 0 ms) when neuron.adapt_mv is not 0",
+                ))
+            }
+            (Some(_), true) => {
+                return Err(field_err(
+                    file,
+                    "neuron.tau_adapt_ms",
+                    "must be absent or null when neuron.adapt_mv is 0 (no adaptation)",
+                ))
+            }
+            (None, true) => {}
         }
         match ne.synapse {
             SynapseKind::ExpCurrent => {
