@@ -21,8 +21,9 @@
 //!                "topology": {"kind": "random", "p": 0.1}, ... },
 //!   "features": { "reservoir": true, "pooling": {"kind": "spike_counts", "bins": 4},
 //!                 "include_input": true, "transform": "sqrt" },
-//!   "readout": { "alphas": [100, 300, 1000, 3000, 10000, 30000, 100000], "cv": {"kind": "leave_one_group_out"},
-//!                "standardize": true, "fit_intercept": true }
+//!   "readout": { "kind": "logistic", "logistic_alphas": [30],
+//!                "alphas": [100, 300, 1000, 3000, 10000, 30000, 100000],
+//!                "cv": {"kind": "leave_one_group_out"}, "standardize": true, "fit_intercept": true }
 //! }
 //! ```
 
@@ -84,18 +85,46 @@ pub enum CvConfig {
     },
 }
 
+/// The kind of linear readout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReadoutKind {
+    /// Ridge classifier: ridge regression on ±1-coded one-hot targets, prediction = argmax,
+    /// probabilities by a temperature-scaled softmax of the scores (closed form; fast).
+    Ridge,
+    /// Multinomial logistic regression (softmax, L2 penalty): calibrated probabilities by
+    /// construction; fitted by L-BFGS (in the kernel form when there are fewer samples than
+    /// features).
+    Logistic,
+}
+
 /// The linear readout: a ridge classifier (ridge regression on ±1-coded one-hot targets,
-/// prediction = argmax), penalty chosen by cross-validation over `alphas`.
+/// prediction = argmax) or a multinomial logistic regression, penalty chosen by
+/// cross-validation over its grid when the grid has several values.
 ///
 /// | Name | Default | Purpose | Range |
 /// |---|---|---|---|
+/// | `kind` | `"logistic"` | `"logistic"` or `"ridge"` ([`ReadoutKind`]) | |
+/// | `logistic_alphas` | `[30]` | logistic L2 penalty grid, α = 1/C of scikit-learn (on standardised features; loss summed over samples) | each > 0 |
 /// | `alphas` | `[1e2, 3e2, 1e3, 3e3, 1e4, 3e4, 1e5]` (half-decades) | ridge penalty grid (on standardised features, loss summed over samples, as scikit-learn) | each > 0 |
+///
+/// The default is the logistic readout with α = 30 (scikit-learn's C ≈ 0.033): on the full
+/// FSDD it generalises across speakers better than the ridge classifier on the same features
+/// (leave-one-speaker-out 0.874 against 0.854, mean of seeds 42 / 1 / 2), and its accuracy
+/// is flat in α (C = 0.01 / 0.03 / 0.1 / 0.3: 0.868 / 0.873 / 0.870 / 0.867), so one α is
+/// fitted instead of a cross-validated grid (which costs a fit per fold and α); list several
+/// `logistic_alphas` to choose α by cross-validation. `"kind": "ridge"` is the closed-form
+/// alternative (about 0.5 s faster on the full FSDD).
 /// | `cv` | `{"kind": "leave_one_group_out"}` | folds for choosing α (ignored with one α) | |
 /// | `standardize` | `true` | scale features to unit variance | |
 /// | `fit_intercept` | `true` | centre features and targets | |
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ReadoutConfig {
+    /// Logistic regression or ridge classifier. Default logistic.
+    pub kind: ReadoutKind,
+    /// Penalty grid of the logistic readout (α = 1/C). Default `[30]`.
+    pub logistic_alphas: Vec<f64>,
     /// Penalty grid. Default `[1e2, 1e3, 1e4, 1e5]` (the Brian2 baseline's grid).
     pub alphas: Vec<f64>,
     /// Folds for choosing α. Default leave-one-speaker-out.
@@ -109,6 +138,8 @@ pub struct ReadoutConfig {
 impl Default for ReadoutConfig {
     fn default() -> Self {
         Self {
+            kind: ReadoutKind::Logistic,
+            logistic_alphas: vec![30.0],
             alphas: vec![1e2, 3e2, 1e3, 3e3, 1e4, 3e4, 1e5],
             cv: CvConfig::LeaveOneGroupOut,
             standardize: true,
@@ -126,7 +157,7 @@ impl Default for ReadoutConfig {
 /// | `encoder` | 32-channel gammatone filterbank, dB scaling, regular rate coding to 400 Hz, `dt_ms` 1 (see [`DigitsConfig::default_encoder`]) | [`AudioEncoderConfig`] |
 /// | `network` | 1000 LIF, 80/20 E/I, p = 0.1, exp-current synapses (see [`DigitsConfig::default_network`]) | [`GeneratorConfig`] |
 /// | `features` | spike counts in 4 bins | [`FeatureConfig`] |
-/// | `readout` | ridge classifier, α ∈ {1e2..1e5} by leave-one-speaker-out CV | [`ReadoutConfig`] |
+/// | `readout` | multinomial logistic regression, α = 30 (ridge: α ∈ {1e2..1e5} by leave-one-speaker-out CV) | [`ReadoutConfig`] |
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DigitsConfig {
@@ -265,17 +296,22 @@ impl DigitsConfig {
         }
         self.features.pooling.validate("features.pooling")?;
         let r = &self.readout;
-        if r.alphas.is_empty() {
-            return Err(PipelineError::config(
-                "readout.alphas",
-                "expected at least one penalty value",
-            ));
-        }
-        if let Some(a) = r.alphas.iter().find(|a| !(a.is_finite() && **a > 0.0)) {
-            return Err(PipelineError::config(
-                "readout.alphas",
-                format!("expected finite values > 0, found {a}"),
-            ));
+        for (name, grid) in [
+            ("readout.alphas", &r.alphas),
+            ("readout.logistic_alphas", &r.logistic_alphas),
+        ] {
+            if grid.is_empty() {
+                return Err(PipelineError::config(
+                    name,
+                    "expected at least one penalty value",
+                ));
+            }
+            if let Some(a) = grid.iter().find(|a| !(a.is_finite() && **a > 0.0)) {
+                return Err(PipelineError::config(
+                    name,
+                    format!("expected finite values > 0, found {a}"),
+                ));
+            }
         }
         if let CvConfig::KFold { k } = r.cv {
             if k < 2 {

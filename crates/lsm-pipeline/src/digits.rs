@@ -1,5 +1,6 @@
 //! The spoken-digit pipeline: WAV → front end → spike encoder → reservoir → pooled state
-//! features → ridge classifier, with fit / predict / evaluate and the model file.
+//! features → linear readout (logistic regression or ridge classifier), with fit / predict /
+//! evaluate and the model file.
 //!
 //! # One pass, in parallel
 //! Feature extraction ([`Extractor::features`]) makes one parallel pass (rayon) over the
@@ -16,9 +17,10 @@
 //! encoder's spikes pooled the same way (`n_channels · per_channel` values).
 //!
 //! # Readout
-//! See [`ClassifierReadout`]: a ridge classifier, α chosen by cross-validated accuracy
-//! (leave-one-speaker-out by default), probabilities by temperature-scaled softmax calibrated
-//! on held-out scores.
+//! See [`ClassifierReadout`]: a multinomial logistic regression (default; calibrated
+//! probabilities by construction) or a ridge classifier (α chosen by cross-validated accuracy,
+//! leave-one-speaker-out by default; probabilities by a temperature-scaled softmax calibrated
+//! on held-out scores).
 //!
 //! # Model file
 //! [`DigitsModel`] (JSON): the envelope `format` / `format_version` / `task`, the config, the
@@ -26,13 +28,17 @@
 //! that a model survives changes of the generator), the readout (weights, intercept, feature
 //! standardisation, class labels, calibration) and a training summary. Written atomically.
 
-use crate::config::{CvConfig, DigitsConfig, FeatureConfig, ReadoutConfig, TASK_SPOKEN_DIGITS};
+use crate::config::{
+    CvConfig, DigitsConfig, FeatureConfig, ReadoutConfig, ReadoutKind, TASK_SPOKEN_DIGITS,
+};
 use crate::error::PipelineError;
 use crate::io::{self, MODEL_FORMAT, MODEL_FORMAT_VERSION};
 use crate::metrics::ClassificationReport;
 use lsm_core::{rng_for, stream, Real};
 use lsm_encoding::AudioEncoder;
-use lsm_readout::{Folds, Ridge, RidgeValidParams};
+use lsm_readout::{
+    CvReport, Folds, LogisticRegression, LogisticValidParams, Ridge, RidgeValidParams, Scoring,
+};
 use lsm_reservoir::{Drive, Network, NetworkSpec, RecordSpec, Recording};
 use ndarray::{Array2, ArrayView2, Axis};
 use rayon::prelude::*;
@@ -315,28 +321,86 @@ impl Extractor {
     }
 }
 
-/// The fitted readout: a ridge classifier with its class labels and probability calibration.
+/// The fitted readout: a ridge classifier or a multinomial logistic regression, with its
+/// class labels and probability calibration.
 ///
-/// Ridge regression (features standardised with the training means and standard deviations,
-/// intercept) on targets coded `+1` for the true class and `−1` for the others
-/// (scikit-learn's `RidgeClassifier`); the predicted class is the argmax of the `n_classes`
-/// outputs (scores). With several `alphas`, α is chosen by cross-validated accuracy over the
-/// training samples (ties go to the larger α), then the readout is refitted on all of them.
+/// **Ridge** (`readout.kind = "ridge"`): ridge regression (features standardised with the
+/// training means and standard deviations, intercept) on targets coded `+1` for the true
+/// class and `−1` for the others (scikit-learn's `RidgeClassifier`); the predicted class is
+/// the argmax of the `n_classes` outputs (scores). With several `alphas`, α is chosen by
+/// cross-validated accuracy over the training samples (ties go to the larger α), then the
+/// readout is refitted on all of them. Probabilities are `softmax(scores / T)`. The
+/// temperature `T` minimises the log-loss of the cross-validated (held-out) scores at the
+/// chosen α over a log-spaced grid of 200 values in `[10⁻³, 10²]`, so they are calibrated on
+/// samples the readout did not see; without cross-validation (one α) `T` is fitted on the
+/// training scores (over-confident).
 ///
-/// Probabilities are `softmax(scores / T)`. The temperature `T` minimises the log-loss of the
-/// cross-validated (held-out) scores at the chosen α over a log-spaced grid of 200 values in
-/// `[10⁻³, 10²]`, so they are calibrated on samples the readout did not see; without
-/// cross-validation (one α) `T` is fitted on the training scores (over-confident).
+/// **Logistic** (`readout.kind = "logistic"`): multinomial logistic regression with an L2
+/// penalty α (= 1/C of scikit-learn) on standardised features, intercepts unpenalised
+/// ([`LogisticRegression::fit_labels_kernel`], L-BFGS to a gradient norm of
+/// [`LOGISTIC_TOL`]); with several `logistic_alphas`, α is chosen by cross-validated accuracy
+/// as for ridge. Probabilities are the model's own softmax (`T = 1`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ClassifierReadout {
     /// Class labels; output `c` scores class `classes[c]`.
     pub classes: Vec<String>,
-    /// The ridge model: `weights` (features × classes), `intercept`, the feature
-    /// standardisation `x_mean` / `x_scale`, `alpha` and the cross-validation report.
-    pub ridge: Ridge,
-    /// Softmax temperature of the probabilities.
+    /// The ridge model (ridge readouts): `weights` (features × classes), `intercept`, the
+    /// feature standardisation `x_mean` / `x_scale`, `alpha` and the cross-validation report.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ridge: Option<Ridge>,
+    /// The logistic model (logistic readouts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logistic: Option<LogisticRegression>,
+    /// Cross-validation report of a logistic readout fitted with several penalties.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logistic_cv: Option<CvReport>,
+    /// Softmax temperature of the probabilities (1 for logistic readouts).
     pub temperature: f64,
+}
+
+/// Gradient-norm tolerance of the logistic readout's L-BFGS (mean loss); tighter settings
+/// change no prediction on FSDD (measured) and cost twice the iterations.
+pub const LOGISTIC_TOL: f64 = 1e-4;
+
+/// Fold index per training sample for choosing α, or `None` with a single α.
+fn cv_fold_ids(
+    n_alphas: usize,
+    cfg: &ReadoutConfig,
+    groups: Option<&[usize]>,
+    n: usize,
+    seed: u64,
+) -> Result<Option<Vec<usize>>, PipelineError> {
+    if n_alphas <= 1 {
+        return Ok(None);
+    }
+    let rerr = |e: lsm_readout::ReadoutError| PipelineError::stage("readout", e);
+    Ok(Some(match &cfg.cv {
+        CvConfig::LeaveOneGroupOut => {
+            let g = groups.ok_or_else(|| {
+                PipelineError::Data(
+                    "leave-one-group-out cross-validation needs a group (speaker) for every \
+                     training sample"
+                        .into(),
+                )
+            })?;
+            let mut u = g.to_vec();
+            u.sort_unstable();
+            u.dedup();
+            if u.len() < 2 {
+                return Err(PipelineError::Data(format!(
+                    "leave-one-speaker-out cross-validation needs at least 2 speakers in the \
+                     training data, found {}; use \"cv\": {{\"kind\": \"k_fold\", \"k\": 5}} \
+                     or a single alpha",
+                    u.len()
+                )));
+            }
+            Folds::Groups(g.to_vec()).fold_ids(n).map_err(rerr)?
+        }
+        CvConfig::KFold { k } => Folds::KFold { n_folds: *k, seed }
+            .fold_ids(n)
+            .map_err(rerr)?,
+    }))
 }
 
 impl ClassifierReadout {
@@ -380,36 +444,10 @@ impl ClassifierReadout {
         }
         let t = Array2::from_shape_fn((y.len(), k), |(i, c)| if y[i] == c { 1.0 } else { -1.0 });
         let rerr = |e: lsm_readout::ReadoutError| PipelineError::stage("readout", e);
-        let fold_ids: Option<Vec<usize>> = if cfg.alphas.len() > 1 {
-            Some(match &cfg.cv {
-                CvConfig::LeaveOneGroupOut => {
-                    let g = groups.ok_or_else(|| {
-                        PipelineError::Data(
-                            "leave-one-group-out cross-validation needs a group (speaker) for \
-                             every training sample"
-                                .into(),
-                        )
-                    })?;
-                    let mut u = g.to_vec();
-                    u.sort_unstable();
-                    u.dedup();
-                    if u.len() < 2 {
-                        return Err(PipelineError::Data(format!(
-                            "leave-one-speaker-out cross-validation needs at least 2 speakers in \
-                             the training data, found {}; use \"cv\": {{\"kind\": \"k_fold\", \
-                             \"k\": 5}} or a single alpha",
-                            u.len()
-                        )));
-                    }
-                    Folds::Groups(g.to_vec()).fold_ids(y.len()).map_err(rerr)?
-                }
-                CvConfig::KFold { k } => Folds::KFold { n_folds: *k, seed }
-                    .fold_ids(y.len())
-                    .map_err(rerr)?,
-            })
-        } else {
-            None
-        };
+        if cfg.kind == ReadoutKind::Logistic {
+            return Self::fit_logistic(x, y, classes, groups, cfg, seed);
+        }
+        let fold_ids = cv_fold_ids(cfg.alphas.len(), cfg, groups, y.len(), seed)?;
         let kf = lsm_readout::fit_dual_cv(x, t.view(), y, &cfg.alphas, fold_ids.as_deref())
             .map_err(|e| PipelineError::stage("readout", e.to_string()))?;
         let mut ridge = kf.ridge;
@@ -435,9 +473,140 @@ impl ClassifierReadout {
         let temperature = fit_temperature(scores.view(), y);
         Ok(Self {
             classes,
-            ridge,
+            ridge: Some(ridge),
+            logistic: None,
+            logistic_cv: None,
             temperature,
         })
+    }
+
+    /// The logistic readout (see the type's documentation).
+    fn fit_logistic(
+        x: ArrayView2<'_, Real>,
+        y: &[usize],
+        classes: Vec<String>,
+        groups: Option<&[usize]>,
+        cfg: &ReadoutConfig,
+        seed: u64,
+    ) -> Result<Self, PipelineError> {
+        let k = classes.len();
+        let rerr = |e: lsm_readout::ReadoutError| PipelineError::stage("readout", e);
+        let mut alphas = cfg.logistic_alphas.clone();
+        alphas.sort_by(f64::total_cmp);
+        alphas.dedup();
+        let params = |alpha: f64| LogisticValidParams {
+            alpha,
+            fit_intercept: cfg.fit_intercept,
+            standardize: cfg.standardize,
+            max_iter: 1000,
+            tol: LOGISTIC_TOL,
+            n_classes: Some(k),
+        };
+        let fold_ids = cv_fold_ids(alphas.len(), cfg, groups, y.len(), seed)?;
+        let (alpha, report) = match fold_ids {
+            None => (alphas[0], None),
+            Some(f) => {
+                let n_folds = f.iter().copied().max().map_or(0, |m| m + 1);
+                let tasks: Vec<(usize, usize)> = (0..alphas.len())
+                    .flat_map(|a| (0..n_folds).map(move |fo| (a, fo)))
+                    .collect();
+                let correct: Vec<usize> = tasks
+                    .par_iter()
+                    .map(|&(a, fo)| -> Result<usize, PipelineError> {
+                        let tr: Vec<usize> = (0..y.len()).filter(|&i| f[i] != fo).collect();
+                        let te: Vec<usize> = (0..y.len()).filter(|&i| f[i] == fo).collect();
+                        let xtr = x.select(Axis(0), &tr);
+                        let ytr: Vec<usize> = tr.iter().map(|&i| y[i]).collect();
+                        let m = LogisticRegression::fit_labels_kernel(
+                            xtr.view(),
+                            &ytr,
+                            &params(alphas[a]),
+                        )
+                        .map_err(rerr)?;
+                        let pred = m.predict(x.select(Axis(0), &te).view()).map_err(rerr)?;
+                        Ok(pred.iter().zip(&te).filter(|(p, &i)| **p == y[i]).count())
+                    })
+                    .collect::<Result<_, _>>()?;
+                let fold_sizes: Vec<usize> = (0..n_folds)
+                    .map(|fo| f.iter().filter(|&&v| v == fo).count())
+                    .collect();
+                let fold_scores: Vec<Vec<f64>> = (0..alphas.len())
+                    .map(|a| {
+                        (0..n_folds)
+                            .map(|fo| correct[a * n_folds + fo] as f64 / fold_sizes[fo] as f64)
+                            .collect()
+                    })
+                    .collect();
+                let scores: Vec<f64> = (0..alphas.len())
+                    .map(|a| {
+                        (0..n_folds)
+                            .map(|fo| correct[a * n_folds + fo])
+                            .sum::<usize>() as f64
+                            / y.len() as f64
+                    })
+                    .collect();
+                // Best pooled accuracy; ties go to the larger α (the simpler readout).
+                let mut best = 0;
+                for (i, &sc) in scores.iter().enumerate() {
+                    if sc >= scores[best] {
+                        best = i;
+                    }
+                }
+                let report = CvReport {
+                    scoring: Scoring::Accuracy,
+                    alphas: alphas.clone(),
+                    scores,
+                    fold_scores,
+                    fold_sizes,
+                    best_index: best,
+                    best_alpha: alphas[best],
+                };
+                (alphas[best], Some(report))
+            }
+        };
+        let model = LogisticRegression::fit_labels_kernel(x, y, &params(alpha)).map_err(rerr)?;
+        Ok(Self {
+            classes,
+            ridge: None,
+            logistic: Some(model),
+            logistic_cv: report,
+            temperature: 1.0,
+        })
+    }
+
+    /// Number of input features.
+    pub fn n_features(&self) -> usize {
+        match (&self.ridge, &self.logistic) {
+            (Some(r), _) => r.n_features(),
+            (None, Some(l)) => l.n_features(),
+            (None, None) => 0,
+        }
+    }
+
+    /// Number of outputs (scores).
+    pub fn n_outputs(&self) -> usize {
+        match (&self.ridge, &self.logistic) {
+            (Some(r), _) => r.n_outputs(),
+            (None, Some(l)) => l.n_classes,
+            (None, None) => 0,
+        }
+    }
+
+    /// The penalty of the fitted readout.
+    pub fn alpha(&self) -> f64 {
+        match (&self.ridge, &self.logistic) {
+            (Some(r), _) => r.alpha,
+            (None, Some(l)) => l.alpha,
+            (None, None) => f64::NAN,
+        }
+    }
+
+    /// The cross-validation report, if α was chosen by cross-validation.
+    pub fn cv(&self) -> Option<&CvReport> {
+        match &self.ridge {
+            Some(r) => r.cv.as_ref(),
+            None => self.logistic_cv.as_ref(),
+        }
     }
 
     /// Scores (`n × n_classes`) of features `x`.
@@ -445,17 +614,25 @@ impl ClassifierReadout {
     /// # Errors
     /// [`PipelineError::Dimension`] (stage `readout`) if `x` has the wrong number of columns.
     pub fn scores(&self, x: ArrayView2<'_, Real>) -> Result<Array2<Real>, PipelineError> {
-        if x.ncols() != self.ridge.n_features() {
+        if x.ncols() != self.n_features() {
             return Err(PipelineError::Dimension {
                 stage: "readout".into(),
                 what: "feature vector length".into(),
-                expected: self.ridge.n_features(),
+                expected: self.n_features(),
                 got: x.ncols(),
             });
         }
-        self.ridge
-            .predict(x)
-            .map_err(|e| PipelineError::stage("readout", e))
+        let r = match (&self.ridge, &self.logistic) {
+            (Some(r), _) => r.predict(x),
+            (None, Some(l)) => l.decision_function(x),
+            (None, None) => {
+                return Err(PipelineError::stage(
+                    "readout",
+                    "the readout has neither a ridge nor a logistic model",
+                ))
+            }
+        };
+        r.map_err(|e| PipelineError::stage("readout", e))
     }
 
     /// Predicted class index and its probability for each row of `x`.
@@ -708,9 +885,7 @@ impl FittedPipeline {
         let train_accuracy =
             pred.iter().zip(&y).filter(|((p, _), t)| p == *t).count() as f64 / y.len() as f64;
         let cv_scores = readout
-            .ridge
-            .cv
-            .as_ref()
+            .cv()
             .map(|r| {
                 r.alphas
                     .iter()
@@ -726,7 +901,7 @@ impl FittedPipeline {
                 .map(|c| y.iter().filter(|&&v| v == c).count())
                 .collect(),
             groups: group_list,
-            alpha: readout.ridge.alpha,
+            alpha: readout.alpha(),
             cv_scores,
             train_accuracy,
             n_steps: extract.n_steps,
@@ -770,20 +945,26 @@ impl FittedPipeline {
         }
         let extractor = Extractor::new(&model.config, model.network.as_ref())?;
         let r = &model.readout;
-        if r.ridge.n_features() != extractor.n_features() {
+        if r.ridge.is_some() == r.logistic.is_some() {
+            return Err(PipelineError::config(
+                "readout",
+                "expected exactly one of \"ridge\" and \"logistic\"",
+            ));
+        }
+        if r.n_features() != extractor.n_features() {
             return Err(PipelineError::Dimension {
                 stage: "features → readout".into(),
                 what: "readout inputs vs pooled feature length".into(),
                 expected: extractor.n_features(),
-                got: r.ridge.n_features(),
+                got: r.n_features(),
             });
         }
-        if r.ridge.n_outputs() != r.classes.len() {
+        if r.n_outputs() != r.classes.len() {
             return Err(PipelineError::Dimension {
                 stage: "readout".into(),
                 what: "readout outputs vs class labels".into(),
                 expected: r.classes.len(),
-                got: r.ridge.n_outputs(),
+                got: r.n_outputs(),
             });
         }
         if !(r.temperature.is_finite() && r.temperature > 0.0) {
@@ -846,6 +1027,16 @@ impl FittedPipeline {
                 .and_then(|f| f.as_object_mut())
             {
                 f.entry("transform").or_insert_with(|| "none".into());
+            }
+        }
+        if version < 3 {
+            // Versions 1 and 2 predate `readout.kind`: their readouts are ridge classifiers.
+            if let Some(r) = v
+                .get_mut("config")
+                .and_then(|c| c.get_mut("readout"))
+                .and_then(|r| r.as_object_mut())
+            {
+                r.entry("kind").or_insert_with(|| "ridge".into());
             }
         }
         if task != TASK_SPOKEN_DIGITS {

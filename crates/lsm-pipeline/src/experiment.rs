@@ -179,14 +179,10 @@ pub fn run_splits(
             let xte: Array2<Real> = xs.select(Axis(0), &sp.test);
             let pred: Vec<usize> = r.predict(xte.view())?.into_iter().map(|p| p.0).collect();
             let yte: Vec<usize> = sp.test.iter().map(|&i| y[i]).collect();
-            let cv_accuracy = r
-                .ridge
-                .cv
-                .as_ref()
-                .map_or(f64::NAN, |c| c.scores[c.best_index]);
+            let cv_accuracy = r.cv().map_or(f64::NAN, |c| c.scores[c.best_index]);
             Ok(ReadoutScore {
                 test_accuracy: accuracy(&yte, &pred),
-                alpha: r.ridge.alpha,
+                alpha: r.alpha(),
                 cv_accuracy,
                 n_features: xtr.ncols(),
             })

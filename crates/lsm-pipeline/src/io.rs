@@ -18,8 +18,10 @@ pub const MODEL_FORMAT: &str = "lsm-model";
 /// The newest model format version this build writes and reads.
 ///
 /// History: 1 = first release (config + network spec + readout weights + standardisation);
-/// 2 = `config.features.transform` (version-1 files read as `"none"`).
-pub const MODEL_FORMAT_VERSION: u64 = 2;
+/// 2 = `config.features.transform` (version-1 files read as `"none"`); 3 = logistic readouts
+/// (`readout.logistic`, `config.readout.kind`; `readout.ridge` is absent for them; version-1
+/// and -2 files read as ridge).
+pub const MODEL_FORMAT_VERSION: u64 = 3;
 
 /// Read and parse a JSON file. Errors name the file and, for syntax errors or a truncated
 /// file, the line and column.

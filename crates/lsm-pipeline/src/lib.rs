@@ -44,7 +44,9 @@ pub mod io;
 pub mod metrics;
 pub mod timeseries;
 
-pub use config::{CvConfig, DigitsConfig, FeatureConfig, ReadoutConfig, TASK_SPOKEN_DIGITS};
+pub use config::{
+    CvConfig, DigitsConfig, FeatureConfig, ReadoutConfig, ReadoutKind, TASK_SPOKEN_DIGITS,
+};
 pub use digits::{
     stable_id, ClassifierReadout, DigitsModel, Evaluation, ExtractStats, Extractor, FitTimings,
     FittedPipeline, NoProgress, Prediction, Progress, Sample, TrainingSummary,

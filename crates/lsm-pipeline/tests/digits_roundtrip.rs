@@ -2,7 +2,7 @@
 //! small network: accuracy well above chance, save → load → predict gives identical output,
 //! and identical models for 1 and 2 threads.
 
-use lsm_pipeline::{stable_id, DigitsConfig, FittedPipeline, NoProgress, Sample};
+use lsm_pipeline::{stable_id, DigitsConfig, FittedPipeline, NoProgress, ReadoutKind, Sample};
 use std::path::Path;
 
 fn samples(test: bool) -> Vec<Sample> {
@@ -35,21 +35,68 @@ fn small() -> DigitsConfig {
     c
 }
 
+fn small_ridge() -> DigitsConfig {
+    let mut c = small();
+    c.readout.kind = ReadoutKind::Ridge;
+    c
+}
+
+#[test]
+fn logistic_readout_cross_validates_and_gives_calibrated_probabilities() {
+    let (train, test) = (samples(false), samples(true));
+    let mut cfg = small();
+    assert_eq!(
+        cfg.readout.kind,
+        ReadoutKind::Logistic,
+        "the default readout"
+    );
+    cfg.readout.logistic_alphas = vec![3.0, 30.0];
+    let model = FittedPipeline::fit(&cfg, &train, &NoProgress).unwrap();
+    let r = &model.model().readout;
+    assert!(r.ridge.is_none() && r.logistic.is_some());
+    let cv = r.cv().unwrap();
+    assert_eq!(cv.fold_sizes.len(), 5);
+    assert_eq!(cv.fold_sizes.iter().sum::<usize>(), train.len());
+    assert!(cfg.readout.logistic_alphas.contains(&r.alpha()));
+    let ev = model.evaluate(&test, &NoProgress).unwrap();
+    assert!(ev.report.accuracy > 0.6, "accuracy {}", ev.report.accuracy);
+    // The probabilities are the model's softmax: in (0, 1], and on these held-out files the
+    // mean probability of the predicted label is within 0.2 of the accuracy.
+    let mean_p = ev.predictions.iter().map(|p| p.probability).sum::<f64>() / 100.0;
+    assert!(ev
+        .predictions
+        .iter()
+        .all(|p| p.probability > 0.0 && p.probability <= 1.0));
+    assert!(
+        (mean_p - ev.report.accuracy).abs() < 0.2,
+        "mean probability {mean_p} vs accuracy {}",
+        ev.report.accuracy
+    );
+    // Save → load → identical predictions.
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("m.json");
+    model.save(&p).unwrap();
+    let back = FittedPipeline::load(&p).unwrap();
+    assert_eq!(back.model(), model.model());
+    assert_eq!(
+        back.predict(&test, &NoProgress).unwrap(),
+        model.predict(&test, &NoProgress).unwrap()
+    );
+}
+
 #[test]
 fn fit_save_load_predict_identical_and_above_chance() {
     let (train, test) = (samples(false), samples(true));
     assert_eq!((train.len(), test.len()), (250, 100));
-    let cfg = small();
+    let cfg = small_ridge();
     let model = FittedPipeline::fit(&cfg, &train, &NoProgress).unwrap();
     let ev = model.evaluate(&test, &NoProgress).unwrap();
     assert!(ev.report.accuracy > 0.6, "accuracy {}", ev.report.accuracy);
     // Cross-validated α is one of the grid, leave-one-speaker-out over 5 speakers.
-    let cv = model.model().readout.ridge.cv.as_ref().unwrap();
+    let ridge = model.model().readout.ridge.as_ref().unwrap();
+    let cv = ridge.cv.as_ref().unwrap();
     assert_eq!(cv.fold_sizes.len(), 5);
-    assert!(cfg
-        .readout
-        .alphas
-        .contains(&model.model().readout.ridge.alpha));
+    assert!(cfg.readout.alphas.contains(&ridge.alpha));
 
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("m.json");
@@ -70,13 +117,18 @@ fn fit_save_load_predict_identical_and_above_chance() {
 
     // A format-version-1 file (before `features.transform`) reads as untransformed features.
     let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap();
-    assert_eq!(v["format_version"], 2);
+    assert_eq!(v["format_version"], lsm_pipeline::MODEL_FORMAT_VERSION);
     assert_eq!(v["config"]["features"]["transform"], "sqrt");
     v["format_version"] = 1.into();
     v["config"]["features"]
         .as_object_mut()
         .unwrap()
         .remove("transform");
+    // Files before version 3 have no `readout.kind`: they read as ridge readouts.
+    v["config"]["readout"]
+        .as_object_mut()
+        .unwrap()
+        .remove("kind");
     let p1 = dir.path().join("v1.json");
     std::fs::write(&p1, v.to_string()).unwrap();
     let old = FittedPipeline::load(&p1).unwrap();
@@ -84,6 +136,7 @@ fn fit_save_load_predict_identical_and_above_chance() {
         old.model().config.features.transform,
         lsm_pipeline::Transform::None
     );
+    assert_eq!(old.model().config.readout.kind, ReadoutKind::Ridge);
     let c = old.predict(&test, &NoProgress).unwrap();
     assert_ne!(a, c, "the v1 reading must not apply the square root");
 }
@@ -91,7 +144,9 @@ fn fit_save_load_predict_identical_and_above_chance() {
 #[test]
 fn one_and_two_threads_give_identical_features() {
     let train = samples(false);
-    let cfg = small();
+    let mut cfg = small();
+    // The logistic readout with a cross-validated α: folds and α run in parallel.
+    cfg.readout.logistic_alphas = vec![3.0, 30.0];
     let run = |threads: usize| {
         rayon::ThreadPoolBuilder::new()
             .num_threads(threads)

@@ -168,6 +168,8 @@ pub(crate) struct Objective<'a> {
     k: usize,
     alpha: f64,
     fit_intercept: bool,
+    /// `z` is lower triangular (the kernel form): row `i` has no entries beyond column `i`.
+    lower: bool,
     cache: Mutex<Option<Evaluation>>,
 }
 
@@ -185,8 +187,15 @@ impl<'a> Objective<'a> {
             k,
             alpha,
             fit_intercept,
+            lower: false,
             cache: Mutex::new(None),
         }
+    }
+
+    /// Declare `z` lower triangular: the products skip its zero upper part (same result).
+    pub(crate) fn lower_triangular(mut self) -> Self {
+        self.lower = true;
+        self
     }
 
     /// Parameter vector length: `p·k` weights (row-major `p × k`) then `k` intercepts.
@@ -209,8 +218,10 @@ impl<'a> Objective<'a> {
             .map(|bi| {
                 let r0 = bi * BLOCK;
                 let r1 = (r0 + BLOCK).min(n);
-                let zb = self.z.slice(s![r0..r1, ..]);
-                let mut sc = zb.dot(&w);
+                // Lower-triangular z: the block's rows have no entries beyond column r1.
+                let c1 = if self.lower { r1 } else { p };
+                let zb = self.z.slice(s![r0..r1, ..c1]);
+                let mut sc = zb.dot(&w.slice(s![..c1, ..]));
                 if self.fit_intercept {
                     sc += &b;
                 }
@@ -230,7 +241,7 @@ impl<'a> Objective<'a> {
                     row.mapv_inplace(|e| e / sum);
                     row[y] -= 1.0;
                 }
-                let gw = zb.t().dot(&sc);
+                let gw = zb.t().dot(&sc); // c1 × k: rows past c1 are zero
                 let gb = sc.sum_axis(Axis(0));
                 (loss, gw, gb)
             })
@@ -240,7 +251,9 @@ impl<'a> Objective<'a> {
         let mut gb = Array1::<f64>::zeros(k);
         for (l, g, c) in parts {
             loss += l;
-            gw += &g;
+            let r = g.nrows();
+            let mut dst = gw.slice_mut(s![..r, ..]);
+            dst += &g;
             gb += &c;
         }
         let nf = n as f64;
@@ -411,7 +424,8 @@ impl LogisticRegression {
         let lf = llt.L();
         let l = Array2::from_shape_fn((n, n), |(i, j)| if j <= i { lf[(i, j)] } else { 0.0 });
         drop(kern);
-        let obj = Objective::new(l.view(), labels, k, params.alpha, params.fit_intercept);
+        let obj = Objective::new(l.view(), labels, k, params.alpha, params.fit_intercept)
+            .lower_triangular();
         let init = Array1::zeros(obj.n_params());
         let (theta, n_iter, converged, loss) = run_lbfgs(obj, init, params)?;
         // A = L⁻ᵀ V by back substitution, all k columns at once.
@@ -622,6 +636,27 @@ mod tests {
                 assert!((fd - g[i]).abs() < 1e-7, "param {i}: fd {fd} vs {}", g[i]);
             }
         }
+    }
+
+    #[test]
+    fn lower_triangular_products_equal_dense_ones() {
+        // 600 rows: three row blocks, so the skipped upper parts differ per block.
+        let n = 600;
+        let z = Array2::from_shape_fn((n, n), |(i, j)| {
+            if j <= i {
+                ((i * 31 + j * 17) % 23) as f64 / 11.0 - 1.0
+            } else {
+                0.0
+            }
+        });
+        let labels: Vec<usize> = (0..n).map(|i| (i * 7) % 5).collect();
+        let dense = Objective::new(z.view(), &labels, 5, 2.0, true);
+        let tri = Objective::new(z.view(), &labels, 5, 2.0, true).lower_triangular();
+        let theta = Array1::from_shape_fn(dense.n_params(), |i| ((i * 13) % 7) as f64 / 70.0);
+        let ((ld, gd), (lt, gt)) = (dense.eval(&theta), tri.eval(&theta));
+        assert!((ld - lt).abs() <= 1e-12 * ld.abs(), "{ld} vs {lt}");
+        let err = (&gd - &gt).mapv(f64::abs).fold(0.0f64, |m, &v| m.max(v));
+        assert!(err < 1e-12, "gradient differs by {err}");
     }
 
     #[test]
