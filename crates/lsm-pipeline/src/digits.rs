@@ -1019,24 +1019,21 @@ impl FittedPipeline {
         let v = io::read_json_value(path)?;
         let (task, version) = io::check_model_envelope(path, &v)?;
         let mut v = v;
-        if version < 2 {
-            // Version 1 predates `features.transform`: its features were untransformed.
-            if let Some(f) = v
-                .get_mut("config")
-                .and_then(|c| c.get_mut("features"))
-                .and_then(|f| f.as_object_mut())
-            {
-                f.entry("transform").or_insert_with(|| "none".into());
-            }
-        }
-        if version < 3 {
-            // Versions 1 and 2 predate `readout.kind`: their readouts are ridge classifiers.
-            if let Some(r) = v
-                .get_mut("config")
-                .and_then(|c| c.get_mut("readout"))
-                .and_then(|r| r.as_object_mut())
-            {
-                r.entry("kind").or_insert_with(|| "ridge".into());
+        // Fields added since a file's version get the value that reproduces its behaviour.
+        // Version 1 predates `features.transform` (its features were untransformed); versions
+        // 1 and 2 predate `readout.kind` (their readouts are ridge classifiers).
+        for (since, section, field, old) in [
+            (2, "features", "transform", "none"),
+            (3, "readout", "kind", "ridge"),
+        ] {
+            if version < since {
+                if let Some(o) = v
+                    .get_mut("config")
+                    .and_then(|c| c.get_mut(section))
+                    .and_then(|o| o.as_object_mut())
+                {
+                    o.entry(field).or_insert_with(|| old.into());
+                }
             }
         }
         if task != TASK_SPOKEN_DIGITS {
