@@ -106,6 +106,7 @@ pub enum ReadoutKind {
 /// |---|---|---|---|
 /// | `kind` | `"logistic"` | `"logistic"` or `"ridge"` ([`ReadoutKind`]) | |
 /// | `logistic_alphas` | `[30]` | logistic L2 penalty grid, α = 1/C of scikit-learn (on standardised features; loss summed over samples) | each > 0 |
+/// | `logistic_tol` | `2e-4` | L-BFGS stops when the gradient norm of the mean loss is below this (FSDD: 1e-4 / 2e-4 / 1e-3 give LOSO 0.873 / 0.871 / 0.874 and fit in 3.1 / 2.2 / 1.8 s, seed 42) | > 0 |
 /// | `alphas` | `[1e2, 3e2, 1e3, 3e3, 1e4, 3e4, 1e5]` (half-decades) | ridge penalty grid (on standardised features, loss summed over samples, as scikit-learn) | each > 0 |
 ///
 /// The default is the logistic readout with α = 30 (scikit-learn's C ≈ 0.033): on the full
@@ -125,6 +126,8 @@ pub struct ReadoutConfig {
     pub kind: ReadoutKind,
     /// Penalty grid of the logistic readout (α = 1/C). Default `[30]`.
     pub logistic_alphas: Vec<f64>,
+    /// Gradient-norm tolerance of the logistic readout's L-BFGS. Default `2e-4`.
+    pub logistic_tol: f64,
     /// Penalty grid. Default `[1e2, 1e3, 1e4, 1e5]` (the Brian2 baseline's grid).
     pub alphas: Vec<f64>,
     /// Folds for choosing α. Default leave-one-speaker-out.
@@ -140,6 +143,7 @@ impl Default for ReadoutConfig {
         Self {
             kind: ReadoutKind::Logistic,
             logistic_alphas: vec![30.0],
+            logistic_tol: 2e-4,
             alphas: vec![1e2, 3e2, 1e3, 3e3, 1e4, 3e4, 1e5],
             cv: CvConfig::LeaveOneGroupOut,
             standardize: true,
@@ -296,6 +300,12 @@ impl DigitsConfig {
         }
         self.features.pooling.validate("features.pooling")?;
         let r = &self.readout;
+        if !(r.logistic_tol.is_finite() && r.logistic_tol > 0.0) {
+            return Err(PipelineError::config(
+                "readout.logistic_tol",
+                format!("expected a finite number > 0, found {}", r.logistic_tol),
+            ));
+        }
         for (name, grid) in [
             ("readout.alphas", &r.alphas),
             ("readout.logistic_alphas", &r.logistic_alphas),
@@ -415,6 +425,19 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("readout.alphas"));
+        let mut c = DigitsConfig::default();
+        c.readout.logistic_alphas = vec![];
+        let e = c.validate().unwrap_err().to_string();
+        assert!(e.contains("readout.logistic_alphas"), "{e}");
+        let mut c = DigitsConfig::default();
+        c.readout.logistic_tol = 0.0;
+        let e = c.validate().unwrap_err().to_string();
+        assert!(e.contains("readout.logistic_tol"), "{e}");
+        let e =
+            DigitsConfig::from_json_str(r#"{"readout": {"kind": "lasso"}}"#, Path::new("c.json"))
+                .unwrap_err()
+                .to_string();
+        assert!(e.contains("lasso") && e.contains("c.json"), "{e}");
         let c = DigitsConfig {
             task: "narma10".into(),
             ..DigitsConfig::default()

@@ -338,7 +338,7 @@ impl Extractor {
 /// **Logistic** (`readout.kind = "logistic"`): multinomial logistic regression with an L2
 /// penalty α (= 1/C of scikit-learn) on standardised features, intercepts unpenalised
 /// ([`LogisticRegression::fit_labels_kernel`], L-BFGS to a gradient norm of
-/// [`LOGISTIC_TOL`]); with several `logistic_alphas`, α is chosen by cross-validated accuracy
+/// `logistic_tol`); with several `logistic_alphas`, α is chosen by cross-validated accuracy
 /// as for ridge. Probabilities are the model's own softmax (`T = 1`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -358,10 +358,6 @@ pub struct ClassifierReadout {
     /// Softmax temperature of the probabilities (1 for logistic readouts).
     pub temperature: f64,
 }
-
-/// Gradient-norm tolerance of the logistic readout's L-BFGS (mean loss); tighter settings
-/// change no prediction on FSDD (measured) and cost twice the iterations.
-pub const LOGISTIC_TOL: f64 = 1e-4;
 
 /// Fold index per training sample for choosing α, or `None` with a single α.
 fn cv_fold_ids(
@@ -499,7 +495,7 @@ impl ClassifierReadout {
             fit_intercept: cfg.fit_intercept,
             standardize: cfg.standardize,
             max_iter: 1000,
-            tol: LOGISTIC_TOL,
+            tol: cfg.logistic_tol,
             n_classes: Some(k),
         };
         let fold_ids = cv_fold_ids(alphas.len(), cfg, groups, y.len(), seed)?;
