@@ -223,3 +223,20 @@ fn config_is_strict_and_defaults_are_the_protocols() {
     .unwrap();
     assert!(matches!(sp.reservoir, ReservoirConfig::Spiking(_)));
 }
+
+/// `lsm default-config --task mackey-glass` is Jaeger's protocol (400-unit ESN, 3,000 training
+/// steps, teacher forcing then 84 free-running steps, NRMSE at step 84 over 100 trials): it
+/// must reach Jaeger's 2001 figure of 2.8e-4.
+#[test]
+fn jaeger_mackey_glass_protocol_reaches_nrmse84_of_jaeger_2001() {
+    let cfg = TsConfig::default_for(Task::MackeyGlass);
+    let data = DataSource::Builtin(Task::MackeyGlass);
+    let (model, _) = fit(&cfg, &data).unwrap();
+    let ev = evaluate(&model, &data).unwrap();
+    assert_eq!(ev.n_scored, 100);
+    assert!(
+        ev.scores.nrmse <= 2.8e-4,
+        "NRMSE-84 {} > 2.8e-4",
+        ev.scores.nrmse
+    );
+}
