@@ -30,6 +30,10 @@ pub struct Csr {
     pub delay: Vec<u32>,
     /// `Some(d)` when every synapse has the delay `d` steps.
     pub uniform_delay: Option<u32>,
+    /// `Some(w)` when within every row all positive-part weights are equal (`w[p][0]`) and all
+    /// negative-part weights are equal (`w[p][1]`), as with constant weights per population
+    /// pair: the scatter then adds a scalar per row instead of loading a weight per synapse.
+    pub row_weights: Option<Vec<[Real; 2]>>,
 }
 
 impl Csr {
@@ -53,7 +57,7 @@ impl Csr {
         let post: Vec<u32> = order.iter().map(|&k| list.post[k]).collect();
         let weight: Vec<Real> = order.iter().map(|&k| list.weight[k]).collect();
         let delay: Vec<u32> = order.iter().map(|&k| delay[k]).collect();
-        let split = (0..n_pre)
+        let split: Vec<usize> = (0..n_pre)
             .map(|p| {
                 let (a, b) = (ptr[p], ptr[p + 1]);
                 a + weight[a..b]
@@ -67,6 +71,21 @@ impl Csr {
             Some(_) => None,
             None => Some(0),
         };
+        let row_weights = (0..n_pre)
+            .map(|p| {
+                let parts = [&weight[ptr[p]..split[p]], &weight[split[p]..ptr[p + 1]]];
+                let mut w = [0.0; 2];
+                for (wk, part) in w.iter_mut().zip(parts) {
+                    if let Some(&x) = part.first() {
+                        if part.iter().any(|y| y.to_bits() != x.to_bits()) {
+                            return None;
+                        }
+                        *wk = x;
+                    }
+                }
+                Some(w)
+            })
+            .collect::<Option<Vec<_>>>();
         Csr {
             ptr,
             split,
@@ -74,6 +93,7 @@ impl Csr {
             weight,
             delay,
             uniform_delay,
+            row_weights,
         }
     }
 

@@ -119,6 +119,29 @@ pub struct Lif {
     /// no neuron adapts.
     adapt: Vec<Real>,
     p_adapt: Vec<Real>,
+    /// The per-neuron parameters as scalars when every neuron has the same ones (the common
+    /// case): the hot loops then stream the state only, not eight parameter arrays.
+    uniform: Option<Uniform>,
+}
+
+/// Parameters shared by every neuron (see [`Lif::is_homogeneous`]).
+#[derive(Clone, Copy, Debug)]
+struct Uniform {
+    v_rest: Real,
+    v_th: Real,
+    i_bias: Real,
+    p22: Real,
+    p20: Real,
+    p21e: Real,
+    p21i: Real,
+    p11e: Real,
+    p11i: Real,
+}
+
+/// `Some(x)` when every element of `v` is `x` (bitwise, so NaN-free parameters only).
+fn all_equal(v: &[Real]) -> Option<Real> {
+    let x = *v.first()?;
+    v.iter().all(|y| y.to_bits() == x.to_bits()).then_some(x)
 }
 
 /// State of [`Lif`]: membrane (mV), synaptic currents (nA), refractory bookkeeping.
@@ -174,6 +197,7 @@ impl Lif {
             p11i: vec![0.0; n],
             adapt: Vec::new(),
             p_adapt: Vec::new(),
+            uniform: None,
         };
         if !ne.adapt_mv.is_all_zero() {
             let tau = ne.tau_adapt_ms.as_ref().expect("validated");
@@ -205,7 +229,26 @@ impl Lif {
                 }
             }
         }
+        m.uniform = (|| {
+            Some(Uniform {
+                v_rest: all_equal(&m.v_rest)?,
+                v_th: all_equal(&m.v_th)?,
+                i_bias: all_equal(&m.i_bias)?,
+                p22: all_equal(&m.p22)?,
+                p20: all_equal(&m.p20)?,
+                p21e: all_equal(&m.p21e)?,
+                p21i: all_equal(&m.p21i)?,
+                p11e: all_equal(&m.p11e)?,
+                p11i: all_equal(&m.p11i)?,
+            })
+        })();
         m
+    }
+
+    /// Whether every neuron has the same parameters, so that the step loops use scalars
+    /// (same operations, same results, less memory traffic).
+    pub fn is_homogeneous(&self) -> bool {
+        self.uniform.is_some()
     }
 
     /// Propagators of neuron `i`: `(P22, P20, P21e, P21i, P11e, P11i)`.
@@ -256,7 +299,7 @@ impl NeuronModel for Lif {
         s.theta.fill(0.0);
     }
 
-    #[inline]
+    #[inline(always)]
     fn update(&self, s: &mut LifState, t: i64, i_ext: Option<&[Real]>) {
         let n = self.n;
         if !self.adapt.is_empty() {
@@ -277,6 +320,36 @@ impl NeuronModel for Lif {
             &self.p20[..n],
             &self.i_bias[..n],
         );
+        if let (Some(u), SynapseKind::ExpCurrent) = (self.uniform, self.synapse) {
+            // The same expressions as below with every parameter a scalar: bit-identical.
+            let (p21e, p21i, p11e, p11i) = (u.p21e, u.p21i, u.p11e, u.p11i);
+            let (vr, p22, p20) = (u.v_rest, u.p22, u.p20);
+            match i_ext {
+                None => {
+                    let drive = p20 * u.i_bias;
+                    for i in 0..n {
+                        let vn = vr + p22 * (v[i] - vr) + p21e * ie[i] + p21i * ii[i] + drive;
+                        v[i] = if t >= ru[i] { vn } else { v[i] };
+                        ie[i] *= p11e;
+                        ii[i] *= p11i;
+                    }
+                }
+                Some(x) => {
+                    let x = &x[..n];
+                    for i in 0..n {
+                        let vn = vr
+                            + p22 * (v[i] - vr)
+                            + p21e * ie[i]
+                            + p21i * ii[i]
+                            + p20 * (u.i_bias + x[i]);
+                        v[i] = if t >= ru[i] { vn } else { v[i] };
+                        ie[i] *= p11e;
+                        ii[i] *= p11i;
+                    }
+                }
+            }
+            return;
+        }
         match self.synapse {
             SynapseKind::ExpCurrent => {
                 let (p21e, p21i, p11e, p11i) = (
@@ -331,7 +404,7 @@ impl NeuronModel for Lif {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn threshold(&self, s: &LifState, t: i64, spikes: &mut [u32]) -> usize {
         let n = self.n;
         let t = t as Real;
@@ -343,7 +416,30 @@ impl NeuronModel for Lif {
         );
         // Branch-free compaction: always write, advance only on a spike.
         let mut k = 0usize;
-        if self.adapt.is_empty() {
+        if let (Some(u), true) = (self.uniform, self.adapt.is_empty()) {
+            // Few neurons spike in a step: test eight at a time (vectorised), compact only
+            // the groups with a spike.
+            let th = u.v_th;
+            let mut i0 = 0;
+            while i0 + 8 <= n {
+                let (vc, rc) = (&v[i0..i0 + 8], &ru[i0..i0 + 8]);
+                let mut any = false;
+                for j in 0..8 {
+                    any |= (vc[j] > th) & (t >= rc[j]);
+                }
+                if any {
+                    for j in 0..8 {
+                        out[k.min(n - 1)] = (i0 + j) as u32;
+                        k += ((vc[j] > th) & (t >= rc[j])) as usize;
+                    }
+                }
+                i0 += 8;
+            }
+            for i in i0..n {
+                out[k.min(n - 1)] = i as u32;
+                k += (v[i] > th && t >= ru[i]) as usize;
+            }
+        } else if self.adapt.is_empty() {
             for i in 0..n {
                 out[k.min(n - 1)] = i as u32;
                 k += (v[i] > th[i] && t >= ru[i]) as usize;
@@ -358,7 +454,7 @@ impl NeuronModel for Lif {
         k
     }
 
-    #[inline]
+    #[inline(always)]
     fn receive(&self, s: &mut LifState, t: i64, exc: &mut [Real], inh: &mut [Real]) {
         let n = self.n;
         match self.synapse {
@@ -390,7 +486,7 @@ impl NeuronModel for Lif {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn reset_spiked(&self, s: &mut LifState, t: i64, spikes: &[u32]) {
         for &i in spikes {
             let i = i as usize;

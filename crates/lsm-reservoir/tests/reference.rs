@@ -159,6 +159,40 @@ fn reference(
     (out, vs)
 }
 
+/// Run `net` on `input` and assert spikes and membranes equal the dense reference bit for bit;
+/// returns the spikes `(step, neuron)`.
+fn assert_matches_reference(
+    spec: &NetworkSpec,
+    net: &Network,
+    input: &SpikeTrains,
+    what: &str,
+) -> Vec<(usize, u32)> {
+    let n_steps = input.n_steps();
+    let Neurons::Lif(lif) = net.neurons();
+    let (want, want_v) = reference(spec, lif, input, n_steps);
+    let rec = net
+        .run(
+            Drive::Spikes(input),
+            n_steps,
+            &RecordSpec {
+                v: true,
+                ..RecordSpec::default()
+            },
+            0,
+            0,
+        )
+        .unwrap();
+    let got: Vec<(usize, u32)> = rec.spikes.unwrap().iter().collect();
+    assert_eq!(got, want, "{what}");
+    let v = rec.v.unwrap();
+    for t in 0..n_steps {
+        for i in 0..spec.n_neurons {
+            assert_eq!(v[[t, i]], want_v[t][i], "{what}: step {t} neuron {i}");
+        }
+    }
+    want
+}
+
 #[test]
 fn csr_simulator_equals_dense_reference_bit_for_bit() {
     for synapse in [SynapseKind::ExpCurrent, SynapseKind::Delta] {
@@ -173,38 +207,14 @@ fn csr_simulator_equals_dense_reference_bit_for_bit() {
                 .filter(|_| rng.gen::<Real>() < 0.1)
                 .collect();
             let input = SpikeTrains::from_events(spec.n_inputs, spec.dt_ms, n_steps, ev).unwrap();
-            let Neurons::Lif(lif) = net.neurons();
-            let (want, want_v) = reference(&spec, lif, &input, n_steps);
-            let rec = net
-                .run(
-                    Drive::Spikes(&input),
-                    n_steps,
-                    &RecordSpec {
-                        v: true,
-                        ..RecordSpec::default()
-                    },
-                    0,
-                    0,
-                )
-                .unwrap();
-            let got: Vec<(usize, u32)> = rec.spikes.unwrap().iter().collect();
-            assert!(
-                want.len() > 200,
-                "{synapse:?} seed {seed}: only {} spikes, weak test",
-                want.len()
-            );
+            let n_spikes =
+                assert_matches_reference(&spec, &net, &input, &format!("{synapse:?} seed {seed}"))
+                    .len();
             // Refractoriness must matter in this network.
-            assert_eq!(got, want, "{synapse:?} seed {seed}");
-            let v = rec.v.unwrap();
-            for t in 0..n_steps {
-                for i in 0..spec.n_neurons {
-                    assert_eq!(
-                        v[[t, i]],
-                        want_v[t][i],
-                        "{synapse:?} seed {seed} step {t} neuron {i}"
-                    );
-                }
-            }
+            assert!(
+                n_spikes > 200,
+                "{synapse:?} seed {seed}: only {n_spikes} spikes, weak test"
+            );
         }
     }
 }
@@ -238,5 +248,88 @@ fn uniform_delay_fast_path_equals_reference() {
             .collect();
         assert!(want.len() > 100);
         assert_eq!(got, want, "delay {d}");
+    }
+}
+
+/// Shared parameters and one weight per sign of each presynaptic population, as the
+/// generated reservoirs have: the simulator then takes its scalar-parameter neuron loops and
+/// its one-weight-per-row scatter. 43 neurons, so that the eight-at-a-time threshold scan has a
+/// tail.
+fn homogeneous_spec(synapse: SynapseKind, delay_steps: usize, seed: u64) -> NetworkSpec {
+    let mut rng = rng_for(seed, 98);
+    let (n, k, dt) = (43usize, 5usize, 0.5);
+    let ne = NeuronSpec {
+        tau_m_ms: 20.0.into(),
+        r_mohm: 1.0.into(),
+        v_rest_mv: 0.5.into(),
+        v_reset_mv: (-1.0).into(),
+        v_th_mv: 10.0.into(),
+        t_ref_ms: 2.0.into(),
+        i_bias_na: 7.0.into(),
+        synapse,
+        tau_syn_exc_ms: (synapse == SynapseKind::ExpCurrent).then_some(3.0.into()),
+        tau_syn_inh_ms: (synapse == SynapseKind::ExpCurrent).then_some(6.0.into()),
+        ..NeuronSpec::default()
+    };
+    let mut spec = NetworkSpec::new(dt, n, k, ne);
+    let (w_exc, w_inh) = if synapse == SynapseKind::Delta {
+        (3.0, -5.0)
+    } else {
+        (5.0, -8.0)
+    };
+    for i in 0..n {
+        for j in 0..n {
+            if i != j && rng.gen::<Real>() < 0.2 {
+                spec.recurrent.pre.push(i as u32);
+                spec.recurrent.post.push(j as u32);
+                spec.recurrent
+                    .weight
+                    .push(if i < 34 { w_exc } else { w_inh });
+            }
+        }
+    }
+    let m = spec.recurrent.pre.len();
+    spec.recurrent.delay_ms = Some(vec![delay_steps as Real * dt; m]);
+    for c in 0..k {
+        for j in 0..n {
+            if rng.gen::<Real>() < 0.5 {
+                spec.input.pre.push(c as u32);
+                spec.input.post.push(j as u32);
+                spec.input.weight.push(6.0);
+            }
+        }
+    }
+    let mi = spec.input.pre.len();
+    spec.input.delay_ms = Some(vec![delay_steps as Real * dt; mi]);
+    spec
+}
+
+#[test]
+fn homogeneous_fast_paths_equal_reference() {
+    for synapse in [SynapseKind::ExpCurrent, SynapseKind::Delta] {
+        for (seed, d) in [(0u64, 0usize), (1, 2)] {
+            let spec = homogeneous_spec(synapse, d, seed);
+            let net = Network::from_spec(&spec).unwrap();
+            let Neurons::Lif(lif) = net.neurons();
+            assert!(lif.is_homogeneous());
+            assert!(net.recurrent().row_weights.is_some());
+            assert!(net.input().row_weights.is_some());
+            let n_steps = 1500;
+            let mut rng = rng_for(seed, 8);
+            let ev: Vec<(usize, usize)> = (0..n_steps)
+                .flat_map(|t| (0..spec.n_inputs).map(move |c| (t, c)))
+                .filter(|_| rng.gen::<Real>() < 0.08)
+                .collect();
+            let input = SpikeTrains::from_events(spec.n_inputs, spec.dt_ms, n_steps, ev).unwrap();
+            let what = format!("{synapse:?} seed {seed} delay {d}");
+            let spikes = assert_matches_reference(&spec, &net, &input, &what);
+            assert!(
+                spikes.len() > 300,
+                "{what}: only {} spikes, weak test",
+                spikes.len()
+            );
+            // Neurons in the tail of the threshold scan (40..43) must spike too.
+            assert!(spikes.iter().any(|&(_, i)| i >= 40), "{what}");
+        }
     }
 }
