@@ -23,6 +23,19 @@
 //! nothing (the output raster grows amortised). [`Network::run_into`] resets every state
 //! variable (membrane, currents, refractory counters, delay buffers, traces) first, so a
 //! sample's output never depends on what ran before in the same workspace.
+//!
+//! # Fast paths (same operations, same bits)
+//!
+//! * Every neuron with the same parameters ([`crate::Lif::is_homogeneous`], the generated
+//!   reservoirs): the update and threshold loops read the parameters as scalars and stream only
+//!   the state; the threshold scans eight neurons at a time and compacts only groups with a
+//!   spike.
+//! * A CSR row whose positive weights are all equal, and whose negative weights are all equal
+//!   ([`Csr::row_weights`], constant weights per population pair): the scatter adds one scalar
+//!   per row part, without a weight load per synapse.
+//! * On x86-64 with AVX2 the whole step loop is compiled for AVX2 and chosen at run time (Rust
+//!   does not contract `a * b + c` into a fused multiply-add, so the results do not depend on
+//!   the CPU). `tests/reference.rs` checks each path against a dense reference bit for bit.
 
 use crate::error::{ReservoirError, Result};
 use crate::network::{Csr, Network, Neurons};
