@@ -42,6 +42,8 @@ pub mod stream {
     pub const DATA: u64 = 5;
     /// Echo-state network weights.
     pub const ESN: u64 = 6;
+    /// The order of the training samples that unsupervised plasticity learns from.
+    pub const PLASTICITY: u64 = 7;
     /// Per-sample encoder noise: `ENCODER + sample_id`.
     pub const ENCODER: u64 = 1 << 32;
     /// Per-sample simulation noise (noise currents): `SIM_NOISE + sample_id`.

@@ -31,7 +31,9 @@ use crate::error::PipelineError;
 use crate::features::{Pooling, Transform};
 use lsm_core::Real;
 use lsm_encoding::{AudioEncoderConfig, FilterbankConfig, GammatoneConfig};
-use lsm_reservoir::{Delay, GeneratorConfig, InputConfig, NeuronSpec, PairScale, Topology};
+use lsm_reservoir::{
+    Delay, GeneratorConfig, InputConfig, NeuronSpec, PairScale, StdpConfig, Topology,
+};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -165,6 +167,7 @@ impl Default for ReadoutConfig {
 /// | `network` | 1000 LIF, 80/20 E/I, p = 0.1, exp-current synapses (see [`DigitsConfig::default_network`]) | [`GeneratorConfig`] |
 /// | `features` | spike counts in 4 bins | [`FeatureConfig`] |
 /// | `readout` | multinomial logistic regression, α = 30 (ridge: α ∈ {1e2..1e5} by leave-one-speaker-out CV) | [`ReadoutConfig`] |
+/// | `plasticity` | absent (`null`): the reservoir keeps its generated weights | [`PlasticityConfig`]: unsupervised STDP on training recordings before the readout is fitted |
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DigitsConfig {
@@ -180,6 +183,9 @@ pub struct DigitsConfig {
     pub features: FeatureConfig,
     /// Readout.
     pub readout: ReadoutConfig,
+    /// Unsupervised spike-timing-dependent plasticity of the reservoir. Default none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plasticity: Option<PlasticityConfig>,
 }
 
 impl Default for DigitsConfig {
@@ -191,6 +197,39 @@ impl Default for DigitsConfig {
             network: Self::default_network(),
             features: FeatureConfig::default(),
             readout: ReadoutConfig::default(),
+            plasticity: None,
+        }
+    }
+}
+
+/// Unsupervised STDP of the reservoir before the readout is fitted (`"plasticity"` in the
+/// config): the generated network runs through `samples` training recordings, `epochs` times,
+/// with spike-timing-dependent plasticity of its excitatory synapses
+/// ([`lsm_reservoir::plasticity`]); the learned weights are then frozen, every feature is
+/// computed with them, and the model file stores them. No label is used.
+///
+/// | Name | Default | Unit | Purpose |
+/// |---|---|---|---|
+/// | `stdp` | [`StdpConfig::default`] (τ± 20 ms, A+ 0.005, A− 0.00525, `w_max` = 2 × initial, additive, E→E) | | the rule |
+/// | `samples` | 200 | recordings | how many training recordings to learn from, drawn in a seeded random order (stream `PLASTICITY`); 0 = all |
+/// | `epochs` | 1 | passes | passes over those recordings (>= 1) |
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PlasticityConfig {
+    /// The STDP rule.
+    pub stdp: StdpConfig,
+    /// Training recordings to learn from (0 = all).
+    pub samples: usize,
+    /// Passes over them.
+    pub epochs: usize,
+}
+
+impl Default for PlasticityConfig {
+    fn default() -> Self {
+        Self {
+            stdp: StdpConfig::default(),
+            samples: 200,
+            epochs: 1,
         }
     }
 }
@@ -292,6 +331,24 @@ impl DigitsConfig {
                         "the network step ({b} ms) must equal the encoder step encoder.dt_ms \
                          ({a} ms): input spikes live on the simulator grid"
                     ),
+                ));
+            }
+        }
+        if let Some(p) = &self.plasticity {
+            if !self.features.reservoir {
+                return Err(PipelineError::config(
+                    "plasticity",
+                    "plasticity needs the reservoir: set features.reservoir to true or remove \
+                     plasticity",
+                ));
+            }
+            p.stdp
+                .check("plasticity.stdp")
+                .map_err(|e| PipelineError::config("plasticity.stdp", e.to_string()))?;
+            if p.epochs == 0 {
+                return Err(PipelineError::config(
+                    "plasticity.epochs",
+                    "expected at least 1 pass, found 0",
                 ));
             }
         }

@@ -29,18 +29,20 @@
 //! standardisation, class labels, calibration) and a training summary. Written atomically.
 
 use crate::config::{
-    CvConfig, DigitsConfig, FeatureConfig, ReadoutConfig, ReadoutKind, TASK_SPOKEN_DIGITS,
+    CvConfig, DigitsConfig, FeatureConfig, PlasticityConfig, ReadoutConfig, ReadoutKind,
+    TASK_SPOKEN_DIGITS,
 };
 use crate::error::PipelineError;
 use crate::io::{self, MODEL_FORMAT, MODEL_FORMAT_VERSION};
 use crate::metrics::ClassificationReport;
-use lsm_core::{rng_for, stream, Real};
+use lsm_core::{rng_for, stream, Real, SpikeTrains};
 use lsm_encoding::AudioEncoder;
 use lsm_readout::{
     CvReport, Folds, LogisticRegression, LogisticValidParams, Ridge, RidgeValidParams, Scoring,
 };
-use lsm_reservoir::{Drive, Network, NetworkSpec, RecordSpec, Recording};
+use lsm_reservoir::{train_stdp, Drive, Network, NetworkSpec, RecordSpec, Recording};
 use ndarray::{Array2, ArrayView2, Axis};
+use rand::seq::SliceRandom;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -806,6 +808,52 @@ fn labels_of(samples: &[Sample]) -> Result<Vec<&str>, PipelineError> {
         .collect()
 }
 
+/// Unsupervised STDP of the generated network on training recordings (see
+/// [`PlasticityConfig`]): `samples` of them drawn in the order of a shuffle with stream
+/// `PLASTICITY`, encoded as for the features (same encoder noise streams), run one after
+/// another `epochs` times; returns the network with the learned weights.
+fn learn_stdp(
+    config: &DigitsConfig,
+    pc: &PlasticityConfig,
+    encoder: &AudioEncoder,
+    spec: NetworkSpec,
+    train: &[Sample],
+    progress: &dyn Progress,
+) -> Result<NetworkSpec, PipelineError> {
+    let net = Network::from_spec(&spec).map_err(|e| PipelineError::stage("reservoir", e))?;
+    let mut order: Vec<usize> = (0..train.len()).collect();
+    order.shuffle(&mut rng_for(config.seed, stream::PLASTICITY));
+    let n = if pc.samples == 0 {
+        train.len()
+    } else {
+        pc.samples.min(train.len())
+    };
+    progress.start("encoding (plasticity)", n as u64);
+    let trains: Vec<SpikeTrains> = order[..n]
+        .par_iter()
+        .map_init(lsm_encoding::Workspace::default, |ews, &i| {
+            let s = &train[i];
+            let mut rng = rng_for(config.seed, stream::ENCODER.wrapping_add(s.id));
+            let enc = encoder
+                .encode_file_with(&s.path, &mut rng, ews)
+                .map_err(|e| PipelineError::stage("encoder", e))?;
+            progress.inc(1);
+            Ok(enc.spikes)
+        })
+        .collect::<Result<_, PipelineError>>()?;
+    progress.finish();
+    let drives: Vec<Drive<'_>> = (0..pc.epochs)
+        .flat_map(|_| trains.iter().map(Drive::Spikes))
+        .collect();
+    progress.start("STDP (unsupervised)", drives.len() as u64);
+    let (learned, _) = train_stdp(&net, &drives, &pc.stdp, None, config.seed, &|_| {
+        progress.inc(1)
+    })
+    .map_err(|e| PipelineError::stage("plasticity", e))?;
+    progress.finish();
+    Ok(learned)
+}
+
 impl FittedPipeline {
     /// Fit the whole pipeline on labelled `train` samples: build the network from the config
     /// (seed `config.seed`), extract features in one parallel pass, fit the readout.
@@ -850,11 +898,14 @@ impl FittedPipeline {
             progress.start("building network", 0);
             let encoder = AudioEncoder::new(&config.encoder)
                 .map_err(|e| PipelineError::config("encoder", e.to_string()))?;
-            let spec = config
+            let mut spec = config
                 .network
                 .generate(encoder.n_channels(), config.seed)
                 .map_err(|e| PipelineError::config("network", e.to_string()))?;
             progress.finish();
+            if let Some(pc) = &config.plasticity {
+                spec = learn_stdp(config, pc, &encoder, spec, train, progress)?;
+            }
             Some(spec)
         } else {
             None

@@ -45,7 +45,8 @@ pub mod metrics;
 pub mod timeseries;
 
 pub use config::{
-    CvConfig, DigitsConfig, FeatureConfig, ReadoutConfig, ReadoutKind, TASK_SPOKEN_DIGITS,
+    CvConfig, DigitsConfig, FeatureConfig, PlasticityConfig, ReadoutConfig, ReadoutKind,
+    TASK_SPOKEN_DIGITS,
 };
 pub use digits::{
     stable_id, ClassifierReadout, DigitsModel, Evaluation, ExtractStats, Extractor, FitTimings,

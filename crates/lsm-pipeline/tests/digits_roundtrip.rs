@@ -179,3 +179,60 @@ fn input_only_control_and_dimension_checks() {
         "{e}"
     );
 }
+
+#[test]
+fn stdp_learned_weights_are_kept_by_the_model_and_deterministic() {
+    let (train, test) = (samples(false), samples(true));
+    let mut cfg = small_ridge();
+    let plain = serde_json::to_value(&cfg).unwrap();
+    assert!(plain.get("plasticity").is_none(), "absent unless asked for");
+    cfg.plasticity = Some(lsm_pipeline::PlasticityConfig {
+        samples: 30,
+        ..Default::default()
+    });
+    let fit = |threads: usize| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| FittedPipeline::fit(&cfg, &train, &NoProgress).unwrap())
+    };
+    let (m1, m2) = (fit(1), fit(2));
+    assert_eq!(m1.model(), m2.model(), "1 and 2 threads");
+    let learned = m1.model().network.as_ref().unwrap();
+    let generated = cfg.network.generate(learned.n_inputs, cfg.seed).unwrap();
+    let exc = lsm_reservoir::excitatory_mask(&generated).unwrap();
+    let r = &generated.recurrent;
+    let mut changed = 0;
+    for s in 0..r.pre.len() {
+        let (w0, w1) = (r.weight[s], learned.recurrent.weight[s]);
+        if exc[r.pre[s] as usize] && exc[r.post[s] as usize] {
+            changed += usize::from(w0 != w1);
+        } else {
+            assert_eq!(w0, w1);
+        }
+    }
+    assert!(changed > 0, "STDP changed no weight");
+    assert_eq!(learned.meta.as_ref().unwrap()["stdp"]["samples"], 30);
+    let ev = m1.evaluate(&test, &NoProgress).unwrap();
+    assert!(ev.report.accuracy > 0.6, "accuracy {}", ev.report.accuracy);
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("m.json");
+    m1.save(&p).unwrap();
+    let back = FittedPipeline::load(&p).unwrap();
+    assert_eq!(
+        back.predict(&test, &NoProgress).unwrap(),
+        m1.predict(&test, &NoProgress).unwrap()
+    );
+    let e = DigitsConfig::from_json_str(r#"{"plasticity": {"epochs": 0}}"#, Path::new("c.json"))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("plasticity.epochs"), "{e}");
+    let e = DigitsConfig::from_json_str(
+        r#"{"plasticity": {"stdp": {"tau_plus_ms": -1}}}"#,
+        Path::new("c.json"),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("tau_plus_ms"), "{e}");
+}

@@ -11,6 +11,8 @@
 //! * [`generate`]: [`GeneratorConfig`] → [`NetworkSpec`] (random, fixed in/out-degree, Maass
 //!   column, small-world; E/I with Dale's law; weight distributions; spectral radius).
 //! * [`spectral`]: spectral radius of a sparse weight matrix.
+//! * [`plasticity`]: spike-timing-dependent plasticity of the recurrent excitatory synapses
+//!   ([`Stdp`], [`train_stdp`], [`Network::run_plastic_into`]).
 //!
 //! ```
 //! use lsm_reservoir::{GeneratorConfig, Network, RecordSpec, Bins, Drive, run_batch};
@@ -31,6 +33,7 @@ pub mod esn;
 pub mod generate;
 pub mod network;
 pub mod neuron;
+pub mod plasticity;
 pub mod sim;
 pub mod spec;
 pub mod spectral;
@@ -42,6 +45,7 @@ pub use generate::{
 };
 pub use network::{Csr, Network, Neurons};
 pub use neuron::{Lif, LifState, NeuronModel};
+pub use plasticity::{train_stdp, PlasticSynapses, Stdp, StdpConfig, StdpRule, StdpSummary};
 pub use sim::{
     run_batch, run_batch_items, Bins, Drive, FinalState, RecordSpec, Recording, TraceSamples,
     TraceSpec, Workspace,

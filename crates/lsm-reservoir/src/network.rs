@@ -34,6 +34,8 @@ pub struct Csr {
     /// negative-part weights are equal (`w[p][1]`), as with constant weights per population
     /// pair: the scatter then adds a scalar per row instead of loading a weight per synapse.
     pub row_weights: Option<Vec<[Real; 2]>>,
+    /// Index in the synapse list (the network file's order) of each CSR synapse.
+    pub order: Vec<usize>,
 }
 
 impl Csr {
@@ -94,6 +96,7 @@ impl Csr {
             delay,
             uniform_delay,
             row_weights,
+            order,
         }
     }
 

@@ -15,6 +15,9 @@
 //!    ring-buffer accumulator `[(t + d) mod D][post]` (separate accumulators for positive and
 //!    negative weights with `exp_current`). Cost ∝ spikes × fan-out. Then the slot of step `t`
 //!    (which includes delay-0 spikes of this very step) is delivered to the neurons and zeroed.
+//!    With plasticity ([`Network::run_plastic_into`]) the recurrent spikes go out with the
+//!    weights held by the [`Stdp`] state, which is then updated for the spikes of step `t`
+//!    ([`crate::plasticity`]).
 //! 5. Reset of the spiking neurons.
 //! 6. Recording: spike raster, bin counts, exponentially filtered spike traces
 //!    `r_n(t) = r_n(t-1) · exp(-dt/τ) + s_n(t)` (`s_n(t)` = 1 if neuron n spiked at step t).
@@ -40,6 +43,7 @@
 use crate::error::{ReservoirError, Result};
 use crate::network::{Csr, Network, Neurons};
 use crate::neuron::{LifState, NeuronModel};
+use crate::plasticity::Stdp;
 use lsm_core::{rng_for, stream, Real, SimRng, SpikeTrains};
 use ndarray::{Array1, Array2, ArrayView2};
 use rand::Rng;
@@ -259,6 +263,49 @@ impl Network {
         ws: &mut Workspace,
         out: &mut Recording,
     ) -> Result<()> {
+        self.run_impl(drive, n_steps, spec, seed, sample_id, ws, out, None)
+    }
+
+    /// As [`Network::run_into`], with spike-timing-dependent plasticity: the recurrent spikes
+    /// travel with the weights held by `stdp` (not the network's own), which `stdp` then
+    /// updates after every step ([`crate::plasticity`]). The network itself is not changed;
+    /// [`Stdp::to_spec`] gives the network with the learned weights.
+    ///
+    /// # Errors
+    /// As [`Network::run_into`]; [`ReservoirError::Input`] if `stdp` was made for another
+    /// network.
+    #[allow(clippy::too_many_arguments)]
+    pub fn run_plastic_into(
+        &self,
+        drive: Drive<'_>,
+        n_steps: usize,
+        spec: &RecordSpec,
+        seed: u64,
+        sample_id: u64,
+        ws: &mut Workspace,
+        out: &mut Recording,
+        stdp: &mut Stdp,
+    ) -> Result<()> {
+        if !stdp.fits(self) {
+            return Err(ReservoirError::Input(
+                "the plasticity state was made for another network".into(),
+            ));
+        }
+        self.run_impl(drive, n_steps, spec, seed, sample_id, ws, out, Some(stdp))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn run_impl(
+        &self,
+        drive: Drive<'_>,
+        n_steps: usize,
+        spec: &RecordSpec,
+        seed: u64,
+        sample_id: u64,
+        ws: &mut Workspace,
+        out: &mut Recording,
+        mut plast: Option<&mut Stdp>,
+    ) -> Result<()> {
         let n = self.n_neurons();
         let bad = |m: String| Err(ReservoirError::Input(m));
         if ws.n != n || ws.n_slots != self.n_slots {
@@ -379,7 +426,10 @@ impl Network {
                     trace: &mut ws.trace,
                     trace_sum: &mut ws.trace_sum,
                 };
-                run_loop_dispatch(&ctx, m, st, bufs, rng, out);
+                if let Some(p) = plast.as_deref_mut() {
+                    p.start_sample();
+                }
+                run_loop_dispatch(&ctx, m, st, bufs, rng, out, plast);
                 if spec.final_state {
                     let t_end = n_steps as i64;
                     out.final_state = Some(FinalState {
@@ -449,8 +499,11 @@ fn add_at(acc: &mut [Real], idx: &[u32], w: Real) {
 
 /// Add the synapses of row `p` to the ring buffer; `slot_t` is the slot of the current step.
 #[inline(always)]
+#[allow(clippy::too_many_arguments)]
 fn scatter(
     csr: &Csr,
+    weight: &[Real],
+    row_weights: Option<&[[Real; 2]]>,
     p: usize,
     slot_t: usize,
     n_slots: usize,
@@ -460,7 +513,7 @@ fn scatter(
 ) -> u64 {
     let (a, s, b) = (csr.ptr[p], csr.split[p], csr.ptr[p + 1]);
     let (post_e, post_i) = csr.post[a..b].split_at(s - a);
-    let (w_e, w_i) = csr.weight[a..b].split_at(s - a);
+    let (w_e, w_i) = weight[a..b].split_at(s - a);
     assert!(ring_e.len() >= n_slots * n && ring_i.len() >= n_slots * n);
     match csr.uniform_delay {
         Some(d) => {
@@ -469,7 +522,7 @@ fn scatter(
                 slot -= n_slots;
             }
             let base = slot * n;
-            if let Some(rw) = &csr.row_weights {
+            if let Some(rw) = row_weights {
                 // One weight per row part: the same additions without a weight load each.
                 let [we, wi] = rw[p];
                 add_at(&mut ring_e[base..base + n], post_e, we);
@@ -519,16 +572,17 @@ fn run_loop_dispatch<M: NeuronModel>(
     b: Bufs<'_>,
     rng: Option<SimRng>,
     out: &mut Recording,
+    plast: Option<&mut Stdp>,
 ) {
     #[cfg(target_arch = "x86_64")]
     {
         if std::is_x86_feature_detected!("avx2") {
             // SAFETY: the CPU supports AVX2.
-            unsafe { run_loop_avx2(ctx, model, st, b, rng, out) };
+            unsafe { run_loop_avx2(ctx, model, st, b, rng, out, plast) };
             return;
         }
     }
-    run_loop(ctx, model, st, b, rng, out);
+    run_loop(ctx, model, st, b, rng, out, plast);
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -540,8 +594,9 @@ unsafe fn run_loop_avx2<M: NeuronModel>(
     b: Bufs<'_>,
     rng: Option<SimRng>,
     out: &mut Recording,
+    plast: Option<&mut Stdp>,
 ) {
-    run_loop(ctx, model, st, b, rng, out);
+    run_loop(ctx, model, st, b, rng, out, plast);
 }
 
 #[inline(always)]
@@ -552,6 +607,7 @@ fn run_loop<M: NeuronModel>(
     b: Bufs<'_>,
     mut rng: Option<SimRng>,
     out: &mut Recording,
+    mut plast: Option<&mut Stdp>,
 ) {
     let net = ctx.net;
     let n = net.n_neurons();
@@ -613,13 +669,32 @@ fn run_loop<M: NeuronModel>(
         if let Drive::Spikes(s) = ctx.drive {
             if t < s.n_steps() {
                 for &c in s.at(t) {
-                    n_events +=
-                        scatter(&net.inp, c as usize, slot_t, n_slots, n, b.ring_e, b.ring_i);
+                    n_events += scatter(
+                        &net.inp,
+                        &net.inp.weight,
+                        net.inp.row_weights.as_deref(),
+                        c as usize,
+                        slot_t,
+                        n_slots,
+                        n,
+                        b.ring_e,
+                        b.ring_i,
+                    );
                 }
             }
         }
+        // Recurrent spikes go out with the weights before this step's plasticity updates.
+        let (w_rec, rw_rec) = match plast.as_deref() {
+            None => (&net.rec.weight[..], net.rec.row_weights.as_deref()),
+            Some(p) => (p.weights(), None),
+        };
         for &i in spikes {
-            n_events += scatter(&net.rec, i as usize, slot_t, n_slots, n, b.ring_e, b.ring_i);
+            n_events += scatter(
+                &net.rec, w_rec, rw_rec, i as usize, slot_t, n_slots, n, b.ring_e, b.ring_i,
+            );
+        }
+        if let Some(p) = plast.as_deref_mut() {
+            p.step(&net.rec, spikes);
         }
         let base = slot_t * n;
         model.receive(

@@ -1,0 +1,325 @@
+//! STDP: the pair rule against its closed form, the bounds, which synapses learn, causal
+//! learning over repeated pairings, determinism, and a zero-amplitude run equal to a frozen one.
+
+use lsm_core::{rng_for, Real, SpikeTrains};
+use lsm_reservoir::{
+    excitatory_mask, train_stdp, Drive, GeneratorConfig, InputConfig, Network, NetworkSpec,
+    NeuronSpec, PairScale, RecordSpec, Stdp, StdpConfig, StdpRule, SynapseKind, SynapseList,
+};
+use rand::Rng;
+
+const DT: Real = 1.0;
+
+/// Three neurons with delta synapses (threshold 1 mV, no bias): 0 ⇄ 1 excitatory with weight
+/// `w`, 2 → 1 inhibitory; input channel c drives neuron c with 5 mV (a spike one step later).
+fn trio(w01: Real, w10: Real) -> NetworkSpec {
+    let neuron = NeuronSpec {
+        tau_m_ms: 20.0.into(),
+        v_reset_mv: 0.0.into(),
+        v_th_mv: 1.0.into(),
+        t_ref_ms: 2.0.into(),
+        i_bias_na: 0.0.into(),
+        synapse: SynapseKind::Delta,
+        tau_syn_exc_ms: None,
+        tau_syn_inh_ms: None,
+        ..NeuronSpec::default()
+    };
+    let mut spec = NetworkSpec::new(DT, 3, 3, neuron);
+    spec.recurrent = SynapseList {
+        pre: vec![0, 1, 2],
+        post: vec![1, 0, 1],
+        weight: vec![w01, w10, -0.01],
+        delay_ms: Some(vec![1.0, 1.0, 1.0]),
+    };
+    spec.input = SynapseList {
+        pre: vec![0, 1, 2],
+        post: vec![0, 1, 2],
+        weight: vec![5.0, 5.0, 5.0],
+        delay_ms: Some(vec![0.0; 3]),
+    };
+    spec
+}
+
+/// Input spikes `(step, channel)`, run with STDP; returns the spike steps of neurons 0 and 1
+/// and the learned weights 0→1, 1→0, 2→1 (in the network file's order).
+fn run_pairs(
+    spec: &NetworkSpec,
+    cfg: &StdpConfig,
+    events: &[(usize, usize)],
+    n_steps: usize,
+) -> (Vec<usize>, Vec<usize>, Vec<Real>) {
+    let net = Network::from_spec(spec).unwrap();
+    let input = SpikeTrains::from_events(3, DT, n_steps, events.iter().copied()).unwrap();
+    let mut stdp = Stdp::new(&net, cfg, None).unwrap();
+    let mut ws = net.workspace();
+    let mut out = Default::default();
+    net.run_plastic_into(
+        Drive::Spikes(&input),
+        n_steps,
+        &RecordSpec::default(),
+        1,
+        0,
+        &mut ws,
+        &mut out,
+        &mut stdp,
+    )
+    .unwrap();
+    let sp = out.spikes.as_ref().unwrap();
+    let steps_of = |c: u32| -> Vec<usize> {
+        (0..n_steps)
+            .filter(|&t| sp.at(t).contains(&c))
+            .collect::<Vec<_>>()
+    };
+    let learned = stdp.to_spec(&net, 1).unwrap();
+    (steps_of(0), steps_of(1), learned.recurrent.weight.clone())
+}
+
+fn cfg(rule: StdpRule) -> StdpConfig {
+    StdpConfig {
+        tau_plus_ms: 15.0,
+        tau_minus_ms: 25.0,
+        a_plus: 0.1,
+        a_minus: 0.08,
+        w_max_rel: 2.0,
+        rule,
+        ..StdpConfig::default()
+    }
+}
+
+#[test]
+fn pair_rule_matches_the_stdp_window() {
+    let (w0, w1) = (0.01, 0.02); // far below threshold: the recurrent synapses cause no spikes
+    for rule in [StdpRule::Additive, StdpRule::Multiplicative] {
+        let c = cfg(rule);
+        for k in [0usize, 1, 3, 7, 20] {
+            // Neuron 0 before neuron 1 by k steps.
+            let (s0, s1, w) = run_pairs(&trio(w0, w1), &c, &[(10, 0), (10 + k, 1)], 60);
+            assert_eq!((s0.len(), s1.len()), (1, 1), "k = {k}: one spike each");
+            let lag = (s1[0] - s0[0]) as i32;
+            assert_eq!(lag, k as i32);
+            let dp = (-(lag as Real) * DT / c.tau_plus_ms).exp();
+            let dm = (-(lag as Real) * DT / c.tau_minus_ms).exp();
+            let (m0, m1) = (2.0 * w0, 2.0 * w1);
+            let (exp01, exp10) = match rule {
+                // 0→1: pre before post, potentiation. 1→0: its pre (1) after its post (0),
+                // depression; at lag 0 both count as pre before post: both potentiate.
+                StdpRule::Additive => (
+                    w0 + c.a_plus * m0 * dp,
+                    if lag == 0 {
+                        w1 + c.a_plus * m1
+                    } else {
+                        w1 - c.a_minus * m1 * dm
+                    },
+                ),
+                StdpRule::Multiplicative => (
+                    w0 + c.a_plus * (m0 - w0) * dp,
+                    if lag == 0 {
+                        w1 + c.a_plus * (m1 - w1)
+                    } else {
+                        w1 - c.a_minus * w1 * dm
+                    },
+                ),
+            };
+            assert!(
+                (w[0] - exp01).abs() < 1e-15,
+                "{rule:?} k={k}: 0→1 {} vs {exp01}",
+                w[0]
+            );
+            assert!(
+                (w[1] - exp10).abs() < 1e-15,
+                "{rule:?} k={k}: 1→0 {} vs {exp10}",
+                w[1]
+            );
+            assert_eq!(w[2], -0.01, "inhibitory synapses are not plastic");
+        }
+    }
+}
+
+#[test]
+fn additive_weights_stay_within_their_bounds() {
+    let c = StdpConfig {
+        a_plus: 5.0,
+        a_minus: 5.0,
+        ..cfg(StdpRule::Additive)
+    };
+    let (_, _, w) = run_pairs(&trio(0.01, 0.02), &c, &[(10, 0), (12, 1)], 40);
+    assert_eq!(w[0], 0.02, "potentiation clipped at w_max = 2 w0");
+    assert_eq!(w[1], 0.0, "depression clipped at 0");
+}
+
+#[test]
+fn repeated_causal_pairings_strengthen_the_causal_synapse_and_weaken_the_reverse_one() {
+    // 0 → 1 strong enough that 1 fires two steps after 0 (delay 1 step, then threshold).
+    let spec = trio(2.0, 0.1);
+    let c = StdpConfig {
+        a_plus: 0.05,
+        a_minus: 0.05,
+        ..cfg(StdpRule::Additive)
+    };
+    let events: Vec<(usize, usize)> = (0..20).map(|p| (10 + 50 * p, 0)).collect();
+    let (s0, s1, w) = run_pairs(&spec, &c, &events, 1010);
+    assert_eq!(s0.len(), 20);
+    assert_eq!(s1.len(), 20, "every spike of 0 makes 1 fire");
+    assert!(s0.iter().zip(&s1).all(|(a, b)| b - a == 2));
+    assert_eq!(w[0], 4.0, "causal synapse potentiated to its bound");
+    assert_eq!(w[1], 0.0, "anti-causal synapse depressed to zero");
+}
+
+fn generated(n: usize, seed: u64) -> (Network, Vec<SpikeTrains>) {
+    // Equal weights onto E and I per presynaptic population: one weight per CSR row part.
+    let cfg = GeneratorConfig {
+        n_neurons: Some(n),
+        dt_ms: 1.0,
+        weight_scale: PairScale {
+            ee: 3.0,
+            ei: 3.0,
+            ie: 1.9,
+            ii: 1.9,
+        },
+        input: InputConfig {
+            scale_exc: 10.0,
+            scale_inh: 10.0,
+            ..InputConfig::default()
+        },
+        ..GeneratorConfig::default()
+    };
+    let net = Network::from_spec(&cfg.generate(8, seed).unwrap()).unwrap();
+    let mut rng = rng_for(seed, 7);
+    let inputs = (0..3)
+        .map(|_| {
+            let ev: Vec<(usize, usize)> = (0..300)
+                .flat_map(|t| (0..8usize).map(move |c| (t, c)))
+                .filter(|_| rng.gen::<Real>() < 0.05)
+                .collect();
+            SpikeTrains::from_events(8, 1.0, 300, ev).unwrap()
+        })
+        .collect();
+    (net, inputs)
+}
+
+#[test]
+fn zero_amplitudes_reproduce_the_frozen_network_bit_for_bit() {
+    let (net, inputs) = generated(150, 3);
+    assert!(
+        net.recurrent().row_weights.is_some(),
+        "the frozen run takes the fast path"
+    );
+    let c = StdpConfig {
+        a_plus: 0.0,
+        a_minus: 0.0,
+        ..StdpConfig::default()
+    };
+    let mut stdp = Stdp::new(&net, &c, None).unwrap();
+    let rs = RecordSpec {
+        v: true,
+        ..RecordSpec::default()
+    };
+    let mut ws = net.workspace();
+    for (k, inp) in inputs.iter().enumerate() {
+        let frozen = net.run(Drive::Spikes(inp), 300, &rs, 5, k as u64).unwrap();
+        assert!(
+            frozen.n_spikes > 300,
+            "the network is active: {} spikes",
+            frozen.n_spikes
+        );
+        let mut plastic = Default::default();
+        net.run_plastic_into(
+            Drive::Spikes(inp),
+            300,
+            &rs,
+            5,
+            k as u64,
+            &mut ws,
+            &mut plastic,
+            &mut stdp,
+        )
+        .unwrap();
+        assert_eq!(frozen, plastic);
+    }
+    assert_eq!(stdp.weights(), &net.recurrent().weight[..]);
+}
+
+#[test]
+fn training_changes_only_plastic_synapses_is_deterministic_and_loads() {
+    let (net, inputs) = generated(200, 11);
+    let drives: Vec<Drive> = inputs.iter().map(Drive::Spikes).collect();
+    let c = StdpConfig {
+        a_plus: 0.02,
+        a_minus: 0.021,
+        ..StdpConfig::default()
+    };
+    let (a, sum) = train_stdp(&net, &drives, &c, None, 9, &|_| {}).unwrap();
+    let (b, _) = train_stdp(&net, &drives, &c, None, 9, &|_| {}).unwrap();
+    assert_eq!(a, b, "same inputs, same learned network");
+    assert_eq!(sum.samples, 3);
+    assert!(sum.n_spikes > 0);
+    let exc = excitatory_mask(net.spec()).unwrap();
+    let before = &net.spec().recurrent;
+    let (mut changed, mut plastic) = (0, 0);
+    for s in 0..before.pre.len() {
+        let (p, q) = (before.pre[s] as usize, before.post[s] as usize);
+        let (w0, w1) = (before.weight[s], a.recurrent.weight[s]);
+        if exc[p] && exc[q] {
+            plastic += 1;
+            assert!(
+                (0.0..=2.0 * w0).contains(&w1),
+                "E→E weight {w1} outside [0, {}]",
+                2.0 * w0
+            );
+            changed += usize::from(w1 != w0);
+        } else {
+            assert_eq!(w0, w1, "synapse {p}→{q} is not E→E and must not change");
+        }
+    }
+    assert_eq!(plastic, sum.n_plastic);
+    assert!(
+        changed > plastic / 10,
+        "{changed} of {plastic} E→E synapses changed"
+    );
+    assert!(a.meta.as_ref().unwrap().get("stdp").is_some());
+    let learned = Network::from_spec(&a).unwrap();
+    assert!(learned.recurrent().row_weights.is_none());
+    let r = learned
+        .run(drives[0], 300, &RecordSpec::default(), 9, 0)
+        .unwrap();
+    assert!(r.n_spikes > 0);
+}
+
+#[test]
+fn bad_parameters_name_the_field() {
+    let (net, _) = generated(20, 1);
+    for (c, field) in [
+        (
+            StdpConfig {
+                tau_plus_ms: 0.0,
+                ..StdpConfig::default()
+            },
+            "tau_plus_ms",
+        ),
+        (
+            StdpConfig {
+                a_minus: -1.0,
+                ..StdpConfig::default()
+            },
+            "a_minus",
+        ),
+        (
+            StdpConfig {
+                w_max_rel: 0.5,
+                ..StdpConfig::default()
+            },
+            "w_max_rel",
+        ),
+    ] {
+        let e = Stdp::new(&net, &c, None).unwrap_err().to_string();
+        assert!(e.contains(field), "{e}");
+    }
+    let e = Stdp::new(&net, &StdpConfig::default(), Some(&[true; 3]))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("3 entries"), "{e}");
+    let e = serde_json::from_str::<StdpConfig>(r#"{"a_plsu": 0.1}"#)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("a_plsu"), "{e}");
+}
