@@ -4,7 +4,7 @@
 //!
 //! * [`spec`]: the network file format (`lsm-network`, version 1) and [`NetworkSpec`].
 //! * [`neuron`]: the [`NeuronModel`] trait and the LIF / IF model ([`Lif`]); equations and the
-//!   order of operations in a step.
+//!   order of operations in a step. [`hh`]: the Hodgkin-Huxley model ([`Hh`]).
 //! * [`network`]: the built, immutable [`Network`] (CSR synapse tables).
 //! * [`sim`]: [`Network::run`], [`Network::run_into`], [`run_batch`]; [`Drive`],
 //!   [`RecordSpec`], [`Recording`], [`Workspace`].
@@ -31,6 +31,7 @@ pub mod anchor;
 pub mod error;
 pub mod esn;
 pub mod generate;
+pub mod hh;
 pub mod network;
 pub mod neuron;
 pub mod plasticity;
@@ -43,6 +44,7 @@ pub use generate::{
     excitatory_mask, maass_positions, Delay, GeneratorConfig, InputConfig, InputSign, PairScale,
     Topology, WeightDist,
 };
+pub use hh::{Hh, HhParams, HhState};
 pub use network::{Csr, Network, Neurons};
 pub use neuron::{Lif, LifState, NeuronModel};
 pub use plasticity::{train_stdp, PlasticSynapses, Stdp, StdpConfig, StdpRule, StdpSummary};

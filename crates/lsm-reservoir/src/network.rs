@@ -7,8 +7,9 @@
 //! in steps (`round(delay_ms / dt_ms)`, Brian2's rounding).
 
 use crate::error::Result;
+use crate::hh::Hh;
 use crate::neuron::{Lif, NeuronModel};
-use crate::spec::{NetworkSpec, SynapseKind, SynapseList};
+use crate::spec::{ModelKind, NetworkSpec, SynapseKind, SynapseList};
 use lsm_core::Real;
 
 /// Largest synaptic delay in steps.
@@ -123,6 +124,8 @@ impl Csr {
 pub enum Neurons {
     /// Leaky / non-leaky integrate-and-fire.
     Lif(Lif),
+    /// Hodgkin-Huxley.
+    Hh(Hh),
 }
 
 /// An immutable, built network shared by every simulation (and every thread).
@@ -145,8 +148,14 @@ impl Network {
         spec.validate()?;
         let n = spec.n_neurons;
         let dt = spec.dt_ms;
-        let lif = Lif::from_spec(&spec.neuron, n, dt);
-        let split = lif.splits_sign();
+        let neurons = match spec.neuron.model {
+            ModelKind::Lif => Neurons::Lif(Lif::from_spec(&spec.neuron, n, dt)),
+            ModelKind::Hh => Neurons::Hh(Hh::from_spec(&spec.neuron, n, dt)),
+        };
+        let split = match &neurons {
+            Neurons::Lif(m) => m.splits_sign(),
+            Neurons::Hh(m) => m.splits_sign(),
+        };
         let rec = Csr::build(&spec.recurrent, n, dt, split);
         let inp = Csr::build(&spec.input, spec.n_inputs, dt, split);
         let noise_v = spec.neuron.i_noise_na.expand(n);
@@ -158,7 +167,7 @@ impl Network {
         let n_slots = rec.max_delay().max(inp.max_delay()) as usize + 1;
         Ok(Network {
             spec: spec.clone(),
-            neurons: Neurons::Lif(lif),
+            neurons,
             rec,
             inp,
             noise,

@@ -55,7 +55,8 @@
 //! struct of arrays, and the simulator's step loop only calls `update`, `threshold`,
 //! `receive` and `reset_spiked`, so an adaptation current (decaying with its own propagator and
 //! incremented in `reset_spiked`, as the threshold adaptation above), Izhikevich or
-//! Hodgkin-Huxley (sub-stepped non-linear `update`) fit without a change to the loop.
+//! Hodgkin-Huxley (sub-stepped non-linear `update`: [`crate::hh`]) fit without a change to the
+//! loop.
 
 // Hot loops index several SoA slices in lock step; indexed loops read best and vectorise.
 #![allow(clippy::needless_range_loop)]

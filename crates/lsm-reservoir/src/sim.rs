@@ -41,6 +41,7 @@
 //!   the CPU). `tests/reference.rs` checks each path against a dense reference bit for bit.
 
 use crate::error::{ReservoirError, Result};
+use crate::hh::HhState;
 use crate::network::{Csr, Network, Neurons};
 use crate::neuron::{LifState, NeuronModel};
 use crate::plasticity::Stdp;
@@ -192,6 +193,7 @@ pub struct Recording {
 #[derive(Clone, Debug)]
 enum StateAny {
     Lif(LifState),
+    Hh(HhState),
 }
 
 /// All mutable buffers of a simulation, created once per worker and reused for every sample.
@@ -214,6 +216,7 @@ impl Network {
         let n = self.n_neurons();
         let state = match &self.neurons {
             Neurons::Lif(m) => StateAny::Lif(m.new_state()),
+            Neurons::Hh(m) => StateAny::Hh(m.new_state()),
         };
         Workspace {
             n,
@@ -308,7 +311,11 @@ impl Network {
     ) -> Result<()> {
         let n = self.n_neurons();
         let bad = |m: String| Err(ReservoirError::Input(m));
-        if ws.n != n || ws.n_slots != self.n_slots {
+        let same_model = matches!(
+            (&self.neurons, &ws.state),
+            (Neurons::Lif(_), StateAny::Lif(_)) | (Neurons::Hh(_), StateAny::Hh(_))
+        );
+        if ws.n != n || ws.n_slots != self.n_slots || !same_model {
             return bad("the workspace was made for another network".into());
         }
         match drive {
@@ -415,40 +422,49 @@ impl Network {
             n_bins,
             trace_decay,
         };
+        let bufs = Bufs {
+            ring_e: &mut ws.ring_e,
+            ring_i: &mut ws.ring_i,
+            i_ext: &mut ws.i_ext,
+            spikes: &mut ws.spikes,
+            trace: &mut ws.trace,
+            trace_sum: &mut ws.trace_sum,
+        };
+        if let Some(p) = plast.as_deref_mut() {
+            p.start_sample();
+        }
+        let t_end = n_steps as i64;
+        let fin = spec.final_state;
+        let state =
+            |v: &[Real], ie: &[Real], ii: &[Real], refr: Vec<i64>, theta: &[Real]| FinalState {
+                v: v.to_vec(),
+                i_exc: ie.to_vec(),
+                i_inh: ii.to_vec(),
+                refractory_steps_left: refr.into_iter().map(|r| (r - t_end).max(0)).collect(),
+                theta: if theta.is_empty() {
+                    vec![0.0; v.len()]
+                } else {
+                    theta.to_vec()
+                },
+            };
         match (&self.neurons, &mut ws.state) {
             (Neurons::Lif(m), StateAny::Lif(st)) => {
                 m.reset(st);
-                let bufs = Bufs {
-                    ring_e: &mut ws.ring_e,
-                    ring_i: &mut ws.ring_i,
-                    i_ext: &mut ws.i_ext,
-                    spikes: &mut ws.spikes,
-                    trace: &mut ws.trace,
-                    trace_sum: &mut ws.trace_sum,
-                };
-                if let Some(p) = plast.as_deref_mut() {
-                    p.start_sample();
-                }
                 run_loop_dispatch(&ctx, m, st, bufs, rng, out, plast);
-                if spec.final_state {
-                    let t_end = n_steps as i64;
-                    out.final_state = Some(FinalState {
-                        v: st.v.clone(),
-                        i_exc: st.i_exc.clone(),
-                        i_inh: st.i_inh.clone(),
-                        refractory_steps_left: st
-                            .refractory_until
-                            .iter()
-                            .map(|&r| (r as i64 - t_end).max(0))
-                            .collect(),
-                        theta: if st.theta.is_empty() {
-                            vec![0.0; st.v.len()]
-                        } else {
-                            st.theta.clone()
-                        },
-                    });
+                if fin {
+                    let refr = st.refractory_until.iter().map(|&r| r as i64).collect();
+                    out.final_state = Some(state(&st.v, &st.i_exc, &st.i_inh, refr, &st.theta));
                 }
             }
+            (Neurons::Hh(m), StateAny::Hh(st)) => {
+                m.reset(st);
+                run_loop_dispatch(&ctx, m, st, bufs, rng, out, plast);
+                if fin {
+                    let refr = st.refractory_until.clone();
+                    out.final_state = Some(state(&st.v, &st.i_exc, &st.i_inh, refr, &[]));
+                }
+            }
+            _ => unreachable!("checked above: the workspace's state matches the model"),
         }
         Ok(())
     }

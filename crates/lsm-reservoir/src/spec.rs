@@ -20,7 +20,13 @@
 //! * `format` must be `"lsm-network"`; `version` must be `<= 1` (a newer version is refused
 //!   with an error naming the file).
 //! * `dt_ms` (> 0): the simulation step. `n_neurons` (>= 1), `n_inputs` (>= 0).
-//! * `neuron.model`: `"lif"` (leaky or non-leaky integrate-and-fire).
+//! * `neuron.model`: `"lif"` (leaky or non-leaky integrate-and-fire) or `"hh"`
+//!   (Hodgkin-Huxley, [`crate::hh`]: the same fields, read as described there: `tau_m_ms` and
+//!   `r_mohm` give the capacitance and the leak conductance, `v_th_mv` is the spike-detection
+//!   level, `t_ref_ms` the shortest interval between detected spikes, `v_reset_mv` is unused;
+//!   `leaky` must be true and `adapt_mv` 0). `neuron.hh` (`"hh"` only, optional): the channel
+//!   parameters `g_na_us`, `g_k_us`, `e_na_mv`, `e_k_mv`, `e_l_mv`, `substep_ms`
+//!   ([`crate::hh::HhParams`]).
 //! * `neuron.leaky` (default `true`): `false` gives the non-leaky integrate-and-fire neuron
 //!   `C dv/dt = I` with `C = tau_m_ms / r_mohm` (nF). `tau_m_ms` and `r_mohm` are still given and
 //!   only their ratio matters; `v_rest_mv` is then unused except as the default initial value.
@@ -59,6 +65,7 @@
 //! the file and the field. Saving is atomic ([`lsm_core::write_atomic`]).
 
 use crate::error::{field_err, ReservoirError, Result};
+use crate::hh::HhParams;
 use lsm_core::Real;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -150,6 +157,8 @@ impl From<Real> for Param {
 pub enum ModelKind {
     /// Leaky (or, with `leaky: false`, non-leaky) integrate-and-fire.
     Lif,
+    /// Hodgkin-Huxley ([`crate::hh`]; channel parameters in `neuron.hh`).
+    Hh,
 }
 
 /// Synapse kind.
@@ -219,6 +228,10 @@ pub struct NeuronSpec {
     /// zero; must be absent or null otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tau_adapt_ms: Option<Param>,
+    /// Channel parameters of the Hodgkin-Huxley model (`model: "hh"` only; absent or `{}`
+    /// for the defaults). Must be absent for `"lif"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hh: Option<HhParams>,
 }
 
 impl Default for NeuronSpec {
@@ -243,6 +256,35 @@ impl Default for NeuronSpec {
             tau_syn_inh_ms: Some(6.0.into()),
             adapt_mv: 0.0.into(),
             tau_adapt_ms: None,
+            hh: None,
+        }
+    }
+}
+
+impl NeuronSpec {
+    /// The Hodgkin-Huxley neuron of [`crate::hh`] with its defaults: the squid axon's
+    /// 1 µF/cm² and 0.3 mS/cm² on a 1,000 µm² patch (`tau_m_ms` 10/3, `r_mohm` 1000/3), rest
+    /// −65 mV, spikes at upward crossings of 0 mV, no bias, exponential-current synapses with
+    /// τ 5 ms (exc) and 10 ms (inh).
+    pub fn hodgkin_huxley() -> Self {
+        Self {
+            model: ModelKind::Hh,
+            leaky: true,
+            tau_m_ms: (10.0 / 3.0).into(),
+            r_mohm: (1000.0 / 3.0).into(),
+            v_rest_mv: (-65.0).into(),
+            v_reset_mv: (-65.0).into(),
+            v_th_mv: 0.0.into(),
+            t_ref_ms: 0.0.into(),
+            i_bias_na: 0.0.into(),
+            i_noise_na: 0.0.into(),
+            v_init_mv: None,
+            synapse: SynapseKind::ExpCurrent,
+            tau_syn_exc_ms: Some(5.0.into()),
+            tau_syn_inh_ms: Some(10.0.into()),
+            adapt_mv: 0.0.into(),
+            tau_adapt_ms: None,
+            hh: Some(HhParams::default()),
         }
     }
 }
@@ -549,6 +591,35 @@ impl NetworkSpec {
             nonneg,
             "a threshold jump >= 0 mV (0: no adaptation)",
         )?;
+        match (ne.model, &ne.hh) {
+            (ModelKind::Lif, Some(_)) => {
+                return Err(field_err(
+                    file,
+                    "neuron.hh",
+                    "must be absent for model \"lif\" (Hodgkin-Huxley parameters need \"model\": \"hh\")",
+                ))
+            }
+            (ModelKind::Hh, hh) => {
+                if let Some((name, msg)) = hh.as_ref().and_then(|p| p.invalid()) {
+                    return Err(field_err(file, format!("neuron.hh.{name}"), msg));
+                }
+                if !ne.leaky {
+                    return Err(field_err(
+                        file,
+                        "neuron.leaky",
+                        "must be true for model \"hh\" (its leak is part of the model)",
+                    ));
+                }
+                if !ne.adapt_mv.is_all_zero() {
+                    return Err(field_err(
+                        file,
+                        "neuron.adapt_mv",
+                        "threshold adaptation is not available for model \"hh\": expected 0",
+                    ));
+                }
+            }
+            (ModelKind::Lif, None) => {}
+        }
         match (&ne.tau_adapt_ms, ne.adapt_mv.is_all_zero()) {
             (Some(p), false) => p.check(file, "tau_adapt_ms", n, pos, "a time constant > 0 ms")?,
             (None, false) => {

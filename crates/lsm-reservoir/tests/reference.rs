@@ -168,7 +168,9 @@ fn assert_matches_reference(
     what: &str,
 ) -> Vec<(usize, u32)> {
     let n_steps = input.n_steps();
-    let Neurons::Lif(lif) = net.neurons();
+    let Neurons::Lif(lif) = net.neurons() else {
+        panic!("a LIF network")
+    };
     let (want, want_v) = reference(spec, lif, input, n_steps);
     let rec = net
         .run(
@@ -237,7 +239,9 @@ fn uniform_delay_fast_path_equals_reference() {
             (0..1000).step_by(7).map(|t| (t, t % 6)),
         )
         .unwrap();
-        let Neurons::Lif(lif) = net.neurons();
+        let Neurons::Lif(lif) = net.neurons() else {
+            panic!("a LIF network")
+        };
         let (want, _) = reference(&spec, lif, &input, 1000);
         let got: Vec<(usize, u32)> = net
             .run(Drive::Spikes(&input), 1000, &RecordSpec::default(), 0, 0)
@@ -310,7 +314,9 @@ fn homogeneous_fast_paths_equal_reference() {
         for (seed, d) in [(0u64, 0usize), (1, 2)] {
             let spec = homogeneous_spec(synapse, d, seed);
             let net = Network::from_spec(&spec).unwrap();
-            let Neurons::Lif(lif) = net.neurons();
+            let Neurons::Lif(lif) = net.neurons() else {
+                panic!("a LIF network")
+            };
             assert!(lif.is_homogeneous());
             assert!(net.recurrent().row_weights.is_some());
             assert!(net.input().row_weights.is_some());
