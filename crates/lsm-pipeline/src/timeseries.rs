@@ -2168,6 +2168,10 @@ pub struct SpikingConfig {
     /// of time constants gives the readout fading memories of several lengths. Default
     /// empty. Each > 0.
     pub extra_trace_tau_ms: Vec<Real>,
+    /// Also use each neuron's membrane potential at the last step of every sample (mV) as a
+    /// feature: the analog part of the liquid's state, free of spike-count noise. Default
+    /// false.
+    pub membrane: bool,
     /// Per-neuron bias current drawn uniformly from `[lo, hi)` nA (replacing the neuron's
     /// `i_bias_na`), so that the population spans silent, near-threshold and tonically firing
     /// neurons and codes the analog input like a rate network. Default `null` (keep the
@@ -2220,6 +2224,7 @@ impl Default for SpikingConfig {
             trace_tau_ms: 10.0,
             counts: false,
             extra_trace_tau_ms: Vec::new(),
+            membrane: false,
             bias_na: Some([5.0, 25.0]),
             tau_m_ms: Some([5.0, 30.0]),
         }
@@ -2350,10 +2355,13 @@ impl SpikingReservoir {
         })
     }
 
-    /// Features per sample: neurons × (1 + extra traces + 1 with `counts`).
+    /// Features per sample: neurons × (1 + extra traces + 1 with `counts` + 1 with
+    /// `membrane`).
     pub fn n_features(&self) -> usize {
         self.spec.n_neurons
-            * (1 + self.config.extra_trace_tau_ms.len() + usize::from(self.config.counts))
+            * (1 + self.config.extra_trace_tau_ms.len()
+                + usize::from(self.config.counts)
+                + usize::from(self.config.membrane))
     }
 
     /// Teacher-forced features, one row per input row.
@@ -2376,8 +2384,9 @@ impl SpikingReservoir {
                 last: false,
             }),
             final_state: false,
+            v_samples: c.membrane,
         };
-        let rec = match &c.input {
+        let mut rec = match &c.input {
             SpikingInput::Current { scale, offset } => {
                 let k = inputs.ncols();
                 let mut cur = Array2::zeros((n_steps, k));
@@ -2415,6 +2424,7 @@ impl SpikingReservoir {
         };
         let mut tr = rec
             .traces
+            .take()
             .ok_or_else(|| TsError::Runtime("the simulator recorded no traces".into()))?;
         if !c.extra_trace_tau_ms.is_empty() {
             let spikes = rec
@@ -2450,12 +2460,18 @@ impl SpikingReservoir {
         if c.counts {
             let counts = rec
                 .bin_counts
+                .take()
                 .ok_or_else(|| TsError::Runtime("the simulator recorded no counts".into()))?;
             let counts = counts.slice(s![..t, ..]);
-            Ok(ndarray::concatenate(Axis(1), &[tr.view(), counts]).expect("same rows"))
-        } else {
-            Ok(tr)
+            tr = ndarray::concatenate(Axis(1), &[tr.view(), counts]).expect("same rows");
         }
+        if c.membrane {
+            let v = rec.v_samples.take().ok_or_else(|| {
+                TsError::Runtime("the simulator recorded no membrane samples".into())
+            })?;
+            tr = ndarray::concatenate(Axis(1), &[tr.view(), v.view()]).expect("same rows");
+        }
+        Ok(tr)
     }
 }
 
@@ -2686,6 +2702,33 @@ mod tests {
             d.mapv(|v| v * v).sum() / m.mapv(|v| v * v).sum()
         };
         assert!(rough(st.slice(s![.., 100..])) < rough(a));
+    }
+
+    /// Membrane features: the last block of columns, one per neuron, are potentials (mV, at
+    /// most the threshold after a step, with the Maass neuron's 15 mV); the trace columns are
+    /// unchanged by adding them.
+    #[test]
+    fn membrane_features_follow_the_traces() {
+        let mut sp = SpikingConfig::default();
+        sp.network.n_neurons = Some(50);
+        let u = Array2::from_shape_fn((300, 1), |(t, _)| (t as Real * 0.2).sin());
+        let plain = SpikingReservoir::build(&sp, 1, 3)
+            .unwrap()
+            .states(u.view(), 3)
+            .unwrap();
+        sp.membrane = true;
+        let r = SpikingReservoir::build(&sp, 1, 3).unwrap();
+        assert_eq!(r.n_features(), 100);
+        let st = r.states(u.view(), 3).unwrap();
+        assert_eq!(st.slice(s![.., ..50]), plain);
+        let v = st.slice(s![.., 50..]);
+        assert!(
+            v.iter().all(|&x| x.is_finite() && x <= 15.0),
+            "potentials above threshold"
+        );
+        let spread =
+            v.iter().fold(Real::MIN, |a, &b| a.max(b)) - v.iter().fold(Real::MAX, |a, &b| a.min(b));
+        assert!(spread > 1.0, "membrane features do not vary ({spread} mV)");
     }
 
     /// The streamed fit (states folded into the Gram matrix block by block on a second

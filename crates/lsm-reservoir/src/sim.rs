@@ -133,6 +133,9 @@ pub struct RecordSpec {
     pub traces: Option<TraceSpec>,
     /// The state at the end of the run. Default false.
     pub final_state: bool,
+    /// Membrane potentials at the trace sampling steps ([`TraceSpec::samples`]), read at the
+    /// end of each of those steps (after the reset), as the traces. Default false.
+    pub v_samples: bool,
 }
 
 impl Default for RecordSpec {
@@ -143,6 +146,7 @@ impl Default for RecordSpec {
             bins: None,
             traces: None,
             final_state: false,
+            v_samples: false,
         }
     }
 }
@@ -182,6 +186,9 @@ pub struct Recording {
     pub traces: Option<Array2<Real>>,
     /// Steps at which `traces` were sampled.
     pub trace_steps: Vec<usize>,
+    /// Membrane potentials at the trace sampling steps, samples × neurons
+    /// ([`RecordSpec::v_samples`]).
+    pub v_samples: Option<Array2<Real>>,
     /// Time average of the traces over the run, per neuron.
     pub trace_mean: Option<Array1<Real>>,
     /// Traces at the last step, per neuron.
@@ -394,6 +401,13 @@ impl Network {
                 }
             }
         }
+        if spec.v_samples && trace_steps.is_empty() {
+            return bad(
+                "v_samples: membrane samples are read at the trace sampling steps, and none are \
+                 set (traces.samples)"
+                    .into(),
+            );
+        }
         *out = Recording {
             n_steps,
             spikes: spec
@@ -402,6 +416,8 @@ impl Network {
             v: spec.v.then(|| Array2::zeros((n_steps, n))),
             bin_counts: spec.bins.map(|_| Array2::zeros((n_bins, n))),
             traces: (!trace_steps.is_empty()).then(|| Array2::zeros((trace_steps.len(), n))),
+            v_samples: (spec.v_samples && !trace_steps.is_empty())
+                .then(|| Array2::zeros((trace_steps.len(), n))),
             trace_steps,
             ..Recording::default()
         };
@@ -755,6 +771,12 @@ fn run_loop<M: NeuronModel>(
                         .as_slice_mut()
                         .expect("standard layout")
                         .copy_from_slice(b.trace);
+                }
+                if let Some(vs) = out.v_samples.as_mut() {
+                    vs.row_mut(next_sample)
+                        .as_slice_mut()
+                        .expect("standard layout")
+                        .copy_from_slice(model.v(st));
                 }
                 next_sample += 1;
             }

@@ -329,3 +329,41 @@ fn bad_drives_are_errors() {
     };
     assert!(net.run(Drive::None, 10, &spec, 0, 0).is_err());
 }
+
+#[test]
+fn membrane_samples_equal_the_full_membrane_recording() {
+    let net = Network::from_spec(&small_net(0.3)).unwrap();
+    let a = input(4, 1200);
+    let steps = vec![0, 99, 500, 1198];
+    let spec = RecordSpec {
+        v: true,
+        traces: Some(TraceSpec {
+            samples: TraceSamples::Steps(steps.clone()),
+            ..TraceSpec::default()
+        }),
+        v_samples: true,
+        ..RecordSpec::default()
+    };
+    let r = net.run(Drive::Spikes(&a), 1200, &spec, 5, 0).unwrap();
+    assert!(r.n_spikes > 10);
+    let (v, vs) = (r.v.as_ref().unwrap(), r.v_samples.as_ref().unwrap());
+    assert_eq!(vs.nrows(), steps.len());
+    // `v` row t is the membrane before step t's update, i.e. at the end of step t - 1.
+    for (k, &s) in steps.iter().enumerate() {
+        assert_eq!(vs.row(k), v.row(s + 1), "sample at step {s}");
+    }
+    let e = net
+        .run(
+            Drive::Spikes(&a),
+            1200,
+            &RecordSpec {
+                v_samples: true,
+                ..RecordSpec::default()
+            },
+            5,
+            0,
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("v_samples"), "{e}");
+}
