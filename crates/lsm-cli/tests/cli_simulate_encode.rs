@@ -39,10 +39,11 @@ fn rows(path: &Path, header: &str) -> Vec<(usize, f64)> {
         .collect()
 }
 
-#[test]
-fn generate_then_simulate_is_sorted_deterministic_and_driven_by_input() {
-    let dir = tempfile::tempdir().unwrap();
-    let p = |n: &str| dir.path().join(n).to_string_lossy().into_owned();
+/// `gen.json` (60 neurons, dt 0.1 ms, every input onto every neuron), `net.json` generated
+/// from it with 2 inputs, and `in.csv`: `n` input spikes alternating between the channels
+/// every 0.5 ms from 1 ms.
+fn net_and_burst(dir: &Path, n: usize) {
+    let p = |f: &str| dir.join(f).to_string_lossy().into_owned();
     std::fs::write(
         p("gen.json"),
         r#"{"n_neurons": 60, "dt_ms": 0.1, "input": {"fraction": 1.0, "scale_exc": 3.0}}"#,
@@ -58,18 +59,24 @@ fn generate_then_simulate_is_sorted_deterministic_and_driven_by_input() {
         "--n-inputs",
         "2",
     ]));
+    let mut input = String::from("channel,time_ms\n");
+    for k in 0..n {
+        input += &format!("{},{}\n", k % 2, 1.0 + k as f64 * 0.5);
+    }
+    std::fs::write(p("in.csv"), input).unwrap();
+}
+
+#[test]
+fn generate_then_simulate_is_sorted_deterministic_and_driven_by_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |n: &str| dir.path().join(n).to_string_lossy().into_owned();
+    net_and_burst(dir.path(), 40);
     let net: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(p("net.json")).unwrap()).unwrap();
     assert_eq!(net["format"], "lsm-network");
     assert_eq!(net["n_neurons"], 60);
     assert_eq!(net["n_inputs"], 2);
 
-    // A dense burst of input spikes on both channels.
-    let mut input = String::from("channel,time_ms\n");
-    for k in 0..40 {
-        input += &format!("{},{}\n", k % 2, 1.0 + k as f64 * 0.5);
-    }
-    std::fs::write(p("in.csv"), input).unwrap();
     let run = |out: &str| {
         ok(&lsm(&[
             "simulate",
@@ -205,4 +212,72 @@ fn encode_writes_spikes_and_a_plot() {
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("bad.wav"));
     assert!(!dir.path().join("b.csv").exists());
+}
+
+#[test]
+fn network_stdp_learns_excitatory_weights_deterministically() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |n: &str| dir.path().join(n).to_string_lossy().into_owned();
+    net_and_burst(dir.path(), 80);
+    std::fs::write(p("stdp.json"), r#"{"a_plus": 0.05, "a_minus": 0.05}"#).unwrap();
+    let learn = |out: &str, config: &str| {
+        lsm(&[
+            "network",
+            "stdp",
+            "--network",
+            &p("net.json"),
+            "--input",
+            &p("in.csv"),
+            "--input",
+            &p("in.csv"),
+            "--duration-ms",
+            "60",
+            "--epochs",
+            "2",
+            "--config",
+            &p(config),
+            "--out",
+            &p(out),
+        ])
+    };
+    ok(&learn("a.json", "stdp.json"));
+    ok(&learn("b.json", "stdp.json"));
+    assert_eq!(
+        std::fs::read(p("a.json")).unwrap(),
+        std::fs::read(p("b.json")).unwrap()
+    );
+    let read = |n: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(p(n)).unwrap()).unwrap()
+    };
+    let (before, after) = (read("net.json"), read("a.json"));
+    assert_eq!(after["meta"]["stdp"]["samples"], 4);
+    let exc: Vec<bool> = serde_json::from_value(before["meta"]["excitatory"].clone()).unwrap();
+    let r0 = &before["recurrent"];
+    let (mut changed, mut plastic) = (0, 0);
+    for s in 0..r0["pre"].as_array().unwrap().len() {
+        let pre = r0["pre"][s].as_u64().unwrap() as usize;
+        let post = r0["post"][s].as_u64().unwrap() as usize;
+        let (w0, w1) = (
+            r0["weight"][s].as_f64().unwrap(),
+            after["recurrent"]["weight"][s].as_f64().unwrap(),
+        );
+        if exc[pre] && exc[post] {
+            plastic += 1;
+            changed += usize::from(w0 != w1);
+            assert!((0.0..=2.0 * w0).contains(&w1));
+        } else {
+            assert_eq!(w0, w1, "synapse {pre}->{post} is not E->E");
+        }
+    }
+    assert!(
+        plastic > 0 && changed > 0,
+        "{changed} of {plastic} E->E weights changed"
+    );
+    // A misspelt parameter is refused, naming the file and the field; nothing is written.
+    std::fs::write(p("bad.json"), r#"{"a_plsu": 0.05}"#).unwrap();
+    let o = learn("c.json", "bad.json");
+    assert!(!o.status.success());
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(e.contains("bad.json") && e.contains("a_plsu"), "{e}");
+    assert!(!dir.path().join("c.json").exists());
 }

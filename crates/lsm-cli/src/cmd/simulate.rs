@@ -2,6 +2,9 @@
 //! simulate a network file on input spikes.
 //!
 //! * `lsm network generate --config GEN.json --out NET.json [--n-inputs K] [--seed S]`
+//! * `lsm network stdp --network NET.json --input S1.csv [--input S2.csv ...] --duration-ms T
+//!   [--config STDP.json] [--epochs E] --out LEARNED.json [--seed S]`: spike-timing-dependent
+//!   plasticity over the input files in order (`lsm_reservoir::plasticity`)
 //! * `lsm simulate --network NET.json [--input SPIKES.csv] --duration-ms T --out SPIKES_OUT.csv
 //!   [--record-v V.csv] [--seed S]`
 //!
@@ -13,7 +16,9 @@
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
 use lsm_core::SpikeTrains;
-use lsm_reservoir::{Drive, GeneratorConfig, Network, NetworkSpec, RecordSpec};
+use lsm_reservoir::{
+    train_stdp, Drive, GeneratorConfig, Network, NetworkSpec, RecordSpec, StdpConfig,
+};
 use std::io::{BufReader, BufWriter, Write};
 use std::path::PathBuf;
 
@@ -32,6 +37,33 @@ pub enum NetworkCommand {
         #[arg(long, default_value_t = 1)]
         n_inputs: usize,
         /// Seed of every random draw.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
+    /// Spike-timing-dependent plasticity: run the network on input spike files one after
+    /// another (the weights carry over), and write the network with the learned weights.
+    Stdp {
+        /// Network file (JSON, format `lsm-network`).
+        #[arg(long)]
+        network: PathBuf,
+        /// Input spikes, CSV with header `channel,time_ms`: one file per sample, run in the
+        /// order given (repeat the option for more samples).
+        #[arg(long, required = true)]
+        input: Vec<PathBuf>,
+        /// Duration of each sample, ms.
+        #[arg(long)]
+        duration_ms: f64,
+        /// STDP parameters (JSON, every field optional: `tau_plus_ms`, `tau_minus_ms`,
+        /// `a_plus`, `a_minus`, `w_max_rel`, `rule`, `synapses`). Default: all defaults.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Passes over the input files.
+        #[arg(long, default_value_t = 1)]
+        epochs: usize,
+        /// Output network file with the learned weights.
+        #[arg(long)]
+        out: PathBuf,
+        /// Seed of the noise currents (if the network has any).
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },
@@ -86,7 +118,86 @@ pub fn network(command: NetworkCommand, quiet: bool) -> Result<()> {
             }
             Ok(())
         }
+        NetworkCommand::Stdp {
+            network,
+            input,
+            duration_ms,
+            config,
+            epochs,
+            out,
+            seed,
+        } => {
+            let cfg: StdpConfig = match &config {
+                Some(p) => {
+                    let text = std::fs::read_to_string(p)
+                        .with_context(|| format!("reading STDP config {}", p.display()))?;
+                    serde_json::from_str(&text)
+                        .with_context(|| format!("{}: invalid STDP config", p.display()))?
+                }
+                None => StdpConfig::default(),
+            };
+            if let Err(e) = cfg.check("") {
+                let file = config
+                    .as_ref()
+                    .map_or("--config".into(), |p| p.display().to_string());
+                bail!("{file}: {e}");
+            }
+            if epochs == 0 {
+                bail!("--epochs: expected at least 1 pass, found 0");
+            }
+            let net = Network::from_spec(&NetworkSpec::load(&network)?)?;
+            let n_steps = steps_of(duration_ms, net.dt_ms())?;
+            let trains = input
+                .iter()
+                .map(|p| read_spikes(p, &net, n_steps))
+                .collect::<Result<Vec<_>>>()?;
+            let drives: Vec<Drive> = (0..epochs)
+                .flat_map(|_| trains.iter().map(Drive::Spikes))
+                .collect();
+            let t0 = std::time::Instant::now();
+            let (learned, sum) = train_stdp(&net, &drives, &cfg, None, seed, &|_| {})?;
+            learned.save(&out)?;
+            if !quiet {
+                eprintln!(
+                    "STDP over {} samples in {:.3} s: {} plastic synapses, mean weight {:.6} -> {:.6}, {} spikes; wrote {}",
+                    sum.samples,
+                    t0.elapsed().as_secs_f64(),
+                    sum.n_plastic,
+                    sum.mean_weight_before,
+                    sum.mean_weight_after,
+                    sum.n_spikes,
+                    out.display()
+                );
+            }
+            Ok(())
+        }
     }
+}
+
+/// Whole steps of `duration_ms` (> 0, at least one step).
+fn steps_of(duration_ms: f64, dt: f64) -> Result<usize> {
+    if !(duration_ms.is_finite() && duration_ms > 0.0) {
+        bail!("--duration-ms: expected a duration > 0 ms, found {duration_ms}");
+    }
+    let n_steps = (duration_ms / dt).round() as usize;
+    if n_steps == 0 {
+        bail!("--duration-ms {duration_ms} is shorter than one step ({dt} ms)");
+    }
+    Ok(n_steps)
+}
+
+/// Input spikes (`channel,time_ms`) for `net`, within `n_steps`.
+fn read_spikes(p: &std::path::Path, net: &Network, n_steps: usize) -> Result<SpikeTrains> {
+    let f =
+        std::fs::File::open(p).with_context(|| format!("opening input spikes {}", p.display()))?;
+    Ok(SpikeTrains::read_csv(
+        BufReader::new(f),
+        &p.display().to_string(),
+        "channel",
+        net.dt_ms(),
+        Some(net.n_inputs()),
+        Some(n_steps),
+    )?)
 }
 
 /// Run `lsm simulate`.
@@ -94,32 +205,9 @@ pub fn simulate(args: SimulateArgs, quiet: bool) -> Result<()> {
     let spec = NetworkSpec::load(&args.network)?;
     let net = Network::from_spec(&spec)?;
     let dt = net.dt_ms();
-    if !(args.duration_ms.is_finite() && args.duration_ms > 0.0) {
-        bail!(
-            "--duration-ms: expected a duration > 0 ms, found {}",
-            args.duration_ms
-        );
-    }
-    let n_steps = (args.duration_ms / dt).round() as usize;
-    if n_steps == 0 {
-        bail!(
-            "--duration-ms {} is shorter than one step ({dt} ms)",
-            args.duration_ms
-        );
-    }
+    let n_steps = steps_of(args.duration_ms, dt)?;
     let input = match &args.input {
-        Some(p) => {
-            let f = std::fs::File::open(p)
-                .with_context(|| format!("opening input spikes {}", p.display()))?;
-            Some(SpikeTrains::read_csv(
-                BufReader::new(f),
-                &p.display().to_string(),
-                "channel",
-                dt,
-                Some(net.n_inputs()),
-                Some(n_steps),
-            )?)
-        }
+        Some(p) => Some(read_spikes(p, &net, n_steps)?),
         None => None,
     };
     let drive = match &input {
