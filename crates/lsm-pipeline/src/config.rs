@@ -53,7 +53,8 @@ pub const TASK_SPOKEN_DIGITS: &str = "spoken-digits";
 pub struct FeatureConfig {
     /// Use the reservoir's spikes. Default `true`.
     pub reservoir: bool,
-    /// Pooling of spikes over the sample. Default spike counts in 4 bins.
+    /// Pooling of spikes over the sample. Default spike counts in 4 bins warped halfway by the
+    /// input (`{"kind": "spike_counts", "bins": 4, "warp": 0.5}`).
     pub pooling: Pooling,
     /// Also use the encoder's input spikes (pooled the same way). Default `true`.
     pub include_input: bool,
@@ -165,7 +166,7 @@ impl Default for ReadoutConfig {
 /// | `seed` | `42` | the one seed every random draw derives from (network, encoder noise, CV shuffles) |
 /// | `encoder` | 32-channel gammatone filterbank, dB scaling, regular rate coding to 400 Hz, `dt_ms` 1 (see [`DigitsConfig::default_encoder`]) | [`AudioEncoderConfig`] |
 /// | `network` | 1000 LIF, 80/20 E/I, p = 0.1, exp-current synapses (see [`DigitsConfig::default_network`]) | [`GeneratorConfig`] |
-/// | `features` | spike counts in 4 bins | [`FeatureConfig`] |
+/// | `features` | spike counts in 4 bins, edges warped halfway by the input, square root | [`FeatureConfig`] |
 /// | `readout` | multinomial logistic regression, α = 30 (ridge: α ∈ {1e2..1e5} by leave-one-speaker-out CV) | [`ReadoutConfig`] |
 /// | `plasticity` | absent (`null`): the reservoir keeps its generated weights | [`PlasticityConfig`]: unsupervised STDP on training recordings before the readout is fitted |
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

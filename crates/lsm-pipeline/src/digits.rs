@@ -300,14 +300,14 @@ impl Extractor {
             t2 = Instant::now();
             let raster = rec.spikes.as_ref().expect("spikes were recorded");
             let k = pooling.n_features(net.n_neurons());
-            pooling.pool_into(raster, &mut out[..k]);
+            pooling.pool_into(raster, spikes, &mut out[..k]);
             self.features.transform.apply(&mut out[..k]);
             off = k;
             res_spikes = rec.n_spikes as u64;
             events = rec.n_events;
         }
         if self.features.include_input {
-            pooling.pool_into(spikes, &mut out[off..]);
+            pooling.pool_into(spikes, spikes, &mut out[off..]);
             self.features.transform.apply(&mut out[off..]);
         }
         let t3 = Instant::now();
@@ -1068,7 +1068,20 @@ impl FittedPipeline {
         let mut v = v;
         // Fields added since a file's version get the value that reproduces its behaviour.
         // Version 1 predates `features.transform` (its features were untransformed); versions
-        // 1 and 2 predate `readout.kind` (their readouts are ridge classifiers).
+        // 1 and 2 predate `readout.kind` (their readouts are ridge classifiers); versions 1-3
+        // predate `features.pooling.warp` (their spike-count bins were equal in time).
+        if version < 4 {
+            if let Some(o) = v
+                .get_mut("config")
+                .and_then(|c| c.get_mut("features"))
+                .and_then(|f| f.get_mut("pooling"))
+                .and_then(|p| p.as_object_mut())
+            {
+                if o.get("kind").and_then(|k| k.as_str()) == Some("spike_counts") {
+                    o.entry("warp").or_insert_with(|| 0.0.into());
+                }
+            }
+        }
         for (since, section, field, old) in [
             (2, "features", "transform", "none"),
             (3, "readout", "kind", "ridge"),

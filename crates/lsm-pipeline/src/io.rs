@@ -20,8 +20,10 @@ pub const MODEL_FORMAT: &str = "lsm-model";
 /// History: 1 = first release (config + network spec + readout weights + standardisation);
 /// 2 = `config.features.transform` (version-1 files read as `"none"`); 3 = logistic readouts
 /// (`readout.logistic`, `config.readout.kind`; `readout.ridge` is absent for them; version-1
-/// and -2 files read as ridge).
-pub const MODEL_FORMAT_VERSION: u64 = 3;
+/// and -2 files read as ridge); 4 = `config.features.pooling.warp` (spike-count bins warped
+/// by the input; files of versions 1-3 read as 0, equal time bins), `config.plasticity`
+/// (unsupervised STDP; absent before) and Hodgkin-Huxley networks.
+pub const MODEL_FORMAT_VERSION: u64 = 4;
 
 /// Read and parse a JSON file. Errors name the file and, for syntax errors or a truncated
 /// file, the line and column.

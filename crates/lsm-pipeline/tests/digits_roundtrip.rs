@@ -119,6 +119,25 @@ fn fit_save_load_predict_identical_and_above_chance() {
     let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap();
     assert_eq!(v["format_version"], lsm_pipeline::MODEL_FORMAT_VERSION);
     assert_eq!(v["config"]["features"]["transform"], "sqrt");
+    // Files before version 4 have no `features.pooling.warp`: equal time bins.
+    assert_eq!(v["config"]["features"]["pooling"]["warp"], 0.5);
+    v["format_version"] = 3.into();
+    v["config"]["features"]["pooling"]
+        .as_object_mut()
+        .unwrap()
+        .remove("warp");
+    let p3 = dir.path().join("v3.json");
+    std::fs::write(&p3, v.to_string()).unwrap();
+    let v3 = FittedPipeline::load(&p3).unwrap();
+    assert_eq!(
+        v3.model().config.features.pooling,
+        lsm_pipeline::Pooling::SpikeCounts { bins: 4, warp: 0.0 }
+    );
+    assert_ne!(
+        v3.predict(&test, &NoProgress).unwrap(),
+        a,
+        "the v3 reading must use equal time bins"
+    );
     v["format_version"] = 1.into();
     v["config"]["features"]
         .as_object_mut()
@@ -172,7 +191,7 @@ fn input_only_control_and_dimension_checks() {
     assert_eq!(m.model().training.n_features, 32 * 4);
     // A model whose readout does not fit its features is refused at load, naming the stage.
     let mut bad = m.model().clone();
-    bad.config.features.pooling = lsm_pipeline::Pooling::SpikeCounts { bins: 3 };
+    bad.config.features.pooling = lsm_pipeline::Pooling::SpikeCounts { bins: 3, warp: 0.5 };
     let e = FittedPipeline::from_model(bad).unwrap_err().to_string();
     assert!(
         e.contains("readout") && e.contains("128") && e.contains("96"),
