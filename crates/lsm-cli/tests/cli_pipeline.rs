@@ -419,20 +419,31 @@ fn bench_simulate_prints_json() {
 #[test]
 fn bench_job_and_loso_on_the_sample() {
     let f = fitted();
-    let o = ok(&[
-        "--quiet",
-        "bench",
-        "--data",
-        s(&sample_dir()),
-        "--config",
-        s(&f.config),
-    ]);
-    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let data = sample_dir();
+    let job = |extra: &[&str]| -> Value {
+        let mut args = vec![
+            "--quiet",
+            "bench",
+            "--data",
+            s(&data),
+            "--config",
+            s(&f.config),
+        ];
+        args.extend_from_slice(extra);
+        serde_json::from_slice(&ok(&args).stdout).unwrap()
+    };
+    let v = job(&[]);
     assert_eq!(v["n_train"], 250);
     assert_eq!(v["n_test"], 100);
     // Same config and data as the shared model: same accuracy.
     let e = evaluate_json(&f.model, &[]);
     assert_eq!(v["test_accuracy"], e["accuracy"]);
+    let cfg: Value = serde_json::from_slice(&std::fs::read(&f.config).unwrap()).unwrap();
+    assert_eq!(v["seed"], cfg["seed"]);
+    // `--seed` overrides the config's seed: another network, reported in the JSON.
+    let w = job(&["--seed", "7"]);
+    assert_eq!(w["seed"], 7);
+    assert_ne!(w["reservoir_spikes"], v["reservoir_spikes"]);
 
     let dir = tempfile::tempdir().unwrap();
     let npy = dir.path().join("features.npy");

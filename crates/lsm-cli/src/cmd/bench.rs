@@ -65,6 +65,10 @@ pub struct JobArgs {
     /// speakers, takes, and how many of the last columns are the input-only features).
     #[arg(long)]
     pub dump_features: Option<PathBuf>,
+    /// Override the config's seed (network, encoder noise, readout), e.g. to report the
+    /// spread over network seeds.
+    #[arg(long)]
+    pub seed: Option<u64>,
 }
 
 /// Arguments of `lsm bench simulate`.
@@ -97,11 +101,15 @@ pub fn bench(args: BenchArgs, quiet: bool) -> Result<()> {
     }
 }
 
-fn load_config(p: &Option<PathBuf>) -> Result<DigitsConfig> {
-    Ok(match p {
+fn load_config(a: &JobArgs) -> Result<DigitsConfig> {
+    let mut c = match &a.config {
         Some(p) => DigitsConfig::load(p)?,
         None => DigitsConfig::default(),
-    })
+    };
+    if let Some(s) = a.seed {
+        c.seed = s;
+    }
+    Ok(c)
 }
 
 fn emit(v: &serde_json::Value, out: &Option<PathBuf>) -> Result<()> {
@@ -122,7 +130,7 @@ fn load_avg() -> Option<String> {
 
 /// The whole job: fit on the train split, evaluate on the test split.
 fn job(a: JobArgs, quiet: bool) -> Result<()> {
-    let config = load_config(&a.config)?;
+    let config = load_config(&a)?;
     let t_all = Instant::now();
     let t = Instant::now();
     let train = load_samples(&a.data, "train", &a.test_speakers)?;
@@ -168,6 +176,7 @@ fn job(a: JobArgs, quiet: bool) -> Result<()> {
         "bench": "job",
         "data": a.data,
         "config": a.config,
+        "seed": config.seed,
         "threads": threads,
         "n_train": train.len(),
         "n_test": test.len(),
@@ -200,7 +209,7 @@ fn job(a: JobArgs, quiet: bool) -> Result<()> {
 
 /// Official split + LOSO from one feature pass.
 fn loso(a: JobArgs, quiet: bool) -> Result<()> {
-    let config = load_config(&a.config)?;
+    let config = load_config(&a)?;
     let t0 = Instant::now();
     let samples: Vec<Sample> = load_samples(&a.data, "all", &[])?;
     let test_take: Vec<bool> = samples
@@ -285,6 +294,7 @@ fn loso(a: JobArgs, quiet: bool) -> Result<()> {
         "bench": "loso",
         "data": a.data,
         "config": a.config,
+        "seed": config.seed,
         "official": r.splits.first(),
         "loso": loso,
         "loso_mean": m_lsm,
