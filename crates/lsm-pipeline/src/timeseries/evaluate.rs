@@ -1,0 +1,94 @@
+//! Evaluation of a fitted model on the test segment.
+
+use super::*;
+use lsm_core::Real;
+use ndarray::Array2;
+
+/// Result of an evaluation.
+#[derive(Clone, Debug)]
+pub struct Evaluation {
+    /// Test scores.
+    pub scores: Scores,
+    /// What to plot: prediction and target (original units), steps × outputs. For closed
+    /// loop, one free run of up to 500 steps from the start of the test segment.
+    pub plot_prediction: Array2<Real>,
+    /// Target for the plot.
+    pub plot_target: Array2<Real>,
+    /// Target names.
+    pub target_names: Vec<String>,
+    /// Number of test steps scored (or trials for closed loop).
+    pub n_scored: usize,
+}
+
+/// Evaluate `model` on `data`: the test segment of the split (the same series is regenerated
+/// from the stored config and seed; for a CSV file, the file is cut with the same split).
+///
+/// # Errors
+/// Data, reservoir or readout errors.
+pub fn evaluate(model: &TsModel, data: &DataSource) -> Result<Evaluation> {
+    let cfg = &model.config;
+    if let DataSource::Builtin(t) = data {
+        if *t != cfg.task {
+            return cfg_err(
+                "task",
+                format!(
+                    "the model was fitted on `{}` but the data are `{}`",
+                    cfg.task.name(),
+                    t.name()
+                ),
+            );
+        }
+    }
+    let data = match data {
+        DataSource::Csv { path, target: None } => DataSource::Csv {
+            path: path.clone(),
+            target: model.target.clone(),
+        },
+        d => d.clone(),
+    };
+    let prep = prepare(
+        cfg,
+        &data,
+        Some((&model.input_scaler, &model.target_scaler)),
+    )?;
+    if prep.inputs.ncols() != model.input_names.len() {
+        return Err(TsError::Runtime(format!(
+            "{}: {} input channels, the model expects {}",
+            prep.source,
+            prep.inputs.ncols(),
+            model.input_names.len()
+        )));
+    }
+    let sp = &cfg.split;
+    let start = sp.washout + sp.train + sp.validation;
+    let te = start..start + sp.test;
+    // Only the rows from the one before the test segment on are held.
+    let src = FeatureSource::new(
+        &model.reservoir,
+        prep.inputs.view(),
+        cfg.readout.include_input,
+        cfg.seed,
+    )?;
+    let (states, feats) = src.collect(te.start - 1..te.end)?;
+    let scorer = Scorer {
+        cfg,
+        prep: &prep,
+        res: &model.reservoir,
+        states: &states,
+        feats: &feats,
+        offset: te.start - 1,
+    };
+    let r = scorer.score(&model.readout, te.clone())?;
+    let (pp, pt) = if cfg.prediction.mode == Mode::ClosedLoop {
+        scorer.free_run(&model.readout, te.start, 500.min(sp.test))?
+    } else {
+        (r.prediction.clone(), r.target.clone())
+    };
+    Ok(Evaluation {
+        n_scored: r.scores.n,
+        scores: r.scores,
+        plot_prediction: pp,
+        plot_target: pt,
+        target_names: prep.target_names.clone(),
+    })
+}

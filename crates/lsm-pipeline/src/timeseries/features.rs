@@ -1,0 +1,182 @@
+//! The built reservoir and the teacher-forced feature rows `[x(t); u(t)]` it streams.
+
+use super::*;
+use lsm_core::{rng_for, stream, Real};
+use lsm_reservoir::esn::Esn;
+use ndarray::{s, Array2, ArrayView2};
+use serde::{Deserialize, Serialize};
+
+// ---------------------------------------------------------------------------------------------
+// Reservoirs
+// ---------------------------------------------------------------------------------------------
+
+/// A built reservoir with every weight (serialised into the model).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum BuiltReservoir {
+    /// Echo state network.
+    Esn(Esn),
+    /// Spiking reservoir.
+    Spiking(Box<SpikingReservoir>),
+}
+
+impl BuiltReservoir {
+    pub(crate) fn build(cfg: &TsConfig, n_inputs: usize) -> Result<Self> {
+        Ok(match &cfg.reservoir {
+            ReservoirConfig::Esn(e) => BuiltReservoir::Esn(Esn::build(e, n_inputs, cfg.seed)?),
+            ReservoirConfig::Spiking(s) => {
+                BuiltReservoir::Spiking(Box::new(SpikingReservoir::build(s, n_inputs, cfg.seed)?))
+            }
+        })
+    }
+
+    /// Number of state features per step.
+    pub fn n_state(&self) -> usize {
+        match self {
+            BuiltReservoir::Esn(e) => e.n_units(),
+            BuiltReservoir::Spiking(s) => s.n_features(),
+        }
+    }
+}
+
+/// Feature rows folded into the Gram accumulator at once while the reservoir runs.
+pub(crate) const GRAM_BLOCK: usize = 512;
+
+/// Teacher-forced features `[x(t); u(t)]` (or `x(t)`) of a series, streamed row by row: the
+/// ESN is run on the fly (nothing of size steps × units is held); the spiking reservoir is
+/// simulated once and its recorded rows are replayed.
+pub(crate) struct FeatureSource<'a> {
+    res: &'a BuiltReservoir,
+    inputs: ArrayView2<'a, Real>,
+    include_input: bool,
+    seed: u64,
+    /// Spiking reservoir: the recorded state rows of the whole series.
+    cached: Option<Array2<Real>>,
+}
+
+impl<'a> FeatureSource<'a> {
+    pub(crate) fn new(
+        res: &'a BuiltReservoir,
+        inputs: ArrayView2<'a, Real>,
+        include_input: bool,
+        seed: u64,
+    ) -> Result<Self> {
+        let cached = match res {
+            BuiltReservoir::Esn(_) => None,
+            BuiltReservoir::Spiking(sp) => {
+                let a = sp.states(inputs, seed)?;
+                // Row-major, so that every row is one contiguous slice.
+                Some(if a.is_standard_layout() {
+                    a
+                } else {
+                    a.as_standard_layout().into_owned()
+                })
+            }
+        };
+        Ok(Self {
+            res,
+            inputs,
+            include_input,
+            seed,
+            cached,
+        })
+    }
+
+    /// Columns of a feature row.
+    pub(crate) fn n_features(&self) -> usize {
+        self.res.n_state()
+            + if self.include_input {
+                self.inputs.ncols()
+            } else {
+                0
+            }
+    }
+
+    /// Call `visit(t, state_row, feature_row)` for every row `t` of `keep`, in order. The ESN
+    /// runs from the zero state over rows `0..keep.end`, with state noise of amplitude
+    /// `noise` during rows `noise_steps` (drawn from `rng_for(seed, stream::SIM_NOISE)`).
+    pub(crate) fn visit<F: FnMut(usize, &[Real], &[Real]) -> Result<()>>(
+        &self,
+        keep: std::ops::Range<usize>,
+        noise: Real,
+        noise_steps: std::ops::Range<usize>,
+        mut visit: F,
+    ) -> Result<()> {
+        let n_state = self.res.n_state();
+        let mut feat = vec![0.0; self.n_features()];
+        let inputs = self.inputs;
+        let include = self.include_input;
+        let fill = |t: usize, x: &[Real], feat: &mut [Real]| {
+            feat[..n_state].copy_from_slice(x);
+            if include {
+                for (d, v) in feat[n_state..].iter_mut().zip(inputs.row(t).iter()) {
+                    *d = *v;
+                }
+            }
+        };
+        match (&self.cached, self.res) {
+            (Some(states), _) => {
+                for t in keep {
+                    let x = states.row(t);
+                    let x = x.as_slice().expect("contiguous rows");
+                    fill(t, x, &mut feat);
+                    visit(t, x, &feat)?;
+                }
+                Ok(())
+            }
+            (None, BuiltReservoir::Esn(esn)) => {
+                let end = keep.end.min(inputs.nrows());
+                let mut x = vec![0.0; esn.n_units()];
+                let mut rng = rng_for(self.seed, stream::SIM_NOISE);
+                let a = noise_steps.start.min(end);
+                let b = noise_steps.end.min(end).max(a);
+                let mut err: Option<TsError> = None;
+                for (lo, hi, amp) in [(0, a, 0.0), (a, b, noise), (b, end, 0.0)] {
+                    if lo >= hi {
+                        continue;
+                    }
+                    let r = if amp > 0.0 { Some(&mut rng) } else { None };
+                    esn.run_with(inputs.slice(s![lo..hi, ..]), &mut x, amp, r, |i, x| {
+                        let t = lo + i;
+                        if err.is_none() && t >= keep.start {
+                            fill(t, x, &mut feat);
+                            if let Err(e) = visit(t, x, &feat) {
+                                err = Some(e);
+                            }
+                        }
+                    })?;
+                    if let Some(e) = err.take() {
+                        return Err(e);
+                    }
+                }
+                Ok(())
+            }
+            (None, BuiltReservoir::Spiking(_)) => {
+                Err(TsError::Runtime("spiking states were not recorded".into()))
+            }
+        }
+    }
+
+    /// States and features of rows `keep` (noise-free), as arrays (row 0 = `keep.start`).
+    pub(crate) fn collect(
+        &self,
+        keep: std::ops::Range<usize>,
+    ) -> Result<(Array2<Real>, Array2<Real>)> {
+        let len = keep.len();
+        let mut st = Array2::zeros((len, self.res.n_state()));
+        let mut ft = Array2::zeros((len, self.n_features()));
+        let k0 = keep.start;
+        self.visit(keep, 0.0, 0..0, |t, x, f| {
+            st.row_mut(t - k0)
+                .as_slice_mut()
+                .expect("contiguous")
+                .copy_from_slice(x);
+            ft.row_mut(t - k0)
+                .as_slice_mut()
+                .expect("contiguous")
+                .copy_from_slice(f);
+            Ok(())
+        })?;
+        Ok((st, ft))
+    }
+}

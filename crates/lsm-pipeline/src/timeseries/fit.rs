@@ -1,0 +1,290 @@
+//! Fitting: prepare the series, run the reservoir, fold the training rows into the Gram accumulator, choose α on the validation segment.
+
+use super::*;
+use lsm_core::Real;
+use lsm_readout::{GramAccumulator, RidgeValidParams};
+use ndarray::{s, Array2};
+use serde::{Deserialize, Serialize};
+
+/// Summary of a fit.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct FitReport {
+    /// The chosen α.
+    pub alpha: Real,
+    /// Validation NRMSE of the chosen α (NaN without a validation segment).
+    pub validation_nrmse: Real,
+    /// Training scores (one-step style, teacher forced).
+    pub train: Scores,
+    /// Seconds spent building the reservoir (weights, spectral radius).
+    pub seconds_build: Real,
+    /// Seconds spent running the reservoir over the train and validation segments (state
+    /// collection). For an ESN without state noise this includes folding the training rows
+    /// into the Gram matrix, done block by block by the same threads; otherwise the Gram
+    /// accumulation runs on a second thread meanwhile.
+    pub seconds_run: Real,
+    /// Seconds from the end of the run to the fitted readouts: the rest of the Gram
+    /// accumulation and the ridge solves for the α grid.
+    pub seconds_readout: Real,
+    /// Seconds spent scoring: validation (α selection) and training scores (a second run
+    /// over the training segment).
+    pub seconds_score: Real,
+}
+
+/// Fit a model on `data` (see the module doc).
+///
+/// # Errors
+/// Config, data, reservoir or readout errors.
+pub fn fit(cfg: &TsConfig, data: &DataSource) -> Result<(TsModel, FitReport)> {
+    cfg.validate()?;
+    if let DataSource::Builtin(t) = data {
+        if *t != cfg.task {
+            return cfg_err(
+                "task",
+                format!(
+                    "the config is for `{}` but the data are `{}`",
+                    cfg.task.name(),
+                    t.name()
+                ),
+            );
+        }
+    }
+    let prep = prepare(cfg, data, None)?;
+    if cfg.prediction.mode == Mode::ClosedLoop && !prep.autonomous {
+        return cfg_err(
+            "prediction.mode",
+            "closed-loop prediction needs the inputs to be the target (data.csv.inputs = [target])",
+        );
+    }
+    let k = prep.inputs.ncols();
+    let clock = std::time::Instant::now();
+    let res = BuiltReservoir::build(cfg, k)?;
+    let seconds_build = clock.elapsed().as_secs_f64();
+    let clock = std::time::Instant::now();
+    let w = cfg.split.washout;
+    let tr = w..w + cfg.split.train;
+    let va = tr.end..tr.end + cfg.split.validation;
+    let noise = match &cfg.reservoir {
+        ReservoirConfig::Esn(e) => e.noise,
+        _ => 0.0,
+    };
+    // One pass: the reservoir runs over train and validation; train feature rows are folded
+    // into the Gram accumulator in blocks as they come, validation rows are kept for scoring.
+    let src = FeatureSource::new(
+        &res,
+        prep.inputs.view(),
+        cfg.readout.include_input,
+        cfg.seed,
+    )?;
+    let nf = src.n_features();
+    let o = prep.targets.ncols();
+    let bl = GRAM_BLOCK.min(tr.len());
+    let keep = if cfg.split.validation > 0 {
+        va.start - 1..va.end
+    } else {
+        tr.end..tr.end
+    };
+    let mut val_states = Array2::zeros((keep.len(), res.n_state()));
+    let mut val_feats = Array2::zeros((keep.len(), nf));
+    let keep_now = noise == 0.0;
+    // The reservoir runs on this thread; full blocks of training rows go to a second thread
+    // that folds them into the Gram accumulator (in order, so the sums do not depend on the
+    // timing) while the run continues. Three block buffers circulate between the two.
+    let targets = &prep.targets;
+    let mut starts = None;
+    let (gram, run_end) = match &res {
+        // Without state noise, an ESN runs on a team of threads that alternate between
+        // stepping the reservoir and folding the Gram matrix (`esn_pass`).
+        BuiltReservoir::Esn(esn) if noise == 0.0 => {
+            let g = esn_pass(
+                esn,
+                prep.inputs.view(),
+                targets.view(),
+                cfg.readout.include_input,
+                tr.clone(),
+                keep.clone(),
+                &mut val_states,
+                &mut val_feats,
+                pass_threads(),
+            )?;
+            starts = Some(g.1);
+            (g.0, clock.elapsed().as_secs_f64())
+        }
+        _ => std::thread::scope(|scope| -> Result<(GramAccumulator, f64)> {
+            let (full_tx, full_rx) =
+                std::sync::mpsc::sync_channel::<(Array2<Real>, usize, usize)>(2);
+            let (free_tx, free_rx) = std::sync::mpsc::channel::<Array2<Real>>();
+            for _ in 0..2 {
+                free_tx
+                    .send(Array2::zeros((bl, nf)))
+                    .expect("receiver alive");
+            }
+            let consumer = scope.spawn(move || -> Result<GramAccumulator> {
+                let mut gram = GramAccumulator::new(nf, o);
+                for (b, fill, t0) in full_rx {
+                    gram.add_batch(
+                        b.slice(s![..fill, ..]),
+                        targets.slice(s![t0..t0 + fill, ..]),
+                    )?;
+                    // The producer may have finished: then nobody needs the buffer back.
+                    let _ = free_tx.send(b);
+                }
+                Ok(gram)
+            });
+            let mut block = Some(Array2::<Real>::zeros((bl, nf)));
+            let mut fill = 0usize;
+            let stopped = || TsError::Runtime("the Gram accumulation stopped".into());
+            let produced = src.visit(0..keep.end.max(tr.end), noise, tr.clone(), |t, x, f| {
+                if tr.contains(&t) {
+                    let blk = block.as_mut().expect("a buffer is held");
+                    blk.row_mut(fill)
+                        .as_slice_mut()
+                        .expect("contiguous")
+                        .copy_from_slice(f);
+                    fill += 1;
+                    if fill == bl || t + 1 == tr.end {
+                        let full = block.take().expect("a buffer is held");
+                        full_tx
+                            .send((full, fill, t + 1 - fill))
+                            .map_err(|_| stopped())?;
+                        fill = 0;
+                        if t + 1 < tr.end {
+                            block = Some(free_rx.recv().map_err(|_| stopped())?);
+                        }
+                    }
+                }
+                if keep_now && keep.contains(&t) {
+                    let r = t - keep.start;
+                    val_states
+                        .row_mut(r)
+                        .as_slice_mut()
+                        .expect("contiguous")
+                        .copy_from_slice(x);
+                    val_feats
+                        .row_mut(r)
+                        .as_slice_mut()
+                        .expect("contiguous")
+                        .copy_from_slice(f);
+                }
+                Ok(())
+            });
+            let run_end = clock.elapsed().as_secs_f64();
+            drop(full_tx);
+            let gram = consumer
+                .join()
+                .map_err(|_| TsError::Runtime("the Gram accumulation thread panicked".into()))?;
+            // A readout error (e.g. a non-finite state) explains a stopped producer: report it.
+            let gram = gram?;
+            produced?;
+            Ok((gram, run_end))
+        })?,
+    };
+    let seconds_run = run_end;
+    let params = RidgeValidParams {
+        alpha: cfg.readout.alphas[0],
+        fit_intercept: true,
+        standardize: cfg.readout.standardize,
+        ..RidgeValidParams::default()
+    };
+    let ridges = gram.solve_path(&params, &cfg.readout.alphas)?;
+    // Readout: the Gram accumulation left after the run ended, plus the solves.
+    let seconds_readout = clock.elapsed().as_secs_f64() - seconds_run;
+    let clock = std::time::Instant::now();
+    // The states of validation must be noise-free: with noise, run again without it.
+    if !keep_now && !keep.is_empty() {
+        (val_states, val_feats) = src.collect(keep.clone())?;
+    }
+    let scorer = Scorer {
+        cfg,
+        prep: &prep,
+        res: &res,
+        states: &val_states,
+        feats: &val_feats,
+        offset: keep.start,
+    };
+    let mut validation = Vec::new();
+    let mut best = 0usize;
+    if cfg.split.validation > 0 {
+        let mut best_v = Real::INFINITY;
+        for (i, r) in ridges.iter().enumerate() {
+            let v = match scorer.score(r, va.clone()) {
+                Ok(sr) => sr.scores.nrmse,
+                Err(TsError::Runtime(_)) => Real::INFINITY,
+                Err(e) => return Err(e),
+            };
+            validation.push((r.alpha, v.is_finite().then_some(v)));
+            if v < best_v {
+                best_v = v;
+                best = i;
+            }
+        }
+    }
+    let ridge = ridges.into_iter().nth(best).expect("non-empty grid");
+    // Training scores: a second pass (same states, noise included) through the chosen
+    // readout, so that the train states are never held. A noise-free ESN runs its blocks
+    // again in parallel from the states saved by the first pass; otherwise the reservoir
+    // streams again from the start.
+    let mut train_pred = Array2::zeros((tr.len(), o));
+    let mut block = Array2::<Real>::zeros((bl, nf));
+    let mut fill = 0usize;
+    if let (Some(st), BuiltReservoir::Esn(esn)) = (&starts, &res) {
+        train_pred = st.predict(
+            esn,
+            prep.inputs.view(),
+            cfg.readout.include_input,
+            &ridge,
+            tr.clone(),
+        )?;
+    } else {
+        src.visit(0..tr.end, noise, tr.clone(), |t, _x, f| {
+            if tr.contains(&t) {
+                block
+                    .row_mut(fill)
+                    .as_slice_mut()
+                    .expect("contiguous")
+                    .copy_from_slice(f);
+                fill += 1;
+                if fill == block.nrows() || t + 1 == tr.end {
+                    let p = ridge.predict(block.slice(s![..fill, ..]))?;
+                    let r1 = t + 1 - tr.start;
+                    train_pred.slice_mut(s![r1 - fill..r1, ..]).assign(&p);
+                    fill = 0;
+                }
+            }
+            Ok(())
+        })?;
+    }
+    let train = scores(
+        scorer.unscale(train_pred.view()).view(),
+        scorer.unscale(prep.targets.slice(s![tr, ..])).view(),
+    );
+    let seconds_score = clock.elapsed().as_secs_f64();
+    let report = FitReport {
+        alpha: ridge.alpha,
+        validation_nrmse: validation.get(best).and_then(|v| v.1).unwrap_or(Real::NAN),
+        train,
+        seconds_build,
+        seconds_run,
+        seconds_readout,
+        seconds_score,
+    };
+    let (data_name, target) = match data {
+        DataSource::Builtin(t) => (t.name().to_string(), None),
+        DataSource::Csv { path, target } => (path.display().to_string(), target.clone()),
+    };
+    let model = TsModel {
+        format: MODEL_FORMAT.into(),
+        format_version: MODEL_VERSION,
+        task: cfg.task,
+        config: cfg.clone(),
+        data: data_name,
+        target,
+        reservoir: res,
+        input_scaler: prep.input_scaler.clone(),
+        target_scaler: prep.target_scaler.clone(),
+        readout: ridge,
+        validation,
+        input_names: prep.input_names.clone(),
+        target_names: prep.target_names.clone(),
+    };
+    Ok((model, report))
+}

@@ -1,0 +1,216 @@
+//! Scoring a segment: one-step / k-step predictions, closed-loop free runs, and unscaling.
+
+use super::*;
+use lsm_core::Real;
+use lsm_readout::Ridge;
+use ndarray::{s, Array1, Array2, ArrayView2, Axis};
+
+/// Settings shared by fit and evaluate to score a segment.
+pub(crate) struct Scorer<'a> {
+    pub(crate) cfg: &'a TsConfig,
+    pub(crate) prep: &'a Prepared,
+    pub(crate) res: &'a BuiltReservoir,
+    /// States of rows `offset..offset + states.nrows()` of the prepared series.
+    pub(crate) states: &'a Array2<Real>,
+    /// Features of the same rows.
+    pub(crate) feats: &'a Array2<Real>,
+    /// Row of the series held in row 0 of `states` and `feats`.
+    pub(crate) offset: usize,
+}
+
+/// A scored segment: the scores plus what to plot.
+#[derive(Clone, Debug)]
+pub struct SegmentResult {
+    /// Scores in original units.
+    pub scores: Scores,
+    /// Prediction (original units), steps × outputs, for plotting.
+    pub prediction: Array2<Real>,
+    /// Target (original units), same shape.
+    pub target: Array2<Real>,
+}
+
+impl Scorer<'_> {
+    /// Score `range` (rows of the prepared series) with `ridge`.
+    pub(crate) fn score(
+        &self,
+        ridge: &Ridge,
+        range: std::ops::Range<usize>,
+    ) -> Result<SegmentResult> {
+        match self.cfg.prediction.mode {
+            Mode::OneStep | Mode::KStep => {
+                let off = self.offset;
+                let p =
+                    ridge.predict(self.feats.slice(s![range.start - off..range.end - off, ..]))?;
+                let t = self.prep.targets.slice(s![range, ..]);
+                let po = self.unscale(p.view());
+                let to = self.unscale(t);
+                Ok(SegmentResult {
+                    scores: scores(po.view(), to.view()),
+                    prediction: po,
+                    target: to,
+                })
+            }
+            Mode::ClosedLoop => self.closed_loop(ridge, range),
+        }
+    }
+
+    pub(crate) fn unscale(&self, x: ArrayView2<Real>) -> Array2<Real> {
+        let mut o = x.to_owned();
+        for (j, mut col) in o.axis_iter_mut(Axis(1)).enumerate() {
+            col.mapv_inplace(|v| self.prep.target_scaler.invert_col(j, v));
+        }
+        o
+    }
+
+    /// Jaeger's protocol on `range`: trial starts `s_j` evenly spaced so that
+    /// `s_j + horizon <= range.end`; from the teacher-forced state after input row `s_j − 1`
+    /// the readout output is fed back for `horizon` steps; error of step `horizon`.
+    pub(crate) fn closed_loop(
+        &self,
+        ridge: &Ridge,
+        range: std::ops::Range<usize>,
+    ) -> Result<SegmentResult> {
+        let BuiltReservoir::Esn(esn) = self.res else {
+            return Err(TsError::Runtime("closed loop needs an ESN".into()));
+        };
+        let h = self.cfg.prediction.horizon;
+        let trials = self.cfg.prediction.trials;
+        let len = range.len();
+        if len <= h {
+            return Err(TsError::Runtime(format!(
+                "segment of {len} steps is too short for horizon {h}"
+            )));
+        }
+        let span = len - h; // start offsets 0..=span-1 (+1 so that start >= 1 row in)
+        let k = self.prep.inputs.ncols();
+        let o = ridge.n_outputs();
+        if o != k {
+            return Err(TsError::Runtime(
+                "closed loop needs as many outputs as inputs".into(),
+            ));
+        }
+        let include = self.cfg.readout.include_input;
+        let n = esn.n_units();
+        let mut x = vec![0.0; n];
+        let mut scratch = vec![0.0; n];
+        let mut feat = Array1::zeros(n + if include { k } else { 0 });
+        let mut u = vec![0.0; k];
+        let mut preds = Array2::zeros((trials, o));
+        let mut targs = Array2::zeros((trials, o));
+        for j in 0..trials {
+            // Start: the state after input row s − 1 (teacher forced), s >= range.start + 1.
+            let s0 = range.start + 1 + (j * span.saturating_sub(1)) / trials.max(1);
+            x.copy_from_slice(
+                self.states
+                    .row(s0 - 1 - self.offset)
+                    .as_slice()
+                    .expect("contiguous"),
+            );
+            // Output after input row s0 - 1 predicts input row s0.
+            for step in 0..h {
+                // Feature of the current state with the input that produced it.
+                for (d, v) in feat.iter_mut().zip(x.iter()) {
+                    *d = *v;
+                }
+                if include {
+                    let uin: Vec<Real> = if step == 0 {
+                        self.prep.inputs.row(s0 - 1).to_vec()
+                    } else {
+                        u.clone()
+                    };
+                    for (i, v) in uin.iter().enumerate() {
+                        feat[n + i] = *v;
+                    }
+                }
+                let y = ridge.predict_one(feat.view())?;
+                if !y.iter().all(|v| v.is_finite() && v.abs() < 1e6) {
+                    return Err(TsError::Runtime(format!(
+                        "closed-loop prediction diverged in trial {j} at free-run step {}",
+                        step + 1
+                    )));
+                }
+                if step + 1 == h {
+                    preds.row_mut(j).assign(&y);
+                    // Output after input row s0 + h - 2 predicts row s0 + h - 1.
+                    targs.row_mut(j).assign(&self.prep.targets.row(s0 + h - 2));
+                } else {
+                    u.copy_from_slice(y.as_slice().expect("contiguous"));
+                    esn.step(&mut x, &u, &mut scratch);
+                }
+            }
+        }
+        let po = self.unscale(preds.view());
+        let to = self.unscale(targs.view());
+        // Normalise by the target's variance over the whole segment (Jaeger), not over the
+        // trial end points.
+        let seg = self.unscale(self.prep.targets.slice(s![range, ..]));
+        let mut nmse = 0.0;
+        let mut mse_all = 0.0;
+        let mut r2 = 0.0;
+        for c in 0..o {
+            let mse = po
+                .column(c)
+                .iter()
+                .zip(to.column(c).iter())
+                .map(|(a, b)| (a - b) * (a - b))
+                .sum::<Real>()
+                / trials as Real;
+            let var = seg.column(c).var(0.0);
+            mse_all += mse;
+            let nm = if mse == 0.0 { 0.0 } else { mse / var };
+            nmse += nm;
+            r2 += 1.0 - nm;
+        }
+        Ok(SegmentResult {
+            scores: Scores {
+                mse: mse_all / o as Real,
+                nrmse: (nmse / o as Real).sqrt(),
+                r2: r2 / o as Real,
+                n: trials,
+            },
+            prediction: po,
+            target: to,
+        })
+    }
+
+    /// One long free run from the start of `range` (for plots): `len` steps.
+    pub fn free_run(
+        &self,
+        ridge: &Ridge,
+        start: usize,
+        len: usize,
+    ) -> Result<(Array2<Real>, Array2<Real>)> {
+        let BuiltReservoir::Esn(esn) = self.res else {
+            return Err(TsError::Runtime("closed loop needs an ESN".into()));
+        };
+        let k = self.prep.inputs.ncols();
+        let n = esn.n_units();
+        let include = self.cfg.readout.include_input;
+        let mut x = self.states.row(start - 1 - self.offset).to_vec();
+        let mut scratch = vec![0.0; n];
+        let mut u = self.prep.inputs.row(start - 1).to_vec();
+        let mut feat = Array1::zeros(n + if include { k } else { 0 });
+        let mut pred = Array2::zeros((len, k));
+        for step in 0..len {
+            for (d, v) in feat.iter_mut().zip(x.iter()) {
+                *d = *v;
+            }
+            if include {
+                for (i, v) in u.iter().enumerate() {
+                    feat[n + i] = *v;
+                }
+            }
+            let y = ridge.predict_one(feat.view())?;
+            if !y.iter().all(|v| v.is_finite() && v.abs() < 1e6) {
+                pred = pred.slice(s![..step, ..]).to_owned();
+                break;
+            }
+            pred.row_mut(step).assign(&y);
+            u.copy_from_slice(y.as_slice().expect("contiguous"));
+            esn.step(&mut x, &u, &mut scratch);
+        }
+        let m = pred.nrows();
+        let t = self.prep.targets.slice(s![start - 1..start - 1 + m, ..]);
+        Ok((self.unscale(pred.view()), self.unscale(t)))
+    }
+}
