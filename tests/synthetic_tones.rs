@@ -7,7 +7,7 @@
 //! readout, save/load) drops the accuracy towards chance (1/3).
 
 use lsm::datasets::{AudioDataset, Split};
-use lsm::pipeline::{stable_id, DigitsConfig, FittedPipeline, NoProgress, Sample};
+use lsm::pipeline::{stable_id, DigitsConfig, DigitsPipeline, NoProgress, Sample};
 use std::path::Path;
 
 const RATE: u32 = 8000;
@@ -89,7 +89,7 @@ fn synthetic_tones_are_classified_through_the_whole_chain() {
 
     let mut cfg = DigitsConfig::default();
     cfg.network.n_neurons = Some(200);
-    let model = FittedPipeline::fit(&cfg, &train, &NoProgress).unwrap();
+    let model = DigitsPipeline::fit(&cfg, &train, &NoProgress).unwrap();
     let ev = model.evaluate(&test, &NoProgress).unwrap();
     assert!(
         ev.report.accuracy >= 0.95,
@@ -103,7 +103,7 @@ fn synthetic_tones_are_classified_through_the_whole_chain() {
     // Save, load, and classify a new file of each class with the loaded model.
     let m = dir.path().join("model.json");
     model.save(&m).unwrap();
-    let back = FittedPipeline::load(&m).unwrap();
+    let back = DigitsPipeline::load(&m).unwrap();
     let fresh: Vec<Sample> = CLASSES
         .iter()
         .map(|&(label, freq)| {

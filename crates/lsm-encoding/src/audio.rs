@@ -4,7 +4,7 @@
 //! pre-emphasis, [`FilterbankConfig`], [`FeatureScaling`]), the encoder ([`EncoderConfig`])
 //! and the simulator step `dt_ms`. [`AudioEncoder::new`] validates it and prepares everything
 //! that does not depend on the signal (FFT plans, windows, filter coefficients) once; the
-//! per-file methods then only allocate their outputs (the working memory is a [`Workspace`],
+//! per-file methods then only allocate their outputs (the working memory is a [`AudioWorkspace`],
 //! one per thread — the `encode_file` / `encode_samples` conveniences keep one in a
 //! thread-local). Resampling, when a file's rate differs from `sample_rate_hz`, allocates.
 //!
@@ -286,7 +286,7 @@ pub struct Encoded {
 
 /// Reusable working memory of an [`AudioEncoder`] (any config); one per thread.
 #[derive(Debug, Default)]
-pub struct Workspace {
+pub struct AudioWorkspace {
     samples: Vec<Real>,
     tmp: Vec<Real>,
     stft: StftScratch,
@@ -295,7 +295,7 @@ pub struct Workspace {
 }
 
 thread_local! {
-    static WORKSPACE: RefCell<Workspace> = RefCell::new(Workspace::default());
+    static WORKSPACE: RefCell<AudioWorkspace> = RefCell::new(AudioWorkspace::default());
 }
 
 #[derive(Debug)]
@@ -401,7 +401,7 @@ impl AudioEncoder {
         &self,
         samples: &[Real],
         sample_rate: u32,
-        ws: &mut Workspace,
+        ws: &mut AudioWorkspace,
     ) -> Result<Array2<Real>> {
         if samples.is_empty() {
             return Err(EncodingError::InvalidSignal(
@@ -415,7 +415,7 @@ impl AudioEncoder {
             )));
         }
         let fs = self.cfg.front_end.sample_rate_hz;
-        let Workspace {
+        let AudioWorkspace {
             tmp, stft, lyon, ..
         } = ws;
         tmp.clear();
@@ -471,7 +471,7 @@ impl AudioEncoder {
         &self,
         features: ArrayView2<'_, Real>,
         rng: &mut SimRng,
-        ws: &mut Workspace,
+        ws: &mut AudioWorkspace,
     ) -> Result<SpikeTrains> {
         if features.ncols() != self.n_bands() {
             return Err(EncodingError::InvalidSignal(format!(
@@ -494,7 +494,7 @@ impl AudioEncoder {
         samples: &[Real],
         sample_rate: u32,
         rng: &mut SimRng,
-        ws: &mut Workspace,
+        ws: &mut AudioWorkspace,
     ) -> Result<Encoded> {
         let features = self.features_with(samples, sample_rate, ws)?;
         let spikes = self.encode_features_with(features.view(), rng, ws)?;
@@ -528,7 +528,7 @@ impl AudioEncoder {
         &self,
         path: impl AsRef<Path>,
         rng: &mut SimRng,
-        ws: &mut Workspace,
+        ws: &mut AudioWorkspace,
     ) -> Result<Encoded> {
         let path = path.as_ref();
         let mut samples = std::mem::take(&mut ws.samples);
@@ -672,7 +672,7 @@ mod tests {
                 .collect()
         };
         let ae = AudioEncoder::new(&AudioEncoderConfig::default()).unwrap();
-        let mut ws = Workspace::default();
+        let mut ws = AudioWorkspace::default();
         let a = ae.features_with(&tone(8000), 8000, &mut ws).unwrap();
         let b = ae.features_with(&tone(16000), 16000, &mut ws).unwrap();
         assert_eq!(a.dim(), b.dim());

@@ -57,8 +57,8 @@ pub mod resample;
 pub mod wav;
 
 pub use audio::{
-    AudioEncoder, AudioEncoderConfig, Encoded, FeatureScaling, FilterbankConfig, FrontEndConfig,
-    Workspace,
+    AudioEncoder, AudioEncoderConfig, AudioWorkspace, Encoded, FeatureScaling, FilterbankConfig,
+    FrontEndConfig,
 };
 pub use bsa::{BsaParams, FirFilter};
 pub use delta::{DeltaParams, StepForwardParams};

@@ -82,7 +82,7 @@ fn default_front_end_matches_the_brian2_baseline_features() {
     let fx = load("encoding_librosa.json");
     let y = signal(&fx);
     let ae = AudioEncoder::new(&AudioEncoderConfig::default()).unwrap();
-    let mut ws = lsm_encoding::Workspace::default();
+    let mut ws = lsm_encoding::AudioWorkspace::default();
     let x = ae.features_with(&y, 8000, &mut ws).unwrap();
     let want = matrix(&fx["logmel01"]);
     let d = (&x - &want).iter().fold(0.0f64, |m, v| m.max(v.abs()));

@@ -2,7 +2,7 @@
 //! input-only control, from one feature pass.
 //!
 //! `cargo run --release -p lsm-pipeline --example fsdd_experiment -- DIR [CONFIG.json]`
-use lsm_pipeline::{fsdd_splits, run_splits, stable_id, DigitsConfig, NoProgress, Sample};
+use lsm_pipeline::{fsdd_folds, run_folds, stable_id, DigitsConfig, NoProgress, Sample};
 use std::path::Path;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -36,8 +36,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         });
         test_take.push(parts[2].parse::<u32>()? < 5);
     }
-    let splits = fsdd_splits(&samples, &test_take);
-    let r = run_splits(&config, &samples, &splits, &NoProgress)?;
+    let splits = fsdd_folds(&samples, &test_take);
+    let r = run_folds(&config, &samples, &splits, &NoProgress)?;
     println!(
         "{:<28} {:>7} {:>7} {:>10} {:>8} {:>10}",
         "split", "LSM", "cv", "alpha", "input", "alpha"

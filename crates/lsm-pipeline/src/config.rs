@@ -2,7 +2,7 @@
 //!
 //! One file describes the whole job: audio front end and spike encoder
 //! (`lsm_encoding::AudioEncoderConfig`), reservoir generator (`lsm_reservoir::GeneratorConfig`),
-//! state features ([`FeatureConfig`]) and readout ([`ReadoutConfig`]). Every field has a
+//! state features ([`FeatureConfig`]) and readout ([`ClassifierReadoutConfig`]). Every field has a
 //! default (the Brian2 LSM baseline of the project notes, with a gammatone front end instead of
 //! its log-mel: [`DigitsConfig::default_encoder`]), so `{}` is a valid config. A section that is
 //! given takes the defaults of its own type for the fields it omits (an `"encoder"` object
@@ -127,7 +127,7 @@ pub enum ReadoutKind {
 /// `"kind": "ridge"` is the closed-form alternative.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct ReadoutConfig {
+pub struct ClassifierReadoutConfig {
     /// Logistic regression or ridge classifier. Default logistic.
     pub kind: ReadoutKind,
     /// Penalty grid of the logistic readout (α = 1/C). Default `[30]`.
@@ -144,7 +144,7 @@ pub struct ReadoutConfig {
     pub fit_intercept: bool,
 }
 
-impl Default for ReadoutConfig {
+impl Default for ClassifierReadoutConfig {
     fn default() -> Self {
         Self {
             kind: ReadoutKind::Logistic,
@@ -167,7 +167,7 @@ impl Default for ReadoutConfig {
 /// | `encoder` | 32-channel gammatone filterbank, dB scaling, regular rate coding to 400 Hz, `dt_ms` 1 (see [`DigitsConfig::default_encoder`]) | [`AudioEncoderConfig`] |
 /// | `network` | 1000 LIF, 80/20 E/I, p = 0.1, exp-current synapses (see [`DigitsConfig::default_network`]) | [`GeneratorConfig`] |
 /// | `features` | spike counts in 4 bins, edges warped halfway by the input, square root | [`FeatureConfig`] |
-/// | `readout` | multinomial logistic regression, α = 30 (ridge: α ∈ {1e2..1e5} by leave-one-speaker-out CV) | [`ReadoutConfig`] |
+/// | `readout` | multinomial logistic regression, α = 30 (ridge: α ∈ {1e2..1e5} by leave-one-speaker-out CV) | [`ClassifierReadoutConfig`] |
 /// | `plasticity` | absent (`null`): the reservoir keeps its generated weights | [`PlasticityConfig`]: unsupervised STDP on training recordings before the readout is fitted |
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -183,7 +183,7 @@ pub struct DigitsConfig {
     /// State features.
     pub features: FeatureConfig,
     /// Readout.
-    pub readout: ReadoutConfig,
+    pub readout: ClassifierReadoutConfig,
     /// Unsupervised spike-timing-dependent plasticity of the reservoir. Default none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub plasticity: Option<PlasticityConfig>,
@@ -197,7 +197,7 @@ impl Default for DigitsConfig {
             encoder: Self::default_encoder(),
             network: Self::default_network(),
             features: FeatureConfig::default(),
-            readout: ReadoutConfig::default(),
+            readout: ClassifierReadoutConfig::default(),
             plasticity: None,
         }
     }

@@ -29,7 +29,7 @@
 //! standardisation, class labels, calibration) and a training summary. Written atomically.
 
 use crate::config::{
-    CvConfig, DigitsConfig, FeatureConfig, PlasticityConfig, ReadoutConfig, ReadoutKind,
+    ClassifierReadoutConfig, CvConfig, DigitsConfig, FeatureConfig, PlasticityConfig, ReadoutKind,
     TASK_SPOKEN_DIGITS,
 };
 use crate::error::PipelineError;
@@ -230,7 +230,7 @@ impl Extractor {
             .try_for_each_init(
                 || {
                     (
-                        lsm_encoding::Workspace::default(),
+                        lsm_encoding::AudioWorkspace::default(),
                         self.network.as_ref().map(|n| n.workspace()),
                         Recording::default(),
                     )
@@ -264,8 +264,8 @@ impl Extractor {
     fn sample_into(
         &self,
         s: &Sample,
-        ews: &mut lsm_encoding::Workspace,
-        nws: Option<&mut lsm_reservoir::Workspace>,
+        ews: &mut lsm_encoding::AudioWorkspace,
+        nws: Option<&mut lsm_reservoir::SimWorkspace>,
         rec: &mut Recording,
         out: &mut [Real],
     ) -> Result<[u64; 7], PipelineError> {
@@ -364,7 +364,7 @@ pub struct ClassifierReadout {
 /// Fold index per training sample for choosing α, or `None` with a single α.
 fn cv_fold_ids(
     n_alphas: usize,
-    cfg: &ReadoutConfig,
+    cfg: &ClassifierReadoutConfig,
     groups: Option<&[usize]>,
     n: usize,
     seed: u64,
@@ -413,7 +413,7 @@ impl ClassifierReadout {
         y: &[usize],
         classes: Vec<String>,
         groups: Option<&[usize]>,
-        cfg: &ReadoutConfig,
+        cfg: &ClassifierReadoutConfig,
         seed: u64,
     ) -> Result<Self, PipelineError> {
         Self::fit_with(x, y, classes, groups, cfg, seed, true)
@@ -430,7 +430,7 @@ impl ClassifierReadout {
         y: &[usize],
         classes: Vec<String>,
         groups: Option<&[usize]>,
-        cfg: &ReadoutConfig,
+        cfg: &ClassifierReadoutConfig,
         seed: u64,
         calibrate: bool,
     ) -> Result<Self, PipelineError> {
@@ -484,7 +484,7 @@ impl ClassifierReadout {
         y: &[usize],
         classes: Vec<String>,
         groups: Option<&[usize]>,
-        cfg: &ReadoutConfig,
+        cfg: &ClassifierReadoutConfig,
         seed: u64,
     ) -> Result<Self, PipelineError> {
         let k = classes.len();
@@ -718,7 +718,7 @@ pub struct TrainingSummary {
     pub reservoir_spikes: u64,
 }
 
-/// Timings of [`FittedPipeline::fit`] (not stored in the model file, which depends only on
+/// Timings of [`DigitsPipeline::fit`] (not stored in the model file, which depends only on
 /// the config and the data).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct FitTimings {
@@ -765,9 +765,9 @@ pub struct Prediction {
     pub probability: f64,
 }
 
-/// The result of [`FittedPipeline::evaluate`].
+/// The result of [`DigitsPipeline::evaluate`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Evaluation {
+pub struct DigitsEvaluation {
     /// Accuracy, per-class accuracy and confusion matrix.
     pub report: ClassificationReport,
     /// The predictions, in sample order.
@@ -780,7 +780,7 @@ pub struct Evaluation {
 
 /// A fitted pipeline: the model (serialisable) and its built stages.
 #[derive(Debug)]
-pub struct FittedPipeline {
+pub struct DigitsPipeline {
     model: DigitsModel,
     extractor: Extractor,
     timings: Option<FitTimings>,
@@ -831,7 +831,7 @@ fn learn_stdp(
     progress.start("encoding (plasticity)", n as u64);
     let trains: Vec<SpikeTrains> = order[..n]
         .par_iter()
-        .map_init(lsm_encoding::Workspace::default, |ews, &i| {
+        .map_init(lsm_encoding::AudioWorkspace::default, |ews, &i| {
             let s = &train[i];
             let mut rng = rng_for(config.seed, stream::ENCODER.wrapping_add(s.id));
             let enc = encoder
@@ -854,7 +854,7 @@ fn learn_stdp(
     Ok(learned)
 }
 
-impl FittedPipeline {
+impl DigitsPipeline {
     /// Fit the whole pipeline on labelled `train` samples: build the network from the config
     /// (seed `config.seed`), extract features in one parallel pass, fit the readout.
     ///
@@ -1056,7 +1056,7 @@ impl FittedPipeline {
     }
 
     /// Read a model file: envelope check (format, version — a newer version is a clear
-    /// error — and task), then the model, then [`FittedPipeline::from_model`].
+    /// error — and task), then the model, then [`DigitsPipeline::from_model`].
     ///
     /// # Errors
     /// [`PipelineError::Io`], [`PipelineError::Json`] (truncated file, unknown field),
@@ -1166,7 +1166,7 @@ impl FittedPipeline {
         &self,
         samples: &[Sample],
         progress: &dyn Progress,
-    ) -> Result<Evaluation, PipelineError> {
+    ) -> Result<DigitsEvaluation, PipelineError> {
         if samples.is_empty() {
             return Err(PipelineError::Data(
                 "no samples to evaluate (empty split?)".into(),
@@ -1188,7 +1188,7 @@ impl FittedPipeline {
             .collect::<Result<_, _>>()?;
         let (predictions, extract, readout_s) = self.predict_with_stats(samples, progress)?;
         let pred: Vec<usize> = predictions.iter().map(|p| p.class).collect();
-        Ok(Evaluation {
+        Ok(DigitsEvaluation {
             report: ClassificationReport::new(classes, &truth, &pred),
             predictions,
             extract,

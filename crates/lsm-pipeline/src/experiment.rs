@@ -1,7 +1,7 @@
 //! Experiments: one feature pass, many train/test splits.
 //!
-//! [`run_splits`] extracts the features of every sample once (reservoir *and* encoder
-//! features, in one parallel pass), then for each [`Split`] fits the readout on its training
+//! [`run_folds`] extracts the features of every sample once (reservoir *and* encoder
+//! features, in one parallel pass), then for each [`Fold`] fits the readout on its training
 //! rows (α by cross-validation within them, as `lsm fit` does) and scores its test rows — both
 //! for the configured features and for the **input-only control** (the same readout on the
 //! encoder's pooled spikes alone, no reservoir), which shows what the reservoir adds.
@@ -18,7 +18,7 @@ use std::time::Instant;
 
 /// A named train/test split of a sample list (indices into it).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Split {
+pub struct Fold {
     /// Name (e.g. `"official"`, `"test speaker george"`).
     pub name: String,
     /// Training rows.
@@ -42,7 +42,7 @@ pub struct ReadoutScore {
 
 /// Results of one split.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct SplitResult {
+pub struct FoldResult {
     /// The split's name.
     pub name: String,
     /// Training samples.
@@ -55,11 +55,11 @@ pub struct SplitResult {
     pub input_only: Option<ReadoutScore>,
 }
 
-/// Results of [`run_splits`].
+/// Results of [`run_folds`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ExperimentReport {
     /// One entry per split.
-    pub splits: Vec<SplitResult>,
+    pub splits: Vec<FoldResult>,
     /// Feature pass counters and timings.
     pub extract: ExtractStats,
     /// Time spent fitting and scoring readouts, s.
@@ -111,10 +111,10 @@ fn group_indices(samples: &[Sample]) -> Option<Vec<usize>> {
 ///
 /// # Errors
 /// An invalid config, a failing sample, or a split whose training rows cannot fit a readout.
-pub fn run_splits(
+pub fn run_folds(
     config: &DigitsConfig,
     samples: &[Sample],
-    splits: &[Split],
+    splits: &[Fold],
     progress: &dyn Progress,
 ) -> Result<ExperimentReport, PipelineError> {
     config.validate()?;
@@ -193,7 +193,7 @@ pub fn run_splits(
         } else {
             None
         };
-        out.push(SplitResult {
+        out.push(FoldResult {
             name: sp.name.clone(),
             n_train: sp.train.len(),
             n_test: sp.test.len(),
@@ -215,8 +215,8 @@ pub fn run_splits(
 /// The official split and the leave-one-speaker-out splits of FSDD-like samples:
 /// `is_test_take[i]` says whether sample `i` is in the official test set (takes 0–4); every
 /// distinct group (speaker) gives one split "test speaker G" (train on all other speakers).
-pub fn fsdd_splits(samples: &[Sample], is_test_take: &[bool]) -> Vec<Split> {
-    let mut out = vec![Split {
+pub fn fsdd_folds(samples: &[Sample], is_test_take: &[bool]) -> Vec<Fold> {
+    let mut out = vec![Fold {
         name: "official".into(),
         train: (0..samples.len()).filter(|&i| !is_test_take[i]).collect(),
         test: (0..samples.len()).filter(|&i| is_test_take[i]).collect(),
@@ -225,7 +225,7 @@ pub fn fsdd_splits(samples: &[Sample], is_test_take: &[bool]) -> Vec<Split> {
     groups.sort_unstable();
     groups.dedup();
     for g in groups {
-        out.push(Split {
+        out.push(Fold {
             name: format!("test speaker {g}"),
             train: (0..samples.len())
                 .filter(|&i| samples[i].group.as_deref() != Some(g))

@@ -10,8 +10,8 @@
 //!
 //! * [`config`]: [`DigitsConfig`], the JSON configuration (every field defaulted, unknown
 //!   fields refused, cross-stage checks).
-//! * [`digits`]: [`FittedPipeline::fit`] / [`FittedPipeline::predict`] /
-//!   [`FittedPipeline::evaluate`], the model file ([`DigitsModel`]) with save / load.
+//! * [`digits`]: [`DigitsPipeline::fit`] / [`DigitsPipeline::predict`] /
+//!   [`DigitsPipeline::evaluate`], the model file ([`DigitsModel`]) with save / load.
 //! * [`features`]: [`Pooling`], from spike trains to fixed-length vectors.
 //! * [`metrics`]: accuracy, per-class accuracy, confusion matrix.
 //! * [`io`]: JSON reading with errors naming the file, the model-file envelope (format,
@@ -19,12 +19,12 @@
 //! * [`timeseries`]: the time-series (regression) pipeline.
 //!
 //! ```no_run
-//! use lsm_pipeline::{DigitsConfig, FittedPipeline, NoProgress, Sample};
+//! use lsm_pipeline::{DigitsConfig, DigitsPipeline, NoProgress, Sample};
 //! let train = vec![Sample { label: Some("0".into()), group: Some("george".into()),
 //!                           ..Sample::from_path("0_george_5.wav") } /* ... */];
-//! let model = FittedPipeline::fit(&DigitsConfig::default(), &train, &NoProgress)?;
+//! let model = DigitsPipeline::fit(&DigitsConfig::default(), &train, &NoProgress)?;
 //! model.save("model.json".as_ref())?;
-//! let back = FittedPipeline::load("model.json".as_ref())?;
+//! let back = DigitsPipeline::load("model.json".as_ref())?;
 //! let p = back.predict(&[Sample::from_path("x.wav")], &NoProgress)?;
 //! println!("{} ({:.2})", p[0].label, p[0].probability);
 //! # Ok::<(), lsm_pipeline::PipelineError>(())
@@ -45,15 +45,15 @@ pub mod metrics;
 pub mod timeseries;
 
 pub use config::{
-    CvConfig, DigitsConfig, FeatureConfig, PlasticityConfig, ReadoutConfig, ReadoutKind,
+    ClassifierReadoutConfig, CvConfig, DigitsConfig, FeatureConfig, PlasticityConfig, ReadoutKind,
     TASK_SPOKEN_DIGITS,
 };
 pub use digits::{
-    stable_id, ClassifierReadout, DigitsModel, Evaluation, ExtractStats, Extractor, FitTimings,
-    FittedPipeline, NoProgress, Prediction, Progress, Sample, TrainingSummary,
+    stable_id, ClassifierReadout, DigitsEvaluation, DigitsModel, DigitsPipeline, ExtractStats,
+    Extractor, FitTimings, NoProgress, Prediction, Progress, Sample, TrainingSummary,
 };
 pub use error::PipelineError;
-pub use experiment::{fsdd_splits, run_splits, ExperimentReport, Split, SplitResult};
+pub use experiment::{fsdd_folds, run_folds, ExperimentReport, Fold, FoldResult};
 pub use features::{Pooling, Transform};
 pub use io::{MODEL_FORMAT, MODEL_FORMAT_VERSION};
 pub use metrics::{accuracy, ClassificationReport, ConfusionMatrix};

@@ -2,7 +2,7 @@
 //! small network: accuracy well above chance, save → load → predict gives identical output,
 //! and identical models for 1 and 2 threads.
 
-use lsm_pipeline::{stable_id, DigitsConfig, FittedPipeline, NoProgress, ReadoutKind, Sample};
+use lsm_pipeline::{stable_id, DigitsConfig, DigitsPipeline, NoProgress, ReadoutKind, Sample};
 use std::path::Path;
 
 fn samples(test: bool) -> Vec<Sample> {
@@ -51,7 +51,7 @@ fn logistic_readout_cross_validates_and_gives_calibrated_probabilities() {
         "the default readout"
     );
     cfg.readout.logistic_alphas = vec![3.0, 30.0];
-    let model = FittedPipeline::fit(&cfg, &train, &NoProgress).unwrap();
+    let model = DigitsPipeline::fit(&cfg, &train, &NoProgress).unwrap();
     let r = &model.model().readout;
     assert!(r.ridge.is_none() && r.logistic.is_some());
     let cv = r.cv().unwrap();
@@ -76,7 +76,7 @@ fn logistic_readout_cross_validates_and_gives_calibrated_probabilities() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("m.json");
     model.save(&p).unwrap();
-    let back = FittedPipeline::load(&p).unwrap();
+    let back = DigitsPipeline::load(&p).unwrap();
     assert_eq!(back.model(), model.model());
     assert_eq!(
         back.predict(&test, &NoProgress).unwrap(),
@@ -89,7 +89,7 @@ fn fit_save_load_predict_identical_and_above_chance() {
     let (train, test) = (samples(false), samples(true));
     assert_eq!((train.len(), test.len()), (250, 100));
     let cfg = small_ridge();
-    let model = FittedPipeline::fit(&cfg, &train, &NoProgress).unwrap();
+    let model = DigitsPipeline::fit(&cfg, &train, &NoProgress).unwrap();
     let ev = model.evaluate(&test, &NoProgress).unwrap();
     assert!(ev.report.accuracy > 0.6, "accuracy {}", ev.report.accuracy);
     // Cross-validated α is one of the grid, leave-one-speaker-out over 5 speakers.
@@ -101,7 +101,7 @@ fn fit_save_load_predict_identical_and_above_chance() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("m.json");
     model.save(&p).unwrap();
-    let back = FittedPipeline::load(&p).unwrap();
+    let back = DigitsPipeline::load(&p).unwrap();
     assert_eq!(back.model(), model.model());
     let a = model.predict(&test, &NoProgress).unwrap();
     let b = back.predict(&test, &NoProgress).unwrap();
@@ -128,7 +128,7 @@ fn fit_save_load_predict_identical_and_above_chance() {
         .remove("warp");
     let p3 = dir.path().join("v3.json");
     std::fs::write(&p3, v.to_string()).unwrap();
-    let v3 = FittedPipeline::load(&p3).unwrap();
+    let v3 = DigitsPipeline::load(&p3).unwrap();
     assert_eq!(
         v3.model().config.features.pooling,
         lsm_pipeline::Pooling::SpikeCounts { bins: 4, warp: 0.0 }
@@ -150,7 +150,7 @@ fn fit_save_load_predict_identical_and_above_chance() {
         .remove("kind");
     let p1 = dir.path().join("v1.json");
     std::fs::write(&p1, v.to_string()).unwrap();
-    let old = FittedPipeline::load(&p1).unwrap();
+    let old = DigitsPipeline::load(&p1).unwrap();
     assert_eq!(
         old.model().config.features.transform,
         lsm_pipeline::Transform::None
@@ -171,7 +171,7 @@ fn one_and_two_threads_give_identical_features() {
             .num_threads(threads)
             .build()
             .unwrap()
-            .install(|| FittedPipeline::fit(&cfg, &train[..60], &NoProgress).unwrap())
+            .install(|| DigitsPipeline::fit(&cfg, &train[..60], &NoProgress).unwrap())
     };
     let (m1, m2) = (run(1), run(2));
     let (x1, _) = m1.features(&train[..60], &NoProgress).unwrap();
@@ -186,13 +186,13 @@ fn input_only_control_and_dimension_checks() {
     let mut cfg = small();
     cfg.features.reservoir = false;
     cfg.features.include_input = true;
-    let m = FittedPipeline::fit(&cfg, &train, &NoProgress).unwrap();
+    let m = DigitsPipeline::fit(&cfg, &train, &NoProgress).unwrap();
     assert!(m.model().network.is_none());
     assert_eq!(m.model().training.n_features, 32 * 4);
     // A model whose readout does not fit its features is refused at load, naming the stage.
     let mut bad = m.model().clone();
     bad.config.features.pooling = lsm_pipeline::Pooling::SpikeCounts { bins: 3, warp: 0.5 };
-    let e = FittedPipeline::from_model(bad).unwrap_err().to_string();
+    let e = DigitsPipeline::from_model(bad).unwrap_err().to_string();
     assert!(
         e.contains("readout") && e.contains("128") && e.contains("96"),
         "{e}"
@@ -214,7 +214,7 @@ fn stdp_learned_weights_are_kept_by_the_model_and_deterministic() {
             .num_threads(threads)
             .build()
             .unwrap()
-            .install(|| FittedPipeline::fit(&cfg, &train, &NoProgress).unwrap())
+            .install(|| DigitsPipeline::fit(&cfg, &train, &NoProgress).unwrap())
     };
     let (m1, m2) = (fit(1), fit(2));
     assert_eq!(m1.model(), m2.model(), "1 and 2 threads");
@@ -238,7 +238,7 @@ fn stdp_learned_weights_are_kept_by_the_model_and_deterministic() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("m.json");
     m1.save(&p).unwrap();
-    let back = FittedPipeline::load(&p).unwrap();
+    let back = DigitsPipeline::load(&p).unwrap();
     assert_eq!(
         back.predict(&test, &NoProgress).unwrap(),
         m1.predict(&test, &NoProgress).unwrap()

@@ -69,7 +69,7 @@ pub enum EsnError {
 /// Distribution of the recurrent weights before rescaling.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum WeightDist {
+pub enum EsnWeightDist {
     /// Standard normal (reservoirpy's default).
     Normal,
     /// Uniform on [−1, 1] (Jaeger's).
@@ -99,7 +99,7 @@ pub struct EsnConfig {
     /// Spectral radius of `W` after rescaling. Default 1.0. >= 0 (0 = no recurrence).
     pub spectral_radius: Real,
     /// Distribution of recurrent weights before rescaling. Default `normal`.
-    pub weights: WeightDist,
+    pub weights: EsnWeightDist,
     /// Input weight scale. Default 0.5. >= 0.
     pub input_scaling: Real,
     /// Probability that an input–unit connection exists. Default 1.0. (0, 1].
@@ -121,7 +121,7 @@ impl Default for EsnConfig {
             n_units: 400,
             in_degree: 10,
             spectral_radius: 1.0,
-            weights: WeightDist::Normal,
+            weights: EsnWeightDist::Normal,
             input_scaling: 0.5,
             input_connectivity: 1.0,
             input_weights: InputDist::Uniform,
@@ -359,8 +359,8 @@ impl Esn {
             for c in cols {
                 indices.push(c as u32);
                 let w: Real = match cfg.weights {
-                    WeightDist::Normal => StandardNormal.sample(&mut rng),
-                    WeightDist::Uniform => rng.gen_range(-1.0..=1.0),
+                    EsnWeightDist::Normal => StandardNormal.sample(&mut rng),
+                    EsnWeightDist::Uniform => rng.gen_range(-1.0..=1.0),
                 };
                 values.push(w);
             }

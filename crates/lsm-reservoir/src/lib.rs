@@ -7,7 +7,7 @@
 //!   order of operations in a step. [`hh`]: the Hodgkin-Huxley model ([`Hh`]).
 //! * [`network`]: the built, immutable [`Network`] (CSR synapse tables).
 //! * [`sim`]: [`Network::run`], [`Network::run_into`], [`run_batch`]; [`Drive`],
-//!   [`RecordSpec`], [`Recording`], [`Workspace`].
+//!   [`RecordSpec`], [`Recording`], [`SimWorkspace`].
 //! * [`generate`]: [`GeneratorConfig`] → [`NetworkSpec`] (random, fixed in/out-degree, Maass
 //!   column, small-world; E/I with Dale's law; weight distributions; spectral radius).
 //! * [`spectral`]: spectral radius of a sparse weight matrix.
@@ -49,7 +49,7 @@ pub use network::{Csr, Network, Neurons};
 pub use neuron::{Lif, LifState, NeuronModel};
 pub use plasticity::{train_stdp, PlasticSynapses, Stdp, StdpConfig, StdpRule, StdpSummary};
 pub use sim::{
-    run_batch, run_batch_items, Bins, Drive, FinalState, RecordSpec, Recording, TraceSamples,
-    TraceSpec, Workspace,
+    run_batch, run_batch_items, Bins, Drive, FinalState, RecordSpec, Recording, SimWorkspace,
+    TraceSamples, TraceSpec,
 };
 pub use spec::{ModelKind, NetworkSpec, NeuronSpec, Param, SynapseKind, SynapseList};

@@ -22,7 +22,7 @@
 //! 6. Recording: spike raster, bin counts, exponentially filtered spike traces
 //!    `r_n(t) = r_n(t-1) · exp(-dt/τ) + s_n(t)` (`s_n(t)` = 1 if neuron n spiked at step t).
 //!
-//! Every buffer lives in a [`Workspace`] created once per worker; the step loop allocates
+//! Every buffer lives in a [`SimWorkspace`] created once per worker; the step loop allocates
 //! nothing (the output raster grows amortised). [`Network::run_into`] resets every state
 //! variable (membrane, currents, refractory counters, delay buffers, traces) first, so a
 //! sample's output never depends on what ran before in the same workspace.
@@ -205,7 +205,7 @@ enum StateAny {
 
 /// All mutable buffers of a simulation, created once per worker and reused for every sample.
 #[derive(Clone, Debug)]
-pub struct Workspace {
+pub struct SimWorkspace {
     n: usize,
     n_slots: usize,
     state: StateAny,
@@ -219,13 +219,13 @@ pub struct Workspace {
 
 impl Network {
     /// A workspace for this network.
-    pub fn workspace(&self) -> Workspace {
+    pub fn workspace(&self) -> SimWorkspace {
         let n = self.n_neurons();
         let state = match &self.neurons {
             Neurons::Lif(m) => StateAny::Lif(m.new_state()),
             Neurons::Hh(m) => StateAny::Hh(m.new_state()),
         };
-        Workspace {
+        SimWorkspace {
             n,
             n_slots: self.n_slots,
             state,
@@ -270,7 +270,7 @@ impl Network {
         spec: &RecordSpec,
         seed: u64,
         sample_id: u64,
-        ws: &mut Workspace,
+        ws: &mut SimWorkspace,
         out: &mut Recording,
     ) -> Result<()> {
         self.run_impl(drive, n_steps, spec, seed, sample_id, ws, out, None)
@@ -292,7 +292,7 @@ impl Network {
         spec: &RecordSpec,
         seed: u64,
         sample_id: u64,
-        ws: &mut Workspace,
+        ws: &mut SimWorkspace,
         out: &mut Recording,
         stdp: &mut Stdp,
     ) -> Result<()> {
@@ -312,7 +312,7 @@ impl Network {
         spec: &RecordSpec,
         seed: u64,
         sample_id: u64,
-        ws: &mut Workspace,
+        ws: &mut SimWorkspace,
         out: &mut Recording,
         mut plast: Option<&mut Stdp>,
     ) -> Result<()> {
@@ -795,7 +795,7 @@ fn run_loop<M: NeuronModel>(
     }
 }
 
-/// Run many samples in parallel (rayon, one [`Workspace`] per worker) over one immutable
+/// Run many samples in parallel (rayon, one [`SimWorkspace`] per worker) over one immutable
 /// network. Sample `i` runs `drives[i].n_steps()` steps with noise stream
 /// `rng_for(seed, SIM_NOISE + i)`; results are identical for any thread count.
 ///

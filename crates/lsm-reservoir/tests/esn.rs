@@ -1,6 +1,6 @@
 //! Echo state network: weights, spectral radius, echo-state property, update equation.
 
-use lsm_reservoir::esn::{Esn, EsnConfig, InputDist, WeightDist};
+use lsm_reservoir::esn::{Esn, EsnConfig, EsnWeightDist, InputDist};
 use ndarray::Array2;
 
 fn cfg(n: usize, k: usize, sr: f64) -> EsnConfig {
@@ -38,9 +38,9 @@ fn spectral_radius_matches_closed_form_2x2() {
 #[test]
 fn spectral_radius_rescaling_exact() {
     for (n, k, dist) in [
-        (200, 10, WeightDist::Normal),
-        (300, 30, WeightDist::Uniform),
-        (150, 150, WeightDist::Normal),
+        (200, 10, EsnWeightDist::Normal),
+        (300, 30, EsnWeightDist::Uniform),
+        (150, 150, EsnWeightDist::Normal),
     ] {
         for sr in [0.5, 0.95, 1.25] {
             let c = EsnConfig {

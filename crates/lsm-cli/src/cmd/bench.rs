@@ -16,7 +16,7 @@ use clap::{Args, Subcommand};
 use lsm_core::Real;
 use lsm_pipeline::anchor::{anchor_network, ANCHOR_DT_MS};
 use lsm_pipeline::Progress;
-use lsm_pipeline::{fsdd_splits, run_splits, DigitsConfig, FittedPipeline, Sample};
+use lsm_pipeline::{fsdd_folds, run_folds, DigitsConfig, DigitsPipeline, Sample};
 use lsm_reservoir::{Drive, Network, RecordSpec};
 use serde_json::json;
 use std::path::PathBuf;
@@ -137,7 +137,7 @@ fn job(a: JobArgs, quiet: bool) -> Result<()> {
     let test = load_samples(&a.data, "test", &a.test_speakers)?;
     let list_s = t.elapsed().as_secs_f64();
     let bars = Bars::new(quiet);
-    let model = FittedPipeline::fit(&config, &train, &bars)?;
+    let model = DigitsPipeline::fit(&config, &train, &bars)?;
     bars.finish();
     let ev = model.evaluate(&test, &bars)?;
     bars.finish();
@@ -221,7 +221,7 @@ fn loso(a: JobArgs, quiet: bool) -> Result<()> {
                 .unwrap_or(false)
         })
         .collect();
-    let splits = fsdd_splits(&samples, &test_take);
+    let splits = fsdd_folds(&samples, &test_take);
     if splits.len() < 3 {
         bail!(
             "--data {}: leave-one-speaker-out needs at least 2 speakers",
@@ -229,11 +229,11 @@ fn loso(a: JobArgs, quiet: bool) -> Result<()> {
         );
     }
     let bars = Bars::new(quiet);
-    let r = run_splits(&config, &samples, &splits, &bars)?;
+    let r = run_folds(&config, &samples, &splits, &bars)?;
     bars.finish();
     let total_s = t0.elapsed().as_secs_f64();
     let loso: Vec<_> = r.splits.iter().skip(1).collect();
-    let mean = |f: &dyn Fn(&lsm_pipeline::SplitResult) -> Option<f64>| {
+    let mean = |f: &dyn Fn(&lsm_pipeline::FoldResult) -> Option<f64>| {
         let v: Vec<f64> = loso.iter().filter_map(|s| f(s)).collect();
         if v.is_empty() {
             f64::NAN

@@ -13,8 +13,8 @@ use anyhow::{bail, Context, Result};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use lsm_pipeline::{
-    io as pio, ClassificationReport, DigitsConfig, Evaluation, FittedPipeline, Progress, Sample,
-    TASK_SPOKEN_DIGITS,
+    io as pio, ClassificationReport, DigitsConfig, DigitsEvaluation, DigitsPipeline, Progress,
+    Sample, TASK_SPOKEN_DIGITS,
 };
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -301,7 +301,7 @@ pub fn fit(args: FitArgs, quiet: bool) -> Result<()> {
     );
     let bars = Bars::new(quiet);
     let t0 = Instant::now();
-    let model = FittedPipeline::fit(&config, &samples, &bars)?;
+    let model = DigitsPipeline::fit(&config, &samples, &bars)?;
     bars.finish();
     let tr = &model.model().training;
     if !quiet {
@@ -449,7 +449,7 @@ pub fn evaluate(args: EvaluateArgs, quiet: bool) -> Result<()> {
             args.model.display()
         );
     }
-    let model = FittedPipeline::from_model(pio::from_value(&args.model, v)?)
+    let model = DigitsPipeline::from_model(pio::from_value(&args.model, v)?)
         .with_context(|| format!("--model {}", args.model.display()))?;
     let samples = load_samples(&args.data, &args.split, &args.test_speakers)?;
     status(
@@ -489,7 +489,7 @@ pub fn evaluate(args: EvaluateArgs, quiet: bool) -> Result<()> {
 }
 
 /// The `--json` object of `lsm evaluate`.
-fn evaluation_json(ev: &Evaluation, args: &EvaluateArgs, total_s: f64) -> Value {
+fn evaluation_json(ev: &DigitsEvaluation, args: &EvaluateArgs, total_s: f64) -> Value {
     let r = &ev.report;
     let per_class: serde_json::Map<String, Value> = r
         .per_class
@@ -564,7 +564,7 @@ pub fn predict(args: PredictArgs, quiet: bool) -> Result<()> {
             args.model.display()
         );
     }
-    let model = FittedPipeline::from_model(pio::from_value(&args.model, v)?)
+    let model = DigitsPipeline::from_model(pio::from_value(&args.model, v)?)
         .with_context(|| format!("--model {}", args.model.display()))?;
     for f in &args.files {
         if !f.is_file() {

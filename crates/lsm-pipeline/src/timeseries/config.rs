@@ -163,7 +163,7 @@ impl Default for PredictionConfig {
 /// Ridge readout.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct ReadoutConfig {
+pub struct SeriesReadoutConfig {
     /// α grid (penalty on the sum of squared errors over training steps, raw feature units);
     /// the value with the best validation score is kept. Default 1e-12, 1e-11, …, 1e-2.
     pub alphas: Vec<Real>,
@@ -173,7 +173,7 @@ pub struct ReadoutConfig {
     pub standardize: bool,
 }
 
-impl Default for ReadoutConfig {
+impl Default for SeriesReadoutConfig {
     fn default() -> Self {
         Self {
             alphas: (-12..=-2).map(|e| 10f64.powi(e)).collect(),
@@ -216,7 +216,7 @@ pub struct TsConfig {
     pub reservoir: ReservoirConfig,
     /// Readout.
     #[serde(default)]
-    pub readout: ReadoutConfig,
+    pub readout: SeriesReadoutConfig,
 }
 
 pub(crate) fn default_seed() -> u64 {
@@ -241,7 +241,7 @@ impl TsConfig {
             split: SplitConfig::default(),
             prediction: PredictionConfig::default(),
             reservoir: default_reservoir(),
-            readout: ReadoutConfig::default(),
+            readout: SeriesReadoutConfig::default(),
         };
         match task {
             Task::MackeyGlass => {

@@ -1,4 +1,4 @@
-//! Evaluation of a fitted model on the test segment.
+//! SeriesEvaluation of a fitted model on the test segment.
 
 use super::*;
 use lsm_core::Real;
@@ -6,7 +6,7 @@ use ndarray::Array2;
 
 /// Result of an evaluation.
 #[derive(Clone, Debug)]
-pub struct Evaluation {
+pub struct SeriesEvaluation {
     /// Test scores.
     pub scores: Scores,
     /// What to plot: prediction and target (original units), steps × outputs. For closed
@@ -25,7 +25,7 @@ pub struct Evaluation {
 ///
 /// # Errors
 /// Data, reservoir or readout errors.
-pub fn evaluate(model: &TsModel, data: &DataSource) -> Result<Evaluation> {
+pub fn evaluate(model: &TsModel, data: &DataSource) -> Result<SeriesEvaluation> {
     let cfg = &model.config;
     if let DataSource::Builtin(t) = data {
         if *t != cfg.task {
@@ -84,7 +84,7 @@ pub fn evaluate(model: &TsModel, data: &DataSource) -> Result<Evaluation> {
     } else {
         (r.prediction.clone(), r.target.clone())
     };
-    Ok(Evaluation {
+    Ok(SeriesEvaluation {
         n_scored: r.scores.n,
         scores: r.scores,
         plot_prediction: pp,
