@@ -44,6 +44,10 @@ pub mod stream {
     pub const ESN: u64 = 6;
     /// The order of the training samples that unsupervised plasticity learns from.
     pub const PLASTICITY: u64 = 7;
+    /// Per-neuron heterogeneity (bias currents, membrane time constants) of the spiking
+    /// reservoir for analog series (`lsm_reservoir::SpikingReservoir`), distinct from the
+    /// generator's [`NEURON`] stream.
+    pub const SPIKING_HETEROGENEITY: u64 = NEURON | (1 << 40);
     /// Per-sample encoder noise: `ENCODER + sample_id`.
     pub const ENCODER: u64 = 1 << 32;
     /// Per-sample simulation noise (noise currents): `SIM_NOISE + sample_id`.

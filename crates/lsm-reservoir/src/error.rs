@@ -33,17 +33,25 @@ pub enum ReservoirError {
         /// The error.
         source: std::io::Error,
     },
-    /// A generator config field is invalid.
-    #[error("generator config: field `{field}`: {msg}")]
+    /// A config field is invalid (network generator, echo state network, spiking reservoir).
+    #[error("{what} config: field `{field}`: {msg}")]
     Config {
+        /// Which config: `generator`, `esn`, `spiking reservoir`.
+        what: &'static str,
         /// The field, e.g. `topology.p`.
         field: String,
         /// What was wrong and what was expected.
         msg: String,
     },
-    /// A simulation input (drive, record spec, workspace) does not fit the network.
+    /// A simulation input (drive, record spec, workspace, series) does not fit the network.
     #[error("simulation input: {0}")]
     Input(String),
+    /// An eigenvalue computation (spectral radius) failed.
+    #[error("computing the spectral radius failed: {0}")]
+    Eigen(String),
+    /// Encoding an analog series into spikes failed.
+    #[error("encoding the series")]
+    Encoding(#[from] lsm_encoding::EncodingError),
 }
 
 /// Result alias of this crate.
@@ -63,6 +71,7 @@ pub(crate) fn field_err(
 
 pub(crate) fn config_err(field: impl Into<String>, msg: impl Into<String>) -> ReservoirError {
     ReservoirError::Config {
+        what: "generator",
         field: field.into(),
         msg: msg.into(),
     }

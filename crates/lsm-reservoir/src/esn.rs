@@ -38,6 +38,7 @@
 //! The built network ([`Esn`]) stores every weight and serialises them, so a saved model
 //! does not depend on regenerating anything.
 
+use crate::ReservoirError;
 use lsm_core::{rng_for, stream, Real, SimRng};
 use ndarray::{Array2, ArrayView2, ArrayViewMut2};
 use rand::seq::index::sample;
@@ -45,26 +46,6 @@ use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 use std::ops::Range;
-
-/// Errors of echo-state network configuration and use.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum EsnError {
-    /// A config field is out of range.
-    #[error("esn config: field `{field}`: {msg}")]
-    Config {
-        /// The field.
-        field: &'static str,
-        /// What was expected.
-        msg: String,
-    },
-    /// Input of the wrong shape.
-    #[error("esn: {0}")]
-    Shape(String),
-    /// The eigenvalue computation failed.
-    #[error("esn: computing the spectral radius failed: {0}")]
-    Eigen(String),
-}
 
 /// Distribution of the recurrent weights before rescaling.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -136,11 +117,12 @@ impl EsnConfig {
     /// Check every field.
     ///
     /// # Errors
-    /// [`EsnError::Config`] naming the first bad field.
-    pub fn validate(&self) -> Result<(), EsnError> {
-        let bad = |field, msg: &str| {
-            Err(EsnError::Config {
-                field,
+    /// [`ReservoirError::Config`] naming the first bad field.
+    pub fn validate(&self) -> Result<(), ReservoirError> {
+        let bad = |field: &str, msg: &str| {
+            Err(ReservoirError::Config {
+                what: "esn",
+                field: String::from(field),
                 msg: msg.to_string(),
             })
         };
@@ -339,10 +321,10 @@ impl Esn {
     ///
     /// # Errors
     /// Invalid config, `n_inputs == 0`, or an eigenvalue failure.
-    pub fn build(cfg: &EsnConfig, n_inputs: usize, seed: u64) -> Result<Self, EsnError> {
+    pub fn build(cfg: &EsnConfig, n_inputs: usize, seed: u64) -> Result<Self, ReservoirError> {
         cfg.validate()?;
         if n_inputs == 0 {
-            return Err(EsnError::Shape(
+            return Err(ReservoirError::Input(
                 "expected at least one input channel".into(),
             ));
         }
@@ -453,27 +435,27 @@ impl Esn {
     /// the sparse matrix, see [`crate::spectral::csr_radius`]).
     ///
     /// # Errors
-    /// [`EsnError::Eigen`] if the result is not finite.
-    pub fn spectral_radius(&self) -> Result<Real, EsnError> {
+    /// [`ReservoirError::Eigen`] if the result is not finite.
+    pub fn spectral_radius(&self) -> Result<Real, ReservoirError> {
         let rho =
             crate::spectral::csr_radius(self.n_units, &self.indptr, &self.indices, &self.values);
         if rho.is_finite() {
             Ok(rho)
         } else {
-            Err(EsnError::Eigen("non-finite eigenvalue".into()))
+            Err(ReservoirError::Eigen("non-finite eigenvalue".into()))
         }
     }
 
     /// Check that `x` and `u` have the right sizes.
-    fn check_sizes(&self, x: usize, u: usize) -> Result<(), EsnError> {
+    fn check_sizes(&self, x: usize, u: usize) -> Result<(), ReservoirError> {
         if x != self.n_units {
-            return Err(EsnError::Shape(format!(
+            return Err(ReservoirError::Input(format!(
                 "state has {x} entries, expected {} (n_units)",
                 self.n_units
             )));
         }
         if u != self.n_inputs {
-            return Err(EsnError::Shape(format!(
+            return Err(ReservoirError::Input(format!(
                 "input has {u} channels, expected {}",
                 self.n_inputs
             )));
@@ -790,7 +772,7 @@ impl Esn {
     /// noise is drawn from `rng` (required then).
     ///
     /// # Errors
-    /// [`EsnError::Shape`] for mismatched sizes.
+    /// [`ReservoirError::Input`] for mismatched sizes.
     pub fn run_into(
         &self,
         inputs: ArrayView2<Real>,
@@ -798,9 +780,9 @@ impl Esn {
         mut out: ArrayViewMut2<Real>,
         noise: Real,
         rng: Option<&mut SimRng>,
-    ) -> Result<(), EsnError> {
+    ) -> Result<(), ReservoirError> {
         if out.dim() != (inputs.nrows(), self.n_units) {
-            return Err(EsnError::Shape(format!(
+            return Err(ReservoirError::Input(format!(
                 "output is {:?}, expected ({}, {})",
                 out.dim(),
                 inputs.nrows(),
@@ -821,7 +803,7 @@ impl Esn {
     /// `state`. With `noise > 0` the state noise is drawn from `rng` (required then).
     ///
     /// # Errors
-    /// [`EsnError::Shape`] for mismatched sizes.
+    /// [`ReservoirError::Input`] for mismatched sizes.
     pub fn run_with<F: FnMut(usize, &[Real])>(
         &self,
         inputs: ArrayView2<Real>,
@@ -829,10 +811,10 @@ impl Esn {
         noise: Real,
         mut rng: Option<&mut SimRng>,
         mut visit: F,
-    ) -> Result<(), EsnError> {
+    ) -> Result<(), ReservoirError> {
         self.check_sizes(state.len(), inputs.ncols())?;
         if noise > 0.0 && rng.is_none() {
-            return Err(EsnError::Shape(
+            return Err(ReservoirError::Input(
                 "state noise needs a random generator".into(),
             ));
         }
@@ -854,12 +836,12 @@ impl Esn {
     /// Run from `state` (zero if `None`) over `inputs` (T × K), returning the T × N states.
     ///
     /// # Errors
-    /// [`EsnError::Shape`] for mismatched sizes.
+    /// [`ReservoirError::Input`] for mismatched sizes.
     pub fn run(
         &self,
         inputs: ArrayView2<Real>,
         state: Option<&[Real]>,
-    ) -> Result<Array2<Real>, EsnError> {
+    ) -> Result<Array2<Real>, ReservoirError> {
         let mut x = match state {
             Some(s) => s.to_vec(),
             None => vec![0.0; self.n_units],

@@ -10,6 +10,8 @@
 //!   [`RecordSpec`], [`Recording`], [`SimWorkspace`].
 //! * [`generate`]: [`GeneratorConfig`] → [`NetworkSpec`] (random, fixed in/out-degree, Maass
 //!   column, small-world; E/I with Dale's law; weight distributions; spectral radius).
+//! * [`series`]: one abstraction for reservoirs driven by analog series ([`SeriesReservoir`],
+//!   [`Reservoir`], [`ReservoirConfig`]): the ESN or the spiking reservoir of [`analog`].
 //! * [`spectral`]: spectral radius of a sparse weight matrix.
 //! * [`plasticity`]: spike-timing-dependent plasticity of the recurrent excitatory synapses
 //!   ([`Stdp`], [`train_stdp`], [`Network::run_plastic_into`]).
@@ -27,6 +29,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod analog;
 pub mod anchor;
 pub mod error;
 pub mod esn;
@@ -35,11 +38,14 @@ pub mod hh;
 pub mod network;
 pub mod neuron;
 pub mod plasticity;
+pub mod series;
 pub mod sim;
 pub mod spec;
 pub mod spectral;
 
+pub use analog::{SpikingConfig, SpikingInput, SpikingReservoir};
 pub use error::{ReservoirError, Result};
+pub use esn::{Esn, EsnConfig};
 pub use generate::{
     excitatory_mask, maass_positions, Delay, GeneratorConfig, InputConfig, InputSign, PairScale,
     Topology, WeightDist,
@@ -48,6 +54,7 @@ pub use hh::{Hh, HhParams, HhState};
 pub use network::{Csr, Network, Neurons};
 pub use neuron::{Lif, LifState, NeuronModel};
 pub use plasticity::{train_stdp, PlasticSynapses, Stdp, StdpConfig, StdpRule, StdpSummary};
+pub use series::{Reservoir, ReservoirConfig, SeriesReservoir};
 pub use sim::{
     run_batch, run_batch_items, Bins, Drive, FinalState, RecordSpec, Recording, SimWorkspace,
     TraceSamples, TraceSpec,

@@ -80,8 +80,8 @@ pub fn evaluate(
     let cfg = &model.config;
     let mode = serde_json::to_value(cfg.prediction.mode)?;
     let kind = match &model.reservoir {
-        ts::BuiltReservoir::Esn(_) => "esn",
-        ts::BuiltReservoir::Spiking(_) => "spiking",
+        ts::Reservoir::Esn(_) => "esn",
+        ts::Reservoir::Spiking(_) => "spiking",
     };
     if json {
         let o = serde_json::json!({

@@ -183,16 +183,6 @@ impl Default for SeriesReadoutConfig {
     }
 }
 
-/// The reservoir: an echo state network or a spiking network.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
-pub enum ReservoirConfig {
-    /// Leaky tanh echo state network.
-    Esn(EsnConfig),
-    /// Spiking LIF reservoir with analog or encoded input.
-    Spiking(Box<SpikingConfig>),
-}
-
 /// A time-series prediction config (JSON, unknown fields refused).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

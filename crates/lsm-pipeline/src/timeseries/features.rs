@@ -2,42 +2,12 @@
 
 use super::*;
 use lsm_core::{rng_for, stream, Real};
-use lsm_reservoir::esn::Esn;
+use lsm_reservoir::SeriesReservoir;
 use ndarray::{s, Array2, ArrayView2};
-use serde::{Deserialize, Serialize};
 
 // ---------------------------------------------------------------------------------------------
 // Reservoirs
 // ---------------------------------------------------------------------------------------------
-
-/// A built reservoir with every weight (serialised into the model).
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
-pub enum BuiltReservoir {
-    /// Echo state network.
-    Esn(Esn),
-    /// Spiking reservoir.
-    Spiking(Box<SpikingReservoir>),
-}
-
-impl BuiltReservoir {
-    pub(crate) fn build(cfg: &TsConfig, n_inputs: usize) -> Result<Self> {
-        Ok(match &cfg.reservoir {
-            ReservoirConfig::Esn(e) => BuiltReservoir::Esn(Esn::build(e, n_inputs, cfg.seed)?),
-            ReservoirConfig::Spiking(s) => {
-                BuiltReservoir::Spiking(Box::new(SpikingReservoir::build(s, n_inputs, cfg.seed)?))
-            }
-        })
-    }
-
-    /// Number of state features per step.
-    pub fn n_state(&self) -> usize {
-        match self {
-            BuiltReservoir::Esn(e) => e.n_units(),
-            BuiltReservoir::Spiking(s) => s.n_features(),
-        }
-    }
-}
 
 /// Feature rows folded into the Gram accumulator at once while the reservoir runs.
 pub(crate) const GRAM_BLOCK: usize = 512;
@@ -46,7 +16,7 @@ pub(crate) const GRAM_BLOCK: usize = 512;
 /// ESN is run on the fly (nothing of size steps × units is held); the spiking reservoir is
 /// simulated once and its recorded rows are replayed.
 pub(crate) struct FeatureSource<'a> {
-    res: &'a BuiltReservoir,
+    res: &'a Reservoir,
     inputs: ArrayView2<'a, Real>,
     include_input: bool,
     seed: u64,
@@ -56,14 +26,14 @@ pub(crate) struct FeatureSource<'a> {
 
 impl<'a> FeatureSource<'a> {
     pub(crate) fn new(
-        res: &'a BuiltReservoir,
+        res: &'a Reservoir,
         inputs: ArrayView2<'a, Real>,
         include_input: bool,
         seed: u64,
     ) -> Result<Self> {
         let cached = match res {
-            BuiltReservoir::Esn(_) => None,
-            BuiltReservoir::Spiking(sp) => {
+            Reservoir::Esn(_) => None,
+            Reservoir::Spiking(sp) => {
                 let a = sp.states(inputs, seed)?;
                 // Row-major, so that every row is one contiguous slice.
                 Some(if a.is_standard_layout() {
@@ -124,7 +94,7 @@ impl<'a> FeatureSource<'a> {
                 }
                 Ok(())
             }
-            (None, BuiltReservoir::Esn(esn)) => {
+            (None, Reservoir::Esn(esn)) => {
                 let end = keep.end.min(inputs.nrows());
                 let mut x = vec![0.0; esn.n_units()];
                 let mut rng = rng_for(self.seed, stream::SIM_NOISE);
@@ -151,7 +121,7 @@ impl<'a> FeatureSource<'a> {
                 }
                 Ok(())
             }
-            (None, BuiltReservoir::Spiking(_)) => {
+            (None, Reservoir::Spiking(_)) => {
                 Err(TsError::Runtime("spiking states were not recorded".into()))
             }
         }

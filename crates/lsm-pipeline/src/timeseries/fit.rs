@@ -3,6 +3,7 @@
 use super::*;
 use lsm_core::Real;
 use lsm_readout::{GramAccumulator, RidgeValidParams};
+use lsm_reservoir::SeriesReservoir;
 use ndarray::{s, Array2};
 use serde::{Deserialize, Serialize};
 
@@ -57,7 +58,7 @@ pub fn fit(cfg: &TsConfig, data: &DataSource) -> Result<(TsModel, FitReport)> {
     }
     let k = prep.inputs.ncols();
     let clock = std::time::Instant::now();
-    let res = BuiltReservoir::build(cfg, k)?;
+    let res = Reservoir::build(&cfg.reservoir, k, cfg.seed)?;
     let seconds_build = clock.elapsed().as_secs_f64();
     let clock = std::time::Instant::now();
     let w = cfg.split.washout;
@@ -94,7 +95,7 @@ pub fn fit(cfg: &TsConfig, data: &DataSource) -> Result<(TsModel, FitReport)> {
     let (gram, run_end) = match &res {
         // Without state noise, an ESN runs on a team of threads that alternate between
         // stepping the reservoir and folding the Gram matrix (`esn_pass`).
-        BuiltReservoir::Esn(esn) if noise == 0.0 => {
+        Reservoir::Esn(esn) if noise == 0.0 => {
             let g = esn_pass(
                 esn,
                 prep.inputs.view(),
@@ -226,7 +227,7 @@ pub fn fit(cfg: &TsConfig, data: &DataSource) -> Result<(TsModel, FitReport)> {
     let mut train_pred = Array2::zeros((tr.len(), o));
     let mut block = Array2::<Real>::zeros((bl, nf));
     let mut fill = 0usize;
-    if let (Some(st), BuiltReservoir::Esn(esn)) = (&starts, &res) {
+    if let (Some(st), Reservoir::Esn(esn)) = (&starts, &res) {
         train_pred = st.predict(
             esn,
             prep.inputs.view(),

@@ -29,7 +29,6 @@
 //! readout, with a format name and version, written atomically.
 
 use lsm_datasets::timeseries::TimeSeriesError;
-use lsm_reservoir::esn::EsnError;
 
 /// Name of the model file format (the envelope shared with the spoken-digit pipeline:
 /// `format`, `format_version`, `task`).
@@ -64,9 +63,6 @@ pub enum TsError {
         /// How `needed` is made up.
         detail: String,
     },
-    /// Echo state network error.
-    #[error(transparent)]
-    Esn(#[from] EsnError),
     /// Spiking reservoir error.
     #[error(transparent)]
     Reservoir(#[from] lsm_reservoir::ReservoirError),
@@ -112,18 +108,19 @@ mod metrics;
 mod model;
 mod pass;
 mod score;
-mod spiking;
 #[cfg(test)]
 mod tests;
 
 pub use config::*;
 pub use data::*;
 pub use evaluate::*;
-pub use features::*;
+pub(crate) use features::*;
 pub use fit::*;
+pub use lsm_reservoir::{
+    Reservoir, ReservoirConfig, SpikingConfig, SpikingInput, SpikingReservoir,
+};
 pub use metrics::*;
 pub use model::*;
 #[allow(unused_imports)]
 use pass::*;
 pub use score::*;
-pub use spiking::*;

@@ -26,7 +26,7 @@ pub struct TsModel {
     /// Target column override of the fit (CSV).
     pub target: Option<String>,
     /// The reservoir with every weight.
-    pub reservoir: BuiltReservoir,
+    pub reservoir: Reservoir,
     /// Input scaling fitted on the train segment.
     pub input_scaler: Scaler,
     /// Target scaling fitted on the train segment.

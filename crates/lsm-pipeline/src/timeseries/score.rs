@@ -9,7 +9,7 @@ use ndarray::{s, Array1, Array2, ArrayView2, Axis};
 pub(crate) struct Scorer<'a> {
     pub(crate) cfg: &'a TsConfig,
     pub(crate) prep: &'a Prepared,
-    pub(crate) res: &'a BuiltReservoir,
+    pub(crate) res: &'a Reservoir,
     /// States of rows `offset..offset + states.nrows()` of the prepared series.
     pub(crate) states: &'a Array2<Real>,
     /// Features of the same rows.
@@ -70,7 +70,7 @@ impl Scorer<'_> {
         ridge: &Ridge,
         range: std::ops::Range<usize>,
     ) -> Result<SegmentResult> {
-        let BuiltReservoir::Esn(esn) = self.res else {
+        let Reservoir::Esn(esn) = self.res else {
             return Err(TsError::Runtime("closed loop needs an ESN".into()));
         };
         let h = self.cfg.prediction.horizon;
@@ -180,7 +180,7 @@ impl Scorer<'_> {
         start: usize,
         len: usize,
     ) -> Result<(Array2<Real>, Array2<Real>)> {
-        let BuiltReservoir::Esn(esn) = self.res else {
+        let Reservoir::Esn(esn) = self.res else {
             return Err(TsError::Runtime("closed loop needs an ESN".into()));
         };
         let k = self.prep.inputs.ncols();

@@ -33,8 +33,8 @@ fn esn_pass_is_bit_identical_for_any_thread_count() {
     c.split.train = 2 * GRAM_BLOCK + 77;
     let data = DataSource::Builtin(c.task);
     let prep = prepare(&c, &data, None).unwrap();
-    let res = BuiltReservoir::build(&c, prep.inputs.ncols()).unwrap();
-    let BuiltReservoir::Esn(esn) = &res else {
+    let res = Reservoir::build(&c.reservoir, prep.inputs.ncols(), c.seed).unwrap();
+    let Reservoir::Esn(esn) = &res else {
         panic!("an ESN was configured")
     };
     let tr = c.split.washout..c.split.washout + c.split.train;
@@ -127,7 +127,7 @@ fn esn_pass_is_bit_identical_for_any_thread_count() {
 
 /// States and features of rows `keep` by the streamed single-thread pass.
 fn src_features(
-    res: &BuiltReservoir,
+    res: &Reservoir,
     prep: &Prepared,
     c: &TsConfig,
     keep: std::ops::Range<usize>,
@@ -207,57 +207,6 @@ fn spiking_reservoir_learns_mackey_glass_one_step() {
     );
 }
 
-/// An extra trace with the simulator's own time constant reproduces the simulator's
-/// trace (per-sample recursion from the recorded spikes against the per-step filter).
-#[test]
-fn extra_traces_match_the_simulator_trace() {
-    let mut sp = SpikingConfig::default();
-    sp.network.n_neurons = Some(50);
-    sp.extra_trace_tau_ms = vec![sp.trace_tau_ms, 40.0];
-    let r = SpikingReservoir::build(&sp, 1, 3).unwrap();
-    assert_eq!(r.n_features(), 150);
-    let u = Array2::from_shape_fn((300, 1), |(t, _)| (t as Real * 0.2).sin());
-    let st = r.states(u.view(), 3).unwrap();
-    assert_eq!(st.dim(), (300, 150));
-    let (a, b) = (st.slice(s![.., ..50]), st.slice(s![.., 50..100]));
-    let err = (&a - &b).iter().fold(0.0 as Real, |m, v| m.max(v.abs()));
-    assert!(err < 1e-9, "max difference {err}");
-    assert!(a.sum() > 0.0, "no spikes at all");
-    // The slower trace is smoother: smaller mean squared step-to-step change per unit.
-    let rough = |m: ndarray::ArrayView2<Real>| {
-        let d = &m.slice(s![1.., ..]) - &m.slice(s![..-1, ..]);
-        d.mapv(|v| v * v).sum() / m.mapv(|v| v * v).sum()
-    };
-    assert!(rough(st.slice(s![.., 100..])) < rough(a));
-}
-
-/// Membrane features: the last block of columns, one per neuron, are potentials (mV, at
-/// most the threshold after a step, with the Maass neuron's 15 mV); the trace columns are
-/// unchanged by adding them.
-#[test]
-fn membrane_features_follow_the_traces() {
-    let mut sp = SpikingConfig::default();
-    sp.network.n_neurons = Some(50);
-    let u = Array2::from_shape_fn((300, 1), |(t, _)| (t as Real * 0.2).sin());
-    let plain = SpikingReservoir::build(&sp, 1, 3)
-        .unwrap()
-        .states(u.view(), 3)
-        .unwrap();
-    sp.membrane = true;
-    let r = SpikingReservoir::build(&sp, 1, 3).unwrap();
-    assert_eq!(r.n_features(), 100);
-    let st = r.states(u.view(), 3).unwrap();
-    assert_eq!(st.slice(s![.., ..50]), plain);
-    let v = st.slice(s![.., 50..]);
-    assert!(
-        v.iter().all(|&x| x.is_finite() && x <= 15.0),
-        "potentials above threshold"
-    );
-    let spread =
-        v.iter().fold(Real::MIN, |a, &b| a.max(b)) - v.iter().fold(Real::MAX, |a, &b| a.min(b));
-    assert!(spread > 1.0, "membrane features do not vary ({spread} mV)");
-}
-
 /// The streamed fit (states folded into the Gram matrix block by block on a second
 /// thread, a partial last block, the train scores from a second pass) equals the fit on
 /// the materialised state matrix.
@@ -273,7 +222,7 @@ fn streamed_fit_equals_materialised_fit() {
     let data = DataSource::Builtin(c.task);
     let (model, report) = fit(&c, &data).unwrap();
     let prep = prepare(&c, &data, None).unwrap();
-    let BuiltReservoir::Esn(esn) = &model.reservoir else {
+    let Reservoir::Esn(esn) = &model.reservoir else {
         panic!("an ESN was configured")
     };
     let states = esn.run(prep.inputs.view(), None).unwrap();

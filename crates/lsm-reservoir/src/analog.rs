@@ -1,13 +1,23 @@
-//! The spiking reservoir driven by an analog series (current or encoder input), read out by filtered traces, counts and membrane potentials.
+//! The spiking reservoir for analog series: a generated network driven by the series as
+//! currents or through an encoder of `lsm-encoding`, read out once per series sample by
+//! filtered spike traces, spike counts and membrane potentials, one state row per input row.
+//!
+//! Per-neuron heterogeneity (`bias_na`, `tau_m_ms`) draws from
+//! `rng_for(seed, stream::SPIKING_HETEROGENEITY)`; encoder noise from
+//! `rng_for(seed, stream::ENCODER)`; the network from the generator's streams.
 
-use super::*;
+use crate::{ReservoirError, Result};
 use lsm_core::{rng_for, stream, Real};
 use ndarray::{s, Array2, ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
 
-// ---------------------------------------------------------------------------------------------
-// Spiking reservoir with analog input
-// ---------------------------------------------------------------------------------------------
+fn cfg_err<T>(field: &str, msg: impl Into<String>) -> Result<T> {
+    Err(ReservoirError::Config {
+        what: "spiking reservoir",
+        field: field.to_string(),
+        msg: msg.into(),
+    })
+}
 
 /// How the analog series enters the spiking network.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -44,7 +54,7 @@ pub struct SpikingConfig {
     /// LIF network (random p = 0.1, E/I 80/20) with weak recurrent weights (0.1× the
     /// generator's) and random-sign input weights U[0, 10) nA onto every neuron (see
     /// [`SpikingConfig::default`]).
-    pub network: lsm_reservoir::GeneratorConfig,
+    pub network: crate::GeneratorConfig,
     /// Simulator steps per series sample (the input is held over them). Default 10.
     pub steps_per_sample: usize,
     /// Input path. Default direct current, scale 1, offset 0.
@@ -75,10 +85,6 @@ pub struct SpikingConfig {
     pub tau_m_ms: Option<[Real; 2]>,
 }
 
-/// Random stream of the per-neuron heterogeneity of [`SpikingConfig`] (`bias_na`,
-/// `tau_m_ms`), distinct from the generator's streams.
-pub const STREAM_SPIKING_HETEROGENEITY: u64 = stream::NEURON | (1 << 40);
-
 impl Default for SpikingConfig {
     /// The input-driven regime tuned on NARMA-10's validation segment
     /// (`scripts/bench/spiking_timeseries_grid.py`): 1000 LIF neurons (Maass 2002 parameters)
@@ -89,22 +95,22 @@ impl Default for SpikingConfig {
     /// and the features carry no information); 10 simulator steps (1 ms) per sample; traces
     /// with τ = 10 ms.
     fn default() -> Self {
-        let mut network = lsm_reservoir::GeneratorConfig::default();
+        let mut network = crate::GeneratorConfig::default();
         let w = &mut network.weight_scale;
         w.ee *= 0.1;
         w.ei *= 0.1;
         w.ie *= 0.1;
         w.ii *= 0.1;
-        network.input = lsm_reservoir::InputConfig {
+        network.input = crate::InputConfig {
             fraction: 1.0,
             scale_exc: 10.0,
             scale_inh: 10.0,
-            dist: lsm_reservoir::WeightDist::Uniform {
+            dist: crate::WeightDist::Uniform {
                 low: 0.0,
                 high: 1.0,
             },
-            sign: lsm_reservoir::generate::InputSign::Random,
-            ..lsm_reservoir::InputConfig::default()
+            sign: crate::InputSign::Random,
+            ..crate::InputConfig::default()
         };
         Self {
             network,
@@ -127,29 +133,26 @@ impl SpikingConfig {
     /// Check every field.
     ///
     /// # Errors
-    /// [`TsError::Config`] or the generator's error.
+    /// [`ReservoirError::Config`] or the generator's error.
     pub fn validate(&self) -> Result<()> {
         self.network.check()?;
         if self.steps_per_sample == 0 {
-            return cfg_err("reservoir.steps_per_sample", "expected at least 1");
+            return cfg_err("steps_per_sample", "expected at least 1");
         }
         if !(self.trace_tau_ms.is_finite() && self.trace_tau_ms > 0.0) {
-            return cfg_err("reservoir.trace_tau_ms", "expected a time constant > 0 ms");
+            return cfg_err("trace_tau_ms", "expected a time constant > 0 ms");
         }
         if self
             .extra_trace_tau_ms
             .iter()
             .any(|t| !(t.is_finite() && *t > 0.0))
         {
-            return cfg_err(
-                "reservoir.extra_trace_tau_ms",
-                "expected time constants > 0 ms",
-            );
+            return cfg_err("extra_trace_tau_ms", "expected time constants > 0 ms");
         }
         if let Some([lo, hi]) = self.bias_na {
             if !(lo.is_finite() && hi.is_finite() && lo <= hi) {
                 return cfg_err(
-                    "reservoir.bias_na",
+                    "bias_na",
                     format!("expected [lo, hi] finite with lo <= hi, found [{lo}, {hi}]"),
                 );
             }
@@ -157,7 +160,7 @@ impl SpikingConfig {
         if let Some([lo, hi]) = self.tau_m_ms {
             if !(lo.is_finite() && hi.is_finite() && lo > 0.0 && lo <= hi) {
                 return cfg_err(
-                    "reservoir.tau_m_ms",
+                    "tau_m_ms",
                     format!("expected [lo, hi] ms with 0 < lo <= hi, found [{lo}, {hi}]"),
                 );
             }
@@ -165,16 +168,17 @@ impl SpikingConfig {
         match &self.input {
             SpikingInput::Current { scale, offset } => {
                 if scale.is_empty() || offset.is_empty() {
-                    return cfg_err("reservoir.input.scale", "expected at least one value");
+                    return cfg_err("input.scale", "expected at least one value");
                 }
                 if scale.iter().chain(offset).any(|v| !v.is_finite()) {
-                    return cfg_err("reservoir.input.scale", "expected finite values");
+                    return cfg_err("input.scale", "expected finite values");
                 }
             }
             SpikingInput::Encoder(e) => {
                 e.check_dt(self.network.dt_ms)
-                    .map_err(|e| TsError::Config {
-                        field: "reservoir.input".into(),
+                    .map_err(|e| ReservoirError::Config {
+                        what: "spiking reservoir",
+                        field: "input".into(),
                         msg: e.to_string(),
                     })?;
             }
@@ -189,7 +193,7 @@ pub struct SpikingReservoir {
     /// The config it was built from.
     pub config: SpikingConfig,
     /// The generated network (every neuron and synapse).
-    pub spec: lsm_reservoir::NetworkSpec,
+    pub spec: crate::NetworkSpec,
     /// Input channels of the series.
     pub n_series_channels: usize,
 }
@@ -206,7 +210,7 @@ impl SpikingReservoir {
                 for (name, v) in [("scale", scale), ("offset", offset)] {
                     if v.len() != 1 && v.len() != n_inputs {
                         return cfg_err(
-                            &format!("reservoir.input.{name}"),
+                            &format!("input.{name}"),
                             format!(
                                 "expected 1 or {n_inputs} values (one per input channel), found {}",
                                 v.len()
@@ -225,9 +229,9 @@ impl SpikingReservoir {
         if cfg.bias_na.is_some() || cfg.tau_m_ms.is_some() {
             use rand::Rng;
             let n = spec.n_neurons;
-            let mut rng = rng_for(seed, STREAM_SPIKING_HETEROGENEITY);
-            let mut draw = |[lo, hi]: [Real; 2]| -> lsm_reservoir::Param {
-                lsm_reservoir::Param::PerNeuron(
+            let mut rng = rng_for(seed, stream::SPIKING_HETEROGENEITY);
+            let mut draw = |[lo, hi]: [Real; 2]| -> crate::Param {
+                crate::Param::PerNeuron(
                     (0..n)
                         .map(|_| if hi > lo { rng.gen_range(lo..hi) } else { lo })
                         .collect(),
@@ -257,8 +261,8 @@ impl SpikingReservoir {
     }
 
     /// Teacher-forced features, one row per input row.
-    pub(crate) fn states(&self, inputs: ArrayView2<Real>, seed: u64) -> Result<Array2<Real>> {
-        use lsm_reservoir::{Bins, Drive, Network, RecordSpec, TraceSamples, TraceSpec};
+    pub fn states(&self, inputs: ArrayView2<Real>, seed: u64) -> Result<Array2<Real>> {
+        use crate::{Bins, Drive, Network, RecordSpec, TraceSamples, TraceSpec};
         let net = Network::from_spec(&self.spec)?;
         let c = &self.config;
         let sps = c.steps_per_sample;
@@ -302,27 +306,26 @@ impl SpikingReservoir {
                 use lsm_encoding::Encoder;
                 let x = inputs.mapv(|v| ((v + 1.0) * 0.5).clamp(0.0, 1.0));
                 let grid = lsm_encoding::TimeGrid::new(frame_ms, net.dt_ms()).map_err(|e| {
-                    TsError::Config {
-                        field: "reservoir.steps_per_sample".into(),
+                    ReservoirError::Config {
+                        what: "spiking reservoir",
+                        field: "steps_per_sample".into(),
                         msg: e.to_string(),
                     }
                 })?;
                 let mut rng = rng_for(seed, stream::ENCODER);
-                let st = e
-                    .encode(x.view(), &grid, &mut rng)
-                    .map_err(|e| TsError::Runtime(format!("encoding the series: {e}")))?;
+                let st = e.encode(x.view(), &grid, &mut rng)?;
                 net.run(Drive::Spikes(&st), n_steps, &spec, seed, 0)?
             }
         };
         let mut tr = rec
             .traces
             .take()
-            .ok_or_else(|| TsError::Runtime("the simulator recorded no traces".into()))?;
+            .ok_or_else(|| ReservoirError::Input("the simulator recorded no traces".into()))?;
         if !c.extra_trace_tau_ms.is_empty() {
             let spikes = rec
                 .spikes
                 .as_ref()
-                .ok_or_else(|| TsError::Runtime("the simulator recorded no spikes".into()))?;
+                .ok_or_else(|| ReservoirError::Input("the simulator recorded no spikes".into()))?;
             let n = self.spec.n_neurons;
             let mut parts = vec![tr];
             for &tau in &c.extra_trace_tau_ms {
@@ -353,13 +356,13 @@ impl SpikingReservoir {
             let counts = rec
                 .bin_counts
                 .take()
-                .ok_or_else(|| TsError::Runtime("the simulator recorded no counts".into()))?;
+                .ok_or_else(|| ReservoirError::Input("the simulator recorded no counts".into()))?;
             let counts = counts.slice(s![..t, ..]);
             tr = ndarray::concatenate(Axis(1), &[tr.view(), counts]).expect("same rows");
         }
         if c.membrane {
             let v = rec.v_samples.take().ok_or_else(|| {
-                TsError::Runtime("the simulator recorded no membrane samples".into())
+                ReservoirError::Input("the simulator recorded no membrane samples".into())
             })?;
             tr = ndarray::concatenate(Axis(1), &[tr.view(), v.view()]).expect("same rows");
         }

@@ -1,0 +1,56 @@
+//! The spiking reservoir for analog series: its trace, count and membrane features.
+
+use lsm_core::Real;
+use lsm_reservoir::{SpikingConfig, SpikingReservoir};
+use ndarray::{s, Array2};
+
+/// An extra trace with the simulator's own time constant reproduces the simulator's
+/// trace (per-sample recursion from the recorded spikes against the per-step filter).
+#[test]
+fn extra_traces_match_the_simulator_trace() {
+    let mut sp = SpikingConfig::default();
+    sp.network.n_neurons = Some(50);
+    sp.extra_trace_tau_ms = vec![sp.trace_tau_ms, 40.0];
+    let r = SpikingReservoir::build(&sp, 1, 3).unwrap();
+    assert_eq!(r.n_features(), 150);
+    let u = Array2::from_shape_fn((300, 1), |(t, _)| (t as Real * 0.2).sin());
+    let st = r.states(u.view(), 3).unwrap();
+    assert_eq!(st.dim(), (300, 150));
+    let (a, b) = (st.slice(s![.., ..50]), st.slice(s![.., 50..100]));
+    let err = (&a - &b).iter().fold(0.0 as Real, |m, v| m.max(v.abs()));
+    assert!(err < 1e-9, "max difference {err}");
+    assert!(a.sum() > 0.0, "no spikes at all");
+    // The slower trace is smoother: smaller mean squared step-to-step change per unit.
+    let rough = |m: ndarray::ArrayView2<Real>| {
+        let d = &m.slice(s![1.., ..]) - &m.slice(s![..-1, ..]);
+        d.mapv(|v| v * v).sum() / m.mapv(|v| v * v).sum()
+    };
+    assert!(rough(st.slice(s![.., 100..])) < rough(a));
+}
+
+/// Membrane features: the last block of columns, one per neuron, are potentials (mV, at
+/// most the threshold after a step, with the Maass neuron's 15 mV); the trace columns are
+/// unchanged by adding them.
+#[test]
+fn membrane_features_follow_the_traces() {
+    let mut sp = SpikingConfig::default();
+    sp.network.n_neurons = Some(50);
+    let u = Array2::from_shape_fn((300, 1), |(t, _)| (t as Real * 0.2).sin());
+    let plain = SpikingReservoir::build(&sp, 1, 3)
+        .unwrap()
+        .states(u.view(), 3)
+        .unwrap();
+    sp.membrane = true;
+    let r = SpikingReservoir::build(&sp, 1, 3).unwrap();
+    assert_eq!(r.n_features(), 100);
+    let st = r.states(u.view(), 3).unwrap();
+    assert_eq!(st.slice(s![.., ..50]), plain);
+    let v = st.slice(s![.., 50..]);
+    assert!(
+        v.iter().all(|&x| x.is_finite() && x <= 15.0),
+        "potentials above threshold"
+    );
+    let spread =
+        v.iter().fold(Real::MIN, |a, &b| a.max(b)) - v.iter().fold(Real::MAX, |a, &b| a.min(b));
+    assert!(spread > 1.0, "membrane features do not vary ({spread} mV)");
+}
