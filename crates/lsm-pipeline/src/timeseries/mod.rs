@@ -104,6 +104,7 @@ mod data;
 mod evaluate;
 mod features;
 mod fit;
+mod lockstep;
 mod metrics;
 mod model;
 mod pass;
