@@ -1,0 +1,462 @@
+//! The spoken-digit pipeline: fit, predict and evaluate, save and load.
+
+use crate::config::{DigitsConfig, PlasticityConfig, TASK_SPOKEN_DIGITS};
+use crate::error::PipelineError;
+use crate::io::{self, MODEL_FORMAT, MODEL_FORMAT_VERSION};
+use crate::metrics::ClassificationReport;
+use lsm_core::{rng_for, stream, Real, SpikeTrains};
+use lsm_encoding::AudioEncoder;
+use lsm_reservoir::{train_stdp, Drive, Network, NetworkSpec};
+use ndarray::Array2;
+use rand::seq::SliceRandom;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use super::*;
+
+/// A prediction for one sample.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Prediction {
+    /// The file.
+    pub path: PathBuf,
+    /// Predicted class index.
+    pub class: usize,
+    /// Predicted label.
+    pub label: String,
+    /// Calibrated probability of the predicted label.
+    pub probability: f64,
+}
+
+/// The result of [`DigitsPipeline::evaluate`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DigitsEvaluation {
+    /// Accuracy, per-class accuracy and confusion matrix.
+    pub report: ClassificationReport,
+    /// The predictions, in sample order.
+    pub predictions: Vec<Prediction>,
+    /// Feature extraction counters and timings.
+    pub extract: ExtractStats,
+    /// Readout time, s.
+    pub readout_s: f64,
+}
+
+/// A fitted pipeline: the model (serialisable) and its built stages.
+#[derive(Debug)]
+pub struct DigitsPipeline {
+    model: DigitsModel,
+    extractor: Extractor,
+    timings: Option<FitTimings>,
+}
+
+/// Class labels sorted numerically when they all are integers, else lexicographically.
+pub(crate) fn sorted_classes(labels: &[&str]) -> Vec<String> {
+    let mut u: Vec<String> = labels.iter().map(|s| s.to_string()).collect();
+    u.sort();
+    u.dedup();
+    if u.iter().all(|s| s.parse::<i64>().is_ok()) {
+        u.sort_by_key(|s| s.parse::<i64>().unwrap());
+    }
+    u
+}
+
+pub(crate) fn labels_of(samples: &[Sample]) -> Result<Vec<&str>, PipelineError> {
+    samples
+        .iter()
+        .map(|s| {
+            s.label.as_deref().ok_or_else(|| {
+                PipelineError::Data(format!("{}: no label for this sample", s.path.display()))
+            })
+        })
+        .collect()
+}
+
+/// Unsupervised STDP of the generated network on training recordings (see
+/// [`PlasticityConfig`]): `samples` of them drawn in the order of a shuffle with stream
+/// `PLASTICITY`, encoded as for the features (same encoder noise streams), run one after
+/// another `epochs` times; returns the network with the learned weights.
+pub(crate) fn learn_stdp(
+    config: &DigitsConfig,
+    pc: &PlasticityConfig,
+    encoder: &AudioEncoder,
+    spec: NetworkSpec,
+    train: &[Sample],
+    progress: &dyn Progress,
+) -> Result<NetworkSpec, PipelineError> {
+    let net = Network::from_spec(&spec).map_err(|e| PipelineError::stage("reservoir", e))?;
+    let mut order: Vec<usize> = (0..train.len()).collect();
+    order.shuffle(&mut rng_for(config.seed, stream::PLASTICITY));
+    let n = if pc.samples == 0 {
+        train.len()
+    } else {
+        pc.samples.min(train.len())
+    };
+    progress.start("encoding (plasticity)", n as u64);
+    let trains: Vec<SpikeTrains> = order[..n]
+        .par_iter()
+        .map_init(lsm_encoding::AudioWorkspace::default, |ews, &i| {
+            let s = &train[i];
+            let mut rng = rng_for(config.seed, stream::ENCODER.wrapping_add(s.id));
+            let enc = encoder
+                .encode_file_with(&s.path, &mut rng, ews)
+                .map_err(|e| PipelineError::stage("encoder", e))?;
+            progress.inc(1);
+            Ok(enc.spikes)
+        })
+        .collect::<Result<_, PipelineError>>()?;
+    progress.finish();
+    let drives: Vec<Drive<'_>> = (0..pc.epochs)
+        .flat_map(|_| trains.iter().map(Drive::Spikes))
+        .collect();
+    progress.start("STDP (unsupervised)", drives.len() as u64);
+    let (learned, _) = train_stdp(&net, &drives, &pc.stdp, None, config.seed, &|_| {
+        progress.inc(1)
+    })
+    .map_err(|e| PipelineError::stage("plasticity", e))?;
+    progress.finish();
+    Ok(learned)
+}
+
+impl DigitsPipeline {
+    /// Fit the whole pipeline on labelled `train` samples: build the network from the config
+    /// (seed `config.seed`), extract features in one parallel pass, fit the readout.
+    ///
+    /// # Errors
+    /// [`PipelineError::Config`] for an invalid config, [`PipelineError::Data`] for an empty
+    /// or unlabelled training set, or the error of the failing stage.
+    pub fn fit(
+        config: &DigitsConfig,
+        train: &[Sample],
+        progress: &dyn Progress,
+    ) -> Result<Self, PipelineError> {
+        config.validate()?;
+        if train.is_empty() {
+            return Err(PipelineError::Data(
+                "no training samples (empty split?)".into(),
+            ));
+        }
+        let labels = labels_of(train)?;
+        let classes = sorted_classes(&labels);
+        let y: Vec<usize> = labels
+            .iter()
+            .map(|l| classes.iter().position(|c| c == l).expect("class present"))
+            .collect();
+        let group_names: Option<Vec<&str>> = train.iter().map(|s| s.group.as_deref()).collect();
+        let (groups, group_list) = match &group_names {
+            Some(g) => {
+                let mut u: Vec<String> = g.iter().map(|s| s.to_string()).collect();
+                u.sort();
+                u.dedup();
+                let ids: Vec<usize> = g
+                    .iter()
+                    .map(|s| u.iter().position(|x| x == s).expect("group present"))
+                    .collect();
+                (Some(ids), u)
+            }
+            None => (None, Vec::new()),
+        };
+
+        let t_net = Instant::now();
+        let network = if config.features.reservoir {
+            progress.start("building network", 0);
+            let encoder = AudioEncoder::new(&config.encoder)
+                .map_err(|e| PipelineError::config("encoder", e.to_string()))?;
+            let mut spec = config
+                .network
+                .generate(encoder.n_channels(), config.seed)
+                .map_err(|e| PipelineError::config("network", e.to_string()))?;
+            progress.finish();
+            if let Some(pc) = &config.plasticity {
+                spec = learn_stdp(config, pc, &encoder, spec, train, progress)?;
+            }
+            Some(spec)
+        } else {
+            None
+        };
+        let extractor = Extractor::new(config, network.as_ref())?;
+        let network_s = t_net.elapsed().as_secs_f64();
+        progress.start("encoding + simulating (train)", train.len() as u64);
+        let (x, extract) = extractor.features(train, progress)?;
+        progress.finish();
+
+        progress.start("fitting readout", 0);
+        let t0 = Instant::now();
+        let readout = ClassifierReadout::fit(
+            x.view(),
+            &y,
+            classes.clone(),
+            groups.as_deref(),
+            &config.readout,
+            config.seed,
+        )?;
+        let readout_s = t0.elapsed().as_secs_f64();
+        progress.finish();
+        let pred = readout.predict(x.view())?;
+        let train_accuracy =
+            pred.iter().zip(&y).filter(|((p, _), t)| p == *t).count() as f64 / y.len() as f64;
+        let cv_scores = readout
+            .cv()
+            .map(|r| {
+                r.alphas
+                    .iter()
+                    .copied()
+                    .zip(r.scores.iter().copied())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let training = TrainingSummary {
+            n_samples: train.len(),
+            n_features: x.ncols(),
+            class_counts: (0..classes.len())
+                .map(|c| y.iter().filter(|&&v| v == c).count())
+                .collect(),
+            groups: group_list,
+            alpha: readout.alpha(),
+            cv_scores,
+            train_accuracy,
+            n_steps: extract.n_steps,
+            input_spikes: extract.input_spikes,
+            reservoir_spikes: extract.reservoir_spikes,
+        };
+        let model = DigitsModel {
+            format: MODEL_FORMAT.into(),
+            format_version: MODEL_FORMAT_VERSION,
+            task: TASK_SPOKEN_DIGITS.into(),
+            lsm_version: env!("CARGO_PKG_VERSION").into(),
+            config: config.clone(),
+            network,
+            readout,
+            training,
+        };
+        Ok(Self {
+            model,
+            extractor,
+            timings: Some(FitTimings {
+                network_s,
+                extract,
+                readout_s,
+            }),
+        })
+    }
+
+    /// Build the stages of a deserialised model, checking every link: encoder channels =
+    /// network inputs, equal steps, feature length = readout inputs, one readout output per
+    /// class.
+    ///
+    /// # Errors
+    /// [`PipelineError::Dimension`] naming the stage, [`PipelineError::Config`].
+    pub fn from_model(model: DigitsModel) -> Result<Self, PipelineError> {
+        model.config.validate()?;
+        if model.task != TASK_SPOKEN_DIGITS {
+            return Err(PipelineError::Data(format!(
+                "the model is for task \"{}\", not \"{TASK_SPOKEN_DIGITS}\"",
+                model.task
+            )));
+        }
+        let extractor = Extractor::new(&model.config, model.network.as_ref())?;
+        let r = &model.readout;
+        if r.ridge.is_some() == r.logistic.is_some() {
+            return Err(PipelineError::config(
+                "readout",
+                "expected exactly one of \"ridge\" and \"logistic\"",
+            ));
+        }
+        if r.n_features() != extractor.n_features() {
+            return Err(PipelineError::Dimension {
+                stage: "features → readout".into(),
+                what: "readout inputs vs pooled feature length".into(),
+                expected: extractor.n_features(),
+                got: r.n_features(),
+            });
+        }
+        if r.n_outputs() != r.classes.len() {
+            return Err(PipelineError::Dimension {
+                stage: "readout".into(),
+                what: "readout outputs vs class labels".into(),
+                expected: r.classes.len(),
+                got: r.n_outputs(),
+            });
+        }
+        if !(r.temperature.is_finite() && r.temperature > 0.0) {
+            return Err(PipelineError::config(
+                "readout.temperature",
+                format!("expected a number > 0, found {}", r.temperature),
+            ));
+        }
+        Ok(Self {
+            model,
+            extractor,
+            timings: None,
+        })
+    }
+
+    /// Timings of the fit (`None` for a loaded model).
+    pub fn fit_timings(&self) -> Option<&FitTimings> {
+        self.timings.as_ref()
+    }
+
+    /// The model (serialisable part).
+    pub fn model(&self) -> &DigitsModel {
+        &self.model
+    }
+
+    /// The built stages.
+    pub fn extractor(&self) -> &Extractor {
+        &self.extractor
+    }
+
+    /// Class labels.
+    pub fn classes(&self) -> &[String] {
+        &self.model.readout.classes
+    }
+
+    /// Write the model file atomically (temporary file, then rename).
+    ///
+    /// # Errors
+    /// [`PipelineError::Io`] naming the file.
+    pub fn save(&self, path: &Path) -> Result<(), PipelineError> {
+        io::write_json_atomic(path, &self.model)
+    }
+
+    /// Read a model file: envelope check (format, version — a newer version is a clear
+    /// error — and task), then the model, then [`DigitsPipeline::from_model`].
+    ///
+    /// # Errors
+    /// [`PipelineError::Io`], [`PipelineError::Json`] (truncated file, unknown field),
+    /// [`PipelineError::Format`], [`PipelineError::NewerVersion`],
+    /// [`PipelineError::Dimension`].
+    pub fn load(path: &Path) -> Result<Self, PipelineError> {
+        let v = io::read_json_value(path)?;
+        let (task, version) = io::check_model_envelope(path, &v)?;
+        let mut v = v;
+        // Fields added since a file's version get the value that reproduces its behaviour.
+        // Version 1 predates `features.transform` (its features were untransformed); versions
+        // 1 and 2 predate `readout.kind` (their readouts are ridge classifiers); versions 1-3
+        // predate `features.pooling.warp` (their spike-count bins were equal in time).
+        if version < 4 {
+            if let Some(o) = v
+                .get_mut("config")
+                .and_then(|c| c.get_mut("features"))
+                .and_then(|f| f.get_mut("pooling"))
+                .and_then(|p| p.as_object_mut())
+            {
+                if o.get("kind").and_then(|k| k.as_str()) == Some("spike_counts") {
+                    o.entry("warp").or_insert_with(|| 0.0.into());
+                }
+            }
+        }
+        for (since, section, field, old) in [
+            (2, "features", "transform", "none"),
+            (3, "readout", "kind", "ridge"),
+        ] {
+            if version < since {
+                if let Some(o) = v
+                    .get_mut("config")
+                    .and_then(|c| c.get_mut(section))
+                    .and_then(|o| o.as_object_mut())
+                {
+                    o.entry(field).or_insert_with(|| old.into());
+                }
+            }
+        }
+        if task != TASK_SPOKEN_DIGITS {
+            return Err(PipelineError::Format {
+                path: path.to_path_buf(),
+                msg: format!("a model for task \"{task}\", not \"{TASK_SPOKEN_DIGITS}\""),
+            });
+        }
+        let model: DigitsModel = io::from_value(path, v)?;
+        Self::from_model(model).map_err(|e| PipelineError::Format {
+            path: path.to_path_buf(),
+            msg: e.to_string(),
+        })
+    }
+
+    /// Features of `samples` (one parallel pass).
+    ///
+    /// # Errors
+    /// The error of the failing sample.
+    pub fn features(
+        &self,
+        samples: &[Sample],
+        progress: &dyn Progress,
+    ) -> Result<(Array2<Real>, ExtractStats), PipelineError> {
+        self.extractor.features(samples, progress)
+    }
+
+    /// Predict the label of each sample.
+    ///
+    /// # Errors
+    /// The error of the failing sample (unreadable file, not a WAV...).
+    pub fn predict(
+        &self,
+        samples: &[Sample],
+        progress: &dyn Progress,
+    ) -> Result<Vec<Prediction>, PipelineError> {
+        Ok(self.predict_with_stats(samples, progress)?.0)
+    }
+
+    pub(crate) fn predict_with_stats(
+        &self,
+        samples: &[Sample],
+        progress: &dyn Progress,
+    ) -> Result<(Vec<Prediction>, ExtractStats, f64), PipelineError> {
+        progress.start("encoding + simulating", samples.len() as u64);
+        let (x, stats) = self.extractor.features(samples, progress)?;
+        progress.finish();
+        let t0 = Instant::now();
+        let p = self.model.readout.predict(x.view())?;
+        let readout_s = t0.elapsed().as_secs_f64();
+        let preds = p
+            .into_iter()
+            .zip(samples)
+            .map(|((c, prob), s)| Prediction {
+                path: s.path.clone(),
+                class: c,
+                label: self.model.readout.classes[c].clone(),
+                probability: prob,
+            })
+            .collect();
+        Ok((preds, stats, readout_s))
+    }
+
+    /// Predict labelled `samples` and score the predictions.
+    ///
+    /// # Errors
+    /// [`PipelineError::Data`] for no samples, an unlabelled sample or a label that is not a
+    /// class of the model; the error of a failing sample.
+    pub fn evaluate(
+        &self,
+        samples: &[Sample],
+        progress: &dyn Progress,
+    ) -> Result<DigitsEvaluation, PipelineError> {
+        if samples.is_empty() {
+            return Err(PipelineError::Data(
+                "no samples to evaluate (empty split?)".into(),
+            ));
+        }
+        let classes = self.classes();
+        let truth: Vec<usize> = labels_of(samples)?
+            .iter()
+            .zip(samples)
+            .map(|(l, s)| {
+                classes.iter().position(|c| c == l).ok_or_else(|| {
+                    PipelineError::Data(format!(
+                        "{}: label \"{l}\" is not a class of the model ({})",
+                        s.path.display(),
+                        classes.join(", ")
+                    ))
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        let (predictions, extract, readout_s) = self.predict_with_stats(samples, progress)?;
+        let pred: Vec<usize> = predictions.iter().map(|p| p.class).collect();
+        Ok(DigitsEvaluation {
+            report: ClassificationReport::new(classes, &truth, &pred),
+            predictions,
+            extract,
+            readout_s,
+        })
+    }
+}
