@@ -1,10 +1,12 @@
-//! JSON files: reading with errors that name the file, the model-file envelope (format name,
-//! format version, task) and atomic writing.
+//! JSON files: reading with errors that name the file, the one model-file envelope of both
+//! pipelines (format name, format version, task, checksum) and atomic writing.
 //!
-//! Every model file is one JSON object whose first fields are
-//! `{"format": "lsm-model", "format_version": N, "task": "..."}`. Readers check the envelope
-//! before anything else, so that a model written by a newer lsm gives a clear
-//! [`PipelineError::NewerVersion`] rather than a confusing field error.
+//! Every model file, spoken digits or time series, is one JSON object with the fields
+//! `{"format": "lsm-model", "format_version": N, "task": "...", "checksum": "crc32:…", ...}`.
+//! Readers check the envelope before anything else, so that a model written by a newer lsm
+//! gives a clear [`PipelineError::NewerVersion`] rather than a confusing field error, and
+//! verify the checksum ([`write_model`], [`read_model`]), so that a file changed after it
+//! was written is reported as [`PipelineError::Corrupted`] instead of being used.
 
 use crate::error::PipelineError;
 use serde::de::DeserializeOwned;
@@ -22,8 +24,16 @@ pub const MODEL_FORMAT: &str = "lsm-model";
 /// (`readout.logistic`, `config.readout.kind`; `readout.ridge` is absent for them; version-1
 /// and -2 files read as ridge); 4 = `config.features.pooling.warp` (spike-count bins warped
 /// by the input; files of versions 1-3 read as 0, equal time bins), `config.plasticity`
-/// (unsupervised STDP; absent before) and Hodgkin-Huxley networks.
-pub const MODEL_FORMAT_VERSION: u64 = 4;
+/// (unsupervised STDP; absent before) and Hodgkin-Huxley networks; 5 = one counter for both
+/// tasks and a `checksum` field (CRC-32 of the canonical JSON of every other field), which
+/// files of version 5 and later must carry.
+///
+/// Time-series models had a counter of their own, at 1, before version 5: a time-series file
+/// of versions 1-4 has that layout, which version 5 keeps (it adds only the checksum).
+pub const MODEL_FORMAT_VERSION: u64 = 5;
+
+/// The first version whose files carry a checksum.
+pub const CHECKSUM_SINCE: u64 = 5;
 
 /// Read and parse a JSON file. Errors name the file and, for syntax errors or a truncated
 /// file, the line and column.
@@ -118,6 +128,92 @@ pub fn check_model_envelope(path: &Path, v: &Value) -> Result<(String, u64), Pip
         .and_then(Value::as_str)
         .ok_or_else(|| fmt_err("missing or non-string field `task`".into()))?;
     Ok((task.to_string(), version))
+}
+
+/// The checksum of a model file's fields other than `checksum`: CRC-32 of their canonical
+/// JSON (`serde_json::to_vec` of the object), as `crc32:` and 8 hex digits.
+fn checksum_of(obj: &serde_json::Map<String, Value>) -> String {
+    let bytes = serde_json::to_vec(obj).expect("a JSON value serialises");
+    format!("crc32:{:08x}", crc32fast::hash(&bytes))
+}
+
+/// Write a model (a struct whose first fields are the envelope `format`, `format_version`,
+/// `task`) to `path` atomically, as compact JSON with a `checksum` field added last.
+///
+/// # Errors
+/// [`PipelineError::Json`] if the model does not serialise to a JSON object;
+/// [`PipelineError::Io`] naming the file.
+pub fn write_model<T: Serialize + ?Sized>(path: &Path, model: &T) -> Result<(), PipelineError> {
+    let v = serde_json::to_value(model).map_err(|e| PipelineError::Json {
+        path: path.to_path_buf(),
+        msg: format!("cannot serialise the model: {e}"),
+    })?;
+    let Value::Object(mut obj) = v else {
+        return Err(PipelineError::Json {
+            path: path.to_path_buf(),
+            msg: "the model does not serialise to a JSON object".into(),
+        });
+    };
+    obj.remove("checksum");
+    // A model loaded from an older file is written in the current layout and version.
+    obj.insert("format".into(), Value::String(MODEL_FORMAT.into()));
+    obj.insert("format_version".into(), Value::from(MODEL_FORMAT_VERSION));
+    let sum = checksum_of(&obj);
+    obj.insert("checksum".into(), Value::String(sum));
+    let mut bytes = serde_json::to_vec(&obj).map_err(|e| PipelineError::Json {
+        path: path.to_path_buf(),
+        msg: format!("cannot serialise the model: {e}"),
+    })?;
+    bytes.push(b'\n');
+    lsm_core::write_atomic(path, &bytes).map_err(|source| PipelineError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// A model file read, its envelope checked and its checksum verified: the JSON object without
+/// the `checksum` field, the task and the format version.
+///
+/// # Errors
+/// Those of [`read_json_value`] and [`check_model_envelope`]; [`PipelineError::Format`] if a
+/// file of version [`CHECKSUM_SINCE`] or later has no checksum; [`PipelineError::Corrupted`]
+/// if the checksum does not match the contents.
+pub fn read_model(path: &Path) -> Result<(Value, String, u64), PipelineError> {
+    let mut v = read_json_value(path)?;
+    let (task, version) = check_model_envelope(path, &v)?;
+    let obj = v
+        .as_object_mut()
+        .expect("the envelope check found an object");
+    let stored = obj.remove("checksum");
+    if version >= CHECKSUM_SINCE {
+        let expected = match stored {
+            Some(Value::String(s)) => s,
+            Some(_) => {
+                return Err(PipelineError::Format {
+                    path: path.to_path_buf(),
+                    msg: "field `checksum` must be a string such as \"crc32:0123abcd\"".into(),
+                })
+            }
+            None => {
+                return Err(PipelineError::Format {
+                    path: path.to_path_buf(),
+                    msg: format!(
+                        "missing field `checksum` (model files of version {CHECKSUM_SINCE} and \
+                         later carry one)"
+                    ),
+                })
+            }
+        };
+        let found = checksum_of(obj);
+        if found != expected {
+            return Err(PipelineError::Corrupted {
+                path: path.to_path_buf(),
+                expected,
+                found,
+            });
+        }
+    }
+    Ok((v, task, version))
 }
 
 /// Serialise `value` as pretty JSON and write it to `path` atomically (temporary file, then

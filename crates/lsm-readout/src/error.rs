@@ -24,6 +24,10 @@ pub enum ReadoutError {
         /// Actual size.
         got: usize,
     },
+    /// A fitted model (read from a file) is inconsistent: arrays of the wrong size, zero or
+    /// negative feature scales, non-finite numbers.
+    #[error("invalid readout model: {0}")]
+    InvalidModel(String),
     /// A NaN or infinite value was found in the input.
     #[error("non-finite value ({value}) in {what} at row {row}, column {col}")]
     NonFinite {
@@ -90,6 +94,57 @@ pub(crate) fn check_finite1(
                 value,
             });
         }
+    }
+    Ok(())
+}
+
+/// Check the arrays of a linear model (`weights`: features × outputs, one `intercept` per
+/// output, one `x_mean` / `x_scale` per feature): consistent sizes, every number finite,
+/// scales > 0 and `alpha` finite and >= 0. Loaded model files go through this before use.
+pub(crate) fn check_linear_model<'a>(
+    weights: ndarray::ArrayView2<'a, f64>,
+    intercept: ndarray::ArrayView1<'a, f64>,
+    x_mean: ndarray::ArrayView1<'a, f64>,
+    x_scale: ndarray::ArrayView1<'a, f64>,
+    alpha: f64,
+) -> Result<()> {
+    let (f, o) = weights.dim();
+    let bad = |m: String| Err(ReadoutError::InvalidModel(m));
+    if f == 0 || o == 0 {
+        return bad(format!(
+            "`weights` is {f} × {o}, expected at least one feature and one output"
+        ));
+    }
+    for (name, len, want, per) in [
+        ("intercept", intercept.len(), o, "output"),
+        ("x_mean", x_mean.len(), f, "feature"),
+        ("x_scale", x_scale.len(), f, "feature"),
+    ] {
+        if len != want {
+            return bad(format!(
+                "`{name}` has {len} values, expected {want} (one per {per} of the {f} × {o} `weights`)"
+            ));
+        }
+    }
+    for (name, a) in [
+        ("intercept", intercept),
+        ("x_mean", x_mean),
+        ("x_scale", x_scale),
+    ] {
+        if let Some((i, v)) = a.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+            return bad(format!("`{name}[{i}]` is {v}, expected a finite number"));
+        }
+    }
+    if let Some(((r, c), v)) = weights.indexed_iter().find(|(_, v)| !v.is_finite()) {
+        return bad(format!(
+            "`weights[{r}][{c}]` is {v}, expected a finite number"
+        ));
+    }
+    if let Some((i, v)) = x_scale.iter().enumerate().find(|(_, v)| **v <= 0.0) {
+        return bad(format!("`x_scale[{i}]` is {v}, expected a scale > 0"));
+    }
+    if !(alpha.is_finite() && alpha >= 0.0) {
+        return bad(format!("`alpha` is {alpha}, expected a finite number >= 0"));
     }
     Ok(())
 }

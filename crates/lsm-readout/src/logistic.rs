@@ -355,6 +355,29 @@ pub struct LogisticRegression {
 }
 
 impl LogisticRegression {
+    /// Check a fitted model (typically one read from a file) before use: array sizes agree
+    /// with each other, every number is finite, feature scales are > 0.
+    ///
+    /// # Errors
+    /// [`ReadoutError::InvalidModel`] naming the array and what was expected.
+    pub fn check_model(&self) -> Result<()> {
+        crate::error::check_linear_model(
+            self.weights.view(),
+            self.intercept.view(),
+            self.x_mean.view(),
+            self.x_scale.view(),
+            self.alpha,
+        )?;
+        if self.n_classes != self.weights.ncols() {
+            return Err(ReadoutError::InvalidModel(format!(
+                "`n_classes` is {}, but `weights` has {} columns",
+                self.n_classes,
+                self.weights.ncols()
+            )));
+        }
+        Ok(())
+    }
+
     /// Fit on a held feature matrix `x` (`n × p`) and labels in `0..n_classes`.
     pub fn fit_labels(
         x: ArrayView2<'_, f64>,

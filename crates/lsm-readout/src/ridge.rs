@@ -287,6 +287,21 @@ pub struct Ridge {
 }
 
 impl Ridge {
+    /// Check a fitted model (typically one read from a file) before use: array sizes agree
+    /// with each other, every number is finite, feature scales are > 0.
+    ///
+    /// # Errors
+    /// [`ReadoutError::InvalidModel`] naming the array and what was expected.
+    pub fn check_model(&self) -> Result<()> {
+        crate::error::check_linear_model(
+            self.weights.view(),
+            self.intercept.view(),
+            self.x_mean.view(),
+            self.x_scale.view(),
+            self.alpha,
+        )
+    }
+
     pub(crate) fn from_standardized(
         bz: &Array2<f64>,
         s: &Standardized,

@@ -423,8 +423,7 @@ pub fn evaluate(args: EvaluateArgs, quiet: bool) -> Result<()> {
         check_output_path(p, "--plot")?;
         plot_format(p)?;
     }
-    let v = pio::read_json_value(&args.model)?;
-    let (task, _) = pio::check_model_envelope(&args.model, &v)?;
+    let (v, task, version) = pio::read_model(&args.model)?;
     if is_timeseries_task(&task) {
         return crate::cmd::timeseries::evaluate(
             &args.model,
@@ -449,7 +448,7 @@ pub fn evaluate(args: EvaluateArgs, quiet: bool) -> Result<()> {
             args.model.display()
         );
     }
-    let model = DigitsPipeline::from_model(pio::from_value(&args.model, v)?)
+    let model = DigitsPipeline::from_file_value(&args.model, v, &task, version)
         .with_context(|| format!("--model {}", args.model.display()))?;
     let samples = load_samples(&args.data, &args.split, &args.test_speakers)?;
     status(
@@ -555,8 +554,7 @@ fn evaluation_text(r: &ClassificationReport) -> String {
 
 /// `lsm predict`.
 pub fn predict(args: PredictArgs, quiet: bool) -> Result<()> {
-    let v = pio::read_json_value(&args.model)?;
-    let (task, _) = pio::check_model_envelope(&args.model, &v)?;
+    let (v, task, version) = pio::read_model(&args.model)?;
     if task != TASK_SPOKEN_DIGITS {
         bail!(
             "--model {}: a \"{task}\" model; `lsm predict` classifies WAV files with a \
@@ -564,7 +562,7 @@ pub fn predict(args: PredictArgs, quiet: bool) -> Result<()> {
             args.model.display()
         );
     }
-    let model = DigitsPipeline::from_model(pio::from_value(&args.model, v)?)
+    let model = DigitsPipeline::from_file_value(&args.model, v, &task, version)
         .with_context(|| format!("--model {}", args.model.display()))?;
     for f in &args.files {
         if !f.is_file() {

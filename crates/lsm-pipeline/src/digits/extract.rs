@@ -53,7 +53,7 @@ impl Extractor {
     ///
     /// # Errors
     /// [`PipelineError::Config`] for an invalid encoder, [`PipelineError::Dimension`] naming
-    /// the stage for a mismatch, [`PipelineError::Stage`] if the network cannot be built.
+    /// the stage for a mismatch, [`PipelineError::Reservoir`] if the network cannot be built.
     pub fn new(config: &DigitsConfig, spec: Option<&NetworkSpec>) -> Result<Self, PipelineError> {
         let encoder = AudioEncoder::new(&config.encoder)
             .map_err(|e| PipelineError::config("encoder", e.to_string()))?;
@@ -80,7 +80,7 @@ impl Extractor {
                         format!("the network step is {b} ms but the encoder step is {a} ms"),
                     ));
                 }
-                Some(Network::from_spec(spec).map_err(|e| PipelineError::stage("reservoir", e))?)
+                Some(Network::from_spec(spec)?)
             }
         };
         Ok(Self {
@@ -178,7 +178,7 @@ impl Extractor {
         let enc = self
             .encoder
             .encode_file_with(&s.path, &mut rng, ews)
-            .map_err(|e| PipelineError::stage("encoder", e))?;
+            .map_err(|e| PipelineError::sample(&s.path, e))?;
         let t1 = Instant::now();
         let spikes = &enc.spikes;
         let n_steps = spikes.n_steps();
@@ -200,7 +200,7 @@ impl Extractor {
                 ws,
                 rec,
             )
-            .map_err(|e| PipelineError::stage("reservoir", format!("{}: {e}", s.path.display())))?;
+            .map_err(|e| PipelineError::sample(&s.path, e))?;
             t2 = Instant::now();
             let raster = rec.spikes.as_ref().expect("spikes were recorded");
             let k = pooling.n_features(net.n_neurons());

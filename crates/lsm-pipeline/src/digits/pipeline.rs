@@ -84,7 +84,7 @@ pub(crate) fn learn_stdp(
     train: &[Sample],
     progress: &dyn Progress,
 ) -> Result<NetworkSpec, PipelineError> {
-    let net = Network::from_spec(&spec).map_err(|e| PipelineError::stage("reservoir", e))?;
+    let net = Network::from_spec(&spec)?;
     let mut order: Vec<usize> = (0..train.len()).collect();
     order.shuffle(&mut rng_for(config.seed, stream::PLASTICITY));
     let n = if pc.samples == 0 {
@@ -100,7 +100,7 @@ pub(crate) fn learn_stdp(
             let mut rng = rng_for(config.seed, stream::ENCODER.wrapping_add(s.id));
             let enc = encoder
                 .encode_file_with(&s.path, &mut rng, ews)
-                .map_err(|e| PipelineError::stage("encoder", e))?;
+                .map_err(|e| PipelineError::sample(&s.path, e))?;
             progress.inc(1);
             Ok(enc.spikes)
         })
@@ -113,7 +113,7 @@ pub(crate) fn learn_stdp(
     let (learned, _) = train_stdp(&net, &drives, &pc.stdp, None, config.seed, &|_| {
         progress.inc(1)
     })
-    .map_err(|e| PipelineError::stage("plasticity", e))?;
+    .map_err(PipelineError::Plasticity)?;
     progress.finish();
     Ok(learned)
 }
@@ -255,13 +255,19 @@ impl DigitsPipeline {
             )));
         }
         let extractor = Extractor::new(&model.config, model.network.as_ref())?;
-        let r = &model.readout;
-        if r.ridge.is_some() == r.logistic.is_some() {
-            return Err(PipelineError::config(
-                "readout",
-                "expected exactly one of \"ridge\" and \"logistic\"",
-            ));
+        if let Some(spec) = &model.network {
+            let n = model.config.network.resolved_n_neurons();
+            if spec.n_neurons != n {
+                return Err(PipelineError::Dimension {
+                    stage: "config → network".into(),
+                    what: "neurons of the embedded network vs the config's generator".into(),
+                    expected: n,
+                    got: spec.n_neurons,
+                });
+            }
         }
+        let r = &model.readout;
+        r.check_model()?;
         if r.n_features() != extractor.n_features() {
             return Err(PipelineError::Dimension {
                 stage: "features → readout".into(),
@@ -269,20 +275,6 @@ impl DigitsPipeline {
                 expected: extractor.n_features(),
                 got: r.n_features(),
             });
-        }
-        if r.n_outputs() != r.classes.len() {
-            return Err(PipelineError::Dimension {
-                stage: "readout".into(),
-                what: "readout outputs vs class labels".into(),
-                expected: r.classes.len(),
-                got: r.n_outputs(),
-            });
-        }
-        if !(r.temperature.is_finite() && r.temperature > 0.0) {
-            return Err(PipelineError::config(
-                "readout.temperature",
-                format!("expected a number > 0, found {}", r.temperature),
-            ));
         }
         Ok(Self {
             model,
@@ -316,7 +308,7 @@ impl DigitsPipeline {
     /// # Errors
     /// [`PipelineError::Io`] naming the file.
     pub fn save(&self, path: &Path) -> Result<(), PipelineError> {
-        io::write_json_atomic(path, &self.model)
+        io::write_model(path, &self.model)
     }
 
     /// Read a model file: envelope check (format, version — a newer version is a clear
@@ -327,9 +319,22 @@ impl DigitsPipeline {
     /// [`PipelineError::Format`], [`PipelineError::NewerVersion`],
     /// [`PipelineError::Dimension`].
     pub fn load(path: &Path) -> Result<Self, PipelineError> {
-        let v = io::read_json_value(path)?;
-        let (task, version) = io::check_model_envelope(path, &v)?;
-        let mut v = v;
+        let (v, task, version) = io::read_model(path)?;
+        Self::from_file_value(path, v, &task, version)
+    }
+
+    /// Build the pipeline of a model file already read by [`io::read_model`] (`v` without
+    /// its checksum, its `task` and `version`): fields added since the file's version get the
+    /// value that reproduces its behaviour, then [`DigitsPipeline::from_model`] checks it.
+    ///
+    /// # Errors
+    /// As [`DigitsPipeline::load`].
+    pub fn from_file_value(
+        path: &Path,
+        mut v: serde_json::Value,
+        task: &str,
+        version: u64,
+    ) -> Result<Self, PipelineError> {
         // Fields added since a file's version get the value that reproduces its behaviour.
         // Version 1 predates `features.transform` (its features were untransformed); versions
         // 1 and 2 predate `readout.kind` (their readouts are ridge classifiers); versions 1-3

@@ -59,7 +59,7 @@ pub(crate) fn cv_fold_ids(
     if n_alphas <= 1 {
         return Ok(None);
     }
-    let rerr = |e: lsm_readout::ReadoutError| PipelineError::stage("readout", e);
+    let rerr = PipelineError::Readout;
     Ok(Some(match &cfg.cv {
         CvConfig::LeaveOneGroupOut => {
             let g = groups.ok_or_else(|| {
@@ -89,12 +89,55 @@ pub(crate) fn cv_fold_ids(
 }
 
 impl ClassifierReadout {
+    /// Check a fitted readout (typically read from a file): exactly one model, its arrays
+    /// consistent and finite ([`Ridge::check_model`], [`LogisticRegression::check_model`]),
+    /// one unique, non-empty class label per output, a finite temperature > 0.
+    ///
+    /// # Errors
+    /// [`PipelineError::Readout`] or [`PipelineError::Config`] naming what is wrong.
+    pub fn check_model(&self) -> Result<(), PipelineError> {
+        match (&self.ridge, &self.logistic) {
+            (Some(r), None) => r.check_model()?,
+            (None, Some(l)) => l.check_model()?,
+            _ => {
+                return Err(PipelineError::config(
+                    "readout",
+                    "expected exactly one of \"ridge\" and \"logistic\"",
+                ))
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        for c in &self.classes {
+            if c.is_empty() || !seen.insert(c.as_str()) {
+                return Err(PipelineError::config(
+                    "readout.classes",
+                    format!("class label {c:?} is empty or repeated; expected unique labels"),
+                ));
+            }
+        }
+        if self.n_outputs() != self.classes.len() {
+            return Err(PipelineError::Dimension {
+                stage: "readout".into(),
+                what: "readout outputs vs class labels".into(),
+                expected: self.classes.len(),
+                got: self.n_outputs(),
+            });
+        }
+        if !(self.temperature.is_finite() && self.temperature > 0.0) {
+            return Err(PipelineError::config(
+                "readout.temperature",
+                format!("expected a number > 0, found {}", self.temperature),
+            ));
+        }
+        Ok(())
+    }
+
     /// Fit on features `x` (`n × p`) with class indices `y` (`< classes.len()`) and, for
     /// leave-one-group-out CV, group indices.
     ///
     /// # Errors
     /// [`PipelineError::Data`] for fewer than 2 classes or too few groups for CV;
-    /// [`PipelineError::Stage`] (`readout`) for a numerical failure.
+    /// [`PipelineError::Readout`] for a numerical failure.
     pub fn fit(
         x: ArrayView2<'_, Real>,
         y: &[usize],
@@ -128,13 +171,13 @@ impl ClassifierReadout {
             )));
         }
         let t = Array2::from_shape_fn((y.len(), k), |(i, c)| if y[i] == c { 1.0 } else { -1.0 });
-        let rerr = |e: lsm_readout::ReadoutError| PipelineError::stage("readout", e);
+        let rerr = PipelineError::Readout;
         if cfg.kind == ReadoutKind::Logistic {
             return Self::fit_logistic(x, y, classes, groups, cfg, seed);
         }
         let fold_ids = cv_fold_ids(cfg.alphas.len(), cfg, groups, y.len(), seed)?;
         let kf = lsm_readout::fit_dual_cv(x, t.view(), y, &cfg.alphas, fold_ids.as_deref())
-            .map_err(|e| PipelineError::stage("readout", e.to_string()))?;
+            .map_err(PipelineError::Readout)?;
         let mut ridge = kf.ridge;
         if !(cfg.standardize && cfg.fit_intercept) {
             // The kernel path standardises and centres; other settings refit with lsm_readout
@@ -175,7 +218,7 @@ impl ClassifierReadout {
         seed: u64,
     ) -> Result<Self, PipelineError> {
         let k = classes.len();
-        let rerr = |e: lsm_readout::ReadoutError| PipelineError::stage("readout", e);
+        let rerr = PipelineError::Readout;
         let mut alphas = cfg.logistic_alphas.clone();
         alphas.sort_by(f64::total_cmp);
         alphas.dedup();
@@ -311,13 +354,12 @@ impl ClassifierReadout {
             (Some(r), _) => r.predict(x),
             (None, Some(l)) => l.decision_function(x),
             (None, None) => {
-                return Err(PipelineError::stage(
-                    "readout",
-                    "the readout has neither a ridge nor a logistic model",
+                return Err(PipelineError::Data(
+                    "the readout has neither a ridge nor a logistic model".into(),
                 ))
             }
         };
-        r.map_err(|e| PipelineError::stage("readout", e))
+        r.map_err(PipelineError::Readout)
     }
 
     /// Predicted class index and its probability for each row of `x`.

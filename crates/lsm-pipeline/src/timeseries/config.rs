@@ -5,6 +5,7 @@ use lsm_core::Real;
 use lsm_datasets::timeseries::{Lorenz, MackeyGlass, Narma};
 use lsm_reservoir::esn::EsnConfig;
 use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
 
 // ---------------------------------------------------------------------------------------------
 // Config
@@ -292,10 +293,10 @@ impl TsConfig {
     /// Parse from JSON text (`file` names the source) and check.
     ///
     /// # Errors
-    /// [`TsError::Json`] with serde's message (unknown field, wrong type) or a config error.
+    /// [`PipelineError::Json`] with serde's message (unknown field, wrong type) or a config error.
     pub fn from_json_str(text: &str, file: &str) -> Result<Self> {
-        let c: TsConfig = serde_json::from_str(text).map_err(|e| TsError::Json {
-            file: file.into(),
+        let c: TsConfig = serde_json::from_str(text).map_err(|e| PipelineError::Json {
+            path: PathBuf::from(file),
             msg: format!("invalid time-series config: {e}"),
         })?;
         c.validate()?;
@@ -305,7 +306,7 @@ impl TsConfig {
     /// Check every field once.
     ///
     /// # Errors
-    /// [`TsError::Config`] naming the field.
+    /// [`PipelineError::Config`] naming the field.
     pub fn validate(&self) -> Result<()> {
         if self.split.train == 0 {
             return cfg_err("split.train", "expected at least 1 training step");

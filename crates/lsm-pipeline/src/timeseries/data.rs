@@ -157,7 +157,7 @@ pub(crate) fn raw_series(cfg: &TsConfig, data: &DataSource) -> Result<Raw> {
             let tname = target
                 .clone()
                 .or_else(|| cfg.data.csv.target.clone())
-                .ok_or_else(|| TsError::Config {
+                .ok_or_else(|| PipelineError::Config {
                     field: "data.csv.target".into(),
                     msg: format!(
                         "{}: no target column given; pass --target COLUMN (columns: {})",
@@ -179,7 +179,7 @@ pub(crate) fn raw_series(cfg: &TsConfig, data: &DataSource) -> Result<Raw> {
             let rows = ts.len();
             if rows < total {
                 let (_, detail) = needed_steps(cfg);
-                return Err(TsError::TooShort {
+                return Err(PipelineError::TooShort {
                     source_name: path.display().to_string(),
                     rows,
                     needed: total,
@@ -241,7 +241,7 @@ pub(crate) fn prepare(
     let d = cfg.data.discard;
     let rows = raw.input.nrows();
     if rows < d + need {
-        return Err(TsError::TooShort {
+        return Err(PipelineError::TooShort {
             source_name: raw.source,
             rows,
             needed: d + need,

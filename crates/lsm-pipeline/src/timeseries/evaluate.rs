@@ -52,7 +52,7 @@ pub fn evaluate(model: &TsModel, data: &DataSource) -> Result<SeriesEvaluation> 
         Some((&model.input_scaler, &model.target_scaler)),
     )?;
     if prep.inputs.ncols() != model.input_names.len() {
-        return Err(TsError::Runtime(format!(
+        return Err(PipelineError::Runtime(format!(
             "{}: {} input channels, the model expects {}",
             prep.source,
             prep.inputs.ncols(),

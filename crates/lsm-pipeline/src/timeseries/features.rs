@@ -100,7 +100,7 @@ impl<'a> FeatureSource<'a> {
                 let mut rng = rng_for(self.seed, stream::SIM_NOISE);
                 let a = noise_steps.start.min(end);
                 let b = noise_steps.end.min(end).max(a);
-                let mut err: Option<TsError> = None;
+                let mut err: Option<PipelineError> = None;
                 for (lo, hi, amp) in [(0, a, 0.0), (a, b, noise), (b, end, 0.0)] {
                     if lo >= hi {
                         continue;
@@ -121,9 +121,9 @@ impl<'a> FeatureSource<'a> {
                 }
                 Ok(())
             }
-            (None, Reservoir::Spiking(_)) => {
-                Err(TsError::Runtime("spiking states were not recorded".into()))
-            }
+            (None, Reservoir::Spiking(_)) => Err(PipelineError::Runtime(
+                "spiking states were not recorded".into(),
+            )),
         }
     }
 

@@ -133,7 +133,7 @@ pub fn fit(cfg: &TsConfig, data: &DataSource) -> Result<(TsModel, FitReport)> {
             });
             let mut block = Some(Array2::<Real>::zeros((bl, nf)));
             let mut fill = 0usize;
-            let stopped = || TsError::Runtime("the Gram accumulation stopped".into());
+            let stopped = || PipelineError::Runtime("the Gram accumulation stopped".into());
             let produced = src.visit(0..keep.end.max(tr.end), noise, tr.clone(), |t, x, f| {
                 if tr.contains(&t) {
                     let blk = block.as_mut().expect("a buffer is held");
@@ -170,9 +170,9 @@ pub fn fit(cfg: &TsConfig, data: &DataSource) -> Result<(TsModel, FitReport)> {
             });
             let run_end = clock.elapsed().as_secs_f64();
             drop(full_tx);
-            let gram = consumer
-                .join()
-                .map_err(|_| TsError::Runtime("the Gram accumulation thread panicked".into()))?;
+            let gram = consumer.join().map_err(|_| {
+                PipelineError::Runtime("the Gram accumulation thread panicked".into())
+            })?;
             // A readout error (e.g. a non-finite state) explains a stopped producer: report it.
             let gram = gram?;
             produced?;
@@ -209,7 +209,7 @@ pub fn fit(cfg: &TsConfig, data: &DataSource) -> Result<(TsModel, FitReport)> {
         for (i, r) in ridges.iter().enumerate() {
             let v = match scorer.score(r, va.clone()) {
                 Ok(sr) => sr.scores.nrmse,
-                Err(TsError::Runtime(_)) => Real::INFINITY,
+                Err(PipelineError::Runtime(_)) => Real::INFINITY,
                 Err(e) => return Err(e),
             };
             validation.push((r.alpha, v.is_finite().then_some(v)));
@@ -274,7 +274,7 @@ pub fn fit(cfg: &TsConfig, data: &DataSource) -> Result<(TsModel, FitReport)> {
     };
     let model = TsModel {
         format: MODEL_FORMAT.into(),
-        format_version: MODEL_VERSION,
+        format_version: MODEL_FORMAT_VERSION,
         task: cfg.task,
         config: cfg.clone(),
         data: data_name,

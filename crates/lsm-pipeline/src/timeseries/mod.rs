@@ -28,72 +28,14 @@
 //! The model file stores the config, the built reservoir (every weight), the scaler and the
 //! readout, with a format name and version, written atomically.
 
-use lsm_datasets::timeseries::TimeSeriesError;
+pub use crate::io::{MODEL_FORMAT, MODEL_FORMAT_VERSION};
 
-/// Name of the model file format (the envelope shared with the spoken-digit pipeline:
-/// `format`, `format_version`, `task`).
-pub const MODEL_FORMAT: &str = "lsm-model";
-/// Version of the time-series model layout.
-pub const MODEL_VERSION: u64 = 1;
+pub(crate) use crate::PipelineError;
 
-/// Errors of the time-series pipeline.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum TsError {
-    /// A config field is invalid.
-    #[error("config field `{field}`: {msg}")]
-    Config {
-        /// Dotted path of the field.
-        field: String,
-        /// What was expected.
-        msg: String,
-    },
-    /// Data problem (names the source).
-    #[error(transparent)]
-    Data(#[from] TimeSeriesError),
-    /// A series too short for the split.
-    #[error("{source_name}: {rows} rows, but the split needs {needed} ({detail})")]
-    TooShort {
-        /// File or generator.
-        source_name: String,
-        /// Rows available.
-        rows: usize,
-        /// Rows needed.
-        needed: usize,
-        /// How `needed` is made up.
-        detail: String,
-    },
-    /// Spiking reservoir error.
-    #[error(transparent)]
-    Reservoir(#[from] lsm_reservoir::ReservoirError),
-    /// Readout error.
-    #[error("readout: {0}")]
-    Readout(#[from] lsm_readout::ReadoutError),
-    /// JSON error naming the file.
-    #[error("{file}: {msg}")]
-    Json {
-        /// The file.
-        file: String,
-        /// The serde message.
-        msg: String,
-    },
-    /// I/O error naming the file.
-    #[error("{file}: {source}")]
-    Io {
-        /// The file.
-        file: String,
-        /// The error.
-        source: std::io::Error,
-    },
-    /// A prediction diverged (closed loop) or another runtime failure.
-    #[error("{0}")]
-    Runtime(String),
-}
-
-type Result<T> = std::result::Result<T, TsError>;
+pub(crate) type Result<T> = std::result::Result<T, PipelineError>;
 
 fn cfg_err<T>(field: &str, msg: impl Into<String>) -> Result<T> {
-    Err(TsError::Config {
+    Err(PipelineError::Config {
         field: field.to_string(),
         msg: msg.into(),
     })

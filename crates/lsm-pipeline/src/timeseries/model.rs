@@ -1,7 +1,7 @@
 //! The time-series model file: what a fit stores, saved atomically and checked on load.
 
 use super::*;
-use lsm_core::{write_atomic, Real};
+use lsm_core::Real;
 use lsm_readout::Ridge;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -15,7 +15,7 @@ use std::path::Path;
 pub struct TsModel {
     /// [`MODEL_FORMAT`].
     pub format: String,
-    /// [`MODEL_VERSION`].
+    /// [`MODEL_FORMAT_VERSION`].
     pub format_version: u64,
     /// The task (top level, so that the CLI can dispatch on it).
     pub task: Task,
@@ -43,60 +43,109 @@ pub struct TsModel {
 }
 
 impl TsModel {
-    /// Save atomically as JSON.
+    /// Save atomically as JSON in the model envelope, with its checksum
+    /// ([`crate::io::write_model`]).
     ///
     /// # Errors
     /// I/O errors naming the file.
     pub fn save(&self, path: &Path) -> Result<()> {
-        let text = serde_json::to_vec(self).map_err(|e| TsError::Json {
-            file: path.display().to_string(),
-            msg: e.to_string(),
-        })?;
-        write_atomic(path, &text).map_err(|e| TsError::Io {
-            file: path.display().to_string(),
-            source: e,
-        })
+        crate::io::write_model(path, self)
     }
 
-    /// Load and check the format and version.
+    /// Load, check the envelope, the checksum and the task, and validate the contents.
     ///
     /// # Errors
-    /// I/O, JSON, or a wrong format / version, naming the file.
+    /// I/O, JSON, a wrong format / version / task, a checksum mismatch
+    /// ([`PipelineError::Corrupted`]), or inconsistent contents, naming the file.
     pub fn load(path: &Path) -> Result<Self> {
-        let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| TsError::Io {
-            file: file.clone(),
-            source: e,
-        })?;
-        let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| TsError::Json {
-            file: file.clone(),
-            msg: format!("not a JSON model file: {e}"),
-        })?;
-        let fmt = v.get("format").and_then(|f| f.as_str()).unwrap_or("");
-        if fmt != MODEL_FORMAT {
-            return Err(TsError::Json {
-                file,
+        let (v, task, _version) = crate::io::read_model(path)?;
+        // Every time-series file so far (versions 1-5) has one layout.
+        if Task::parse(&task).is_none() {
+            return Err(PipelineError::Format {
+                path: path.to_path_buf(),
                 msg: format!(
-                    "field `format`: expected \"{MODEL_FORMAT}\", found {:?}",
-                    fmt
+                    "a model for task \"{task}\", not a time-series task (mackey-glass, \
+                     narma10, lorenz, csv)"
                 ),
             });
         }
-        let ver = v
-            .get("format_version")
-            .and_then(|f| f.as_u64())
-            .unwrap_or(0);
-        if ver == 0 || ver > MODEL_VERSION {
-            return Err(TsError::Json {
-                file,
-                msg: format!(
-                    "field `format_version`: this lsm reads time-series models up to version {MODEL_VERSION}, found {ver}"
-                ),
-            });
+        let model: TsModel = crate::io::from_value(path, v)?;
+        model.check().map_err(|e| PipelineError::Format {
+            path: path.to_path_buf(),
+            msg: format!("inconsistent model: {e}"),
+        })?;
+        Ok(model)
+    }
+
+    /// Check that the parts of a model (typically read from a file) fit together: a valid
+    /// config, the readout's arrays consistent and finite, its inputs = reservoir states (+
+    /// input channels), its outputs = targets, one finite centre and scale > 0 per channel.
+    ///
+    /// # Errors
+    /// The first inconsistency found.
+    pub fn check(&self) -> Result<()> {
+        use lsm_reservoir::SeriesReservoir;
+        self.config.validate()?;
+        self.readout.check_model()?;
+        let k = self.input_names.len();
+        let nf = self.reservoir.n_state()
+            + if self.config.readout.include_input {
+                k
+            } else {
+                0
+            };
+        let dims = [
+            (
+                "reservoir inputs vs input channels",
+                k,
+                self.reservoir.n_inputs(),
+            ),
+            (
+                "readout inputs vs reservoir state (+ inputs)",
+                nf,
+                self.readout.n_features(),
+            ),
+            (
+                "readout outputs vs targets",
+                self.target_names.len(),
+                self.readout.n_outputs(),
+            ),
+            ("input scaler channels", k, self.input_scaler.center.len()),
+            ("input scaler channels", k, self.input_scaler.scale.len()),
+            (
+                "target scaler channels",
+                self.target_names.len(),
+                self.target_scaler.center.len(),
+            ),
+            (
+                "target scaler channels",
+                self.target_names.len(),
+                self.target_scaler.scale.len(),
+            ),
+        ];
+        for (what, expected, got) in dims {
+            if expected != got {
+                return Err(PipelineError::Dimension {
+                    stage: "time-series model".into(),
+                    what: what.into(),
+                    expected,
+                    got,
+                });
+            }
         }
-        serde_json::from_value(v).map_err(|e| TsError::Json {
-            file,
-            msg: format!("invalid model: {e}"),
-        })
+        for (name, s) in [
+            ("input_scaler", &self.input_scaler),
+            ("target_scaler", &self.target_scaler),
+        ] {
+            if s.center.iter().any(|v| !v.is_finite())
+                || s.scale.iter().any(|v| !(v.is_finite() && *v > 0.0))
+            {
+                return Err(PipelineError::config(
+                    name,
+                    "expected finite centres and finite scales > 0",
+                ));
+            }
+        }
+        Ok(())
     }
 }

@@ -71,13 +71,13 @@ impl Scorer<'_> {
         range: std::ops::Range<usize>,
     ) -> Result<SegmentResult> {
         let Reservoir::Esn(esn) = self.res else {
-            return Err(TsError::Runtime("closed loop needs an ESN".into()));
+            return Err(PipelineError::Runtime("closed loop needs an ESN".into()));
         };
         let h = self.cfg.prediction.horizon;
         let trials = self.cfg.prediction.trials;
         let len = range.len();
         if len <= h {
-            return Err(TsError::Runtime(format!(
+            return Err(PipelineError::Runtime(format!(
                 "segment of {len} steps is too short for horizon {h}"
             )));
         }
@@ -85,7 +85,7 @@ impl Scorer<'_> {
         let k = self.prep.inputs.ncols();
         let o = ridge.n_outputs();
         if o != k {
-            return Err(TsError::Runtime(
+            return Err(PipelineError::Runtime(
                 "closed loop needs as many outputs as inputs".into(),
             ));
         }
@@ -124,7 +124,7 @@ impl Scorer<'_> {
                 }
                 let y = ridge.predict_one(feat.view())?;
                 if !y.iter().all(|v| v.is_finite() && v.abs() < 1e6) {
-                    return Err(TsError::Runtime(format!(
+                    return Err(PipelineError::Runtime(format!(
                         "closed-loop prediction diverged in trial {j} at free-run step {}",
                         step + 1
                     )));
@@ -181,7 +181,7 @@ impl Scorer<'_> {
         len: usize,
     ) -> Result<(Array2<Real>, Array2<Real>)> {
         let Reservoir::Esn(esn) = self.res else {
-            return Err(TsError::Runtime("closed loop needs an ESN".into()));
+            return Err(PipelineError::Runtime("closed loop needs an ESN".into()));
         };
         let k = self.prep.inputs.ncols();
         let n = esn.n_units();
