@@ -4,9 +4,11 @@
 # and evaluate it on the held-out takes, printing the accuracy.
 # Pass another FSDD-layout folder as $1 (e.g. the full dataset fetched by scripts/fetch-fsdd.sh).
 set -euo pipefail
+data="${1:-}"
+[ -z "$data" ] || data="$(realpath -m "$data")"   # a relative folder is taken from the caller's directory
 cd "$(dirname "$0")/.."
 bash scripts/ensure-system-deps.sh
-data="${1:-datasets/fsdd-sample}"
+data="${data:-datasets/fsdd-sample}"
 cargo build --release --locked -p lsm-cli
 target="${CARGO_TARGET_DIR:-target}"
 lsm="$target/release/lsm"

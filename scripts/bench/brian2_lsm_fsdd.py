@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Brian2 liquid state machine on FSDD (peer baseline, section 3 of peer-baselines.md).
+"""Brian2 liquid state machine on FSDD (peer baseline; set-up in docs/benchmarks.md).
 
 Audio -> spikes
 * 32-band log-mel (librosa, 32 ms Hann, 10 ms hop, 0-4 kHz) in dB relative to the utterance
@@ -16,7 +16,7 @@ Reservoir (Brian2, dimensionless, exact integration, no delays)
 * Recurrent: Bernoulli p = 0.1 per ordered pair, no autapses; E: ge += 0.1, I: gi += 0.4.
   Input: Bernoulli p = 0.2, ge += 0.5. Connectivity drawn by numpy
   ``default_rng(7)``: first the 1000 x 1000 recurrent mask, then the 32 x 1000 input mask
-  (gives the notes' 99 765 recurrent and 6 467 input synapses).
+  (gives 99 765 recurrent and 6 467 input synapses).
 * All utterances are simulated back to back in one ``run()``; at the first step of every
   utterance a ``run_regularly`` (every 10 ms, ``when='start'``) reading a reset-flag ``TimedArray``
   zeroes v, ge, gi and clears the refractory state (lastspike), so each utterance is simulated
@@ -31,7 +31,7 @@ Readout
   reservoir response of an utterance does not depend on the others, so one simulation serves all.
 
 Modes: ``--mode runtime`` (Cython code generation) or ``--mode standalone`` (cpp_standalone,
-needs ``--workdir``, e.g. build/b2lsm_dt1).
+project in ``--workdir``, default ``scripts/bench/build/b2lsm_dt<dt>`` next to this script).
 """
 
 from __future__ import annotations
@@ -52,10 +52,11 @@ N_E, N_I, N_IN = 800, 200, 32
 
 def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--data", default=C.DEFAULT_DATA, help="FSDD recordings directory")
+    p.add_argument("--data", default=C.DEFAULT_DATA, help="FSDD recordings directory (default: $LSM_FSDD_DIR, else ../shared/datasets/fsdd/recordings beside the repository)")
     p.add_argument("--mode", choices=["runtime", "standalone"], default="runtime")
     p.add_argument("--dt", type=float, default=1.0, help="simulation step in ms (default 1.0)")
-    p.add_argument("--workdir", default=None, help="cpp_standalone project dir (standalone mode)")
+    p.add_argument("--workdir", default=None,
+                   help="cpp_standalone project dir (default: build/b2lsm_dt<dt> beside this script)")
     p.add_argument("--threads", type=int, default=0, help="OpenMP threads in standalone (0 = none)")
     p.add_argument("--subset", type=int, default=None, help="files per speaker/digit (quick runs)")
     p.add_argument("--rate", type=float, default=400.0, help="max input rate in Hz (default 400)")
@@ -69,7 +70,7 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--json", action="store_true", help="print one JSON line of results")
     a = p.parse_args()
     if a.mode == "standalone" and not a.workdir:
-        p.error("--mode standalone needs --workdir (e.g. build/b2lsm_dt1)")
+        a.workdir = os.path.join(os.path.dirname(os.path.abspath(__file__)), "build", f"b2lsm_dt{a.dt:g}")
     if a.dt <= 0 or abs(round(1.0 / a.dt) * a.dt - 1.0) > 1e-9:
         p.error("--dt must divide 1 ms (e.g. 1.0, 0.5, 0.1)")
     return a

@@ -1,8 +1,8 @@
 """Simulation-speed anchor, Brian2 side, on the *same* network as lsm.
 
 The network comes from an lsm network file written by
-    cargo run --release -p lsm-reservoir --example anchor -- N --export build/anchor_N.json
-(model: `lsm_reservoir::anchor`, peer-baselines section 4: dimensionless LIF, threshold 1,
+    cargo run --release -p lsm-reservoir --example anchor -- N --export scripts/bench/build/anchor_N.json
+(model: `lsm_reservoir::anchor`, the speed anchor of docs/benchmarks.md: dimensionless LIF, threshold 1,
 reset 0, refractory 2 ms, tau_m/tau_e/tau_i = 20/5/10 ms, exact integration, dt = 0.1 ms,
 80 % excitatory, fixed out-degree 100, w_e = +0.2, w_i = -1.0, no delays, v0 ~ U[0, 1)).
 Brian2 adds the external drive as PoissonInput(100 sources, 20 Hz, weight 0.2) on ge, which
@@ -14,6 +14,9 @@ run right after on the same N, so both figures come from one session.
     scripts/bench/.venv/bin/python scripts/bench/brian2_speed.py --n 1000 4000 \
         --mode standalone --lsm-bin target/release/examples/anchor
 
+Network files and Brian2 projects go to scripts/bench/build/ (next to this script, whatever the
+working directory).
+
 Prints one JSON line per (mode, N).
 """
 import argparse
@@ -21,10 +24,13 @@ import json
 import os
 import subprocess
 import time
+from pathlib import Path
 
 import numpy as np
 import brian2 as b2
 from brian2 import ms, Hz
+
+BUILD = Path(__file__).resolve().parent / "build"
 
 
 def load(path):
@@ -84,12 +90,13 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, nargs="+", default=[1000, 4000])
     ap.add_argument("--mode", choices=["standalone", "runtime"], default="standalone")
-    ap.add_argument("--workdir", default="scripts/bench/build/b2speed_lsmnet")
+    ap.add_argument("--workdir", default=str(BUILD / "b2speed_lsmnet"),
+                    help="cpp_standalone project prefix (N is appended)")
     ap.add_argument("--lsm-bin", default=None, help="lsm example binary `anchor` to run side by side")
     ap.add_argument("--seed", type=int, default=1)
     a = ap.parse_args()
     for n in a.n:
-        path = os.path.join("scripts/bench/build", f"anchor_{n}.json")
+        path = str(BUILD / f"anchor_{n}.json")
         os.makedirs(os.path.dirname(path), exist_ok=True)
         if a.lsm_bin:
             subprocess.run([a.lsm_bin, str(n), "--export", path], check=True)

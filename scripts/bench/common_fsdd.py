@@ -9,6 +9,9 @@
   10 ms hop = 80 samples, centred frames, mel filters 0-4 kHz):
   MFCC (20 coefficients over 40 mel bands) and log-mel in dB relative to the utterance maximum.
 * Machine context for the JSON records (load average, thread pools, versions).
+* Where the recordings are: ``--data DIR``, else ``$LSM_FSDD_DIR``, else
+  ``../shared/datasets/fsdd/recordings`` next to the repository (computed from this file's
+  location, not from the working directory). ``scripts/fetch-fsdd.sh DEST`` downloads FSDD.
 """
 
 from __future__ import annotations
@@ -19,10 +22,28 @@ import re
 import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
-DEFAULT_DATA = "/work/shared/datasets/fsdd/recordings"
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+FSDD_ENV = "LSM_FSDD_DIR"
+
+
+def default_data() -> str:
+    """``$LSM_FSDD_DIR`` if set, else ``../shared/datasets/fsdd/recordings`` beside the repository."""
+    env = os.environ.get(FSDD_ENV)
+    if env:
+        return env
+    return str(REPO.parent / "shared" / "datasets" / "fsdd" / "recordings")
+
+
+DEFAULT_DATA = default_data()
+MISSING_HINT = (
+    f"pass --data DIR or set {FSDD_ENV}; to download FSDD run "
+    f"scripts/fetch-fsdd.sh DEST and use DEST/recordings"
+)
 SR = 8000
 N_FFT = 256  # 32 ms at 8 kHz
 HOP = 80  # 10 ms at 8 kHz
@@ -50,7 +71,7 @@ class Utt:
 def list_fsdd(data_dir: str, subset: int | None = None) -> list[Utt]:
     """All FSDD files in ``data_dir`` sorted by (speaker, digit, take); optional subset."""
     if not os.path.isdir(data_dir):
-        sys.exit(f"error: FSDD directory '{data_dir}' does not exist")
+        sys.exit(f"error: FSDD recordings folder '{data_dir}' does not exist: {MISSING_HINT}")
     utts = []
     for name in os.listdir(data_dir):
         m = _NAME.match(name)

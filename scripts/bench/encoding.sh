@@ -1,24 +1,28 @@
 #!/usr/bin/env bash
 # Encoding speed, side by side: lsm-encoding (cochleagram + spikes, rayon) vs librosa's
 # log-mel alone (1 process and N processes) on every FSDD recording, in the same run.
-# Usage: scripts/bench/encoding.sh [DIR]   (default ../shared/datasets/fsdd/recordings)
+# Usage: scripts/bench/encoding.sh [DIR]
+#   DIR: FSDD recordings (default: $LSM_FSDD_DIR, else ../shared/datasets/fsdd/recordings
+#   beside the repository). Runs from any working directory.
+# Environment: PYTHON (default scripts/bench/.venv/bin/python), CARGO_TARGET_DIR.
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-DIR="${1:-$(pwd)/../shared/datasets/fsdd/recordings}"
-PY="${PYTHON:-scripts/bench/.venv/bin/python}"
+source "$(dirname "${BASH_SOURCE[0]}")/paths.sh"
+DIR="$(fsdd_dir "${1:-}")"
+PY="${PYTHON:-$BENCH_DIR/.venv/bin/python}"
 JOBS="$(nproc)"
+export CARGO_TARGET_DIR="$(cargo_target)"
 
-cargo build --release -q -p lsm-encoding --example encode_fsdd
-BIN="${CARGO_TARGET_DIR:-target}/release/examples/encode_fsdd"
+cargo build --release -q --manifest-path "$REPO_ROOT/Cargo.toml" -p lsm-encoding --example encode_fsdd
+BIN="$CARGO_TARGET_DIR/release/examples/encode_fsdd"
 
 echo "== lsm-encoding (log-mel + regular rate spikes, ${JOBS} threads)"
 RUST_OUT="$("$BIN" "$DIR" --repeat 3)"
 echo "$RUST_OUT"
 echo "== librosa log-mel only, 1 process"
-PY1_OUT="$("$PY" scripts/bench/mel_librosa.py "$DIR" --repeat 3 --jobs 1)"
+PY1_OUT="$("$PY" "$BENCH_DIR/mel_librosa.py" "$DIR" --repeat 3 --jobs 1)"
 echo "$PY1_OUT"
 echo "== librosa log-mel only, ${JOBS} processes"
-PYN_OUT="$("$PY" scripts/bench/mel_librosa.py "$DIR" --repeat 3 --jobs "$JOBS")"
+PYN_OUT="$("$PY" "$BENCH_DIR/mel_librosa.py" "$DIR" --repeat 3 --jobs "$JOBS")"
 echo "$PYN_OUT"
 
 secs() { sed -n 's/^RESULT .*seconds=\([0-9.]*\).*/\1/p' <<<"$1"; }

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""reservoirpy ESN digit classifier on FSDD (peer baseline, section 2 of peer-baselines.md).
+"""reservoirpy ESN digit classifier on FSDD (peer baseline; set-up in docs/benchmarks.md).
 
 Pipeline
 1. librosa MFCC: 20 coefficients, 40 mel bands 0-4 kHz, 32 ms Hann window, 10 ms hop; each
@@ -19,7 +19,7 @@ collected once per reservoir setting); the best setting (first in grid order on 
 ``--loso``: also train on 4 speakers (all takes) and test on the 5th, for each speaker
 (standardisation statistics recomputed per fold).
 
-Usage:  .venv/bin/python esn_fsdd.py [--tune] [--loso] [--json]
+Usage (from any folder):  scripts/bench/.venv/bin/python scripts/bench/esn_fsdd.py [--data DIR] [--tune] [--loso] [--json]
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def floats(s: str) -> list[float]:
 
 def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--data", default=C.DEFAULT_DATA, help="FSDD recordings directory")
+    p.add_argument("--data", default=C.DEFAULT_DATA, help="FSDD recordings directory (default: $LSM_FSDD_DIR, else ../shared/datasets/fsdd/recordings beside the repository)")
     p.add_argument("--units", type=int, default=1000)
     p.add_argument("--sr", type=float, default=1.1, help="spectral radius (default 1.1)")
     p.add_argument("--lr", type=float, default=0.1, help="leak rate (default 0.1)")

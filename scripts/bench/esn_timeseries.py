@@ -1,8 +1,10 @@
 """reservoirpy's ESN against lsm's on the same time series, in the same run.
 
-Usage (from the repository root, after `cargo build --release -p lsm-cli`):
-    scripts/bench/.venv/bin/python scripts/bench/esn_timeseries.py [--lsm target/release/lsm]
-        [--out results/esn_timeseries.json] [--skip-speed] [--skip-accuracy]
+Usage (from any folder, after `cargo build --release -p lsm-cli`; default paths are resolved
+from this file's location: the binary in $CARGO_TARGET_DIR/release (default <repo>/target), output in scripts/bench/results/,
+work files in scripts/bench/build/timeseries/):
+    scripts/bench/.venv/bin/python scripts/bench/esn_timeseries.py [--lsm PATH/TO/lsm]
+        [--out FILE.json] [--skip-speed] [--skip-accuracy]
 
 What it does
 * Data, written to CSV so that both libraries see the very same numbers:
@@ -13,7 +15,7 @@ What it does
     (y[t] is y(t); the target at step t is y(t+1)).
 * Segments (both libraries): washout 200 | train 4000 | validation 1000 | test 2000.
   Scaling: min-max of the train segment to [-1, 1] (Mackey-Glass), raw (NARMA).
-* reservoirpy 0.4 ESN, 500 units, the settings of /work/shared/notes/peer-baselines.md section 1
+* reservoirpy 0.4 ESN, 500 units, the settings of the peer set-up described in docs/benchmarks.md
   (re-tuned on the validation segment over the same small grid), ridge readout with bias.
 * lsm: `lsm fit` / `lsm evaluate --json` with the configs written next to the CSVs; also the
   tuned spiking reservoirs of examples/timeseries_*_spiking.json (same CSVs and segments).
@@ -134,7 +136,8 @@ def lsm_task(lsm, workdir, name, csv, target, cfg):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--lsm", default=str(ROOT / "target/release/lsm"))
+    target = pathlib.Path(os.environ.get("CARGO_TARGET_DIR") or ROOT / "target")
+    ap.add_argument("--lsm", default=str(target / "release" / "lsm"))
     ap.add_argument("--out", default=str(ROOT / "scripts/bench/results/esn_timeseries.json"))
     ap.add_argument("--workdir", default=str(ROOT / "scripts/bench/build/timeseries"))
     ap.add_argument("--skip-speed", action="store_true")
@@ -162,7 +165,7 @@ def main():
         lo, hi = tr.min(), tr.max()
         xs = (2 * (mg - lo) / (hi - lo) - 1).reshape(-1, 1)
         ridges = [1e-8, 1e-7, 1e-6]
-        # Grids around the baseline's chosen points (peer-baselines.md section 1); --full-grid
+        # Grids around the baseline's chosen points (docs/benchmarks.md, peers); --full-grid
         # runs the baseline's whole grids.
         if args.full_grid:
             g_mg = [(sr, lr, iss, r) for sr in (0.9, 1.1, 1.25) for lr in (0.3, 1.0) for iss in (0.5, 1.0) for r in ridges]

@@ -8,22 +8,25 @@
 #
 # Usage: scripts/bench/fsdd_side_by_side.sh [--data DIR] [--subset N] [--config C] [--skip-lsm]
 #                                           [--skip-esn] [--skip-brian2] [--loso] [--out DIR]
-#   --data DIR   FSDD recordings (default /work/shared/datasets/fsdd/recordings)
+#   --data DIR   FSDD recordings (default: $LSM_FSDD_DIR, else ../shared/datasets/fsdd/recordings
+#                beside the repository; scripts/fetch-fsdd.sh downloads FSDD)
 #   --subset N   use N files per speaker/digit (same rule as the Python scripts' --subset); a
 #                directory of symlinks is made so that every tool reads exactly the same files
 #   --config C   lsm pipeline config passed to `lsm fit --config C` (default: lsm's default)
 #   --loso       also leave-one-speaker-out: lsm runs fit/evaluate with --test-speakers S for
 #                each speaker S, the Python scripts get --loso; the times then include this work
 #   --out DIR    where JSON and logs go (default scripts/bench/build/side_by_side/<UTC time>)
-# Environment: CARGO_TARGET_DIR (default /work/main/target-peers), LSM_BIN (a prebuilt lsm binary:
+# Environment: CARGO_TARGET_DIR (default <repo>/target-peers), LSM_BIN (a prebuilt lsm binary:
 #              skips the build), NICE (default 10),
 #              PY (default scripts/bench/.venv/bin/python).
 # The machine is shared and noisy: compare only numbers from the same run of this script.
+# Runs from any working directory (relative paths in the arguments are taken from it).
 set -euo pipefail
 
-HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-ROOT="$(cd "$HERE/../.." && pwd)"
-DATA=/work/shared/datasets/fsdd/recordings
+source "$(dirname "${BASH_SOURCE[0]}")/paths.sh"
+HERE="$BENCH_DIR"
+ROOT="$REPO_ROOT"
+DATA=""
 SUBSET=""
 CONFIG=""
 RUN_LSM=1 RUN_ESN=1 RUN_B2=1
@@ -39,17 +42,17 @@ while [[ $# -gt 0 ]]; do
     --skip-esn) RUN_ESN=0; shift ;;
     --skip-brian2) RUN_B2=0; shift ;;
     --loso) LOSO=1; shift ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
     *) echo "error: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
 
 PY="${PY:-$HERE/.venv/bin/python}"
 NICE="${NICE:-10}"
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target-peers}"
-OUT="${OUT:-$HERE/build/side_by_side/$(date -u +%Y%m%dT%H%M%SZ)}"
+export CARGO_TARGET_DIR="$(cargo_target target-peers)"
+OUT="$(realpath -m "${OUT:-$HERE/build/side_by_side/$(date -u +%Y%m%dT%H%M%SZ)}")"
+DATA="$(fsdd_dir "$DATA")" || exit 2
 mkdir -p "$OUT"
-[[ -d "$DATA" ]] || { echo "error: --data '$DATA' is not a directory" >&2; exit 2; }
 [[ -x "$PY" ]] || { echo "error: no Python venv at '$PY' (see scripts/bench/README.md)" >&2; exit 2; }
 RUNENV=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE nice -n "$NICE")
 PYLOSO=()

@@ -15,8 +15,8 @@ import time
 
 import numpy as np
 
-DEFAULT_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..",
-                           "shared", "datasets", "fsdd", "recordings")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import common_fsdd as C  # noqa: E402
 
 
 def logmel01(path: str) -> int:
@@ -35,10 +35,13 @@ def logmel01(path: str) -> int:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("dir", nargs="?", default=DEFAULT_DIR)
+    ap.add_argument("dir", nargs="?", default=C.DEFAULT_DATA,
+                    help="FSDD recordings (default: $LSM_FSDD_DIR, else ../shared/datasets/fsdd/recordings beside the repository)")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--jobs", type=int, default=1)
     a = ap.parse_args()
+    if not os.path.isdir(a.dir):
+        sys.exit(f"error: FSDD recordings folder '{a.dir}' does not exist: {C.MISSING_HINT}")
     files = sorted(os.path.join(a.dir, f) for f in os.listdir(a.dir) if f.endswith(".wav"))
     if not files:
         sys.exit(f"error: {a.dir}: no .wav files")

@@ -1,8 +1,9 @@
 """Small grid search of lsm's spiking reservoir on NARMA-10 and Mackey-Glass (one step ahead).
 
-Usage (from the repository root, after `cargo build --release -p lsm-cli`):
+Usage (from any folder, after `cargo build --release -p lsm-cli`; default paths are resolved
+from this file's location, as in esn_timeseries.py):
     scripts/bench/.venv/bin/python scripts/bench/spiking_timeseries_grid.py \
-        [--lsm target/release/lsm] [--task narma10|mg1|both] [--out results/spiking_grid.json]
+        [--lsm PATH/TO/lsm] [--task narma10|mg1|both] [--out FILE.json]
 
 Data: the very CSVs of `esn_timeseries.py` (reservoirpy's Mackey-Glass, numpy NARMA-10; written
 to --workdir if absent), the same segments (washout 200 | train 4000 | validation 1000 |
@@ -18,13 +19,14 @@ import argparse
 import copy
 import itertools
 import json
+import os
 import pathlib
 import subprocess
 import sys
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "scripts/bench"))
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from esn_timeseries import WASH, TRAIN, VAL, TEST, narma10  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -117,7 +119,8 @@ def test_score(lsm, mp, csv, target):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--lsm", default=str(ROOT / "target/release/lsm"))
+    target = pathlib.Path(os.environ.get("CARGO_TARGET_DIR") or ROOT / "target")
+    ap.add_argument("--lsm", default=str(target / "release" / "lsm"))
     ap.add_argument("--task", default="both", choices=["narma10", "mg1", "both"])
     ap.add_argument("--workdir", default=str(ROOT / "scripts/bench/build/timeseries"))
     ap.add_argument("--out", default=str(ROOT / "scripts/bench/results/spiking_timeseries_grid.json"))

@@ -1,15 +1,7 @@
-//! `lsm`: liquid state machines from the command line.
-//!
-//! Subcommands (see `lsm --help`):
-//! * `default-config`, `fit`, `evaluate`, `predict`: the spoken-digit and time-series pipelines;
-//! * `network generate`, `simulate`: build a network file, simulate it on input spikes;
-//! * `encode`: turn a WAV file into spikes (and a raster / cochleagram plot);
-//! * `bench`: built-in speed measurements.
-//!
-//! Every error is printed with its chain of causes and gives exit code 1; clap usage errors
-//! give exit code 2.
+#![doc = include_str!("../README.md")]
 
 mod cmd;
+mod plot;
 
 use clap::{Parser, Subcommand};
 

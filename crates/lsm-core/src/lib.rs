@@ -1,16 +1,6 @@
-//! Shared types of lsm: the simulation precision, deterministic seeding, spike trains and their
-//! CSV form, and atomic file writes.
-//!
-//! Every crate of the workspace builds on this one; it depends on nothing of lsm.
-//!
-//! * [`Real`] is the precision of the simulator and encoders (`f64`, so that a network file
-//!   means the same thing to lsm and to Brian2, whose default is double precision).
-//! * [`SimRng`] / [`rng_for`]: every random draw derives from the user's one `seed` and a
-//!   documented *stream* number ([`stream`]), so results never depend on thread count or on
-//!   the order in which work is scheduled.
-//! * [`SpikeTrains`]: spike events bucketed per time step (CSR over time), time-first.
-//! * [`write_atomic`]: write to a temporary file in the same folder, then rename.
+#![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
+#![doc(test(attr(deny(warnings))))]
 
 mod atomic;
 mod spikes;

@@ -2,15 +2,47 @@
 //! input-only control, from one feature pass.
 //!
 //! `cargo run --release -p lsm-pipeline --example fsdd_experiment -- DIR [CONFIG.json]`
+//!
+//! `DIR` is a folder of FSDD recordings (`{digit}_{speaker}_{take}.wav`); without it the
+//! folder named by the environment variable `LSM_FSDD_DIR` is used. `scripts/fetch-fsdd.sh
+//! DEST` downloads the full dataset into `DEST/recordings`.
 use lsm_pipeline::{fsdd_folds, run_folds, stable_id, DigitsConfig, NoProgress, Sample};
 use std::path::Path;
 
+/// The recordings folder: the first argument, else `$LSM_FSDD_DIR`; an error saying how to get
+/// the data when neither names an existing folder.
+fn data_dir(arg: Option<&String>) -> Result<String, String> {
+    let (dir, from) = match (arg, std::env::var("LSM_FSDD_DIR")) {
+        (Some(a), _) => (a.clone(), "the DIR argument"),
+        (None, Ok(v)) if !v.is_empty() => (v, "LSM_FSDD_DIR"),
+        _ => {
+            return Err(
+                "no FSDD folder: pass DIR (a folder of {digit}_{speaker}_{take}.wav \
+                        recordings) or set LSM_FSDD_DIR; scripts/fetch-fsdd.sh DEST downloads \
+                        FSDD into DEST/recordings"
+                    .into(),
+            )
+        }
+    };
+    if !Path::new(&dir).is_dir() {
+        return Err(format!(
+            "{dir} ({from}) is not a folder; scripts/fetch-fsdd.sh DEST downloads FSDD into \
+             DEST/recordings"
+        ));
+    }
+    Ok(dir)
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
-    let dir = args
-        .get(1)
-        .map(String::as_str)
-        .unwrap_or("/work/shared/datasets/fsdd/recordings");
+    let dir = match data_dir(args.get(1)) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(2);
+        }
+    };
+    let dir = dir.as_str();
     let config = match args.get(2) {
         Some(p) => DigitsConfig::load(Path::new(p))?,
         None => DigitsConfig::default(),

@@ -34,7 +34,8 @@
 // LAPACK (Cholesky of the readout's kernel) comes from the system OpenBLAS.
 use openblas_src as _;
 
-pub mod anchor;
+/// The simulation-speed anchor network, defined in `lsm-reservoir`.
+pub use lsm_reservoir::anchor;
 pub mod config;
 pub mod digits;
 pub mod error;

@@ -1,16 +1,6 @@
-//! Linear readouts of reservoir states: ridge regression, ridge classifier and multinomial
-//! logistic regression, with linfa's `Fit` / `Predict` traits.
-//!
-//! * [`GramAccumulator`]: `XᵀX`, `XᵀY`, `YᵀY` accumulated sample by sample (the state matrix is
-//!   never held), merged across threads, solved in closed form ([`GramAccumulator::solve`]).
-//! * [`Ridge`] / [`RidgeParams`]: ridge regression, multi-output, intercept, standardisation;
-//!   α chosen by (grouped) k-fold cross-validation over a grid ([`cv`], [`FoldedGram`]).
-//! * [`RidgeClassifier`]: ridge on ±1-coded one-hot targets, argmax.
-//! * [`LogisticRegression`]: multinomial (softmax) logistic regression with an L2 penalty,
-//!   fitted by L-BFGS, for calibrated class probabilities.
-//!
-//! Every fitted model is serde-serialisable.
+#![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
+#![doc(test(attr(deny(warnings))))]
 
 mod classifier;
 pub mod cv;

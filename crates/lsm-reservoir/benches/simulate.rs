@@ -6,7 +6,7 @@
 //! `cargo bench -p lsm-reservoir --bench simulate`
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use lsm_reservoir::anchor::{anchor_spec, poisson_drive};
+use lsm_reservoir::anchor::anchor_network;
 use lsm_reservoir::{Drive, Network, RecordSpec, Recording};
 use std::hint::black_box;
 
@@ -14,9 +14,9 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("anchor_1s");
     g.sample_size(10);
     for n in [1000usize, 4000] {
-        let net = Network::from_spec(&anchor_spec(n, 1)).unwrap();
         let n_steps = 10_000;
-        let drive = poisson_drive(n, n_steps, 1);
+        let (spec, drive) = anchor_network(n, n_steps, 1).unwrap();
+        let net = Network::from_spec(&spec).unwrap();
         let mut ws = net.workspace();
         let mut out = Recording::default();
         let spec = RecordSpec::default();

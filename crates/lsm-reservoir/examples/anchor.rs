@@ -1,4 +1,4 @@
-//! The Brian2 speed-anchor network (peer-baselines section 4) in lsm, timed; optionally
+//! The Brian2 speed-anchor network (`lsm_reservoir::anchor`) in lsm, timed; optionally
 //! exported as a network file for `scripts/bench/brian2_speed.py`.
 //!
 //! Model: dimensionless LIF (threshold 1, reset 0, rest 0, refractory 2 ms, tau_m 20 ms,
@@ -12,10 +12,8 @@
 //! cargo run --release -p lsm-reservoir --example anchor -- fsdd
 //! ```
 use lsm_core::{rng_for, Real, SpikeTrains};
-use lsm_reservoir::anchor::{anchor_spec, poisson_drive};
-use lsm_reservoir::{
-    run_batch, Bins, Drive, GeneratorConfig, Network, NeuronSpec, RecordSpec, SynapseKind, Topology,
-};
+use lsm_reservoir::anchor::{anchor_spec, brian2_lif, poisson_drive};
+use lsm_reservoir::{run_batch, Bins, Drive, GeneratorConfig, Network, RecordSpec, Topology};
 use rand::Rng;
 use std::time::Instant;
 
@@ -50,10 +48,19 @@ fn main() {
         return fsdd_like(n_samples);
     }
     let n: usize = args.first().and_then(|a| a.parse().ok()).unwrap_or(1000);
-    let spec = anchor_spec(n, 1);
+    let spec = anchor_spec(n, 1).unwrap_or_else(|e| {
+        eprintln!("error: {e}");
+        std::process::exit(2)
+    });
     if let Some(i) = args.iter().position(|a| a == "--export") {
-        let p = std::path::Path::new(&args[i + 1]);
-        spec.save(p).unwrap();
+        let Some(p) = args.get(i + 1).map(std::path::Path::new) else {
+            eprintln!("error: --export needs a file name");
+            std::process::exit(2)
+        };
+        if let Err(e) = spec.save(p) {
+            eprintln!("error: {e}");
+            std::process::exit(1)
+        }
         eprintln!("wrote {}", p.display());
         return;
     }
@@ -94,23 +101,10 @@ fn main() {
 /// An FSDD-sized job: 2 500 samples of 500 steps (dt = 1 ms) through 1 000 LIF neurons,
 /// p = 0.1, 32 input channels at ~40 Hz, 4 count bins per sample, run as a rayon batch.
 fn fsdd_like(n_samples: usize) {
-    let neuron = NeuronSpec {
-        tau_m_ms: 20.0.into(),
-        r_mohm: 1.0.into(),
-        v_rest_mv: 0.0.into(),
-        v_reset_mv: 0.0.into(),
-        v_th_mv: 1.0.into(),
-        t_ref_ms: 2.0.into(),
-        i_bias_na: 0.0.into(),
-        synapse: SynapseKind::ExpCurrent,
-        tau_syn_exc_ms: Some(5.0.into()),
-        tau_syn_inh_ms: Some(10.0.into()),
-        ..NeuronSpec::default()
-    };
     let cfg = GeneratorConfig {
         dt_ms: 1.0,
         n_neurons: Some(1000),
-        neuron,
+        neuron: brian2_lif(),
         topology: Topology::Random { p: 0.1 },
         weight_scale: lsm_reservoir::PairScale {
             ee: 0.1,

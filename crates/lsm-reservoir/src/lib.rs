@@ -1,33 +1,6 @@
-//! Spiking reservoirs for lsm: neuron models with exact propagators, CSR synapses with delays,
-//! topology generators, the versioned network file, an event-driven simulator with recording
-//! and deterministic parallel batches; and echo state networks ([`esn`]).
-//!
-//! * [`spec`]: the network file format (`lsm-network`, version 1) and [`NetworkSpec`].
-//! * [`neuron`]: the [`NeuronModel`] trait and the LIF / IF model ([`Lif`]); equations and the
-//!   order of operations in a step. [`hh`]: the Hodgkin-Huxley model ([`Hh`]).
-//! * [`network`]: the built, immutable [`Network`] (CSR synapse tables).
-//! * [`sim`]: [`Network::run`], [`Network::run_into`], [`run_batch`]; [`Drive`],
-//!   [`RecordSpec`], [`Recording`], [`SimWorkspace`].
-//! * [`generate`]: [`GeneratorConfig`] → [`NetworkSpec`] (random, fixed in/out-degree, Maass
-//!   column, small-world; E/I with Dale's law; weight distributions; spectral radius).
-//! * [`series`]: one abstraction for reservoirs driven by analog series ([`SeriesReservoir`],
-//!   [`Reservoir`], [`ReservoirConfig`]): the ESN or the spiking reservoir of [`analog`].
-//! * [`spectral`]: spectral radius of a sparse weight matrix.
-//! * [`plasticity`]: spike-timing-dependent plasticity of the recurrent excitatory synapses
-//!   ([`Stdp`], [`train_stdp`], [`Network::run_plastic_into`]).
-//!
-//! ```
-//! use lsm_reservoir::{GeneratorConfig, Network, RecordSpec, Bins, Drive, run_batch};
-//! use lsm_core::SpikeTrains;
-//! let cfg = GeneratorConfig { n_neurons: Some(100), ..GeneratorConfig::default() };
-//! let net = Network::from_spec(&cfg.generate(4, 42)?)?;
-//! let input = SpikeTrains::from_events(4, net.dt_ms(), 1000, [(10, 0), (20, 3)])?;
-//! let spec = RecordSpec { bins: Some(Bins::Count(4)), ..RecordSpec::default() };
-//! let recs = run_batch(&net, &[Drive::Spikes(&input)], &spec, 42)?;
-//! assert_eq!(recs[0].bin_counts.as_ref().unwrap().dim(), (4, 100));
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! ```
+#![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
+#![doc(test(attr(deny(warnings))))]
 
 pub mod analog;
 pub mod anchor;

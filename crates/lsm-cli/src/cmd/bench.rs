@@ -8,15 +8,15 @@
 //!   official split and leave-one-speaker-out, for the config's features and the input-only
 //!   control; a table and JSON.
 //! * `lsm bench simulate [--neurons 1000,4000,16000]`: the Brian2 speed-anchor network
-//!   (project notes, peer baselines §4) simulated for 1 s of biological time.
+//!   (`lsm_reservoir::anchor`) simulated for 1 s of biological time.
 
 use crate::cmd::pipeline::{load_samples, Bars};
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
 use lsm_core::Real;
-use lsm_pipeline::anchor::{anchor_network, ANCHOR_DT_MS};
 use lsm_pipeline::Progress;
 use lsm_pipeline::{fsdd_folds, run_folds, DigitsConfig, DigitsPipeline, Sample};
+use lsm_reservoir::anchor::{anchor_network, ANCHOR_DT_MS};
 use lsm_reservoir::{Drive, Network, RecordSpec};
 use serde_json::json;
 use std::path::PathBuf;
@@ -48,9 +48,10 @@ pub enum BenchCommand {
 /// Arguments of the spoken-digit benchmarks.
 #[derive(Args, Debug, Clone)]
 pub struct JobArgs {
-    /// Folder of FSDD-named WAV files.
-    #[arg(long, default_value = "../shared/datasets/fsdd/recordings")]
-    pub data: String,
+    /// Folder of FSDD-named WAV files (default: the environment variable `LSM_FSDD_DIR`;
+    /// `scripts/fetch-fsdd.sh DEST` downloads FSDD into `DEST/recordings`).
+    #[arg(long, env = "LSM_FSDD_DIR")]
+    pub data: Option<String>,
     /// Config file (default: the default spoken-digit config).
     #[arg(long)]
     pub config: Option<PathBuf>,
@@ -101,6 +102,19 @@ pub fn bench(args: BenchArgs, quiet: bool) -> Result<()> {
     }
 }
 
+impl JobArgs {
+    /// The FSDD folder: `--data`, else `$LSM_FSDD_DIR`.
+    fn data(&self) -> Result<&str> {
+        match self.data.as_deref() {
+            Some(d) if !d.is_empty() => Ok(d),
+            _ => bail!(
+                "--data: no FSDD folder given: pass --data DIR or set LSM_FSDD_DIR \
+                 (scripts/fetch-fsdd.sh DEST downloads FSDD into DEST/recordings)"
+            ),
+        }
+    }
+}
+
 fn load_config(a: &JobArgs) -> Result<DigitsConfig> {
     let mut c = match &a.config {
         Some(p) => DigitsConfig::load(p)?,
@@ -130,11 +144,12 @@ fn load_avg() -> Option<String> {
 
 /// The whole job: fit on the train split, evaluate on the test split.
 fn job(a: JobArgs, quiet: bool) -> Result<()> {
+    let data = a.data()?;
     let config = load_config(&a)?;
     let t_all = Instant::now();
     let t = Instant::now();
-    let train = load_samples(&a.data, "train", &a.test_speakers)?;
-    let test = load_samples(&a.data, "test", &a.test_speakers)?;
+    let train = load_samples(data, "train", &a.test_speakers)?;
+    let test = load_samples(data, "test", &a.test_speakers)?;
     let list_s = t.elapsed().as_secs_f64();
     let bars = Bars::new(quiet);
     let model = DigitsPipeline::fit(&config, &train, &bars)?;
@@ -174,7 +189,7 @@ fn job(a: JobArgs, quiet: bool) -> Result<()> {
     let sim_s = (fx.n_steps + ex.n_steps) as f64 * config.dt_ms() * 1e-3;
     let v = json!({
         "bench": "job",
-        "data": a.data,
+        "data": data,
         "config": a.config,
         "seed": config.seed,
         "threads": threads,
@@ -209,9 +224,10 @@ fn job(a: JobArgs, quiet: bool) -> Result<()> {
 
 /// Official split + LOSO from one feature pass.
 fn loso(a: JobArgs, quiet: bool) -> Result<()> {
+    let data = a.data()?;
     let config = load_config(&a)?;
     let t0 = Instant::now();
-    let samples: Vec<Sample> = load_samples(&a.data, "all", &[])?;
+    let samples: Vec<Sample> = load_samples(data, "all", &[])?;
     let test_take: Vec<bool> = samples
         .iter()
         .map(|s| {
@@ -223,10 +239,7 @@ fn loso(a: JobArgs, quiet: bool) -> Result<()> {
         .collect();
     let splits = fsdd_folds(&samples, &test_take);
     if splits.len() < 3 {
-        bail!(
-            "--data {}: leave-one-speaker-out needs at least 2 speakers",
-            a.data
-        );
+        bail!("--data {data}: leave-one-speaker-out needs at least 2 speakers");
     }
     let bars = Bars::new(quiet);
     let r = run_folds(&config, &samples, &splits, &bars)?;
@@ -292,7 +305,7 @@ fn loso(a: JobArgs, quiet: bool) -> Result<()> {
     let n_neurons = config.network.resolved_n_neurons() as f64;
     let v = json!({
         "bench": "loso",
-        "data": a.data,
+        "data": data,
         "config": a.config,
         "seed": config.seed,
         "official": r.splits.first(),
@@ -410,7 +423,7 @@ fn simulate(a: SimArgs, quiet: bool) -> Result<()> {
     }
     let v = json!({
         "bench": "simulate",
-        "model": "brian2 speed anchor (peer-baselines §4): LIF, K = 100 out, w_e 0.2, g 5, PoissonInput 100 x 20 Hz x 0.2, dt 0.1 ms",
+        "model": "brian2 speed anchor (lsm_reservoir::anchor): LIF, K = 100 out, w_e 0.2, g 5, PoissonInput 100 x 20 Hz x 0.2, dt 0.1 ms",
         "duration_ms": a.duration_ms,
         "transient_ms": transient_ms,
         "timing": "run(transient + duration) minus run(transient), same process, single thread",

@@ -9,17 +9,18 @@
 //! sample_id)`, as the pipeline does for the file with that id.
 //!
 //! `--plot` draws the cochleagram (the scaled features as a heat map, time × band) above the
-//! spike raster (time × channel), as SVG or PNG by the file's extension. Text uses a system
-//! TrueType font (DejaVu Sans, Liberation Sans...); if none is found the plot is drawn
-//! without text.
+//! spike raster (time × channel), as SVG or PNG by the file's extension ([`crate::plot`]).
+//! Text uses a system TrueType font (DejaVu Sans, Liberation Sans..., or `$LSM_FONT`); if none
+//! is found the plot is drawn without text.
 
-use anyhow::{bail, Context, Result};
+use crate::plot::{self, Figure};
+use anyhow::{Context, Result};
 use clap::Args;
 use lsm_core::{rng_for, stream, write_atomic};
 use lsm_encoding::{AudioEncoder, AudioEncoderConfig, Encoded};
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// `lsm encode` arguments.
 #[derive(Args, Debug)]
@@ -57,7 +58,7 @@ pub fn encode(args: EncodeArgs, quiet: bool) -> Result<()> {
         None => AudioEncoderConfig::default(),
     };
     if let Some(p) = &args.plot {
-        plot_format(p)?;
+        plot::Format::of(p)?;
     }
     let enc = AudioEncoder::new(&cfg)?;
     let mut rng = rng_for(args.seed, stream::ENCODER + args.sample_id);
@@ -83,7 +84,12 @@ pub fn encode(args: EncodeArgs, quiet: bool) -> Result<()> {
         write_atomic(p, s.as_bytes()).with_context(|| format!("writing {}", p.display()))?;
     }
     if let Some(p) = &args.plot {
-        draw(p, &out, &enc).with_context(|| format!("drawing {}", p.display()))?;
+        let fig = EncodePlot {
+            out: &out,
+            enc: &enc,
+            text: plot::register_font(),
+        };
+        plot::save(p, (1000, 720), &fig).with_context(|| format!("drawing {}", p.display()))?;
     }
     if !quiet {
         eprintln!(
@@ -102,71 +108,21 @@ pub fn encode(args: EncodeArgs, quiet: bool) -> Result<()> {
     Ok(())
 }
 
-#[derive(Clone, Copy, PartialEq)]
-enum Format {
-    Svg,
-    Png,
+/// The cochleagram above the spike raster.
+struct EncodePlot<'a> {
+    out: &'a Encoded,
+    enc: &'a AudioEncoder,
+    /// Draw titles and axis labels (a font was found).
+    text: bool,
 }
 
-fn plot_format(p: &Path) -> Result<Format> {
-    match p
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(|e| e.to_ascii_lowercase())
-        .as_deref()
+impl Figure for EncodePlot<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()>
+    where
+        DB::ErrorType: 'static,
     {
-        Some("svg") => Ok(Format::Svg),
-        Some("png") => Ok(Format::Png),
-        _ => bail!(
-            "--plot {}: expected a file name ending in .svg or .png",
-            p.display()
-        ),
+        draw_on(root, self.out, self.enc, self.text)
     }
-}
-
-/// Register a system TrueType font for plotters' ab_glyph backend; `false` when none found.
-fn register_font() -> bool {
-    use std::sync::OnceLock;
-    static FOUND: OnceLock<bool> = OnceLock::new();
-    *FOUND.get_or_init(|| {
-        const CANDIDATES: &[&str] = &[
-            "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-            "/usr/share/fonts/TTF/DejaVuSans.ttf",
-            "/usr/share/fonts/dejavu/DejaVuSans.ttf",
-            "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
-            "/usr/share/fonts/liberation/LiberationSans-Regular.ttf",
-            "/Library/Fonts/Arial.ttf",
-            "/System/Library/Fonts/Supplemental/Arial.ttf",
-            "C:\\Windows\\Fonts\\arial.ttf",
-        ];
-        for c in CANDIDATES {
-            if let Ok(bytes) = std::fs::read(c) {
-                let bytes: &'static [u8] = Box::leak(bytes.into_boxed_slice());
-                if plotters::style::register_font("sans-serif", FontStyle::Normal, bytes).is_ok() {
-                    return true;
-                }
-            }
-        }
-        false
-    })
-}
-
-fn draw(path: &Path, out: &Encoded, enc: &AudioEncoder) -> Result<()> {
-    let size = (1000u32, 720u32);
-    let text = register_font();
-    match plot_format(path)? {
-        Format::Svg => {
-            let root = SVGBackend::new(path, size).into_drawing_area();
-            draw_on(&root, out, enc, text)?;
-            root.present()?;
-        }
-        Format::Png => {
-            let root = BitMapBackend::new(path, size).into_drawing_area();
-            draw_on(&root, out, enc, text)?;
-            root.present()?;
-        }
-    }
-    Ok(())
 }
 
 /// Viridis-like colour for `v` in [0, 1] (piecewise linear through 5 viridis anchors).
@@ -318,12 +274,5 @@ mod tests {
         assert_eq!(colour(0.0), RGBColor(68, 1, 84));
         assert_eq!(colour(1.0), RGBColor(253, 231, 37));
         assert_eq!(colour(f64::NAN), RGBColor(68, 1, 84));
-    }
-
-    #[test]
-    fn plot_extension_is_checked() {
-        assert!(plot_format(Path::new("a.svg")).is_ok());
-        assert!(plot_format(Path::new("a.PNG")).is_ok());
-        assert!(plot_format(Path::new("a.pdf")).is_err());
     }
 }

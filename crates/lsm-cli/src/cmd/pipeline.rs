@@ -9,6 +9,7 @@
 //! Outputs (model files, plots) are written only at the end of a successful run, atomically
 //! (temporary file, then rename), so a failed run never damages a file the user saved.
 
+use crate::plot::{self, Figure};
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -421,7 +422,7 @@ fn check_output_path(out: &Path, flag: &str) -> Result<()> {
 pub fn evaluate(args: EvaluateArgs, quiet: bool) -> Result<()> {
     if let Some(p) = &args.plot {
         check_output_path(p, "--plot")?;
-        plot_format(p)?;
+        plot::Format::of(p)?;
     }
     let (v, task, version) = pio::read_model(&args.model)?;
     if is_timeseries_task(&task) {
@@ -599,7 +600,11 @@ pub fn predict(args: PredictArgs, quiet: bool) -> Result<()> {
 pub fn load_samples(data: &str, split: &str, test_speakers: &[String]) -> Result<Vec<Sample>> {
     let p = Path::new(data);
     if !p.exists() {
-        bail!("--data {data}: no such folder or file");
+        bail!(
+            "--data {data}: no such folder or file (expected a folder of \
+             {{label}}_{{speaker}}_{{take}}.wav files or a CSV list of them; \
+             scripts/fetch-fsdd.sh DEST downloads FSDD into DEST/recordings)"
+        );
     }
     let split: lsm_datasets::Split = split
         .parse()
@@ -629,73 +634,27 @@ pub fn load_samples(data: &str, split: &str, test_speakers: &[String]) -> Result
 // ---------------------------------------------------------------------------------------
 // Plot
 
-/// Output format of a plot file, from its extension.
-fn plot_format(p: &Path) -> Result<&'static str> {
-    match p
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(|e| e.to_ascii_lowercase())
-        .as_deref()
-    {
-        Some("svg") => Ok("svg"),
-        Some("png") => Ok("png"),
-        _ => bail!(
-            "--plot {}: unknown image format, expected a .svg or .png file",
-            p.display()
-        ),
-    }
-}
-
-/// Register a TrueType font for plotters' text (ab_glyph needs one): the first found of a few
-/// usual system fonts. Idempotent.
-pub fn ensure_font() -> Result<()> {
-    use std::sync::OnceLock;
-    static FONT: OnceLock<std::result::Result<(), String>> = OnceLock::new();
-    FONT.get_or_init(|| {
-        const CANDIDATES: [&str; 6] = [
-            "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-            "/usr/share/fonts/TTF/DejaVuSans.ttf",
-            "/usr/share/fonts/dejavu/DejaVuSans.ttf",
-            "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
-            "/System/Library/Fonts/Supplemental/Arial.ttf",
-            "C:\\Windows\\Fonts\\arial.ttf",
-        ];
-        let env = std::env::var("LSM_FONT").ok();
-        for c in env.iter().map(String::as_str).chain(CANDIDATES) {
-            if let Ok(bytes) = std::fs::read(c) {
-                let bytes: &'static [u8] = Box::leak(bytes.into_boxed_slice());
-                if plotters::style::register_font(
-                    "sans-serif",
-                    plotters::style::FontStyle::Normal,
-                    bytes,
-                )
-                .is_ok()
-                {
-                    return Ok(());
-                }
-            }
-        }
-        Err("no TrueType font found for plot labels (set LSM_FONT to a .ttf file)".into())
-    })
-    .clone()
-    .map_err(|e| anyhow::anyhow!(e))
-}
-
 /// Draw the confusion matrix (rows: true class, columns: predicted; cell shade = fraction of
 /// the row) to `path` (.svg or .png), atomically.
 pub fn plot_confusion(r: &ClassificationReport, path: &Path) -> Result<()> {
-    use plotters::prelude::*;
-    use plotters::style::text_anchor::{HPos, Pos, VPos};
-    ensure_font()?;
-    let fmt = plot_format(path)?;
-    let size = (640u32, 600u32);
-    fn render<DB: DrawingBackend>(
-        root: DrawingArea<DB, plotters::coord::Shift>,
-        r: &ClassificationReport,
+    plot::require_font()?;
+    plot::save(path, (640, 600), &ConfusionPlot(r))
+}
+
+/// The confusion matrix of a report, as a [`Figure`].
+struct ConfusionPlot<'a>(&'a ClassificationReport);
+
+impl Figure for ConfusionPlot<'_> {
+    fn draw<DB: plotters::prelude::DrawingBackend>(
+        &self,
+        root: &plotters::prelude::DrawingArea<DB, plotters::coord::Shift>,
     ) -> Result<()>
     where
         DB::ErrorType: 'static,
     {
+        use plotters::prelude::*;
+        use plotters::style::text_anchor::{HPos, Pos, VPos};
+        let r = self.0;
         let k = r.confusion.classes.len() as i32;
         root.fill(&WHITE).map_err(|e| anyhow::anyhow!("{e}"))?;
         let title = format!(
@@ -705,7 +664,7 @@ pub fn plot_confusion(r: &ClassificationReport, path: &Path) -> Result<()> {
         );
         let classes = r.confusion.classes.clone();
         let classes2 = classes.clone();
-        let mut chart = ChartBuilder::on(&root)
+        let mut chart = ChartBuilder::on(root)
             .caption(title, ("sans-serif", 22))
             .margin(12)
             .x_label_area_size(50)
@@ -773,38 +732,6 @@ pub fn plot_confusion(r: &ClassificationReport, path: &Path) -> Result<()> {
                 )
             }))
             .map_err(|e| anyhow::anyhow!("{e}"))?;
-        root.present().map_err(|e| anyhow::anyhow!("{e}"))?;
         Ok(())
     }
-    match fmt {
-        "svg" => {
-            let mut s = String::new();
-            {
-                let root = SVGBackend::with_string(&mut s, size).into_drawing_area();
-                render(root, r)?;
-            }
-            lsm_core::write_atomic(path, s.as_bytes())?;
-        }
-        _ => {
-            let dir = match path.parent() {
-                Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-                _ => PathBuf::from("."),
-            };
-            let tmp = dir.join(format!(".lsm-plot-{}.png", std::process::id()));
-            let res = (|| -> Result<()> {
-                {
-                    let root = BitMapBackend::new(&tmp, size).into_drawing_area();
-                    render(root, r)?;
-                }
-                std::fs::rename(&tmp, path)
-                    .with_context(|| format!("renaming to {}", path.display()))?;
-                Ok(())
-            })();
-            if res.is_err() {
-                let _ = std::fs::remove_file(&tmp);
-            }
-            res?;
-        }
-    }
-    Ok(())
 }

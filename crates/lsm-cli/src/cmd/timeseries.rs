@@ -2,7 +2,8 @@
 //! `"task": "mackey-glass" | "narma10" | "lorenz" | "csv"`); the logic lives in
 //! `lsm_pipeline::timeseries`.
 
-use anyhow::{bail, Context};
+use crate::plot::{self, Figure};
+use anyhow::Context;
 use lsm_pipeline::timeseries::{self as ts, DataSource, Task, TsConfig, TsModel};
 use ndarray::Array2;
 use std::path::Path;
@@ -122,13 +123,15 @@ pub fn evaluate(
             mode.as_str().unwrap_or("?"),
             ev.scores.nrmse
         );
-        draw(
-            p,
-            &title,
-            &ev.plot_prediction,
-            &ev.plot_target,
-            &ev.target_names,
-        )?;
+        let fig = SeriesPlot {
+            title: &title,
+            pred: &ev.plot_prediction,
+            target: &ev.plot_target,
+            names: &ev.target_names,
+            text: plot::register_font(),
+        };
+        let outputs = ev.plot_target.ncols().max(1) as u32;
+        plot::save(p, (1200, 300 * outputs + 40), &fig)?;
         if !quiet {
             eprintln!("plot written to {}", p.display());
         }
@@ -136,124 +139,84 @@ pub fn evaluate(
     Ok(())
 }
 
-/// Register a system TrueType font for plotters' ab_glyph backend; `false` when none is
-/// found (the plot is then drawn without text).
-fn register_font() -> bool {
-    use std::sync::OnceLock;
-    static FOUND: OnceLock<bool> = OnceLock::new();
-    *FOUND.get_or_init(|| {
-        const CANDIDATES: &[&str] = &[
-            "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-            "/usr/share/fonts/TTF/DejaVuSans.ttf",
-            "/usr/share/fonts/dejavu/DejaVuSans.ttf",
-            "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
-            "/usr/share/fonts/liberation/LiberationSans-Regular.ttf",
-            "/Library/Fonts/Arial.ttf",
-            "/System/Library/Fonts/Supplemental/Arial.ttf",
-            "C:\\Windows\\Fonts\\arial.ttf",
-        ];
-        for c in CANDIDATES {
-            if let Ok(bytes) = std::fs::read(c) {
-                let bytes: &'static [u8] = Box::leak(bytes.into_boxed_slice());
-                if plotters::style::register_font(
-                    "sans-serif",
-                    plotters::style::FontStyle::Normal,
-                    bytes,
-                )
-                .is_ok()
-                {
-                    return true;
-                }
-            }
-        }
-        false
-    })
+/// Prediction (red) against target (black), one panel per output.
+struct SeriesPlot<'a> {
+    title: &'a str,
+    pred: &'a Array2<f64>,
+    target: &'a Array2<f64>,
+    names: &'a [String],
+    /// Draw titles, axes and legends (a font was found).
+    text: bool,
 }
 
-/// Prediction (red) against target (black), one panel per output.
-fn draw(
-    path: &Path,
-    title: &str,
-    pred: &Array2<f64>,
-    target: &Array2<f64>,
-    names: &[String],
-) -> anyhow::Result<()> {
-    use plotters::prelude::*;
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(|e| e.to_ascii_lowercase())
-        .unwrap_or_default();
-    let outputs = target.ncols().max(1);
-    let size = (1200u32, 300 * outputs as u32 + 40);
-    let text = register_font();
-    macro_rules! render {
-        ($root:expr) => {{
-            let root = $root.into_drawing_area();
-            root.fill(&WHITE)?;
-            let root = if text {
-                root.titled(title, ("sans-serif", 20))?
-            } else {
-                root
-            };
-            let panels = root.split_evenly((outputs, 1));
-            for (j, area) in panels.iter().enumerate() {
-                let n = target.nrows().min(pred.nrows());
-                let col_t: Vec<f64> = target.column(j).iter().take(n).cloned().collect();
-                let col_p: Vec<f64> = pred.column(j).iter().take(n).cloned().collect();
-                let (mut lo, mut hi) = col_t
-                    .iter()
-                    .chain(col_p.iter())
-                    .fold((f64::MAX, f64::MIN), |(l, h), &v| (l.min(v), h.max(v)));
-                if !(lo.is_finite() && hi.is_finite()) || lo >= hi {
-                    lo -= 1.0;
-                    hi += 1.0;
-                }
-                let pad = 0.05 * (hi - lo);
-                let mut chart = ChartBuilder::on(area)
-                    .margin(10)
-                    .x_label_area_size(30)
-                    .y_label_area_size(60)
-                    .build_cartesian_2d(0f64..n.max(1) as f64, (lo - pad)..(hi + pad))?;
-                if text {
-                    chart
-                        .configure_mesh()
-                        .x_desc("step")
-                        .y_desc(names.get(j).cloned().unwrap_or_default())
-                        .draw()?;
-                }
-                chart
-                    .draw_series(LineSeries::new(
-                        col_t.iter().enumerate().map(|(i, v)| (i as f64, *v)),
-                        BLACK.stroke_width(2),
-                    ))?
-                    .label("target")
-                    .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK));
-                chart
-                    .draw_series(LineSeries::new(
-                        col_p.iter().enumerate().map(|(i, v)| (i as f64, *v)),
-                        RED.stroke_width(1),
-                    ))?
-                    .label("prediction")
-                    .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], RED));
-                if text {
-                    chart
-                        .configure_series_labels()
-                        .background_style(WHITE.mix(0.8))
-                        .border_style(BLACK)
-                        .draw()?;
-                }
+impl Figure for SeriesPlot<'_> {
+    fn draw<DB: plotters::prelude::DrawingBackend>(
+        &self,
+        root: &plotters::prelude::DrawingArea<DB, plotters::coord::Shift>,
+    ) -> anyhow::Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        use plotters::prelude::*;
+        let (title, pred, target, names, text) =
+            (self.title, self.pred, self.target, self.names, self.text);
+        let outputs = target.ncols().max(1);
+        root.fill(&WHITE)?;
+        let titled;
+        let root = if text {
+            titled = root.titled(title, ("sans-serif", 20))?;
+            &titled
+        } else {
+            root
+        };
+        let panels = root.split_evenly((outputs, 1));
+        for (j, area) in panels.iter().enumerate() {
+            let n = target.nrows().min(pred.nrows());
+            let col_t: Vec<f64> = target.column(j).iter().take(n).cloned().collect();
+            let col_p: Vec<f64> = pred.column(j).iter().take(n).cloned().collect();
+            let (mut lo, mut hi) = col_t
+                .iter()
+                .chain(col_p.iter())
+                .fold((f64::MAX, f64::MIN), |(l, h), &v| (l.min(v), h.max(v)));
+            if !(lo.is_finite() && hi.is_finite()) || lo >= hi {
+                lo -= 1.0;
+                hi += 1.0;
             }
-            root.present()?;
-        }};
+            let pad = 0.05 * (hi - lo);
+            let mut chart = ChartBuilder::on(area)
+                .margin(10)
+                .x_label_area_size(30)
+                .y_label_area_size(60)
+                .build_cartesian_2d(0f64..n.max(1) as f64, (lo - pad)..(hi + pad))?;
+            if text {
+                chart
+                    .configure_mesh()
+                    .x_desc("step")
+                    .y_desc(names.get(j).cloned().unwrap_or_default())
+                    .draw()?;
+            }
+            chart
+                .draw_series(LineSeries::new(
+                    col_t.iter().enumerate().map(|(i, v)| (i as f64, *v)),
+                    BLACK.stroke_width(2),
+                ))?
+                .label("target")
+                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK));
+            chart
+                .draw_series(LineSeries::new(
+                    col_p.iter().enumerate().map(|(i, v)| (i as f64, *v)),
+                    RED.stroke_width(1),
+                ))?
+                .label("prediction")
+                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], RED));
+            if text {
+                chart
+                    .configure_series_labels()
+                    .background_style(WHITE.mix(0.8))
+                    .border_style(BLACK)
+                    .draw()?;
+            }
+        }
+        Ok(())
     }
-    match ext.as_str() {
-        "svg" => render!(SVGBackend::new(path, size)),
-        "png" => render!(BitMapBackend::new(path, size)),
-        _ => bail!(
-            "--plot {}: expected a file ending in .svg or .png",
-            path.display()
-        ),
-    }
-    Ok(())
 }
