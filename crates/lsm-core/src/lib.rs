@@ -1,5 +1,5 @@
 //! Shared types of lsm: the simulation precision, deterministic seeding, spike trains and their
-//! CSV form, and atomic file writes.
+//! CSV form, atomic file writes, output checks and size-capped reads of input files.
 //!
 //! Every crate of the workspace builds on this one; it depends on nothing of lsm.
 //!
@@ -9,14 +9,28 @@
 //!   documented *stream* number ([`stream`]), so results never depend on thread count or on
 //!   the order in which work is scheduled.
 //! * [`SpikeTrains`]: spike events bucketed per time step (CSR over time), time-first.
-//! * [`write_atomic`]: write to a temporary file in the same folder, then rename.
+//! * [`write_atomic`]: write to a temporary file in the same folder, then rename (links are
+//!   followed, pipes and character devices written through, anything else refused).
+//! * [`check_outputs`]: before any long work, check that every output can be written and is
+//!   neither an input nor another output.
+//! * [`read_to_string_capped`], [`check_input_file`]: model, config and network files are
+//!   refused above a size cap (`LSM_MAX_INPUT_BYTES`, default 256 MiB) before being read.
 #![warn(missing_docs)]
 
 mod atomic;
+mod input;
+mod output;
 mod spikes;
 
-pub use atomic::write_atomic;
-pub use spikes::{SpikeError, SpikeTrains};
+pub use atomic::{
+    remove_pending_temp_files, remove_stale_temp_files, write_atomic, write_atomic_with,
+};
+pub use input::{
+    check_input_file, describe_file_type, max_input_bytes, parse_size, read_to_string_capped,
+    DEFAULT_MAX_INPUT_BYTES, MAX_INPUT_ENV,
+};
+pub use output::{check_outputs, check_writable, same_file, OutputError};
+pub use spikes::{SpikeError, SpikeTrains, MAX_INFERRED_CHANNELS, MAX_INFERRED_STEPS};
 
 use rand::SeedableRng;
 
