@@ -93,6 +93,24 @@ pub struct SimArgs {
 
 /// `lsm bench`.
 pub fn bench(args: BenchArgs, quiet: bool) -> Result<()> {
+    let job_args = match &args.command {
+        None => Some(&args.job),
+        Some(BenchCommand::Job(a) | BenchCommand::Loso(a)) => Some(a),
+        Some(BenchCommand::Simulate(_)) => None,
+    };
+    if let Some(a) = job_args {
+        crate::cmd::check_inputs(&[("--config", a.config.as_deref())])?;
+        crate::cmd::check_outputs(
+            &[
+                ("--json-out", a.json_out.as_deref()),
+                ("--dump-features", a.dump_features.as_deref()),
+            ],
+            &[("--config", a.config.as_deref())],
+        )?;
+    }
+    if let Some(BenchCommand::Simulate(a)) = &args.command {
+        crate::cmd::check_outputs(&[("--json-out", a.json_out.as_deref())], &[])?;
+    }
     match args.command {
         None => job(args.job, quiet),
         Some(BenchCommand::Job(a)) => job(a, quiet),

@@ -48,10 +48,20 @@ pub struct EncodeArgs {
 
 /// Run `lsm encode`.
 pub fn encode(args: EncodeArgs, quiet: bool) -> Result<()> {
+    crate::cmd::check_outputs(
+        &[
+            ("--out", Some(&args.out)),
+            ("--plot", args.plot.as_deref()),
+            ("--features", args.features.as_deref()),
+        ],
+        &[
+            ("FILE", Some(&args.file)),
+            ("--config", args.config.as_deref()),
+        ],
+    )?;
     let cfg = match &args.config {
         Some(p) => {
-            let text = std::fs::read_to_string(p)
-                .with_context(|| format!("reading encoder config {}", p.display()))?;
+            let text = crate::cmd::read_config("--config", p)?;
             AudioEncoderConfig::from_json(&text, &p.display().to_string())?
         }
         None => AudioEncoderConfig::default(),
@@ -83,7 +93,12 @@ pub fn encode(args: EncodeArgs, quiet: bool) -> Result<()> {
         write_atomic(p, s.as_bytes()).with_context(|| format!("writing {}", p.display()))?;
     }
     if let Some(p) = &args.plot {
-        draw(p, &out, &enc).with_context(|| format!("drawing {}", p.display()))?;
+        // Drawn to a temporary file next to the plot, then renamed over it.
+        let ext = p.extension().map(|e| e.to_string_lossy().into_owned());
+        lsm_core::write_atomic_with(p, ext.as_deref(), |tmp| {
+            draw(tmp, &out, &enc).map_err(|e| std::io::Error::other(format!("{e:#}")))
+        })
+        .with_context(|| format!("drawing {}", p.display()))?;
     }
     if !quiet {
         eprintln!(

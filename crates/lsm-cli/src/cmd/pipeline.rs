@@ -6,8 +6,14 @@
 //! series go to the time-series pipeline (`cmd::timeseries`); a folder of WAV files (or a
 //! `path,label` CSV list) to the spoken-digit pipeline.
 //!
-//! Outputs (model files, plots) are written only at the end of a successful run, atomically
-//! (temporary file, then rename), so a failed run never damages a file the user saved.
+//! Outputs (model files, plots) are checked before any work (writable, not an input: not the
+//! config, the model, the data list or any recording of the data) and written only at the end
+//! of a successful run, atomically (temporary file, then rename), so a failed run never
+//! damages a file the user saved.
+//!
+//! `--skip-bad` (fit, evaluate): recordings that cannot be used (badly named, not a regular
+//! file, unreadable or invalid WAV) are left out and listed on stderr instead of stopping the
+//! run.
 
 use anyhow::{bail, Context, Result};
 use clap::Args;
@@ -58,6 +64,10 @@ pub struct FitArgs {
     /// Target column of a CSV time series.
     #[arg(long)]
     pub target: Option<String>,
+    /// Spoken-digit data: leave out recordings that cannot be used (badly named, not a
+    /// regular file, unreadable or invalid WAV), listing them on stderr, instead of failing.
+    #[arg(long)]
+    pub skip_bad: bool,
 }
 
 /// Arguments of `lsm evaluate`.
@@ -84,6 +94,10 @@ pub struct EvaluateArgs {
     /// Target column of a CSV time series.
     #[arg(long)]
     pub target: Option<String>,
+    /// Spoken-digit data: leave out recordings that cannot be used, listing them on stderr
+    /// (as for `lsm fit`).
+    #[arg(long)]
+    pub skip_bad: bool,
 }
 
 /// Arguments of `lsm predict`.
@@ -212,6 +226,7 @@ pub fn is_label_list(path: &Path) -> bool {
         return false;
     }
     let cols: Vec<String> = first
+        .trim_start_matches('\u{feff}')
         .trim()
         .split(',')
         .map(|c| c.trim().to_ascii_lowercase())
@@ -249,7 +264,12 @@ pub fn default_config(args: DefaultConfigArgs) -> Result<()> {
 
 /// `lsm fit`.
 pub fn fit(args: FitArgs, quiet: bool) -> Result<()> {
-    check_output_path(&args.out, "--out")?;
+    let data_file = data_file(&args.data);
+    crate::cmd::check_inputs(&[("--config", args.config.as_deref())])?;
+    crate::cmd::check_outputs(
+        &[("--out", Some(&args.out))],
+        &[("--config", args.config.as_deref()), ("--data", data_file)],
+    )?;
     let cfg_value = match &args.config {
         Some(p) => Some(pio::read_json_value(p)?),
         None => None,
@@ -289,7 +309,8 @@ pub fn fit(args: FitArgs, quiet: bool) -> Result<()> {
     if let Some(s) = args.seed {
         config.seed = s;
     }
-    let samples = load_samples(&args.data, &args.split, &args.test_speakers)?;
+    let samples = load_samples_with(&args.data, &args.split, &args.test_speakers, args.skip_bad)?;
+    check_not_a_recording("--out", &args.out, &samples)?;
     status(
         quiet,
         format!(
@@ -356,60 +377,38 @@ pub fn fit(args: FitArgs, quiet: bool) -> Result<()> {
 }
 
 fn fit_timeseries(args: &FitArgs, quiet: bool) -> Result<()> {
-    match &args.config {
-        Some(p) => crate::cmd::timeseries::fit(
-            p,
-            &args.data,
-            args.target.as_deref(),
-            &args.out,
-            args.seed,
-            quiet,
-        ),
-        None => {
-            // No config: the default of the task named by --data, through a temporary file.
-            let task = if args.data.to_ascii_lowercase().ends_with(".csv") {
-                "csv"
-            } else {
-                args.data.as_str()
-            };
-            let v = crate::cmd::timeseries::default_config(task)?;
-            let tmp = std::env::temp_dir().join(format!(
-                "lsm-default-config-{}-{}.json",
-                std::process::id(),
-                task
-            ));
-            std::fs::write(&tmp, serde_json::to_vec_pretty(&v)?)
-                .with_context(|| format!("writing {}", tmp.display()))?;
-            let r = crate::cmd::timeseries::fit(
-                &tmp,
-                &args.data,
-                args.target.as_deref(),
-                &args.out,
-                args.seed,
-                quiet,
-            );
-            let _ = std::fs::remove_file(&tmp);
-            r
-        }
-    }
+    // Without --config: the default config of the task named by --data.
+    let cfg = crate::cmd::timeseries::load_config(args.config.as_deref(), &args.data)?;
+    crate::cmd::timeseries::fit(
+        cfg,
+        &args.data,
+        args.target.as_deref(),
+        &args.out,
+        args.seed,
+        quiet,
+    )
 }
 
-/// Fail early (before any long work) if `out` cannot be an output file.
-fn check_output_path(out: &Path, flag: &str) -> Result<()> {
-    if out.is_dir() {
-        bail!(
-            "{flag} {}: is a folder, expected a file path",
-            out.display()
-        );
+/// `--data` as a path when it names an existing file (a CSV list or series), else `None`
+/// (a folder or a built-in series).
+fn data_file(data: &str) -> Option<&Path> {
+    let p = Path::new(data);
+    p.is_file().then_some(p)
+}
+
+/// Refuse an output that is one of the recordings of the data (a folder's files are known
+/// only once listed; listing is quick, so this still comes before the long work).
+fn check_not_a_recording(flag: &str, out: &Path, samples: &[Sample]) -> Result<()> {
+    if !out.exists() {
+        return Ok(());
     }
-    if let Some(parent) = out.parent() {
-        if !parent.as_os_str().is_empty() && !parent.is_dir() {
-            bail!(
-                "{flag} {}: the folder {} does not exist",
-                out.display(),
-                parent.display()
-            );
-        }
+    if let Some(s) = samples.iter().find(|s| lsm_core::same_file(out, &s.path)) {
+        bail!(
+            "{flag} {}: is the recording {} of --data; refusing to overwrite an input \
+             (choose another output path)",
+            out.display(),
+            s.path.display()
+        );
     }
     Ok(())
 }
@@ -419,8 +418,15 @@ fn check_output_path(out: &Path, flag: &str) -> Result<()> {
 
 /// `lsm evaluate`.
 pub fn evaluate(args: EvaluateArgs, quiet: bool) -> Result<()> {
+    crate::cmd::check_inputs(&[("--model", Some(&args.model))])?;
+    crate::cmd::check_outputs(
+        &[("--plot", args.plot.as_deref())],
+        &[
+            ("--model", Some(&args.model)),
+            ("--data", data_file(&args.data)),
+        ],
+    )?;
     if let Some(p) = &args.plot {
-        check_output_path(p, "--plot")?;
         plot_format(p)?;
     }
     let v = pio::read_json_value(&args.model)?;
@@ -451,7 +457,10 @@ pub fn evaluate(args: EvaluateArgs, quiet: bool) -> Result<()> {
     }
     let model = FittedPipeline::from_model(pio::from_value(&args.model, v)?)
         .with_context(|| format!("--model {}", args.model.display()))?;
-    let samples = load_samples(&args.data, &args.split, &args.test_speakers)?;
+    let samples = load_samples_with(&args.data, &args.split, &args.test_speakers, args.skip_bad)?;
+    if let Some(p) = &args.plot {
+        check_not_a_recording("--plot", p, &samples)?;
+    }
     status(
         quiet,
         format!(
@@ -540,6 +549,7 @@ fn evaluation_text(r: &ClassificationReport) -> String {
             .iter()
             .position(|x| x == c)
             .map_or(0, |i| r.confusion.counts[i].iter().sum());
+        let c = crate::cmd::escape_text(c);
         match a {
             Some(a) => s += &format!("  {c:>5}: {a:.4} ({n} samples)\n"),
             None => s += &format!("  {c:>5}: -      (0 samples)\n"),
@@ -555,6 +565,7 @@ fn evaluation_text(r: &ClassificationReport) -> String {
 
 /// `lsm predict`.
 pub fn predict(args: PredictArgs, quiet: bool) -> Result<()> {
+    crate::cmd::check_inputs(&[("--model", Some(&args.model))])?;
     let v = pio::read_json_value(&args.model)?;
     let (task, _) = pio::check_model_envelope(&args.model, &v)?;
     if task != TASK_SPOKEN_DIGITS {
@@ -567,8 +578,14 @@ pub fn predict(args: PredictArgs, quiet: bool) -> Result<()> {
     let model = FittedPipeline::from_model(pio::from_value(&args.model, v)?)
         .with_context(|| format!("--model {}", args.model.display()))?;
     for f in &args.files {
-        if !f.is_file() {
-            bail!("{}: no such file", f.display());
+        match std::fs::metadata(f) {
+            Ok(m) if m.is_file() => {}
+            Ok(m) => bail!(
+                "{}: is {}, expected a WAV file",
+                f.display(),
+                lsm_core::describe_file_type(&m.file_type())
+            ),
+            Err(e) => bail!("{}: {e}", f.display()),
         }
     }
     let samples: Vec<Sample> = args.files.iter().map(Sample::from_path).collect();
@@ -583,7 +600,13 @@ pub fn predict(args: PredictArgs, quiet: bool) -> Result<()> {
                 json!({"file": p.path, "label": p.label, "probability": p.probability})
             );
         } else {
-            text += &format!("{}\t{}\t{:.4}\n", p.path.display(), p.label, p.probability);
+            // Names and labels escaped: a crafted file name cannot forge lines or columns.
+            text += &format!(
+                "{}\t{}\t{:.4}\n",
+                crate::cmd::escape_text(&p.path.to_string_lossy()),
+                crate::cmd::escape_text(&p.label),
+                p.probability
+            );
         }
     }
     print_out(&text)?;
@@ -599,6 +622,17 @@ pub fn predict(args: PredictArgs, quiet: bool) -> Result<()> {
 /// `test_speakers`). Each sample's id is [`lsm_pipeline::stable_id`] of its file name, the same
 /// id `lsm predict` uses, so a file gets the same random streams in every command.
 pub fn load_samples(data: &str, split: &str, test_speakers: &[String]) -> Result<Vec<Sample>> {
+    load_samples_with(data, split, test_speakers, false)
+}
+
+/// [`load_samples`]; with `skip_bad`, files that cannot be used (bad names or entries, and
+/// WAV files that fail to read) are left out and listed on stderr.
+pub fn load_samples_with(
+    data: &str,
+    split: &str,
+    test_speakers: &[String],
+    skip_bad: bool,
+) -> Result<Vec<Sample>> {
     let p = Path::new(data);
     if !p.exists() {
         bail!("--data {data}: no such folder or file");
@@ -606,10 +640,54 @@ pub fn load_samples(data: &str, split: &str, test_speakers: &[String]) -> Result
     let split: lsm_datasets::Split = split
         .parse()
         .map_err(|e: String| anyhow::anyhow!("--split: {e}"))?;
-    let ds = lsm_datasets::AudioDataset::open(p).with_context(|| format!("--data {data}"))?;
-    let items = ds
+    let ds = lsm_datasets::AudioDataset::open_with(p, skip_bad)
+        .with_context(|| format!("--data {data}"))?;
+    let mut skipped: Vec<(PathBuf, String)> = ds
+        .skipped()
+        .iter()
+        .map(|s| (s.path.clone(), s.reason.clone()))
+        .collect();
+    let mut items = ds
         .select(split, test_speakers)
         .with_context(|| format!("--data {data}"))?;
+    if skip_bad {
+        use rayon::prelude::*;
+        // Read every selected WAV once now, so a bad one is skipped rather than failing the
+        // run halfway (reading is cheap next to encoding and simulating).
+        let errors: Vec<Option<String>> = items
+            .par_iter()
+            .map(|it| {
+                lsm_encoding::read_wav(&it.path)
+                    .err()
+                    .map(|e| e.to_string())
+            })
+            .collect();
+        let mut kept = Vec::with_capacity(items.len());
+        for (it, e) in items.into_iter().zip(errors) {
+            match e {
+                Some(e) => skipped.push((it.path, e)),
+                None => kept.push(it),
+            }
+        }
+        items = kept;
+    }
+    if !skipped.is_empty() {
+        let mut msg = format!("--skip-bad: skipped {} file(s) of {data}:", skipped.len());
+        for (path, why) in &skipped {
+            let why = why
+                .strip_prefix(&format!("{}: ", path.display()))
+                .unwrap_or(why);
+            msg += &format!(
+                "\n  {}: {}",
+                crate::cmd::escape_text(&path.to_string_lossy()),
+                crate::cmd::escape_text(why)
+            );
+        }
+        eprintln!("{msg}");
+    }
+    if items.is_empty() {
+        bail!("--data {data}: every selected file was skipped as bad; nothing left to use");
+    }
     Ok(items
         .into_iter()
         .map(|it| {
@@ -788,24 +866,11 @@ pub fn plot_confusion(r: &ClassificationReport, path: &Path) -> Result<()> {
             lsm_core::write_atomic(path, s.as_bytes())?;
         }
         _ => {
-            let dir = match path.parent() {
-                Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-                _ => PathBuf::from("."),
-            };
-            let tmp = dir.join(format!(".lsm-plot-{}.png", std::process::id()));
-            let res = (|| -> Result<()> {
-                {
-                    let root = BitMapBackend::new(&tmp, size).into_drawing_area();
-                    render(root, r)?;
-                }
-                std::fs::rename(&tmp, path)
-                    .with_context(|| format!("renaming to {}", path.display()))?;
-                Ok(())
-            })();
-            if res.is_err() {
-                let _ = std::fs::remove_file(&tmp);
-            }
-            res?;
+            // Drawn to a fresh temporary file next to the plot, then renamed over it.
+            lsm_core::write_atomic_with(path, Some("png"), |tmp| {
+                let root = BitMapBackend::new(tmp, size).into_drawing_area();
+                render(root, r).map_err(|e| std::io::Error::other(format!("{e:#}")))
+            })?;
         }
     }
     Ok(())
