@@ -10,7 +10,8 @@
 //! * `lsm bench simulate [--neurons 1000,4000,16000]`: the Brian2 speed-anchor network
 //!   (project notes, peer baselines §4) simulated for 1 s of biological time.
 
-use crate::cmd::pipeline::{load_samples, Bars};
+use crate::cmd::data::load_samples;
+use crate::cmd::pipeline::Bars;
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
 use lsm_core::Real;

@@ -1,8 +1,10 @@
 //! One module per group of subcommands, and the file checks every command makes before its
 //! work starts.
 pub mod bench;
+pub mod data;
 pub mod encode;
 pub mod pipeline;
+pub mod plot;
 pub mod simulate;
 pub mod timeseries;
 
