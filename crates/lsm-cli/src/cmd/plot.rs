@@ -22,17 +22,19 @@ pub fn plot_format(p: &Path) -> Result<&'static str> {
     }
 }
 
-/// Register a TrueType font for plotters' text (ab_glyph needs one): the first found of a few
-/// usual system fonts. Idempotent.
+/// Register a TrueType font for plotters' text (ab_glyph needs one): `LSM_FONT` if set, else
+/// the first found of a few usual system fonts. Idempotent.
 pub fn ensure_font() -> Result<()> {
     use std::sync::OnceLock;
     static FONT: OnceLock<std::result::Result<(), String>> = OnceLock::new();
     FONT.get_or_init(|| {
-        const CANDIDATES: [&str; 6] = [
+        const CANDIDATES: [&str; 8] = [
             "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
             "/usr/share/fonts/TTF/DejaVuSans.ttf",
             "/usr/share/fonts/dejavu/DejaVuSans.ttf",
             "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
+            "/usr/share/fonts/liberation/LiberationSans-Regular.ttf",
+            "/Library/Fonts/Arial.ttf",
             "/System/Library/Fonts/Supplemental/Arial.ttf",
             "C:\\Windows\\Fonts\\arial.ttf",
         ];

@@ -160,38 +160,10 @@ pub fn evaluate(
     Ok(())
 }
 
-/// Register a system TrueType font for plotters' ab_glyph backend; `false` when none is
-/// found (the plot is then drawn without text).
+/// Register a TrueType font for plotters' ab_glyph backend (`cmd::plot::ensure_font`);
+/// `false` when none is found (the plot is then drawn without text).
 fn register_font() -> bool {
-    use std::sync::OnceLock;
-    static FOUND: OnceLock<bool> = OnceLock::new();
-    *FOUND.get_or_init(|| {
-        const CANDIDATES: &[&str] = &[
-            "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-            "/usr/share/fonts/TTF/DejaVuSans.ttf",
-            "/usr/share/fonts/dejavu/DejaVuSans.ttf",
-            "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
-            "/usr/share/fonts/liberation/LiberationSans-Regular.ttf",
-            "/Library/Fonts/Arial.ttf",
-            "/System/Library/Fonts/Supplemental/Arial.ttf",
-            "C:\\Windows\\Fonts\\arial.ttf",
-        ];
-        for c in CANDIDATES {
-            if let Ok(bytes) = std::fs::read(c) {
-                let bytes: &'static [u8] = Box::leak(bytes.into_boxed_slice());
-                if plotters::style::register_font(
-                    "sans-serif",
-                    plotters::style::FontStyle::Normal,
-                    bytes,
-                )
-                .is_ok()
-                {
-                    return true;
-                }
-            }
-        }
-        false
-    })
+    crate::cmd::plot::ensure_font().is_ok()
 }
 
 /// Prediction (red) against target (black), one panel per output.
