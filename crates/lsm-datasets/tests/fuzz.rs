@@ -121,6 +121,37 @@ proptest! {
     }
 
     #[test]
+    fn folders_of_arbitrary_file_names(
+        names in proptest::collection::vec("[0-9a-z_.é ]{0,12}(\\.wav|\\.WAV|)", 1..8),
+        skip_bad in any::<bool>(),
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        for n in &names {
+            if !n.is_empty() && n != "." && n != ".." {
+                let _ = std::fs::write(dir.path().join(n), b"RIFF");
+            }
+        }
+        match AudioDataset::from_folder_with(dir.path(), skip_bad) {
+            Ok(ds) => {
+                for it in ds.items() {
+                    let stem = it.path.file_stem().unwrap().to_string_lossy().into_owned();
+                    // label_speaker_take, as parsed back from the name.
+                    let take = it.take.unwrap().to_string();
+                    let label_first = stem.starts_with(&format!("{}_", it.label));
+                    let take_last = stem.ends_with(&take);
+                    prop_assert!(label_first && take_last, "{} -> {:?}", stem, it);
+                    prop_assert!(!it.speaker.as_deref().unwrap().is_empty());
+                }
+                prop_assert!(skip_bad || ds.skipped().is_empty());
+            }
+            Err(e) => {
+                let m = e.to_string();
+                prop_assert!(m.contains(&*dir.path().to_string_lossy()), "{}", m);
+            }
+        }
+    }
+
+    #[test]
     fn lists_from_arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..1024)) {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("a.wav"), b"RIFF").unwrap();
