@@ -330,6 +330,10 @@ fn links_pipes_and_devices_are_written_through_never_replaced() {
         assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
     }
 
+    // Standard output (a pipe here), by its /dev name.
+    let o = generate(Path::new("/dev/stdout"));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("lsm-network"));
+
     // A character device: a private copy of /dev/null (major 1, minor 3) made with mknod, so
     // that a regression would replace this node and not the system's /dev/null. Needs root.
     let null = d.join("null");

@@ -67,6 +67,27 @@ pub(crate) enum Target {
 
 /// Follow symbolic links from `path` (at most 40) to the destination and classify it.
 pub(crate) fn resolve_target(path: &Path) -> io::Result<Target> {
+    // An existing destination: ask the kernel, which also follows the "magic" links of
+    // /proc (`/dev/stdout` -> `/proc/self/fd/1` -> `pipe:[...]`) that read_link cannot.
+    if let Ok(m) = std::fs::metadata(path) {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::FileTypeExt;
+            if m.file_type().is_fifo() || m.file_type().is_char_device() {
+                return Ok(Target::Stream(path.to_path_buf()));
+            }
+        }
+        if m.is_file() {
+            let linked = std::fs::symlink_metadata(path).is_ok_and(|l| l.file_type().is_symlink());
+            if !linked {
+                return Ok(Target::File(path.to_path_buf()));
+            }
+            if let Ok(real) = std::fs::canonicalize(path) {
+                return Ok(Target::File(real));
+            }
+        }
+    }
+    // Missing, a dangling link (its target is created), a link loop, or something refused.
     let mut p = path.to_path_buf();
     for _ in 0..40 {
         let meta = match std::fs::symlink_metadata(&p) {
