@@ -43,8 +43,24 @@ pub enum Command {
     Bench(cmd::bench::BenchArgs),
 }
 
+/// On Ctrl-C, SIGTERM or SIGHUP: remove the temporary file of an output being written (the
+/// previous output stays as it was), say so, and exit with code 130.
+fn install_interrupt_handler() {
+    let _ = ctrlc::set_handler(|| {
+        let n = lsm_core::remove_pending_temp_files();
+        let detail = if n > 0 {
+            " (the output being written was discarded; the previous file is unchanged)"
+        } else {
+            ""
+        };
+        eprintln!("lsm: interrupted{detail}");
+        std::process::exit(130);
+    });
+}
+
 fn main() {
     let cli = Cli::parse();
+    install_interrupt_handler();
     if let Some(n) = cli.threads {
         if let Err(e) = rayon::ThreadPoolBuilder::new()
             .num_threads(n)

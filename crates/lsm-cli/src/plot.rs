@@ -9,7 +9,7 @@
 use anyhow::{anyhow, bail, Context, Result};
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Image format of a plot file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -117,25 +117,16 @@ pub fn save(path: &Path, size: (u32, u32), fig: &impl Figure) -> Result<()> {
         }
         Format::Png => {
             // The bitmap encoder writes a file named by a path (its extension picks PNG), so
-            // draw to a temporary .png beside the target and rename it.
-            let dir = match path.parent() {
-                Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-                _ => PathBuf::from("."),
-            };
-            let tmp = dir.join(format!(".lsm-plot-{}.png", std::process::id()));
-            let res = (|| -> Result<()> {
-                {
-                    let root = BitMapBackend::new(&tmp, size).into_drawing_area();
-                    fig.draw(&root)?;
-                    root.present().map_err(|e| anyhow!("{e}"))?;
-                }
-                std::fs::rename(&tmp, path)
-                    .with_context(|| format!("renaming to {}", path.display()))
-            })();
-            if res.is_err() {
-                let _ = std::fs::remove_file(&tmp);
-            }
-            res
+            // draw to a fresh temporary .png beside the target, then rename it
+            // ([`lsm_core::write_atomic_with`]).
+            lsm_core::write_atomic_with(path, Some("png"), |tmp| {
+                let root = BitMapBackend::new(tmp, size).into_drawing_area();
+                fig.draw(&root)
+                    .map_err(|e| std::io::Error::other(format!("{e:#}")))?;
+                root.present()
+                    .map_err(|e| std::io::Error::other(e.to_string()))
+            })
+            .with_context(|| format!("writing {}", path.display()))
         }
     }
 }

@@ -3,10 +3,19 @@
 #![doc(test(attr(deny(warnings))))]
 
 mod atomic;
+mod input;
+mod output;
 mod spikes;
 
-pub use atomic::write_atomic;
-pub use spikes::{SpikeError, SpikeTrains};
+pub use atomic::{
+    remove_pending_temp_files, remove_stale_temp_files, write_atomic, write_atomic_with,
+};
+pub use input::{
+    check_input_file, describe_file_type, max_input_bytes, parse_size, read_to_string_capped,
+    DEFAULT_MAX_INPUT_BYTES, MAX_INPUT_ENV,
+};
+pub use output::{check_outputs, check_writable, same_file, OutputError};
+pub use spikes::{SpikeError, SpikeTrains, MAX_INFERRED_CHANNELS, MAX_INFERRED_STEPS};
 
 use rand::SeedableRng;
 

@@ -44,6 +44,14 @@ pub enum SpikeError {
     },
 }
 
+/// The most steps [`SpikeTrains::read_csv`] infers from the spike times when it is not given
+/// the number of steps (2^26, 67 million: 18.6 hours at `dt` = 1 ms; 256 MiB of step index).
+pub const MAX_INFERRED_STEPS: usize = 1 << 26;
+
+/// The most channels [`SpikeTrains::read_csv`] infers from the indices when it is not given
+/// the number of channels (2^24).
+pub const MAX_INFERRED_CHANNELS: usize = 1 << 24;
+
 /// Spike events bucketed per step (CSR over time), time-first.
 ///
 /// ```
@@ -201,9 +209,12 @@ impl SpikeTrains {
         w.flush()
     }
 
-    /// Read CSV with header `{index_name},time_ms`. Times are mapped to the nearest step of
-    /// `dt_ms`; the train has `n_steps` steps, or just enough to hold the last spike when
-    /// `n_steps` is `None`. `n_channels` of `None` means "one more than the largest index".
+    /// Read CSV with header `{index_name},time_ms` (a leading UTF-8 byte-order mark is
+    /// ignored). Times are mapped to the nearest step of `dt_ms`; the train has `n_steps`
+    /// steps, or just enough to hold the last spike when `n_steps` is `None` (then at most
+    /// [`MAX_INFERRED_STEPS`]). `n_channels` of `None` means "one more than the largest index"
+    /// (then at most [`MAX_INFERRED_CHANNELS`]). These bounds keep the memory a small file can
+    /// ask for small.
     ///
     /// # Errors
     /// A [`SpikeError::Parse`] naming `file` and the line for a wrong header, a missing or
@@ -230,7 +241,11 @@ impl SpikeTrains {
                 source: e,
             })?;
             let lineno = i + 1;
-            let t = line.trim();
+            let t = if lineno == 1 {
+                line.trim_start_matches('\u{feff}').trim()
+            } else {
+                line.trim()
+            };
             if t.is_empty() {
                 continue;
             }
@@ -255,12 +270,26 @@ impl SpikeTrains {
                     ))
                 }
             };
-            let ch: usize = a.parse().map_err(|_| {
-                perr(
-                    lineno,
-                    format!("field `{index_name}`: expected a non-negative integer, found `{a}`"),
-                )
-            })?;
+            let ch: usize = match a.parse::<u32>() {
+                Ok(c) if c < u32::MAX => c as usize,
+                Err(e) if *e.kind() != std::num::IntErrorKind::PosOverflow => {
+                    return Err(perr(
+                        lineno,
+                        format!(
+                            "field `{index_name}`: expected a non-negative integer, found `{a}`"
+                        ),
+                    ))
+                }
+                _ => {
+                    return Err(perr(
+                        lineno,
+                        format!(
+                            "field `{index_name}`: {a} is too large (at most {})",
+                            u32::MAX - 1
+                        ),
+                    ))
+                }
+            };
             let time: Real = b.parse().map_err(|_| {
                 perr(
                     lineno,
@@ -281,7 +310,28 @@ impl SpikeTrains {
                     ));
                 }
             }
-            let step = (time / dt_ms).round() as usize;
+            let step_f = (time / dt_ms).round();
+            if n_channels.is_none() && ch >= MAX_INFERRED_CHANNELS {
+                return Err(perr(
+                    lineno,
+                    format!(
+                        "field `{index_name}`: {ch} is too large (at most {} when the number \
+                         of channels is not given)",
+                        MAX_INFERRED_CHANNELS - 1
+                    ),
+                ));
+            }
+            if n_steps.is_none() && step_f >= MAX_INFERRED_STEPS as Real {
+                return Err(perr(
+                    lineno,
+                    format!(
+                        "field `time_ms`: {time} ms is too late (at most {} steps of {dt_ms} \
+                         ms when the duration is not given)",
+                        MAX_INFERRED_STEPS
+                    ),
+                ));
+            }
+            let step = step_f.min(usize::MAX as Real) as usize;
             if let Some(ns) = n_steps {
                 if step >= ns {
                     return Err(perr(
@@ -365,6 +415,31 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("empty"), "{e}");
+    }
+
+    #[test]
+    fn bom_is_ignored_and_large_numbers_say_so() {
+        let text = "\u{feff}channel,time_ms\n1,2\n";
+        let st =
+            SpikeTrains::read_csv(text.as_bytes(), "b.csv", "channel", 1.0, None, None).unwrap();
+        assert_eq!(st.iter().collect::<Vec<_>>(), [(2, 1)]);
+        let bad = "channel,time_ms\n99999999999999999999,1\n";
+        let e = SpikeTrains::read_csv(bad.as_bytes(), "b.csv", "channel", 1.0, Some(4), None)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("too large") && e.contains("line 2"), "{e}");
+        // 2^32 would be truncated to channel 0 if it were accepted.
+        let bad = "channel,time_ms\n4294967296,1\n";
+        let e = SpikeTrains::read_csv(bad.as_bytes(), "b.csv", "channel", 1.0, None, None)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("too large"), "{e}");
+        // A spike at 10^15 ms with no duration given would need petabytes of step index.
+        let bad = "channel,time_ms\n0,1e15\n";
+        let e = SpikeTrains::read_csv(bad.as_bytes(), "b.csv", "channel", 1.0, None, None)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("too late"), "{e}");
     }
 
     proptest! {

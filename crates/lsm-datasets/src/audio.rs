@@ -6,8 +6,16 @@
 //! `{label}_{speaker}_{take}.wav`: `label` is the text before the first `_`, `take` the whole
 //! number after the last `_`, `speaker` what lies between (it may contain `_`). A `.wav` whose
 //! name does not follow this pattern is an **error naming the file** (a silently skipped
-//! recording would change the dataset without notice); other files, sub-folders and hidden
-//! files (name starting with `.`, e.g. macOS `._*` forks) are skipped.
+//! recording would change the dataset without notice). So is a `.wav` entry that is not a
+//! readable regular file (a dangling symbolic link, a link loop, a named pipe, a device, a
+//! folder named `*.wav`): its type is checked from its metadata, never by opening it (opening
+//! a named pipe would block). Other files, sub-folders and hidden files (name starting with
+//! `.`, e.g. macOS `._*` forks) are skipped.
+//!
+//! # Skipping bad files ([`AudioDataset::open_with`] with `skip_bad`)
+//! Instead of failing, badly named `.wav` files, bad entries and (in a CSV list) rows whose
+//! file is missing or not a regular file are left out and listed by
+//! [`AudioDataset::skipped`], each with the reason; the command line prints them.
 //!
 //! # CSV list ([`AudioDataset::from_csv`])
 //! A header row with at least the columns `path` and `label` (any order; names case
@@ -17,7 +25,7 @@
 //!
 //! # Ids
 //! `Item::id` is the item's position in the list sorted by file name (folder) or by row (CSV),
-//! computed over *all* files before any split, so per-sample random streams
+//! computed over *all* files (except skipped ones) before any split, so per-sample random streams
 //! (`stream::ENCODER + id`) are the same whichever split or order the sample is processed in.
 //!
 //! # Splits ([`AudioDataset::select`])
@@ -90,6 +98,15 @@ impl FromStr for Split {
     }
 }
 
+/// A file left out of a dataset listed with `skip_bad` (see [`AudioDataset::open_with`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Skipped {
+    /// The file.
+    pub path: PathBuf,
+    /// Why it was left out.
+    pub reason: String,
+}
+
 /// Where a dataset was listed from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SourceKind {
@@ -117,6 +134,7 @@ pub struct AudioDataset {
     kind: SourceKind,
     has_splits: bool,
     items: Vec<Item>,
+    skipped: Vec<Skipped>,
 }
 
 /// Parse `{label}_{speaker}_{take}` (the file stem).
@@ -137,10 +155,37 @@ fn parse_stem(stem: &str) -> std::result::Result<(String, String, u32), String> 
     if speaker.is_empty() {
         return Err("empty speaker".into());
     }
-    let take: u32 = take
-        .parse()
-        .map_err(|_| format!("take `{take}` is not a whole number"))?;
+    let take: u32 = take.parse().map_err(|e: std::num::ParseIntError| {
+        if *e.kind() == std::num::IntErrorKind::PosOverflow {
+            format!("take `{take}` is too large (at most {})", u32::MAX)
+        } else {
+            format!("take `{take}` is not a whole number")
+        }
+    })?;
     Ok((label.to_string(), speaker.to_string(), take))
+}
+
+/// Is `path` a readable regular file? Checked from metadata only (never opened, so a named
+/// pipe cannot block); the error says what it is instead.
+fn check_regular(path: &Path) -> std::result::Result<(), String> {
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_file() => Ok(()),
+        Ok(m) => Err(format!(
+            "is {}, not a regular file",
+            lsm_core::describe_file_type(&m.file_type())
+        )),
+        Err(e) => {
+            let link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+            Err(match (link, e.kind()) {
+                (true, std::io::ErrorKind::NotFound) => {
+                    "is a dangling symbolic link (its target does not exist)".to_string()
+                }
+                (true, _) => format!("is a symbolic link that cannot be followed ({e})"),
+                (false, std::io::ErrorKind::NotFound) => "does not exist".to_string(),
+                (false, _) => format!("cannot be read ({e})"),
+            })
+        }
+    }
 }
 
 impl AudioDataset {
@@ -149,8 +194,19 @@ impl AudioDataset {
     ///
     /// # Errors
     /// [`DatasetError::MissingFolder`], [`DatasetError::BadFileName`] (naming the first
-    /// offending `.wav` in sorted order), [`DatasetError::NoWavFiles`], [`DatasetError::Io`].
+    /// offending `.wav` in sorted order), [`DatasetError::BadEntry`] (a `.wav` entry that is
+    /// not a readable regular file), [`DatasetError::NoWavFiles`], [`DatasetError::Io`].
     pub fn from_folder(dir: impl AsRef<Path>) -> Result<Self> {
+        Self::from_folder_with(dir, false)
+    }
+
+    /// [`Self::from_folder`]; with `skip_bad`, badly named `.wav` files and bad entries are
+    /// left out and listed in [`Self::skipped`] instead of failing.
+    ///
+    /// # Errors
+    /// As [`Self::from_folder`] (with `skip_bad`, only the folder errors and
+    /// [`DatasetError::NoWavFiles`] when nothing is left).
+    pub fn from_folder_with(dir: impl AsRef<Path>, skip_bad: bool) -> Result<Self> {
         let dir = dir.as_ref();
         // FSDD's own layout keeps the WAVs in `recordings/`: accept the dataset's root too.
         let sub = dir.join("recordings");
@@ -169,6 +225,7 @@ impl AudioDataset {
             source: e,
         };
         let mut names = Vec::new();
+        let mut bad: Vec<(String, DatasetError)> = Vec::new();
         for entry in std::fs::read_dir(dir).map_err(io)? {
             let entry = entry.map_err(io)?;
             let name = entry.file_name();
@@ -177,10 +234,13 @@ impl AudioDataset {
                     .extension()
                     .is_some_and(|e| e.eq_ignore_ascii_case("wav"))
                 {
-                    return Err(DatasetError::BadFileName {
-                        file: dir.join(&name),
-                        msg: "the name is not valid UTF-8".into(),
-                    });
+                    bad.push((
+                        name.to_string_lossy().into_owned(),
+                        DatasetError::BadFileName {
+                            file: dir.join(&name),
+                            msg: "the name is not valid UTF-8".into(),
+                        },
+                    ));
                 }
                 continue;
             };
@@ -190,28 +250,54 @@ impl AudioDataset {
             let is_wav = Path::new(name)
                 .extension()
                 .is_some_and(|e| e.eq_ignore_ascii_case("wav"));
-            if !is_wav || !entry.path().is_file() {
+            if !is_wav {
                 continue;
             }
-            names.push(name.to_string());
+            if let Err(msg) = check_regular(&entry.path()) {
+                bad.push((
+                    name.to_string(),
+                    DatasetError::BadEntry {
+                        file: entry.path(),
+                        msg,
+                    },
+                ));
+                continue;
+            }
+            let stem = &name[..name.len() - 4];
+            match parse_stem(stem) {
+                Ok(parsed) => names.push((name.to_string(), parsed)),
+                Err(msg) => bad.push((
+                    name.to_string(),
+                    DatasetError::BadFileName {
+                        file: entry.path(),
+                        msg,
+                    },
+                )),
+            }
+        }
+        // Report the first bad entry in sorted order (the listing order is the file system's).
+        bad.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut skipped = Vec::with_capacity(bad.len());
+        for (name, e) in bad {
+            if !skip_bad {
+                return Err(e);
+            }
+            skipped.push(Skipped {
+                path: dir.join(name),
+                reason: e.to_string(),
+            });
         }
         if names.is_empty() {
             return Err(DatasetError::NoWavFiles {
                 path: dir.to_path_buf(),
             });
         }
-        names.sort();
+        names.sort_by(|a, b| a.0.cmp(&b.0));
         let mut items = Vec::with_capacity(names.len());
-        for (id, name) in names.iter().enumerate() {
-            let stem = &name[..name.len() - 4];
-            let (label, speaker, take) =
-                parse_stem(stem).map_err(|msg| DatasetError::BadFileName {
-                    file: dir.join(name),
-                    msg,
-                })?;
+        for (id, (name, (label, speaker, take))) in names.into_iter().enumerate() {
             items.push(Item {
                 id,
-                path: dir.join(name),
+                path: dir.join(&name),
                 label,
                 speaker: Some(speaker),
                 take: Some(take),
@@ -223,6 +309,7 @@ impl AudioDataset {
             kind: SourceKind::Folder,
             has_splits: true,
             items,
+            skipped,
         })
     }
 
@@ -234,11 +321,18 @@ impl AudioDataset {
     /// fields, an empty path or label, a file that does not exist, or an unknown split value;
     /// [`DatasetError::EmptySplit`] for a list with no rows.
     pub fn from_csv(csv: impl AsRef<Path>) -> Result<Self> {
+        Self::from_csv_with(csv, false)
+    }
+
+    /// [`Self::from_csv`]; with `skip_bad`, rows whose file is missing or not a regular file
+    /// are left out and listed in [`Self::skipped`] instead of failing (syntax errors still
+    /// fail).
+    ///
+    /// # Errors
+    /// As [`Self::from_csv`].
+    pub fn from_csv_with(csv: impl AsRef<Path>, skip_bad: bool) -> Result<Self> {
         let csv = csv.as_ref();
-        let text = std::fs::read_to_string(csv).map_err(|e| DatasetError::Io {
-            path: csv.to_path_buf(),
-            source: e,
-        })?;
+        let text = lsm_core::read_to_string_capped(csv).map_err(DatasetError::Read)?;
         let err = |line: usize, column: &str, msg: String| DatasetError::Csv {
             file: csv.to_path_buf(),
             line,
@@ -284,7 +378,8 @@ impl AudioDataset {
         let col_split = find("split");
         let base = csv.parent().unwrap_or(Path::new("."));
         let mut items = Vec::with_capacity(rows.len());
-        for (id, r) in rows.iter().enumerate() {
+        let mut skipped = Vec::new();
+        for r in rows {
             if r.fields.len() != header.fields.len() {
                 return Err(err(
                     r.line,
@@ -305,12 +400,16 @@ impl AudioDataset {
                 return Err(err(r.line, "label", "empty label".into()));
             }
             let path = base.join(rel);
-            if !path.is_file() {
-                return Err(err(
-                    r.line,
-                    "path",
-                    format!("file {} does not exist", path.display()),
-                ));
+            if let Err(why) = check_regular(&path) {
+                let e = err(r.line, "path", format!("file {} {why}", path.display()));
+                if !skip_bad {
+                    return Err(e);
+                }
+                skipped.push(Skipped {
+                    path,
+                    reason: e.to_string(),
+                });
+                continue;
             }
             let speaker = col_speaker
                 .map(|c| r.fields[c].clone())
@@ -329,7 +428,7 @@ impl AudioDataset {
                 },
             };
             items.push(Item {
-                id,
+                id: items.len(),
                 path,
                 label: label.clone(),
                 speaker,
@@ -341,7 +440,11 @@ impl AudioDataset {
             return Err(DatasetError::EmptySplit {
                 split: "all".into(),
                 source_path: csv.to_path_buf(),
-                detail: "the CSV list has a header but no rows".into(),
+                detail: if skipped.is_empty() {
+                    "the CSV list has a header but no rows".into()
+                } else {
+                    format!("every one of its {} files was skipped", skipped.len())
+                },
             });
         }
         Ok(Self {
@@ -349,19 +452,38 @@ impl AudioDataset {
             kind: SourceKind::Csv,
             has_splits: col_split.is_some(),
             items,
+            skipped,
         })
     }
 
     /// A folder ([`Self::from_folder`]) or, for a path ending in `.csv`, a CSV list
     /// ([`Self::from_csv`]).
+    ///
+    /// # Errors
+    /// As [`Self::from_folder`] and [`Self::from_csv`].
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        Self::open_with(path, false)
+    }
+
+    /// [`Self::open`]; with `skip_bad`, bad files are left out and listed in
+    /// [`Self::skipped`] (see [`Self::from_folder_with`], [`Self::from_csv_with`]).
+    ///
+    /// # Errors
+    /// As [`Self::open`].
+    pub fn open_with(path: impl AsRef<Path>, skip_bad: bool) -> Result<Self> {
         let p = path.as_ref();
         let is_csv = p.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
         if is_csv && !p.is_dir() {
-            Self::from_csv(p)
+            Self::from_csv_with(p, skip_bad)
         } else {
-            Self::from_folder(p)
+            Self::from_folder_with(p, skip_bad)
         }
+    }
+
+    /// Files left out because they were bad (only when listed with `skip_bad`), in file name
+    /// (folder) or row (CSV) order.
+    pub fn skipped(&self) -> &[Skipped] {
+        &self.skipped
     }
 
     /// The folder or CSV file listed.

@@ -21,6 +21,15 @@ pub enum DatasetError {
         /// What was wrong.
         msg: String,
     },
+    /// A `.wav` entry of a dataset folder that is not a readable regular file (a dangling
+    /// symbolic link, a link loop, a named pipe, a device, a folder).
+    #[error("{}: {msg}; expected a readable regular .wav file", file.display())]
+    BadEntry {
+        /// The entry.
+        file: PathBuf,
+        /// What it is instead.
+        msg: String,
+    },
     /// The folder holds no `.wav` file.
     #[error("dataset folder {}: no .wav files found", path.display())]
     NoWavFiles {
@@ -68,6 +77,10 @@ pub enum DatasetError {
         /// What is missing.
         msg: String,
     },
+    /// A list file could not be read (too large, not UTF-8, missing...); the message names
+    /// the file.
+    #[error(transparent)]
+    Read(std::io::Error),
     /// I/O error.
     #[error("{}: {source}", path.display())]
     Io {

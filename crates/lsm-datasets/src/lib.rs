@@ -7,5 +7,5 @@ mod csvlist;
 mod error;
 pub mod timeseries;
 
-pub use audio::{classes, speaker_folds, AudioDataset, Item, SourceKind, Split};
+pub use audio::{classes, speaker_folds, AudioDataset, Item, Skipped, SourceKind, Split};
 pub use error::{DatasetError, Result};

@@ -605,8 +605,8 @@ impl TimeSeries {
     }
 
     /// Read a CSV file: a header row of variable names, then one row per step of numbers
-    /// (comma-separated; blank lines and surrounding spaces ignored). Every value must be a
-    /// finite number.
+    /// (comma-separated; blank lines, surrounding spaces and a leading UTF-8 byte-order mark
+    /// ignored). Every value must be a finite number.
     ///
     /// # Errors
     /// [`TimeSeriesError::Csv`] naming the file, the row (1-based line number) and the column
@@ -634,6 +634,7 @@ impl TimeSeries {
         let mut names: Option<Vec<String>> = None;
         let mut values: Vec<Real> = Vec::new();
         let mut rows = 0usize;
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         for (i, line) in text.lines().enumerate() {
             let lineno = i + 1;
             let t = line.trim();
@@ -746,5 +747,12 @@ mod tests {
         let y2 = y[2];
         let y3 = 0.3 * y2 + 0.05 * y2 * (y2 + 0.0) + 1.5 * 0.2 * 0.3 + 0.1;
         assert!((y[3] - y3).abs() < 1e-15);
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_not_part_of_the_first_name() {
+        let ts = TimeSeries::parse_csv("\u{feff}x,y\r\n1,2\r\n", "bom.csv").unwrap();
+        assert_eq!(ts.names, ["x", "y"]);
+        assert_eq!(ts.column("x").unwrap()[0], 1.0);
     }
 }

@@ -136,7 +136,7 @@ fn folder_errors_and_skipped_files() {
     touch(d.path(), "2_ann_7.WAV");
     touch(d.path(), "notes.txt");
     touch(d.path(), "._1_ann_0.wav");
-    std::fs::create_dir(d.path().join("sub.wav")).unwrap();
+    std::fs::create_dir(d.path().join("sub")).unwrap();
     let ds = AudioDataset::from_folder(d.path()).unwrap();
     assert_eq!(ds.items().len(), 2);
     // only take 7 is train; only take 0 is test
@@ -250,7 +250,8 @@ fn bad_csv_lists_name_file_line_and_column() {
     let m = csv_err("path,label\n");
     assert!(m.contains("no rows"), "{m}");
     let e = AudioDataset::from_csv("/nonexistent/list.csv").unwrap_err();
-    assert!(matches!(e, DatasetError::Io { .. }), "{e}");
+    assert!(matches!(e, DatasetError::Read(_)), "{e}");
+    assert!(e.to_string().contains("/nonexistent/list.csv"), "{e}");
 }
 
 #[test]
@@ -278,4 +279,112 @@ fn dataset_root_with_recordings_subfolder_is_accepted() {
         AudioDataset::from_folder(empty.path()),
         Err(DatasetError::NoWavFiles { .. })
     ));
+}
+
+/// Make a named pipe with the system's `mkfifo`; false where there is none.
+#[cfg(unix)]
+fn mkfifo(p: &Path) -> bool {
+    std::process::Command::new("mkfifo")
+        .arg(p)
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+#[cfg(unix)]
+#[test]
+fn bad_entries_are_reported_not_skipped_and_never_opened() {
+    use std::os::unix::fs::symlink;
+    let d = tempfile::tempdir().unwrap();
+    touch(d.path(), "1_ann_0.wav");
+    touch(d.path(), "2_ann_7.wav");
+    // Each bad entry alone makes listing fail with an error naming it and saying what it is.
+    type Make = Box<dyn Fn(&Path)>;
+    let cases: Vec<(&str, Make, &str)> = vec![
+        (
+            "3_ann_1.wav",
+            Box::new(|p: &Path| symlink("nowhere.wav", p).unwrap()),
+            "dangling symbolic link",
+        ),
+        (
+            "4_ann_1.wav",
+            Box::new(|p: &Path| symlink(p.file_name().unwrap(), p).unwrap()),
+            "symbolic link",
+        ),
+        (
+            "5_ann_1.wav",
+            Box::new(|p: &Path| std::fs::create_dir(p).unwrap()),
+            "folder",
+        ),
+    ];
+    for (name, make, needle) in &cases {
+        let p = d.path().join(name);
+        make(&p);
+        let e = AudioDataset::from_folder(d.path()).unwrap_err();
+        assert!(matches!(e, DatasetError::BadEntry { .. }), "{e}");
+        let m = e.to_string();
+        assert!(m.contains(name) && m.contains(needle), "{m}");
+        // Skipping lists it and keeps the good files.
+        let ds = AudioDataset::from_folder_with(d.path(), true).unwrap();
+        assert_eq!(ds.items().len(), 2);
+        assert_eq!(ds.skipped().len(), 1);
+        assert!(ds.skipped()[0].path.ends_with(name));
+        assert!(ds.skipped()[0].reason.contains(needle));
+        if p.is_dir() {
+            std::fs::remove_dir(&p).unwrap();
+        } else {
+            std::fs::remove_file(&p).unwrap();
+        }
+    }
+    // A named pipe: reported without blocking (opening it for reading would wait forever).
+    let fifo = d.path().join("6_ann_1.wav");
+    if mkfifo(&fifo) {
+        let e = AudioDataset::from_folder(d.path()).unwrap_err().to_string();
+        assert!(e.contains("6_ann_1.wav") && e.contains("named pipe"), "{e}");
+        // Badly named files are skipped too with skip_bad, in name order.
+        touch(d.path(), "bad.wav");
+        let ds = AudioDataset::open_with(d.path(), true).unwrap();
+        let names: Vec<_> = ds
+            .skipped()
+            .iter()
+            .map(|s| s.path.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, ["6_ann_1.wav", "bad.wav"]);
+        assert_eq!(ds.items().len(), 2);
+    }
+}
+
+#[test]
+fn csv_rows_with_bad_files_can_be_skipped() {
+    let d = tempfile::tempdir().unwrap();
+    touch(d.path(), "a.wav");
+    std::fs::create_dir(d.path().join("dir.wav")).unwrap();
+    let list = d.path().join("list.csv");
+    std::fs::write(
+        &list,
+        "\u{feff}path,label\na.wav,1\ngone.wav,2\ndir.wav,3\n",
+    )
+    .unwrap();
+    let e = AudioDataset::from_csv(&list).unwrap_err().to_string();
+    assert!(e.contains("line 3") && e.contains("does not exist"), "{e}");
+    let ds = AudioDataset::from_csv_with(&list, true).unwrap();
+    assert_eq!(ds.items().len(), 1);
+    assert_eq!(ds.items()[0].label, "1");
+    let why: Vec<&str> = ds.skipped().iter().map(|s| s.reason.as_str()).collect();
+    assert!(
+        why[0].contains("gone.wav") && why[0].contains("does not exist"),
+        "{why:?}"
+    );
+    assert!(
+        why[1].contains("dir.wav") && why[1].contains("folder"),
+        "{why:?}"
+    );
+}
+
+#[test]
+fn a_take_too_large_for_its_field_says_so() {
+    let d = tempfile::tempdir().unwrap();
+    touch(d.path(), "1_ann_99999999999.wav");
+    let e = AudioDataset::from_folder(d.path()).unwrap_err().to_string();
+    assert!(e.contains("too large") && e.contains("4294967295"), "{e}");
+    assert!(!e.contains("is not a whole number"), "{e}");
 }

@@ -5,6 +5,11 @@
 //! (8-bit WAV is unsigned on disk; hound re-centres it). Float samples are kept as they are
 //! (nominally `[−1, 1]`). Multi-channel frames are averaged. An empty, truncated, non-WAV or
 //! unsupported file gives an [`EncodingError::Wav`] naming the file.
+//!
+//! The header's data length is never trusted: data it announces beyond the end of the file is
+//! an error found before anything is allocated (so a 4 KB file claiming 4 GB of samples is
+//! refused at once), and memory is reserved only for what the file can hold. Anything that is
+//! not a regular file (a folder, a FIFO, a device) is refused before it is opened.
 
 use crate::error::{EncodingError, Result};
 use lsm_core::Real;
@@ -57,8 +62,16 @@ pub fn read_wav_into(path: impl AsRef<Path>, out: &mut Vec<Real>) -> Result<u32>
         path: path.to_path_buf(),
         msg,
     };
+    // Check the type before opening: opening a FIFO for reading blocks until a writer comes.
     let meta = std::fs::metadata(path).map_err(|e| err(format!("cannot read the file: {e}")))?;
-    if meta.len() == 0 {
+    if !meta.is_file() {
+        return Err(err(format!(
+            "{}, expected a regular WAV file",
+            lsm_core::describe_file_type(&meta.file_type())
+        )));
+    }
+    let file_len = meta.len();
+    if file_len == 0 {
         return Err(err("empty file (0 bytes): expected a WAV file".into()));
     }
     let reader = hound::WavReader::open(path).map_err(|e| err(describe(e)))?;
@@ -70,8 +83,19 @@ pub fn read_wav_into(path: impl AsRef<Path>, out: &mut Vec<Real>) -> Result<u32>
     if spec.sample_rate == 0 {
         return Err(err("the WAV header declares a sample rate of 0 Hz".into()));
     }
+    // Never trust the declared length: a 4 KB file may claim 4 GB of samples. The data must
+    // fit in the file, and nothing is reserved beyond what the file can hold.
+    let bytes_per_sample = u64::from(spec.bits_per_sample).div_ceil(8).max(1);
+    let declared = u64::from(reader.len());
+    let declared_bytes = declared * bytes_per_sample;
+    if declared_bytes > file_len {
+        return Err(err(format!(
+            "truncated: the header announces {declared} samples ({declared_bytes} bytes of \
+             audio data) but the whole file is only {file_len} bytes"
+        )));
+    }
     out.clear();
-    out.reserve(reader.len() as usize / nch);
+    out.reserve((declared.min(file_len / bytes_per_sample) as usize) / nch);
     let mut acc = 0.0;
     let mut k = 0usize;
     let inv_n = 1.0 / nch as Real;

@@ -10,7 +10,8 @@
 //! * `lsm bench simulate [--neurons 1000,4000,16000]`: the Brian2 speed-anchor network
 //!   (`lsm_reservoir::anchor`) simulated for 1 s of biological time.
 
-use crate::cmd::pipeline::{load_samples, Bars};
+use crate::cmd::data::load_samples;
+use crate::cmd::pipeline::Bars;
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
 use lsm_core::Real;
@@ -94,6 +95,24 @@ pub struct SimArgs {
 
 /// `lsm bench`.
 pub fn bench(args: BenchArgs, quiet: bool) -> Result<()> {
+    let job_args = match &args.command {
+        None => Some(&args.job),
+        Some(BenchCommand::Job(a) | BenchCommand::Loso(a)) => Some(a),
+        Some(BenchCommand::Simulate(_)) => None,
+    };
+    if let Some(a) = job_args {
+        crate::cmd::check_inputs(&[("--config", a.config.as_deref())])?;
+        crate::cmd::check_outputs(
+            &[
+                ("--json-out", a.json_out.as_deref()),
+                ("--dump-features", a.dump_features.as_deref()),
+            ],
+            &[("--config", a.config.as_deref())],
+        )?;
+    }
+    if let Some(BenchCommand::Simulate(a)) = &args.command {
+        crate::cmd::check_outputs(&[("--json-out", a.json_out.as_deref())], &[])?;
+    }
     match args.command {
         None => job(args.job, quiet),
         Some(BenchCommand::Job(a)) => job(a, quiet),

@@ -49,10 +49,20 @@ pub struct EncodeArgs {
 
 /// Run `lsm encode`.
 pub fn encode(args: EncodeArgs, quiet: bool) -> Result<()> {
+    crate::cmd::check_outputs(
+        &[
+            ("--out", Some(&args.out)),
+            ("--plot", args.plot.as_deref()),
+            ("--features", args.features.as_deref()),
+        ],
+        &[
+            ("FILE", Some(&args.file)),
+            ("--config", args.config.as_deref()),
+        ],
+    )?;
     let cfg = match &args.config {
         Some(p) => {
-            let text = std::fs::read_to_string(p)
-                .with_context(|| format!("reading encoder config {}", p.display()))?;
+            let text = crate::cmd::read_config("--config", p)?;
             AudioEncoderConfig::from_json(&text, &p.display().to_string())?
         }
         None => AudioEncoderConfig::default(),

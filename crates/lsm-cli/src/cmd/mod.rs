@@ -1,6 +1,75 @@
-//! One module per group of subcommands.
+//! One module per group of subcommands, and the file checks every command makes before its
+//! work starts.
 pub mod bench;
+pub mod data;
 pub mod encode;
 pub mod pipeline;
+pub mod plot;
 pub mod simulate;
 pub mod timeseries;
+
+use anyhow::{Context, Result};
+use std::path::Path;
+
+/// Before any work: every output (`(flag, path)`, `None` = not asked for) can be written and
+/// is neither an input nor another output (`lsm_core::check_outputs`).
+pub fn check_outputs(
+    outputs: &[(&str, Option<&Path>)],
+    inputs: &[(&str, Option<&Path>)],
+) -> Result<()> {
+    let keep = |v: &[(&str, Option<&Path>)]| -> Vec<(String, std::path::PathBuf)> {
+        v.iter()
+            .filter_map(|(f, p)| p.map(|p| (f.to_string(), p.to_path_buf())))
+            .collect()
+    };
+    let (outs, ins) = (keep(outputs), keep(inputs));
+    let outs: Vec<(&str, &Path)> = outs
+        .iter()
+        .map(|(f, p)| (f.as_str(), p.as_path()))
+        .collect();
+    let ins: Vec<(&str, &Path)> = ins.iter().map(|(f, p)| (f.as_str(), p.as_path())).collect();
+    Ok(lsm_core::check_outputs(&outs, &ins)?)
+}
+
+/// Before reading them whole: model, config and network files (`(flag, path)`, `None` = not
+/// given) exist and are within the size cap (`lsm_core::check_input_file`,
+/// `LSM_MAX_INPUT_BYTES`).
+pub fn check_inputs(inputs: &[(&str, Option<&Path>)]) -> Result<()> {
+    for (flag, p) in inputs {
+        if let Some(p) = p {
+            lsm_core::check_input_file(p).with_context(|| flag.to_string())?;
+        }
+    }
+    Ok(())
+}
+
+/// Read a config file whole, within the size cap (`lsm_core::read_to_string_capped`).
+pub fn read_config(flag: &str, p: &Path) -> Result<String> {
+    lsm_core::read_to_string_capped(p).with_context(|| flag.to_string())
+}
+
+/// A file name or label made safe for one line of text output: control characters (line
+/// breaks, tabs, escape sequences) are shown escaped (`\n`, `\t`, `\u{1b}`), so a crafted name
+/// cannot forge extra lines or columns; everything else is kept as is.
+pub fn escape_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_control() {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_escaped_and_nothing_else() {
+        assert_eq!(escape_text("a\nb\tc\r\u{1b}[2J"), "a\\nb\\tc\\r\\u{1b}[2J");
+        assert_eq!(escape_text("C:\\x \"é\".wav"), "C:\\x \"é\".wav");
+    }
+}

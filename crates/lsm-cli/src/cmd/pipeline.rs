@@ -6,10 +6,18 @@
 //! series go to the time-series pipeline (`cmd::timeseries`); a folder of WAV files (or a
 //! `path,label` CSV list) to the spoken-digit pipeline.
 //!
-//! Outputs (model files, plots) are written only at the end of a successful run, atomically
-//! (temporary file, then rename), so a failed run never damages a file the user saved.
+//! Outputs (model files, plots) are checked before any work (writable, not an input: not the
+//! config, the model, the data list or any recording of the data) and written only at the end
+//! of a successful run, atomically (temporary file, then rename), so a failed run never
+//! damages a file the user saved.
+//!
+//! `--skip-bad` (fit, evaluate): recordings that cannot be used (badly named, not a regular
+//! file, unreadable or invalid WAV) are left out and listed on stderr instead of stopping the
+//! run.
 
-use crate::plot::{self, Figure};
+use crate::cmd::data::{check_not_a_recording, data_file, load_samples_with};
+use crate::cmd::plot::plot_confusion;
+use crate::plot;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -59,6 +67,10 @@ pub struct FitArgs {
     /// Target column of a CSV time series.
     #[arg(long)]
     pub target: Option<String>,
+    /// Spoken-digit data: leave out recordings that cannot be used (badly named, not a
+    /// regular file, unreadable or invalid WAV), listing them on stderr, instead of failing.
+    #[arg(long)]
+    pub skip_bad: bool,
 }
 
 /// Arguments of `lsm evaluate`.
@@ -85,6 +97,10 @@ pub struct EvaluateArgs {
     /// Target column of a CSV time series.
     #[arg(long)]
     pub target: Option<String>,
+    /// Spoken-digit data: leave out recordings that cannot be used, listing them on stderr
+    /// (as for `lsm fit`).
+    #[arg(long)]
+    pub skip_bad: bool,
 }
 
 /// Arguments of `lsm predict`.
@@ -213,6 +229,7 @@ pub fn is_label_list(path: &Path) -> bool {
         return false;
     }
     let cols: Vec<String> = first
+        .trim_start_matches('\u{feff}')
         .trim()
         .split(',')
         .map(|c| c.trim().to_ascii_lowercase())
@@ -250,7 +267,12 @@ pub fn default_config(args: DefaultConfigArgs) -> Result<()> {
 
 /// `lsm fit`.
 pub fn fit(args: FitArgs, quiet: bool) -> Result<()> {
-    check_output_path(&args.out, "--out")?;
+    let data_file = data_file(&args.data);
+    crate::cmd::check_inputs(&[("--config", args.config.as_deref())])?;
+    crate::cmd::check_outputs(
+        &[("--out", Some(&args.out))],
+        &[("--config", args.config.as_deref()), ("--data", data_file)],
+    )?;
     let cfg_value = match &args.config {
         Some(p) => Some(pio::read_json_value(p)?),
         None => None,
@@ -290,7 +312,8 @@ pub fn fit(args: FitArgs, quiet: bool) -> Result<()> {
     if let Some(s) = args.seed {
         config.seed = s;
     }
-    let samples = load_samples(&args.data, &args.split, &args.test_speakers)?;
+    let samples = load_samples_with(&args.data, &args.split, &args.test_speakers, args.skip_bad)?;
+    check_not_a_recording("--out", &args.out, &samples)?;
     status(
         quiet,
         format!(
@@ -357,62 +380,16 @@ pub fn fit(args: FitArgs, quiet: bool) -> Result<()> {
 }
 
 fn fit_timeseries(args: &FitArgs, quiet: bool) -> Result<()> {
-    match &args.config {
-        Some(p) => crate::cmd::timeseries::fit(
-            p,
-            &args.data,
-            args.target.as_deref(),
-            &args.out,
-            args.seed,
-            quiet,
-        ),
-        None => {
-            // No config: the default of the task named by --data, through a temporary file.
-            let task = if args.data.to_ascii_lowercase().ends_with(".csv") {
-                "csv"
-            } else {
-                args.data.as_str()
-            };
-            let v = crate::cmd::timeseries::default_config(task)?;
-            let tmp = std::env::temp_dir().join(format!(
-                "lsm-default-config-{}-{}.json",
-                std::process::id(),
-                task
-            ));
-            std::fs::write(&tmp, serde_json::to_vec_pretty(&v)?)
-                .with_context(|| format!("writing {}", tmp.display()))?;
-            let r = crate::cmd::timeseries::fit(
-                &tmp,
-                &args.data,
-                args.target.as_deref(),
-                &args.out,
-                args.seed,
-                quiet,
-            );
-            let _ = std::fs::remove_file(&tmp);
-            r
-        }
-    }
-}
-
-/// Fail early (before any long work) if `out` cannot be an output file.
-fn check_output_path(out: &Path, flag: &str) -> Result<()> {
-    if out.is_dir() {
-        bail!(
-            "{flag} {}: is a folder, expected a file path",
-            out.display()
-        );
-    }
-    if let Some(parent) = out.parent() {
-        if !parent.as_os_str().is_empty() && !parent.is_dir() {
-            bail!(
-                "{flag} {}: the folder {} does not exist",
-                out.display(),
-                parent.display()
-            );
-        }
-    }
-    Ok(())
+    // Without --config: the default config of the task named by --data.
+    let cfg = crate::cmd::timeseries::load_config(args.config.as_deref(), &args.data)?;
+    crate::cmd::timeseries::fit(
+        cfg,
+        &args.data,
+        args.target.as_deref(),
+        &args.out,
+        args.seed,
+        quiet,
+    )
 }
 
 // ---------------------------------------------------------------------------------------
@@ -420,8 +397,15 @@ fn check_output_path(out: &Path, flag: &str) -> Result<()> {
 
 /// `lsm evaluate`.
 pub fn evaluate(args: EvaluateArgs, quiet: bool) -> Result<()> {
+    crate::cmd::check_inputs(&[("--model", Some(&args.model))])?;
+    crate::cmd::check_outputs(
+        &[("--plot", args.plot.as_deref())],
+        &[
+            ("--model", Some(&args.model)),
+            ("--data", data_file(&args.data)),
+        ],
+    )?;
     if let Some(p) = &args.plot {
-        check_output_path(p, "--plot")?;
         plot::Format::of(p)?;
     }
     let (v, task, version) = pio::read_model(&args.model)?;
@@ -451,7 +435,10 @@ pub fn evaluate(args: EvaluateArgs, quiet: bool) -> Result<()> {
     }
     let model = DigitsPipeline::from_file_value(&args.model, v, &task, version)
         .with_context(|| format!("--model {}", args.model.display()))?;
-    let samples = load_samples(&args.data, &args.split, &args.test_speakers)?;
+    let samples = load_samples_with(&args.data, &args.split, &args.test_speakers, args.skip_bad)?;
+    if let Some(p) = &args.plot {
+        check_not_a_recording("--plot", p, &samples)?;
+    }
     status(
         quiet,
         format!(
@@ -540,6 +527,7 @@ fn evaluation_text(r: &ClassificationReport) -> String {
             .iter()
             .position(|x| x == c)
             .map_or(0, |i| r.confusion.counts[i].iter().sum());
+        let c = crate::cmd::escape_text(c);
         match a {
             Some(a) => s += &format!("  {c:>5}: {a:.4} ({n} samples)\n"),
             None => s += &format!("  {c:>5}: -      (0 samples)\n"),
@@ -555,6 +543,7 @@ fn evaluation_text(r: &ClassificationReport) -> String {
 
 /// `lsm predict`.
 pub fn predict(args: PredictArgs, quiet: bool) -> Result<()> {
+    crate::cmd::check_inputs(&[("--model", Some(&args.model))])?;
     let (v, task, version) = pio::read_model(&args.model)?;
     if task != TASK_SPOKEN_DIGITS {
         bail!(
@@ -566,8 +555,14 @@ pub fn predict(args: PredictArgs, quiet: bool) -> Result<()> {
     let model = DigitsPipeline::from_file_value(&args.model, v, &task, version)
         .with_context(|| format!("--model {}", args.model.display()))?;
     for f in &args.files {
-        if !f.is_file() {
-            bail!("{}: no such file", f.display());
+        match std::fs::metadata(f) {
+            Ok(m) if m.is_file() => {}
+            Ok(m) => bail!(
+                "{}: is {}, expected a WAV file",
+                f.display(),
+                lsm_core::describe_file_type(&m.file_type())
+            ),
+            Err(e) => bail!("{}: {e}", f.display()),
         }
     }
     let samples: Vec<Sample> = args.files.iter().map(Sample::from_path).collect();
@@ -582,156 +577,15 @@ pub fn predict(args: PredictArgs, quiet: bool) -> Result<()> {
                 json!({"file": p.path, "label": p.label, "probability": p.probability})
             );
         } else {
-            text += &format!("{}\t{}\t{:.4}\n", p.path.display(), p.label, p.probability);
+            // Names and labels escaped: a crafted file name cannot forge lines or columns.
+            text += &format!(
+                "{}\t{}\t{:.4}\n",
+                crate::cmd::escape_text(&p.path.to_string_lossy()),
+                crate::cmd::escape_text(&p.label),
+                p.probability
+            );
         }
     }
     print_out(&text)?;
     Ok(())
-}
-
-// ---------------------------------------------------------------------------------------
-// Data
-
-/// Samples of a spoken-digit data source (`lsm_datasets::AudioDataset`): a folder of
-/// FSDD-named WAV files or a `path,label[,speaker][,split]` CSV list, restricted to `split`
-/// (`train`, `test`, `all`; official FSDD rule, the CSV's `split` column, or held-out
-/// `test_speakers`). Each sample's id is [`lsm_pipeline::stable_id`] of its file name, the same
-/// id `lsm predict` uses, so a file gets the same random streams in every command.
-pub fn load_samples(data: &str, split: &str, test_speakers: &[String]) -> Result<Vec<Sample>> {
-    let p = Path::new(data);
-    if !p.exists() {
-        bail!(
-            "--data {data}: no such folder or file (expected a folder of \
-             {{label}}_{{speaker}}_{{take}}.wav files or a CSV list of them; \
-             scripts/fetch-fsdd.sh DEST downloads FSDD into DEST/recordings)"
-        );
-    }
-    let split: lsm_datasets::Split = split
-        .parse()
-        .map_err(|e: String| anyhow::anyhow!("--split: {e}"))?;
-    let ds = lsm_datasets::AudioDataset::open(p).with_context(|| format!("--data {data}"))?;
-    let items = ds
-        .select(split, test_speakers)
-        .with_context(|| format!("--data {data}"))?;
-    Ok(items
-        .into_iter()
-        .map(|it| {
-            let name = it
-                .path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            Sample {
-                id: lsm_pipeline::stable_id(&name),
-                path: it.path,
-                label: Some(it.label),
-                group: it.speaker,
-            }
-        })
-        .collect())
-}
-
-// ---------------------------------------------------------------------------------------
-// Plot
-
-/// Draw the confusion matrix (rows: true class, columns: predicted; cell shade = fraction of
-/// the row) to `path` (.svg or .png), atomically.
-pub fn plot_confusion(r: &ClassificationReport, path: &Path) -> Result<()> {
-    plot::require_font()?;
-    plot::save(path, (640, 600), &ConfusionPlot(r))
-}
-
-/// The confusion matrix of a report, as a [`Figure`].
-struct ConfusionPlot<'a>(&'a ClassificationReport);
-
-impl Figure for ConfusionPlot<'_> {
-    fn draw<DB: plotters::prelude::DrawingBackend>(
-        &self,
-        root: &plotters::prelude::DrawingArea<DB, plotters::coord::Shift>,
-    ) -> Result<()>
-    where
-        DB::ErrorType: 'static,
-    {
-        use plotters::prelude::*;
-        use plotters::style::text_anchor::{HPos, Pos, VPos};
-        let r = self.0;
-        let k = r.confusion.classes.len() as i32;
-        root.fill(&WHITE).map_err(|e| anyhow::anyhow!("{e}"))?;
-        let title = format!(
-            "Confusion matrix (accuracy {:.1} %, n = {})",
-            100.0 * r.accuracy,
-            r.n_samples
-        );
-        let classes = r.confusion.classes.clone();
-        let classes2 = classes.clone();
-        let mut chart = ChartBuilder::on(root)
-            .caption(title, ("sans-serif", 22))
-            .margin(12)
-            .x_label_area_size(50)
-            .y_label_area_size(60)
-            .build_cartesian_2d(
-                (0i32..k - 1).into_segmented(),
-                (0i32..k - 1).into_segmented(),
-            )
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-        chart
-            .configure_mesh()
-            .disable_mesh()
-            .x_labels(k as usize)
-            .y_labels(k as usize)
-            .x_label_formatter(&move |x| match x {
-                SegmentValue::CenterOf(i) => classes.get(*i as usize).cloned().unwrap_or_default(),
-                _ => String::new(),
-            })
-            .y_label_formatter(&move |y| match y {
-                // Row 0 (first class) at the top.
-                SegmentValue::CenterOf(i) => classes2
-                    .get((k - 1 - *i) as usize)
-                    .cloned()
-                    .unwrap_or_default(),
-                _ => String::new(),
-            })
-            .x_desc("predicted")
-            .y_desc("true")
-            .label_style(("sans-serif", 16))
-            .axis_desc_style(("sans-serif", 18))
-            .draw()
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-        let counts = &r.confusion.counts;
-        let mut cells = Vec::new();
-        for (t, row) in counts.iter().enumerate() {
-            let n: usize = row.iter().sum();
-            for (p, &c) in row.iter().enumerate() {
-                let frac = if n > 0 { c as f64 / n as f64 } else { 0.0 };
-                let y = k - 1 - t as i32;
-                cells.push((p as i32, y, frac, c));
-            }
-        }
-        chart
-            .draw_series(cells.iter().map(|&(x, y, f, _)| {
-                let shade = (255.0 * (1.0 - 0.85 * f)).round() as u8;
-                Rectangle::new(
-                    [
-                        (SegmentValue::Exact(x), SegmentValue::Exact(y)),
-                        (SegmentValue::Exact(x + 1), SegmentValue::Exact(y + 1)),
-                    ],
-                    RGBColor(shade, shade, 255).filled(),
-                )
-            }))
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-        chart
-            .draw_series(cells.iter().filter(|c| c.3 > 0).map(|&(x, y, f, c)| {
-                let color = if f > 0.6 { WHITE } else { BLACK };
-                Text::new(
-                    c.to_string(),
-                    (SegmentValue::CenterOf(x), SegmentValue::CenterOf(y)),
-                    ("sans-serif", 15)
-                        .into_font()
-                        .color(&color)
-                        .pos(Pos::new(HPos::Center, VPos::Center)),
-                )
-            }))
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-        Ok(())
-    }
 }

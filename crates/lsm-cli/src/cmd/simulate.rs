@@ -101,8 +101,8 @@ pub fn network(command: NetworkCommand, quiet: bool) -> Result<()> {
             n_inputs,
             seed,
         } => {
-            let text = std::fs::read_to_string(&config)
-                .with_context(|| format!("reading generator config {}", config.display()))?;
+            crate::cmd::check_outputs(&[("--out", Some(&out))], &[("--config", Some(&config))])?;
+            let text = crate::cmd::read_config("--config", &config)?;
             let cfg = GeneratorConfig::from_json_str(&text, &config.display().to_string())?;
             let spec = cfg.generate(n_inputs, seed)?;
             spec.save(&out)?;
@@ -127,10 +127,14 @@ pub fn network(command: NetworkCommand, quiet: bool) -> Result<()> {
             out,
             seed,
         } => {
+            crate::cmd::check_inputs(&[("--network", Some(&network))])?;
+            let mut inputs = vec![("--network", Some(network.as_path()))];
+            inputs.push(("--config", config.as_deref()));
+            inputs.extend(input.iter().map(|p| ("--input", Some(p.as_path()))));
+            crate::cmd::check_outputs(&[("--out", Some(&out))], &inputs)?;
             let cfg: StdpConfig = match &config {
                 Some(p) => {
-                    let text = std::fs::read_to_string(p)
-                        .with_context(|| format!("reading STDP config {}", p.display()))?;
+                    let text = crate::cmd::read_config("--config", p)?;
                     serde_json::from_str(&text)
                         .with_context(|| format!("{}: invalid STDP config", p.display()))?
                 }
@@ -202,6 +206,17 @@ fn read_spikes(p: &std::path::Path, net: &Network, n_steps: usize) -> Result<Spi
 
 /// Run `lsm simulate`.
 pub fn simulate(args: SimulateArgs, quiet: bool) -> Result<()> {
+    crate::cmd::check_inputs(&[("--network", Some(&args.network))])?;
+    crate::cmd::check_outputs(
+        &[
+            ("--out", Some(&args.out)),
+            ("--record-v", args.record_v.as_deref()),
+        ],
+        &[
+            ("--network", Some(&args.network)),
+            ("--input", args.input.as_deref()),
+        ],
+    )?;
     let spec = NetworkSpec::load(&args.network)?;
     let net = Network::from_spec(&spec)?;
     let dt = net.dt_ms();

@@ -19,21 +19,45 @@ pub fn default_config(task: &str) -> anyhow::Result<serde_json::Value> {
     Ok(serde_json::to_value(TsConfig::default_for(t))?)
 }
 
+/// The config of `lsm fit` on a time series: the file `config_path` (within the size cap), or
+/// without one the default config of the task named by `data` (no temporary file).
+///
+/// # Errors
+/// Unreadable or invalid config, unknown task.
+pub fn load_config(config_path: Option<&Path>, data: &str) -> anyhow::Result<TsConfig> {
+    match config_path {
+        Some(p) => {
+            let text = crate::cmd::read_config("--config", p)?;
+            Ok(TsConfig::from_json_str(&text, &p.display().to_string())?)
+        }
+        None => {
+            let task = if data.to_ascii_lowercase().ends_with(".csv") {
+                "csv"
+            } else {
+                data
+            };
+            let t = Task::parse(task).with_context(|| {
+                format!("unknown time-series task `{task}`: expected mackey-glass, narma10, lorenz or csv")
+            })?;
+            // Through JSON in memory, as a config file written by `lsm default-config` goes.
+            let text = serde_json::to_string(&TsConfig::default_for(t))?;
+            Ok(TsConfig::from_json_str(&text, "<default config>")?)
+        }
+    }
+}
+
 /// `lsm fit` on a time-series config: fit, save the model to `out`.
 ///
 /// # Errors
-/// Unreadable or invalid config, data errors, fitting errors, write errors.
+/// Data errors, fitting errors, write errors.
 pub fn fit(
-    config_path: &Path,
+    mut cfg: TsConfig,
     data: &str,
     target: Option<&str>,
     out: &Path,
     seed: Option<u64>,
     quiet: bool,
 ) -> anyhow::Result<()> {
-    let text = std::fs::read_to_string(config_path)
-        .with_context(|| format!("reading config {}", config_path.display()))?;
-    let mut cfg = TsConfig::from_json_str(&text, &config_path.display().to_string())?;
     if let Some(s) = seed {
         cfg.seed = s;
     }

@@ -1,0 +1,121 @@
+//! Spoken-digit data for `lsm fit`, `lsm evaluate` and `lsm bench`: listing the samples of a
+//! folder or CSV list (optionally skipping bad files), and the checks that keep an output
+//! off the data.
+
+use anyhow::{bail, Context, Result};
+use lsm_pipeline::Sample;
+use std::path::{Path, PathBuf};
+
+/// `--data` as a path when it names an existing file (a CSV list or series), else `None`
+/// (a folder or a built-in series).
+pub fn data_file(data: &str) -> Option<&Path> {
+    let p = Path::new(data);
+    p.is_file().then_some(p)
+}
+
+/// Refuse an output that is one of the recordings of the data (a folder's files are known
+/// only once listed; listing is quick, so this still comes before the long work).
+pub fn check_not_a_recording(flag: &str, out: &Path, samples: &[Sample]) -> Result<()> {
+    if !out.exists() {
+        return Ok(());
+    }
+    if let Some(s) = samples.iter().find(|s| lsm_core::same_file(out, &s.path)) {
+        bail!(
+            "{flag} {}: is the recording {} of --data; refusing to overwrite an input \
+             (choose another output path)",
+            out.display(),
+            s.path.display()
+        );
+    }
+    Ok(())
+}
+
+/// Samples of a spoken-digit data source (`lsm_datasets::AudioDataset`): a folder of
+/// FSDD-named WAV files or a `path,label[,speaker][,split]` CSV list, restricted to `split`
+/// (`train`, `test`, `all`; official FSDD rule, the CSV's `split` column, or held-out
+/// `test_speakers`). Each sample's id is [`lsm_pipeline::stable_id`] of its file name, the same
+/// id `lsm predict` uses, so a file gets the same random streams in every command.
+pub fn load_samples(data: &str, split: &str, test_speakers: &[String]) -> Result<Vec<Sample>> {
+    load_samples_with(data, split, test_speakers, false)
+}
+
+/// [`load_samples`]; with `skip_bad`, files that cannot be used (bad names or entries, and
+/// WAV files that fail to read) are left out and listed on stderr.
+pub fn load_samples_with(
+    data: &str,
+    split: &str,
+    test_speakers: &[String],
+    skip_bad: bool,
+) -> Result<Vec<Sample>> {
+    let p = Path::new(data);
+    if !p.exists() {
+        bail!("--data {data}: no such folder or file");
+    }
+    let split: lsm_datasets::Split = split
+        .parse()
+        .map_err(|e: String| anyhow::anyhow!("--split: {e}"))?;
+    let ds = lsm_datasets::AudioDataset::open_with(p, skip_bad)
+        .with_context(|| format!("--data {data}"))?;
+    let mut skipped: Vec<(PathBuf, String)> = ds
+        .skipped()
+        .iter()
+        .map(|s| (s.path.clone(), s.reason.clone()))
+        .collect();
+    let mut items = ds
+        .select(split, test_speakers)
+        .with_context(|| format!("--data {data}"))?;
+    if skip_bad {
+        use rayon::prelude::*;
+        // Read every selected WAV once now, so a bad one is skipped rather than failing the
+        // run halfway (reading is cheap next to encoding and simulating).
+        let errors: Vec<Option<String>> = items
+            .par_iter()
+            .map(|it| {
+                lsm_encoding::read_wav(&it.path)
+                    .err()
+                    .map(|e| e.to_string())
+            })
+            .collect();
+        let mut kept = Vec::with_capacity(items.len());
+        for (it, e) in items.into_iter().zip(errors) {
+            match e {
+                Some(e) => skipped.push((it.path, e)),
+                None => kept.push(it),
+            }
+        }
+        items = kept;
+    }
+    if !skipped.is_empty() {
+        let mut msg = format!("--skip-bad: skipped {} file(s) of {data}:", skipped.len());
+        for (path, why) in &skipped {
+            let why = why
+                .strip_prefix(&format!("{}: ", path.display()))
+                .unwrap_or(why);
+            msg += &format!(
+                "\n  {}: {}",
+                crate::cmd::escape_text(&path.to_string_lossy()),
+                crate::cmd::escape_text(why)
+            );
+        }
+        eprintln!("{msg}");
+    }
+    if items.is_empty() {
+        bail!("--data {data}: every selected file was skipped as bad; nothing left to use");
+    }
+    Ok(items
+        .into_iter()
+        .map(|it| {
+            let name = it
+                .path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            Sample {
+                id: lsm_pipeline::stable_id(&name),
+                path: it.path,
+                label: Some(it.label),
+                group: it.speaker,
+            }
+        })
+        .collect())
+}
