@@ -10,9 +10,13 @@
 //!   the order in which work is scheduled.
 //! * [`SpikeTrains`]: spike events bucketed per time step (CSR over time), time-first.
 //! * [`write_atomic`]: write to a temporary file in the same folder, then rename.
+//! * [`limits`]: the cost limits every crate checks declared sizes against (and how to lift
+//!   them); [`json`]: strict JSON reading (duplicate keys refused, objects required).
 #![warn(missing_docs)]
 
 mod atomic;
+pub mod json;
+pub mod limits;
 mod spikes;
 
 pub use atomic::write_atomic;
