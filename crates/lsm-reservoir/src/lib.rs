@@ -10,6 +10,7 @@
 //!   [`RecordSpec`], [`Recording`], [`Workspace`].
 //! * [`generate`]: [`GeneratorConfig`] → [`NetworkSpec`] (random, fixed in/out-degree, Maass
 //!   column, small-world; E/I with Dale's law; weight distributions; spectral radius).
+//! * [`cost`]: cost checks of a run against [`lsm_core::limits`] ([`Network::check_work`]).
 //! * [`spectral`]: spectral radius of a sparse weight matrix.
 //! * [`plasticity`]: spike-timing-dependent plasticity of the recurrent excitatory synapses
 //!   ([`Stdp`], [`train_stdp`], [`Network::run_plastic_into`]).
@@ -28,6 +29,7 @@
 #![warn(missing_docs)]
 
 pub mod anchor;
+pub mod cost;
 pub mod error;
 pub mod esn;
 pub mod generate;
