@@ -352,6 +352,15 @@ impl DigitsConfig {
                     "expected at least 1 pass, found 0",
                 ));
             }
+            // A lower bound of the cost before any recording is read: every pass runs at least
+            // one step of every neuron per recording (0 recordings = all: at least 1).
+            let runs = p.epochs as f64 * p.samples.max(1) as f64;
+            lsm_core::limits::check(
+                lsm_core::limits::Limit::Work,
+                runs * self.network.resolved_n_neurons() as f64,
+                "plasticity.epochs x plasticity.samples x network neurons (at least one step each)",
+            )
+            .map_err(|e| PipelineError::config("plasticity.epochs", e.to_string()))?;
         }
         if !self.features.reservoir && !self.features.include_input {
             return Err(PipelineError::config(
