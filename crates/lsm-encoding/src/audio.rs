@@ -12,10 +12,13 @@
 //! * `"db"` (default, `top_db = 50`): `d = 10 log10(max(v, 1e-10)) − 10 log10(max(max(v),
 //!   1e-10))` (dB relative to the utterance maximum, librosa's `power_to_db(ref=np.max)`),
 //!   floored at `−top_db`, mapped to `[0, 1]` by `x = (d + top_db) / top_db`. **Silence**:
-//!   a value at or below the floor `1e-10` (zero energy) maps to 0, the bottom of the range,
-//!   never to the maximum; so digital silence (or stereo that cancels to silence) gives all
-//!   zeros, which every encoder turns into no spikes. (Relative to the maximum alone, a
-//!   silent utterance would be 0 dB everywhere: full drive on every channel.)
+//!   an utterance whose every value is at or below the floor `1e-10` (digital silence, or
+//!   stereo that cancels to silence) maps to all zeros, which every encoder turns into no
+//!   spikes (relative to its own maximum, librosa's formula would put it at 0 dB everywhere:
+//!   full drive on every channel). In an utterance with sound the formula is librosa's
+//!   unchanged: a zero-energy value is `10 log10(1e-10)` dB relative to the maximum, which is
+//!   the floor (0) whenever the maximum is at least `top_db` dB above `1e-10`
+//!   (`1e-5` for the default 50 dB), and a little above 0 in quieter utterances.
 //! * `"max"`: `x = v / max(v)` (0 when the utterance is silent);
 //! * `"min_max"`: `x = (v − min) / (max − min)` (0 when constant) — for MFCCs;
 //! * `"none"`: the raw features.
@@ -118,14 +121,15 @@ impl FeatureScaling {
             FeatureScaling::Db { top_db } => {
                 const AMIN: Real = 1e-10;
                 let mx = v.iter().copied().fold(Real::NEG_INFINITY, Real::max);
-                let r = 10.0 * mx.max(AMIN).log10();
+                if mx.is_nan() || mx <= AMIN {
+                    // A silent utterance (every value at or below the floor, or none): no
+                    // drive at all, rather than 0 dB relative to its own silence everywhere.
+                    v.fill(0.0);
+                    return;
+                }
+                let r = 10.0 * mx.log10();
                 v.mapv_inplace(|x| {
-                    if x <= AMIN {
-                        // Zero energy (at or below the floor) is silence: the bottom of the
-                        // range, also when the whole utterance is silent.
-                        return 0.0;
-                    }
-                    let d = (10.0 * x.log10() - r).max(-top_db);
+                    let d = (10.0 * x.max(AMIN).log10() - r).max(-top_db);
                     (d + top_db) / top_db
                 });
             }
@@ -664,6 +668,36 @@ mod tests {
         has_autotraits::<AudioEncoderConfig>();
         has_autotraits::<EncodingError>();
         has_autotraits::<Encoded>();
+    }
+
+    #[test]
+    fn db_scaling_is_librosas_except_for_a_silent_utterance() {
+        let librosa = |v: &Array2<Real>, x: Real| {
+            let r = 10.0
+                * v.iter()
+                    .copied()
+                    .fold(Real::NEG_INFINITY, Real::max)
+                    .max(1e-10)
+                    .log10();
+            ((10.0 * x.max(1e-10).log10() - r).max(-50.0) + 50.0) / 50.0
+        };
+        // Loud and quiet utterances (the quiet one's zero maps a little above 0, as librosa).
+        for v in [
+            ndarray::array![[0.0, 1e-3], [0.25, 2e-12]],
+            ndarray::array![[0.0, 5.56e-6], [1e-7, 1e-11]],
+        ] {
+            let mut s = v.clone();
+            FeatureScaling::default().apply(&mut s);
+            for (a, &x) in s.iter().zip(v.iter()) {
+                assert_eq!(a.to_bits(), librosa(&v, x).to_bits(), "{x}");
+            }
+        }
+        // Silence (all values at or below the floor): no drive, where librosa gives 1.
+        let v = ndarray::array![[0.0, 1e-10], [0.0, 0.0]];
+        assert_eq!(librosa(&v, 0.0), 1.0);
+        let mut s = v.clone();
+        FeatureScaling::default().apply(&mut s);
+        assert!(s.iter().all(|&x| x == 0.0));
     }
 
     #[test]

@@ -77,8 +77,8 @@ fn stereo_that_cancels_is_silence() {
     let enc = AudioEncoder::new(&AudioEncoderConfig::default()).unwrap();
     let out = enc.encode_file(&p, &mut rng_for(1, 0)).unwrap();
     assert_eq!(out.spikes.n_spikes(), 0);
-    // A zero stretch inside a loud recording maps to the floor too (no spikes there), as
-    // before the change: only zero-energy frames are affected.
+    // A zero stretch inside a loud recording maps to the floor (no spikes there), exactly as
+    // before the change: only utterances that are silent throughout are affected.
     let mut x: Vec<f64> = (0..8000).map(|i| 0.5 * (i as f64 * 0.2).sin()).collect();
     x[2000..6000].fill(0.0);
     let out = enc.encode_samples(&x, 8000, &mut rng_for(1, 0)).unwrap();
