@@ -12,6 +12,12 @@ pub struct Cli {
     /// Worker threads for parallel work (default: all cores).
     #[arg(long, global = true)]
     pub threads: Option<usize>,
+    /// Lift every cost limit (sizes, durations, recorded values, threads; see
+    /// `lsm_core::limits`). Without it, a size whose cost is above a limit is refused with a
+    /// message naming the limit; `LSM_ALLOW_LARGE=1` does the same as this flag, and
+    /// `LSM_MAX_<NAME>=<value>` sets one limit.
+    #[arg(long, global = true)]
+    pub allow_large: bool,
     /// No progress bars or status lines on stderr.
     #[arg(long, short, global = true)]
     pub quiet: bool,
@@ -60,8 +66,15 @@ fn install_interrupt_handler() {
 
 fn main() {
     let cli = Cli::parse();
+    lsm_core::limits::allow_large(cli.allow_large);
     install_interrupt_handler();
     if let Some(n) = cli.threads {
+        if let Err(e) =
+            lsm_core::limits::check(lsm_core::limits::Limit::Threads, n as f64, "--threads")
+        {
+            eprintln!("error: {e}");
+            std::process::exit(1);
+        }
         if let Err(e) = rayon::ThreadPoolBuilder::new()
             .num_threads(n)
             .build_global()

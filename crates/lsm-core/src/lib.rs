@@ -4,6 +4,8 @@
 
 mod atomic;
 mod input;
+pub mod json;
+pub mod limits;
 mod output;
 mod spikes;
 
@@ -18,6 +20,26 @@ pub use output::{check_outputs, check_writable, same_file, OutputError};
 pub use spikes::{SpikeError, SpikeTrains, MAX_INFERRED_CHANNELS, MAX_INFERRED_STEPS};
 
 use rand::SeedableRng;
+
+/// An error and its causes as one line, `outer: cause: root cause` (what the `lsm` command
+/// prints). Errors of lsm say their own part in `Display` and give the rest through
+/// [`std::error::Error::source`], so this shows each part once.
+///
+/// ```
+/// let io = std::io::Error::new(std::io::ErrorKind::NotFound, "gone");
+/// let e = lsm_core::SpikeError::Io { file: "s.csv".into(), source: io };
+/// assert_eq!(lsm_core::error_chain(&e), "s.csv: gone");
+/// ```
+pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cur = c.source();
+    }
+    s
+}
 
 /// Floating-point precision of simulation state, encoders and features.
 pub type Real = f64;

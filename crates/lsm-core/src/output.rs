@@ -63,7 +63,7 @@ pub enum OutputError {
         folder: PathBuf,
     },
     /// The output's folder cannot be written (permissions, read-only file system...).
-    #[error("{flag} {}: cannot write in the folder {}: {source}", path.display(), folder.display())]
+    #[error("{flag} {}: cannot write in the folder {}", path.display(), folder.display())]
     NotWritable {
         /// The output's flag.
         flag: String,
@@ -76,7 +76,7 @@ pub enum OutputError {
     },
     /// The output is something that is never replaced (a folder, a block device, a socket, a
     /// link loop), or could not be examined.
-    #[error("{flag}: {source}")]
+    #[error("{flag}")]
     Unusable {
         /// The output's flag.
         flag: String,
@@ -260,15 +260,13 @@ mod tests {
     fn unwritable_outputs_are_found_before_work() {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
-        let e = check_writable("--out", d).unwrap_err().to_string();
+        let e = crate::error_chain(&check_writable("--out", d).unwrap_err());
         assert!(e.contains("folder"), "{e}");
-        let e = check_writable("--out", &d.join("nope").join("m.json"))
-            .unwrap_err()
-            .to_string();
+        let e = crate::error_chain(
+            &check_writable("--out", &d.join("nope").join("m.json")).unwrap_err(),
+        );
         assert!(e.contains("does not exist") && e.contains("nope"), "{e}");
-        let e = check_writable("--out", Path::new(""))
-            .unwrap_err()
-            .to_string();
+        let e = crate::error_chain(&check_writable("--out", Path::new("")).unwrap_err());
         assert!(e.contains("empty path"), "{e}");
         check_writable("--out", &d.join("m.json")).unwrap();
         // The probe leaves nothing behind.

@@ -35,7 +35,7 @@ pub enum SpikeError {
         n_channels: usize,
     },
     /// I/O error.
-    #[error("{file}: {source}")]
+    #[error("{file}")]
     Io {
         /// The file.
         file: String,

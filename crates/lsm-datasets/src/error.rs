@@ -82,7 +82,7 @@ pub enum DatasetError {
     #[error(transparent)]
     Read(std::io::Error),
     /// I/O error.
-    #[error("{}: {source}", path.display())]
+    #[error("{}", path.display())]
     Io {
         /// The path.
         path: PathBuf,

@@ -54,7 +54,7 @@ pub enum TimeSeriesError {
         msg: String,
     },
     /// I/O error.
-    #[error("{file}: {source}")]
+    #[error("{file}")]
     Io {
         /// The file.
         file: String,

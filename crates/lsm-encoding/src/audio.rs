@@ -11,10 +11,27 @@
 //! **Scaling** of the features `v ≥ 0` of one utterance (`[frames × bands]`):
 //! * `"db"` (default, `top_db = 50`): `d = 10 log10(max(v, 1e-10)) − 10 log10(max(max(v),
 //!   1e-10))` (dB relative to the utterance maximum, librosa's `power_to_db(ref=np.max)`),
-//!   floored at `−top_db`, mapped to `[0, 1]` by `x = (d + top_db) / top_db`;
+//!   floored at `−top_db`, mapped to `[0, 1]` by `x = (d + top_db) / top_db`. **Silence**:
+//!   an utterance whose every value is at or below the floor `1e-10` (digital silence, or
+//!   stereo that cancels to silence) maps to all zeros, which every encoder turns into no
+//!   spikes (relative to its own maximum, librosa's formula would put it at 0 dB everywhere:
+//!   full drive on every channel). In an utterance with sound the formula is librosa's
+//!   unchanged: a zero-energy value is `10 log10(1e-10)` dB relative to the maximum, which is
+//!   the floor (0) whenever the maximum is at least `top_db` dB above `1e-10`
+//!   (`1e-5` for the default 50 dB), and a little above 0 in quieter utterances.
 //! * `"max"`: `x = v / max(v)` (0 when the utterance is silent);
 //! * `"min_max"`: `x = (v − min) / (max − min)` (0 when constant) — for MFCCs;
 //! * `"none"`: the raw features.
+//!
+//! **Recordings** must fill at least one analysis frame (the mel/MFCC window `win_ms`, or one
+//! hop of the gammatone and Lyon filterbanks): a shorter one is an error naming the file and
+//! both lengths, not a label. **Cost**: encoding is linear in the recording's length (about
+//! `samples × bands` filterbank work, `steps` spike-train memory); a recording longer than
+//! [`lsm_core::limits::Limit::AudioSeconds`] (default 600 s), at a rate above
+//! [`lsm_core::limits::Limit::SampleRateHz`] (default 1 MHz) or giving more simulator steps
+//! than [`lsm_core::limits::Limit::Steps`] is refused before any work, with a message saying
+//! how to lift the limit (`--allow-large`, `LSM_ALLOW_LARGE=1` or `LSM_MAX_AUDIO_SECONDS`).
+//! A low sample rate (even 1 Hz) is resampled with a bounded cost ([`crate::resample()`]).
 //!
 //! The default configuration reproduces the Brian2 baseline's front end: 32-band log-mel
 //! (32 ms window, 10 ms hop, 0–4 kHz at 8 kHz input, Slaney mel with Slaney norm, as librosa),
@@ -39,13 +56,14 @@
 //! ```
 
 use crate::encoder::{Encoder, EncoderConfig, Scratch};
-use crate::error::{invalid, EncodingError, Result};
+use crate::error::{invalid, limit, EncodingError, Result};
 use crate::gammatone::{GammatoneConfig, GammatoneFilterbank};
 use crate::grid::TimeGrid;
 use crate::lyon::{LyonConfig, LyonPassiveEar, LyonScratch};
 use crate::mel::{MelConfig, MelFilterbank, StftScratch};
 use crate::resample::{pre_emphasis, resample};
 use crate::wav::read_wav_into;
+use lsm_core::limits::Limit;
 use lsm_core::{Real, SimRng, SpikeTrains};
 use ndarray::{Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
@@ -103,7 +121,13 @@ impl FeatureScaling {
             FeatureScaling::Db { top_db } => {
                 const AMIN: Real = 1e-10;
                 let mx = v.iter().copied().fold(Real::NEG_INFINITY, Real::max);
-                let r = 10.0 * mx.max(AMIN).log10();
+                if mx.is_nan() || mx <= AMIN {
+                    // A silent utterance (every value at or below the floor, or none): no
+                    // drive at all, rather than 0 dB relative to its own silence everywhere.
+                    v.fill(0.0);
+                    return;
+                }
+                let r = 10.0 * mx.log10();
                 v.mapv_inplace(|x| {
                     let d = (10.0 * x.max(AMIN).log10() - r).max(-top_db);
                     (d + top_db) / top_db
@@ -176,6 +200,11 @@ impl FrontEndConfig {
                 format!("expected >= 1000 Hz, got {fs}"),
             ));
         }
+        limit(
+            Limit::SampleRateHz,
+            fs as Real,
+            "encoder config: field `front_end.sample_rate_hz`",
+        )?;
         if !(self.pre_emphasis >= 0.0 && self.pre_emphasis < 1.0) {
             return Err(invalid(
                 "front_end.pre_emphasis",
@@ -259,15 +288,22 @@ impl AudioEncoderConfig {
     }
 
     /// Parse JSON (unknown fields are errors) and validate; `file` names the source in
-    /// errors.
+    /// errors. The text must be one JSON object (`{}` is every default) without duplicate
+    /// keys ([`lsm_core::json`]).
     ///
     /// # Errors
-    /// [`EncodingError::Json`] or [`EncodingError::InvalidConfig`].
+    /// [`EncodingError::Json`], [`EncodingError::StrictJson`] or
+    /// [`EncodingError::InvalidConfig`].
     pub fn from_json(json: &str, file: &str) -> Result<Self> {
-        let cfg: Self = serde_json::from_str(json).map_err(|e| EncodingError::Json {
-            file: file.to_string(),
-            error: e,
-        })?;
+        use lsm_core::json::JsonError;
+        let cfg: Self =
+            lsm_core::json::from_object_slice(json.as_bytes(), file).map_err(|e| match e {
+                JsonError::Invalid { file, source } => EncodingError::Json {
+                    file,
+                    error: source,
+                },
+                e => e.into(),
+            })?;
         cfg.check()?;
         Ok(cfg)
     }
@@ -335,6 +371,11 @@ impl AudioEncoder {
             Bank::Lyon(b) => b.frame_ms(),
         };
         let grid = TimeGrid::new(frame_ms, cfg.dt_ms)?;
+        limit(
+            Limit::Steps,
+            frame_ms / cfg.dt_ms,
+            format!("encoder config: field `dt_ms`: simulator steps per {frame_ms} ms frame"),
+        )?;
         Ok(Self {
             cfg: cfg.clone(),
             bank,
@@ -392,11 +433,59 @@ impl AudioEncoder {
         }
     }
 
+    /// The fewest samples (at the front end's rate) of a recording: one analysis frame (the
+    /// window of the mel / MFCC filterbank, one hop of the gammatone and Lyon filterbanks).
+    pub fn min_samples(&self) -> usize {
+        match &self.bank {
+            Bank::Mel(b) | Bank::Mfcc(b) => b.n_fft(),
+            Bank::Gammatone(b) => b.hop(),
+            Bank::Lyon(b) => b.decimation(),
+        }
+    }
+
+    /// Check the cost of a recording of `n` samples at `sample_rate` Hz before any work: its
+    /// rate ([`Limit::SampleRateHz`]), its duration ([`Limit::AudioSeconds`]) and the
+    /// simulator steps of its spike trains ([`Limit::Steps`]).
+    ///
+    /// # Errors
+    /// [`EncodingError::Limit`] naming the lengths and how to lift the limit;
+    /// [`EncodingError::Resample`] for a rate of 0.
+    pub fn check_recording(&self, n: usize, sample_rate: u32) -> Result<()> {
+        if sample_rate == 0 {
+            return Err(EncodingError::Resample {
+                from_hz: 0,
+                to_hz: self.cfg.front_end.sample_rate_hz,
+                msg: "sample rates must be > 0".into(),
+            });
+        }
+        limit(
+            Limit::SampleRateHz,
+            sample_rate as Real,
+            "the recording's sample rate",
+        )?;
+        let secs = n as Real / sample_rate as Real;
+        limit(
+            Limit::AudioSeconds,
+            secs,
+            format!("the recording ({n} samples at {sample_rate} Hz)"),
+        )?;
+        let steps = secs * 1000.0 / self.cfg.dt_ms + self.frame_ms() / self.cfg.dt_ms;
+        limit(
+            Limit::Steps,
+            steps,
+            format!(
+                "the spike trains of the recording ({secs} s at dt_ms = {})",
+                self.cfg.dt_ms
+            ),
+        )
+    }
+
     /// Scaled features `[n_frames, n_bands]` of `samples` recorded at `sample_rate` Hz.
     ///
     /// # Errors
     /// [`EncodingError::InvalidSignal`] for an empty or non-finite signal or one too short for
-    /// a single frame; [`EncodingError::Resample`].
+    /// a single analysis frame ([`AudioEncoder::min_samples`]); [`EncodingError::Limit`] as
+    /// [`AudioEncoder::check_recording`]; [`EncodingError::Resample`].
     pub fn features_with(
         &self,
         samples: &[Real],
@@ -415,6 +504,7 @@ impl AudioEncoder {
             )));
         }
         let fs = self.cfg.front_end.sample_rate_hz;
+        self.check_recording(samples.len(), sample_rate)?;
         let AudioWorkspace {
             tmp, stft, lyon, ..
         } = ws;
@@ -426,11 +516,14 @@ impl AudioEncoder {
         }
         pre_emphasis(tmp, self.cfg.front_end.pre_emphasis);
         let n_frames = self.n_frames(tmp.len());
-        if n_frames == 0 {
+        let min = self.min_samples();
+        if n_frames == 0 || tmp.len() < min {
             return Err(EncodingError::InvalidSignal(format!(
-                "{} samples at {fs} Hz are too short for one frame of {} ms",
+                "the recording is too short: {} samples ({} ms at {fs} Hz) do not fill one \
+                 analysis frame of {min} samples ({} ms)",
                 tmp.len(),
-                self.frame_ms()
+                tmp.len() as Real * 1000.0 / fs as Real,
+                min as Real * 1000.0 / fs as Real,
             )));
         }
         let mut feats = match &self.bank {
@@ -540,6 +633,10 @@ impl AudioEncoder {
                         path: path.to_path_buf(),
                         msg: m,
                     },
+                    EncodingError::Limit(mut l) => {
+                        l.what = format!("{}: {}", path.display(), l.what);
+                        EncodingError::Limit(l)
+                    }
                     e => e,
                 })
         })();
@@ -571,6 +668,36 @@ mod tests {
         has_autotraits::<AudioEncoderConfig>();
         has_autotraits::<EncodingError>();
         has_autotraits::<Encoded>();
+    }
+
+    #[test]
+    fn db_scaling_is_librosas_except_for_a_silent_utterance() {
+        let librosa = |v: &Array2<Real>, x: Real| {
+            let r = 10.0
+                * v.iter()
+                    .copied()
+                    .fold(Real::NEG_INFINITY, Real::max)
+                    .max(1e-10)
+                    .log10();
+            ((10.0 * x.max(1e-10).log10() - r).max(-50.0) + 50.0) / 50.0
+        };
+        // Loud and quiet utterances (the quiet one's zero maps a little above 0, as librosa).
+        for v in [
+            ndarray::array![[0.0, 1e-3], [0.25, 2e-12]],
+            ndarray::array![[0.0, 5.56e-6], [1e-7, 1e-11]],
+        ] {
+            let mut s = v.clone();
+            FeatureScaling::default().apply(&mut s);
+            for (a, &x) in s.iter().zip(v.iter()) {
+                assert_eq!(a.to_bits(), librosa(&v, x).to_bits(), "{x}");
+            }
+        }
+        // Silence (all values at or below the floor): no drive, where librosa gives 1.
+        let v = ndarray::array![[0.0, 1e-10], [0.0, 0.0]];
+        assert_eq!(librosa(&v, 0.0), 1.0);
+        let mut s = v.clone();
+        FeatureScaling::default().apply(&mut s);
+        assert!(s.iter().all(|&x| x == 0.0));
     }
 
     #[test]

@@ -51,6 +51,13 @@ pub enum EncodingError {
     /// Spike trains could not be built.
     #[error(transparent)]
     Spikes(#[from] lsm_core::SpikeError),
+    /// A declared size or a recording costs more than a limit allows ([`lsm_core::limits`]);
+    /// the message names the field or file and how to lift the limit.
+    #[error(transparent)]
+    Limit(#[from] lsm_core::limits::LimitError),
+    /// A JSON config is not strict JSON (duplicate key, not an object at the top level).
+    #[error(transparent)]
+    StrictJson(#[from] lsm_core::json::JsonError),
 }
 
 /// `Result` with [`EncodingError`].
@@ -61,4 +68,13 @@ pub(crate) fn invalid(field: impl Into<String>, msg: impl Into<String>) -> Encod
         field: field.into(),
         msg: msg.into(),
     }
+}
+
+/// Check a cost against a limit; `what` names the field or file.
+pub(crate) fn limit(
+    l: lsm_core::limits::Limit,
+    amount: f64,
+    what: impl Into<String>,
+) -> Result<()> {
+    Ok(lsm_core::limits::check(l, amount, what)?)
 }

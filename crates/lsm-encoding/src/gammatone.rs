@@ -97,6 +97,12 @@ impl GammatoneConfig {
         if self.n_bands == 0 {
             return Err(invalid(format!("{f}.n_bands"), "expected >= 1, got 0"));
         }
+        crate::error::limit(
+            lsm_core::limits::Limit::Inputs,
+            self.n_bands as Real,
+            format!("{f}.n_bands"),
+        )?;
+        crate::mel::check_window_ms(&format!("{f}.hop_ms"), self.hop_ms)?;
         if !(self.fmin_hz > 0.0 && self.fmin_hz < fs as Real / 2.0) {
             return Err(invalid(
                 format!("{f}.fmin_hz"),
@@ -218,6 +224,10 @@ impl GammatoneFilterbank {
     /// Number of channels.
     pub fn n_bands(&self) -> usize {
         self.cf.len()
+    }
+    /// Input samples per frame.
+    pub fn hop(&self) -> usize {
+        self.hop
     }
     /// Frame period in ms.
     pub fn frame_ms(&self) -> Real {

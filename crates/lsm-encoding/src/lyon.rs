@@ -37,6 +37,7 @@
 
 use crate::error::{invalid, Result};
 use crate::mel::ms_to_samples;
+use lsm_core::limits::Limit;
 use lsm_core::Real;
 use ndarray::Array2;
 use realfft::num_complex::Complex;
@@ -207,6 +208,7 @@ impl LyonConfig {
                 ));
             }
         }
+        crate::mel::check_window_ms(&format!("{f}.hop_ms"), self.hop_ms)?;
         if !(self.hop_ms.is_finite() && ms_to_samples(self.hop_ms, fs) >= 1) {
             return Err(invalid(
                 format!("{f}.hop_ms"),
@@ -254,6 +256,11 @@ impl LyonPassiveEar {
                     format!("Lyon's model has fewer than 2 channels at {fs} Hz with ear_q {} and step_factor {step}", cfg.ear_q),
                 ));
             }
+            crate::error::limit(
+                Limit::Inputs,
+                n,
+                "front_end.filterbank: Lyon channels (from ear_q and step_factor)",
+            )?;
             design(fsr, cfg.ear_q, step)
         };
         cf.reverse();

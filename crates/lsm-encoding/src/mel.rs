@@ -21,7 +21,9 @@
 //! (`scipy.fft.dct(type=2, norm="ortho")`), keeping the first `n_mfcc` coefficients:
 //! `c_k = s_k Σ_n S_db[n] cos(π k (2n + 1) / (2 N))`, `s_0 = √(1/N)`, `s_k = √(2/N)`.
 
+use crate::error::limit;
 use crate::error::{invalid, Result};
+use lsm_core::limits::Limit;
 use lsm_core::Real;
 use ndarray::Array2;
 use realfft::num_complex::Complex;
@@ -158,6 +160,16 @@ impl Default for MelConfig {
     }
 }
 
+/// A window or hop of `ms` must not be longer than the longest recording allowed
+/// ([`Limit::AudioSeconds`]), so that its length in samples is bounded before it is used.
+pub(crate) fn check_window_ms(field: &str, ms: Real) -> Result<()> {
+    if ms.is_finite() {
+        limit(Limit::AudioSeconds, ms / 1000.0, field.to_string())
+    } else {
+        Ok(()) // refused with a clearer message by the caller's own check
+    }
+}
+
 pub(crate) fn ms_to_samples(ms: Real, fs: u32) -> usize {
     (ms * fs as Real / 1000.0).round() as usize
 }
@@ -206,6 +218,9 @@ impl MelConfig {
         if self.n_mels == 0 {
             return Err(invalid(format!("{f}.n_mels"), "expected >= 1 bands, got 0"));
         }
+        limit(Limit::Inputs, self.n_mels as Real, format!("{f}.n_mels"))?;
+        check_window_ms(&format!("{f}.win_ms"), self.win_ms)?;
+        check_window_ms(&format!("{f}.hop_ms"), self.hop_ms)?;
         if !(self.win_ms.is_finite() && ms_to_samples(self.win_ms, fs) >= 2) {
             return Err(invalid(
                 format!("{f}.win_ms"),

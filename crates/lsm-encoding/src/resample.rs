@@ -9,6 +9,12 @@
 //! sharing our `realfft`. The resampler's delay is removed so that output sample `i` is at
 //! time `i / fs_out`, and the output has `ceil(n · fs_out / fs_in)` samples.
 //!
+//! **Cost**: chunks of `k · fs_in/g` input and `k · fs_out/g` output samples, `k >= 2` chosen
+//! so that an input chunk has about 1024 samples and an output chunk at most about `2^16`
+//! (when the ratio allows); memory is `O(n_out + chunk)` and time `O(n_out log chunk)`, also
+//! for extreme ratios such as 1 Hz → 8 kHz. Callers bound the rates and the recording length
+//! ([`lsm_core::limits`]).
+//!
 //! **Pre-emphasis**: `y[0] = x[0]`, `y[n] = x[n] − a · x[n−1]` (a first-order high-pass that
 //! lifts high frequencies by about 6 dB per octave; usual `a`: 0.97).
 
@@ -48,7 +54,14 @@ pub fn resample(x: &[Real], from_hz: u32, to_hz: u32) -> Result<Vec<Real>> {
     // resampler's delay (half an FFT) is a whole number of output samples.
     let g = gcd(from_hz as usize, to_hz as usize);
     let min_in = from_hz as usize / g;
+    let min_out = to_hz as usize / g;
     let mut k = 1024usize.div_ceil(min_in).max(2);
+    // Upsampling from a very low rate (1 Hz to 8 kHz: min_out = 8000) would make chunks of
+    // k · min_out output samples, millions for k = 1024: keep the output chunk near 2^16
+    // samples (k >= 2) so that the FFTs and buffers stay small. Common ratios are not affected.
+    if k * min_out > 1 << 16 {
+        k = ((1usize << 16) / min_out).max(2);
+    }
     k += k % 2;
     let mut rs = FftFixedInOut::<Real>::new(from_hz as usize, to_hz as usize, k * min_in, 1)
         .map_err(|e| fail(e.to_string()))?;
@@ -113,6 +126,23 @@ mod tests {
         assert_eq!(y.len(), 4000);
         let rms = (y[500..3500].iter().map(|v| v * v).sum::<Real>() / 3000.0).sqrt();
         assert!(rms < 0.01, "aliased energy, rms {rms}");
+    }
+
+    #[test]
+    fn one_hertz_input_is_resampled_with_bounded_chunks() {
+        // 1 Hz -> 8 kHz: 5 input samples give 40,000 output samples (a constant stays
+        // constant away from the edges), with chunks of 2 in / 16,000 out, not 8 million.
+        let x = vec![0.5; 5];
+        let t0 = std::time::Instant::now();
+        let y = resample(&x, 1, 8000).unwrap();
+        assert_eq!(y.len(), 40_000);
+        assert!(y.iter().all(|v| v.is_finite()));
+        assert!(
+            (y[16_000] - 0.5).abs() < 0.05,
+            "a constant should stay near 0.5, got {}",
+            y[16_000]
+        );
+        assert!(t0.elapsed().as_secs() < 20, "took {:?}", t0.elapsed());
     }
 
     #[test]

@@ -352,6 +352,15 @@ impl DigitsConfig {
                     "expected at least 1 pass, found 0",
                 ));
             }
+            // A lower bound of the cost before any recording is read: every pass runs at least
+            // one step of every neuron per recording (0 recordings = all: at least 1).
+            let runs = p.epochs as f64 * p.samples.max(1) as f64;
+            lsm_core::limits::check(
+                lsm_core::limits::Limit::Work,
+                runs * self.network.resolved_n_neurons() as f64,
+                "plasticity.epochs x plasticity.samples x network neurons (at least one step each)",
+            )
+            .map_err(|e| PipelineError::config("plasticity.epochs", e.to_string()))?;
         }
         if !self.features.reservoir && !self.features.include_input {
             return Err(PipelineError::config(
@@ -401,6 +410,8 @@ impl DigitsConfig {
     /// # Errors
     /// [`PipelineError::Json`] or [`PipelineError::Config`].
     pub fn from_json_str(text: &str, path: &Path) -> Result<Self, PipelineError> {
+        lsm_core::json::parse_object(text.as_bytes(), &path.display().to_string())
+            .map_err(|e| crate::io::strict_err(path, e))?;
         let cfg: Self = serde_json::from_str(text).map_err(|e| PipelineError::Json {
             path: path.to_path_buf(),
             msg: format!("invalid spoken-digit config: {e}"),
@@ -418,10 +429,7 @@ impl DigitsConfig {
     /// [`PipelineError::Io`], [`PipelineError::Json`] (naming the file, and the field for an
     /// unknown or mistyped one).
     pub fn load(path: &Path) -> Result<Self, PipelineError> {
-        let text = std::fs::read_to_string(path).map_err(|source| PipelineError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let text = crate::io::read_capped(path)?;
         Self::from_json_str(&text, path)
     }
 

@@ -37,15 +37,40 @@ pub const CHECKSUM_SINCE: u64 = 5;
 
 /// Read and parse a JSON file. Errors name the file and, for syntax errors or a truncated
 /// file, the line and column.
+///
+/// The file is refused above the input size cap ([`lsm_core::max_input_bytes`]) before it is
+/// read, and parsed strictly: a key repeated in an object, or a top level that is not an
+/// object, is an error ([`lsm_core::json`]).
 pub fn read_json_value(path: &Path) -> Result<Value, PipelineError> {
-    let text = std::fs::read_to_string(path).map_err(|source| PipelineError::Io {
+    let text = read_capped(path)?;
+    lsm_core::json::parse_object(text.as_bytes(), &path.display().to_string())
+        .map_err(|e| strict_err(path, e))
+}
+
+/// Read a text file under the input size cap, naming the file in errors.
+pub(crate) fn read_capped(path: &Path) -> Result<String, PipelineError> {
+    lsm_core::read_to_string_capped(path).map_err(|source| PipelineError::Io {
         path: path.to_path_buf(),
         source,
-    })?;
-    serde_json::from_str(&text).map_err(|e| PipelineError::Json {
-        path: path.to_path_buf(),
-        msg: json_msg(&e),
     })
+}
+
+/// A strict-JSON error as a pipeline error: syntax errors keep the pipeline's wording
+/// (truncated file, line and column).
+pub(crate) fn strict_err(path: &Path, e: lsm_core::json::JsonError) -> PipelineError {
+    match e {
+        lsm_core::json::JsonError::Syntax { source, .. } => PipelineError::Json {
+            path: path.to_path_buf(),
+            msg: json_msg(&source),
+        },
+        e => PipelineError::Json {
+            path: path.to_path_buf(),
+            msg: e
+                .to_string()
+                .split_once(": ")
+                .map_or(e.to_string(), |(_, m)| m.to_string()),
+        },
+    }
 }
 
 /// Deserialise a typed value out of `v` (read from `path`); errors name the file and the
@@ -59,14 +84,8 @@ pub fn from_value<T: DeserializeOwned>(path: &Path, v: Value) -> Result<T, Pipel
 
 /// Read a JSON file straight into `T` (errors carry line and column).
 pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T, PipelineError> {
-    let text = std::fs::read_to_string(path).map_err(|source| PipelineError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    serde_json::from_str(&text).map_err(|e| PipelineError::Json {
-        path: path.to_path_buf(),
-        msg: json_msg(&e),
-    })
+    let v = read_json_value(path)?;
+    from_value(path, v)
 }
 
 fn json_msg(e: &serde_json::Error) -> String {

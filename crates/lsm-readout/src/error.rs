@@ -54,10 +54,10 @@ pub enum ReadoutError {
     #[error("optimiser: {0}")]
     Optimizer(String),
     /// A LAPACK routine failed.
-    #[error("linear algebra: {0}")]
+    #[error("linear algebra")]
     Linalg(#[from] ndarray_linalg::error::LinalgError),
     /// An error from linfa (dataset handling).
-    #[error("linfa: {0}")]
+    #[error("linfa")]
     Linfa(#[from] linfa::Error),
 }
 

@@ -26,7 +26,7 @@ pub enum ReservoirError {
         msg: String,
     },
     /// Reading or writing a file failed.
-    #[error("{file}: {source}")]
+    #[error("{file}")]
     Io {
         /// The file.
         file: String,
@@ -52,6 +52,13 @@ pub enum ReservoirError {
     /// Encoding an analog series into spikes failed.
     #[error("encoding the series")]
     Encoding(#[from] lsm_encoding::EncodingError),
+    /// A declared size costs more than a limit allows ([`lsm_core::limits`]); the message
+    /// names the file or field and how to lift the limit.
+    #[error(transparent)]
+    Limit(#[from] lsm_core::limits::LimitError),
+    /// A JSON file is not strict JSON (duplicate key, not an object at the top level...).
+    #[error(transparent)]
+    StrictJson(#[from] lsm_core::json::JsonError),
 }
 
 /// Result alias of this crate.
@@ -69,10 +76,37 @@ pub(crate) fn field_err(
     }
 }
 
+/// Check a cost against a limit; `what` names the file and field.
+pub(crate) fn limit(
+    l: lsm_core::limits::Limit,
+    amount: f64,
+    what: impl Into<String>,
+) -> Result<()> {
+    Ok(lsm_core::limits::check(l, amount, what)?)
+}
+
 pub(crate) fn config_err(field: impl Into<String>, msg: impl Into<String>) -> ReservoirError {
     ReservoirError::Config {
         what: "generator",
         field: field.into(),
         msg: msg.into(),
     }
+}
+
+/// A whole JSON object of type `T` read strictly ([`lsm_core::json::from_object_slice`]: no
+/// duplicate keys, an object at the top); serde's errors become [`ReservoirError::Json`]
+/// with `invalid {what}: ...`.
+pub(crate) fn from_json_object<T: serde::de::DeserializeOwned>(
+    text: &str,
+    file: &str,
+    what: &str,
+) -> Result<T> {
+    use lsm_core::json::JsonError;
+    lsm_core::json::from_object_slice(text.as_bytes(), file).map_err(|e| match e {
+        JsonError::Invalid { file, source } => ReservoirError::Json {
+            file,
+            msg: format!("invalid {what}: {source}"),
+        },
+        e => e.into(),
+    })
 }

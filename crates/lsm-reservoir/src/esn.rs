@@ -39,6 +39,7 @@
 //! does not depend on regenerating anything.
 
 use crate::ReservoirError;
+use lsm_core::limits::{self, Limit};
 use lsm_core::{rng_for, stream, Real, SimRng};
 use ndarray::{Array2, ArrayView2, ArrayViewMut2};
 use rand::seq::index::sample;
@@ -114,7 +115,8 @@ impl Default for EsnConfig {
 }
 
 impl EsnConfig {
-    /// Check every field.
+    /// Check every field, and the sizes against [`lsm_core::limits`] (`n_units` against
+    /// [`Limit::Neurons`], `n_units × in_degree` against [`Limit::Synapses`]).
     ///
     /// # Errors
     /// [`ReservoirError::Config`] naming the first bad field.
@@ -129,6 +131,13 @@ impl EsnConfig {
         if self.n_units == 0 || self.n_units > i32::MAX as usize {
             return bad("n_units", "expected 1..=2^31-1 units");
         }
+        esn_limit(Limit::Neurons, self.n_units as Real, "n_units", "units")?;
+        esn_limit(
+            Limit::Synapses,
+            self.n_units as Real * self.in_degree.min(self.n_units) as Real,
+            "in_degree",
+            "n_units x in_degree recurrent weights",
+        )?;
         if self.in_degree == 0 || self.in_degree > self.n_units {
             return bad(
                 "in_degree",
@@ -158,6 +167,42 @@ impl EsnConfig {
         }
         Ok(())
     }
+
+    /// [`EsnConfig::validate`], and the cost of `n_inputs` input channels (the dense input
+    /// matrix `n_units × n_inputs` against [`Limit::Synapses`]) and of running `n_steps`
+    /// steps in total (`n_steps × (n_units × in_degree + n_units × n_inputs)` against
+    /// [`Limit::Work`], and the collected states `n_steps × n_units × 8` bytes against
+    /// [`Limit::MemoryBytes`]). For the time-series pipeline: call it before building.
+    ///
+    /// # Errors
+    /// [`ReservoirError::Config`] naming the field, the limit and how to lift it.
+    pub fn validate_cost(&self, n_inputs: usize, n_steps: usize) -> Result<(), ReservoirError> {
+        self.validate()?;
+        let (n, k, s) = (self.n_units as Real, n_inputs as Real, n_steps as Real);
+        let inputs = format!("n_units x {n_inputs} input channels: input weights");
+        esn_limit(Limit::Synapses, n * k, "n_units", &inputs)?;
+        let work = format!("{n_steps} steps x (recurrent + input weights)");
+        let w = s * (n * self.in_degree as Real + n * k);
+        esn_limit(Limit::Work, w, "n_units", &work)?;
+        let states = format!("collected states of {n_steps} steps x n_units x 8");
+        esn_limit(Limit::MemoryBytes, s * n * 8.0, "n_units", &states)
+    }
+}
+
+/// A cost check of an ESN config field, as [`ReservoirError::Config`].
+fn esn_limit(
+    l: Limit,
+    amount: Real,
+    field: &'static str,
+    what: &str,
+) -> Result<(), ReservoirError> {
+    limits::check(l, amount, format!("esn: field `{field}` ({what})")).map_err(|e| {
+        ReservoirError::Config {
+            what: "esn",
+            field: field.to_string(),
+            msg: e.to_string(),
+        }
+    })
 }
 
 /// A built echo state network: every weight, ready to run. Deserialising checks the CSR

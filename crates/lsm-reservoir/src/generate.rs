@@ -35,8 +35,9 @@
 //! [bool; N]}`, plus `"positions"` for the Maass column and `"rewired"` (number of rewired
 //! edges) for small-world.
 
-use crate::error::{config_err, Result};
+use crate::error::{config_err, limit, Result};
 use crate::spec::{NetworkSpec, NeuronSpec, Param, SynapseList};
+use lsm_core::limits::Limit;
 use lsm_core::{rng_for, stream, Real, SimRng};
 use rand::seq::SliceRandom;
 use rand::Rng;
@@ -380,21 +381,25 @@ impl Default for GeneratorConfig {
     }
 }
 
+/// Neurons of a Maass grid × columns, saturating (validation refuses what overflows).
+fn maass_size(grid: &[usize; 3], columns: usize) -> usize {
+    grid.iter()
+        .try_fold(columns, |a, &b| a.checked_mul(b))
+        .unwrap_or(usize::MAX)
+}
+
 fn prob_ok(p: Real) -> bool {
     p.is_finite() && (0.0..=1.0).contains(&p)
 }
 
 impl GeneratorConfig {
-    /// Parse from JSON text (`file` names the source in errors) and check.
+    /// Parse from JSON text (`file` names the source in errors) and check. The text must be a
+    /// JSON object without duplicate keys; `{}` is the default config.
     ///
     /// # Errors
     /// [`crate::ReservoirError::Json`] or [`crate::ReservoirError::Config`].
     pub fn from_json_str(text: &str, file: &str) -> Result<Self> {
-        let c: GeneratorConfig =
-            serde_json::from_str(text).map_err(|e| crate::ReservoirError::Json {
-                file: file.into(),
-                msg: format!("invalid generator config: {e}"),
-            })?;
+        let c: GeneratorConfig = crate::error::from_json_object(text, file, "generator config")?;
         c.check()?;
         Ok(c)
     }
@@ -402,9 +407,7 @@ impl GeneratorConfig {
     /// Number of neurons this config generates.
     pub fn resolved_n_neurons(&self) -> usize {
         match (&self.topology, self.n_neurons) {
-            (Topology::MaassColumn { grid, columns, .. }, None) => {
-                grid.iter().product::<usize>() * columns
-            }
+            (Topology::MaassColumn { grid, columns, .. }, None) => maass_size(grid, *columns),
             (_, Some(n)) => n,
             (_, None) => 1000,
         }
@@ -425,6 +428,11 @@ impl GeneratorConfig {
         if n == 0 {
             return Err(config_err("n_neurons", "expected at least 1 neuron"));
         }
+        limit(
+            Limit::Neurons,
+            n as Real,
+            "generator config: field `n_neurons` (or the Maass grid × columns)",
+        )?;
         if !prob_ok(self.frac_exc) {
             return Err(config_err(
                 "frac_exc",
@@ -454,7 +462,7 @@ impl GeneratorConfig {
                 lambda,
                 c,
             } => {
-                let g = grid.iter().product::<usize>() * columns;
+                let g = maass_size(grid, *columns);
                 if g == 0 {
                     return Err(config_err(
                         "topology.grid",
@@ -542,12 +550,57 @@ impl GeneratorConfig {
         }
         ic.dist.check("input.dist")?;
         ic.delay.check("input.delay")?;
+        for (field, d) in [("delay", &self.delay), ("input.delay", &ic.delay)] {
+            let max_ms = match *d {
+                Delay::Constant { ms } => ms,
+                Delay::Uniform { max_ms, .. } => max_ms,
+            };
+            let steps = (max_ms / self.dt_ms).round();
+            if steps > crate::network::MAX_DELAY_STEPS as Real {
+                return Err(config_err(
+                    field,
+                    format!(
+                        "a delay of {max_ms} ms is {steps:e} steps of dt_ms = {}, expected at most {} steps",
+                        self.dt_ms,
+                        crate::network::MAX_DELAY_STEPS
+                    ),
+                ));
+            }
+        }
+        limit(
+            Limit::Synapses,
+            self.expected_recurrent_synapses(),
+            format!(
+                "generator config: field `topology` (expected recurrent synapses of {n} neurons)"
+            ),
+        )?;
         // The neuron spec is validated with the whole network.
         let probe = NetworkSpec::new(self.dt_ms, n, 0, self.neuron.clone());
         probe
             .validate_named("generator config")
             .map_err(|e| config_err("neuron", e.to_string()))?;
         Ok(())
+    }
+
+    /// The expected number of recurrent synapses, from the declared sizes alone (before
+    /// anything is drawn): `n² p` (random), `n k` (fixed degree, small world), and the upper
+    /// bound `n² max(C)` for Maass columns.
+    pub fn expected_recurrent_synapses(&self) -> Real {
+        let n = self.resolved_n_neurons() as Real;
+        match &self.topology {
+            Topology::Random { p } => n * n * p,
+            Topology::FixedInDegree { k }
+            | Topology::FixedOutDegree { k }
+            | Topology::SmallWorld { k, .. } => n * *k as Real,
+            Topology::MaassColumn { c, .. } => {
+                n * n * c.all().iter().map(|x| x.1).fold(0.0, Real::max)
+            }
+        }
+    }
+
+    /// The expected number of input synapses for `n_inputs` channels: `n_inputs · fraction · n`.
+    pub fn expected_input_synapses(&self, n_inputs: usize) -> Real {
+        n_inputs as Real * (self.input.fraction * self.resolved_n_neurons() as Real).round()
     }
 
     /// Generate a network with `n_inputs` input channels from `seed`.
@@ -557,6 +610,18 @@ impl GeneratorConfig {
     /// the generated matrix is 0 while a target radius was asked for.
     pub fn generate(&self, n_inputs: usize, seed: u64) -> Result<NetworkSpec> {
         self.check()?;
+        limit(
+            Limit::Inputs,
+            n_inputs as Real,
+            "network generator: the number of input channels",
+        )?;
+        limit(
+            Limit::Synapses,
+            self.expected_recurrent_synapses() + self.expected_input_synapses(n_inputs),
+            format!(
+                "network generator: expected recurrent + input synapses for {n_inputs} input channels"
+            ),
+        )?;
         let n = self.resolved_n_neurons();
         // 1. Populations.
         let mut rng_n = rng_for(seed, stream::NEURON);

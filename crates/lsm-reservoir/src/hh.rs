@@ -119,6 +119,12 @@ impl HhParams {
     }
 }
 
+/// Sub-steps per step `dt_ms` for sub-steps of at most `substep_ms` (a float: validation checks
+/// it against [`lsm_core::limits::Limit::Substeps`] before it is used).
+pub(crate) fn substeps_f(dt_ms: Real, substep_ms: Real) -> Real {
+    (dt_ms / substep_ms - 1e-9).ceil().max(1.0)
+}
+
 /// `x / (1 − e^{−x})`, 1 at `x = 0`.
 #[inline(always)]
 fn x_over_1mexp(x: Real) -> Real {
@@ -188,7 +194,7 @@ impl Hh {
     /// Build from a validated neuron spec (`model: "hh"`) for `n` neurons and step `dt_ms`.
     pub fn from_spec(ne: &NeuronSpec, n: usize, dt_ms: Real) -> Self {
         let p = ne.hh.clone().unwrap_or_default();
-        let n_sub = (dt_ms / p.substep_ms - 1e-9).ceil().max(1.0) as usize;
+        let n_sub = substeps_f(dt_ms, p.substep_ms) as usize;
         let h = dt_ms / n_sub as Real;
         let tau = |o: &Option<crate::spec::Param>, i: usize| o.as_ref().map_or(1.0, |p| p.get(i));
         let exp_syn = ne.synapse == SynapseKind::ExpCurrent;

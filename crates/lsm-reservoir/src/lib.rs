@@ -4,6 +4,7 @@
 
 pub mod analog;
 pub mod anchor;
+pub mod cost;
 pub mod error;
 pub mod esn;
 pub mod generate;

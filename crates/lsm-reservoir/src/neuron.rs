@@ -95,8 +95,16 @@ pub trait NeuronModel: Send + Sync {
 
 /// Brian2's `timestep(t, dt)`: the integer step of time `t`, shifted by `1e-3 dt` so that exact
 /// multiples of `dt` do not fall into the preceding step.
+///
+/// Network validation refuses times whose step does not fit ([`lsm_core::limits::checked_steps`]);
+/// for such a time this conversion would saturate.
 pub fn timestep(t_ms: Real, dt_ms: Real) -> i64 {
-    ((t_ms + 1e-3 * dt_ms) / dt_ms).floor() as i64
+    timestep_f(t_ms, dt_ms) as i64
+}
+
+/// [`timestep`] before the conversion to an integer (may be huge or non-finite).
+pub(crate) fn timestep_f(t_ms: Real, dt_ms: Real) -> Real {
+    ((t_ms + 1e-3 * dt_ms) / dt_ms).floor()
 }
 
 /// The LIF / IF model with exact propagators (see the module documentation).

@@ -106,6 +106,25 @@ impl Default for StdpConfig {
 }
 
 impl StdpConfig {
+    /// Parse a STDP config file (a JSON object without duplicate keys; unknown fields are
+    /// refused, `{}` is every default) and check it; `file` names the source in errors.
+    ///
+    /// # Errors
+    /// [`ReservoirError::Json`], [`ReservoirError::StrictJson`] or
+    /// [`ReservoirError::Field`] (naming the file and the field).
+    pub fn from_json_str(text: &str, file: &str) -> Result<Self> {
+        let c: StdpConfig = crate::error::from_json_object(text, file, "STDP config")?;
+        c.check("").map_err(|e| match e {
+            ReservoirError::Config { field, msg, .. } => ReservoirError::Field {
+                file: file.to_string(),
+                field,
+                msg,
+            },
+            e => e,
+        })?;
+        Ok(c)
+    }
+
     /// Check every field; `prefix` is prepended to field names in the error (e.g. `plasticity`).
     ///
     /// # Errors
@@ -421,7 +440,8 @@ pub struct StdpSummary {
 /// `progress` is called after each sample with the number done.
 ///
 /// # Errors
-/// As [`Stdp::new`] and [`Network::run_plastic_into`].
+/// As [`Stdp::new`] and [`Network::run_plastic_into`]; [`ReservoirError::Limit`] when the
+/// steps of all samples times the neurons exceed [`lsm_core::limits::Limit::Work`].
 pub fn train_stdp(
     net: &Network,
     drives: &[Drive<'_>],
@@ -430,6 +450,8 @@ pub fn train_stdp(
     seed: u64,
     progress: &(dyn Fn(usize) + Sync),
 ) -> Result<(NetworkSpec, StdpSummary)> {
+    let total_steps: Real = drives.iter().map(|d| d.n_steps() as Real).sum();
+    net.check_work(total_steps, "STDP: all samples of all epochs")?;
     let mut stdp = Stdp::new(net, cfg, excitatory)?;
     let before = stdp.mean_plastic_weight();
     let mut ws = net.workspace();

@@ -357,6 +357,7 @@ impl Network {
             }
         }
         let dt = self.dt_ms();
+        self.check_run_cost(n_steps, spec)?;
         // Recording buffers.
         let n_bins = match spec.bins {
             None => 0,
@@ -370,7 +371,7 @@ impl Network {
                 if !(w.is_finite() && w > 0.0) {
                     return bad(format!("bins: expected a width > 0 ms, found {w}"));
                 }
-                ((n_steps as Real * dt) / w - 1e-9).ceil().max(1.0) as usize
+                crate::cost::n_bins_of(n_steps, dt, w) as usize
             }
         };
         let mut trace_steps: Vec<usize> = Vec::new();

@@ -64,8 +64,9 @@
 //! indices, negative or non-finite delays, or invalid parameters is refused with an error naming
 //! the file and the field. Saving is atomic ([`lsm_core::write_atomic`]).
 
-use crate::error::{field_err, ReservoirError, Result};
+use crate::error::{field_err, limit, ReservoirError, Result};
 use crate::hh::HhParams;
+use lsm_core::limits::{checked_steps, Limit, MAX_EXACT_STEPS};
 use lsm_core::Real;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -99,6 +100,13 @@ impl Param {
         match self {
             Param::Scalar(x) => *x == 0.0,
             Param::PerNeuron(v) => v.iter().all(|&x| x == 0.0),
+        }
+    }
+    /// The values: one for a scalar, `n_neurons` otherwise.
+    pub fn values(&self) -> &[Real] {
+        match self {
+            Param::Scalar(x) => std::slice::from_ref(x),
+            Param::PerNeuron(v) => v,
         }
     }
     /// Expand to `n` values.
@@ -289,6 +297,31 @@ impl NeuronSpec {
     }
 }
 
+/// Every value of a time `p` (ms) must be a whole number of steps of `dt` that fits
+/// ([`checked_steps`]): a period of `1e300` ms is an error, not an overflow.
+fn check_steps(file: &str, field: &str, p: &Param, dt: Real) -> Result<()> {
+    let vals = p.values();
+    for (i, &t) in vals.iter().enumerate() {
+        let steps = crate::neuron::timestep_f(t, dt);
+        if checked_steps(steps).is_none() {
+            let at = if vals.len() > 1 {
+                format!("{field}[{i}]")
+            } else {
+                field.to_string()
+            };
+            return Err(field_err(
+                file,
+                at,
+                format!(
+                    "{t} ms is {steps:e} steps of dt_ms = {dt}: expected at most 2^52 steps ({:e} ms)",
+                    MAX_EXACT_STEPS * dt
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// A list of synapses (`recurrent` or `input`).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -321,7 +354,7 @@ impl SynapseList {
         pre_what: &str,
         n_post: usize,
         dt: Real,
-    ) -> Result<()> {
+    ) -> Result<Real> {
         let n = self.pre.len();
         let len_err = |f: &str, m: usize| {
             field_err(
@@ -336,7 +369,10 @@ impl SynapseList {
         if self.weight.len() != n {
             return Err(len_err("weight", self.weight.len()));
         }
+        // Without delays every synapse has one step.
+        let mut max_delay: Real = if n == 0 { 0.0 } else { 1.0 };
         if let Some(d) = &self.delay_ms {
+            max_delay = 0.0;
             if d.len() != n {
                 return Err(len_err("delay_ms", d.len()));
             }
@@ -359,6 +395,7 @@ impl SynapseList {
                         ),
                     ));
                 }
+                max_delay = max_delay.max((x / dt).round());
             }
         }
         for (i, &p) in self.pre.iter().enumerate() {
@@ -388,7 +425,7 @@ impl SynapseList {
                 ));
             }
         }
-        Ok(())
+        Ok(max_delay)
     }
 }
 
@@ -439,13 +476,9 @@ impl NetworkSpec {
     /// [`ReservoirError::Json`] for malformed JSON or structure, [`ReservoirError::Field`] for
     /// a wrong `format`, a newer `version` or any invalid field.
     pub fn from_json_str(text: &str, file: &str) -> Result<Self> {
-        // Check format and version first, so that a newer file gives a clear message rather
-        // than an unknown-field error.
-        let value: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| ReservoirError::Json {
-                file: file.into(),
-                msg: format!("not valid JSON: {e}"),
-            })?;
+        // Strict JSON (no duplicate keys, an object at the top); then check format and version
+        // first, so that a newer file gives a clear message rather than an unknown-field error.
+        let value = lsm_core::json::parse_object(text.as_bytes(), file)?;
         match value.get("format") {
             Some(serde_json::Value::String(s)) if s == FORMAT => {}
             Some(other) => {
@@ -493,7 +526,7 @@ impl NetworkSpec {
     /// As [`NetworkSpec::from_json_str`], plus [`ReservoirError::Io`].
     pub fn load(path: &Path) -> Result<Self> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| ReservoirError::Io {
+        let text = lsm_core::read_to_string_capped(path).map_err(|e| ReservoirError::Io {
             file: file.clone(),
             source: e,
         })?;
@@ -559,8 +592,27 @@ impl NetworkSpec {
             ));
         }
         if self.n_inputs > u32::MAX as usize / 2 {
-            return Err(field_err(file, "n_inputs", "too many inputs"));
+            return Err(field_err(
+                file,
+                "n_inputs",
+                format!("expected 0..2^31 input channels, found {}", self.n_inputs),
+            ));
         }
+        limit(
+            Limit::Neurons,
+            n as Real,
+            format!("{file}: field `n_neurons`"),
+        )?;
+        limit(
+            Limit::Inputs,
+            self.n_inputs as Real,
+            format!("{file}: field `n_inputs`"),
+        )?;
+        limit(
+            Limit::Synapses,
+            self.recurrent.len() as Real + self.input.len() as Real,
+            format!("{file}: fields `recurrent` and `input` (synapses)"),
+        )?;
         let ne = &self.neuron;
         let pos = |x: Real| x.is_finite() && x > 0.0;
         let fin = |x: Real| x.is_finite();
@@ -577,6 +629,7 @@ impl NetworkSpec {
             .check(file, "v_th_mv", n, fin, "a finite potential")?;
         ne.t_ref_ms
             .check(file, "t_ref_ms", n, nonneg, "a refractory period >= 0 ms")?;
+        check_steps(file, "neuron.t_ref_ms", &ne.t_ref_ms, self.dt_ms)?;
         ne.i_bias_na
             .check(file, "i_bias_na", n, fin, "a finite current")?;
         ne.i_noise_na
@@ -603,6 +656,12 @@ impl NetworkSpec {
                 if let Some((name, msg)) = hh.as_ref().and_then(|p| p.invalid()) {
                     return Err(field_err(file, format!("neuron.hh.{name}"), msg));
                 }
+                let sub = hh.as_ref().map_or(HhParams::default().substep_ms, |p| p.substep_ms);
+                limit(
+                    Limit::Substeps,
+                    crate::hh::substeps_f(self.dt_ms, sub),
+                    format!("{file}: fields `dt_ms` / `neuron.hh.substep_ms`"),
+                )?;
                 if !ne.leaky {
                     return Err(field_err(
                         file,
@@ -671,10 +730,20 @@ impl NetworkSpec {
                 }
             }
         }
-        self.recurrent
+        let d_rec = self
+            .recurrent
             .check(file, "recurrent", n, "neuron", n, self.dt_ms)?;
-        self.input
-            .check(file, "input", self.n_inputs, "input channel", n, self.dt_ms)?;
+        let d_inp =
+            self.input
+                .check(file, "input", self.n_inputs, "input channel", n, self.dt_ms)?;
+        // The delay ring buffer of every simulation: (largest delay + 1) x n x 2 values.
+        limit(
+            Limit::MemoryBytes,
+            (d_rec.max(d_inp) + 1.0) * n as Real * 16.0,
+            format!(
+                "{file}: the delay ring buffer (largest delay in steps + 1) x n_neurons x 16 bytes"
+            ),
+        )?;
         Ok(())
     }
 }

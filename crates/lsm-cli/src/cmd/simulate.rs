@@ -15,6 +15,7 @@
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
+use lsm_core::limits::{self, Limit};
 use lsm_core::SpikeTrains;
 use lsm_reservoir::{
     train_stdp, Drive, GeneratorConfig, Network, NetworkSpec, RecordSpec, StdpConfig,
@@ -135,22 +136,23 @@ pub fn network(command: NetworkCommand, quiet: bool) -> Result<()> {
             let cfg: StdpConfig = match &config {
                 Some(p) => {
                     let text = crate::cmd::read_config("--config", p)?;
-                    serde_json::from_str(&text)
-                        .with_context(|| format!("{}: invalid STDP config", p.display()))?
+                    StdpConfig::from_json_str(&text, &p.display().to_string())?
                 }
                 None => StdpConfig::default(),
             };
-            if let Err(e) = cfg.check("") {
-                let file = config
-                    .as_ref()
-                    .map_or("--config".into(), |p| p.display().to_string());
-                bail!("{file}: {e}");
-            }
             if epochs == 0 {
                 bail!("--epochs: expected at least 1 pass, found 0");
             }
             let net = Network::from_spec(&NetworkSpec::load(&network)?)?;
             let n_steps = steps_of(duration_ms, net.dt_ms())?;
+            // The whole job's cost, before the input files are read or the passes laid out.
+            net.check_work(
+                epochs as f64 * input.len() as f64 * n_steps as f64,
+                &format!(
+                    "--epochs {epochs} x {} input files x --duration-ms {duration_ms}",
+                    input.len()
+                ),
+            )?;
             let trains = input
                 .iter()
                 .map(|p| read_spikes(p, &net, n_steps))
@@ -178,12 +180,18 @@ pub fn network(command: NetworkCommand, quiet: bool) -> Result<()> {
     }
 }
 
-/// Whole steps of `duration_ms` (> 0, at least one step).
+/// Whole steps of `duration_ms` (> 0, at least one step, at most the step limit).
 fn steps_of(duration_ms: f64, dt: f64) -> Result<usize> {
     if !(duration_ms.is_finite() && duration_ms > 0.0) {
         bail!("--duration-ms: expected a duration > 0 ms, found {duration_ms}");
     }
-    let n_steps = (duration_ms / dt).round() as usize;
+    let steps = (duration_ms / dt).round();
+    limits::check(
+        Limit::Steps,
+        steps,
+        format!("--duration-ms {duration_ms} at the network's dt_ms = {dt}"),
+    )?;
+    let n_steps = steps as usize;
     if n_steps == 0 {
         bail!("--duration-ms {duration_ms} is shorter than one step ({dt} ms)");
     }
@@ -221,6 +229,18 @@ pub fn simulate(args: SimulateArgs, quiet: bool) -> Result<()> {
     let net = Network::from_spec(&spec)?;
     let dt = net.dt_ms();
     let n_steps = steps_of(args.duration_ms, dt)?;
+    let what = format!("--duration-ms {} at dt_ms = {dt}", args.duration_ms);
+    net.check_work(n_steps as f64, &what)?;
+    if args.record_v.is_some() {
+        limits::check(
+            Limit::MemoryBytes,
+            n_steps as f64 * net.n_neurons() as f64 * 8.0,
+            format!(
+                "--record-v: {n_steps} steps x {} neurons x 8 bytes",
+                net.n_neurons()
+            ),
+        )?;
+    }
     let input = match &args.input {
         Some(p) => Some(read_spikes(p, &net, n_steps)?),
         None => None,

@@ -57,6 +57,10 @@ pub fn fit(cfg: &TsConfig, data: &DataSource) -> Result<(TsModel, FitReport)> {
         );
     }
     let k = prep.inputs.ncols();
+    if let lsm_reservoir::ReservoirConfig::Esn(e) = &cfg.reservoir {
+        // The cost of the whole run, checked before anything is built.
+        e.validate_cost(k, prep.inputs.nrows())?;
+    }
     let clock = std::time::Instant::now();
     let res = Reservoir::build(&cfg.reservoir, k, cfg.seed)?;
     let seconds_build = clock.elapsed().as_secs_f64();
