@@ -70,6 +70,11 @@ fn check_digits(v: u32) {
 }
 
 #[test]
+fn digits_model_version_1_loads_and_predicts_as_written() {
+    check_digits(1);
+}
+
+#[test]
 fn digits_model_version_2_loads_and_predicts_as_written() {
     check_digits(2);
 }
