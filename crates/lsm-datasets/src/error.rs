@@ -89,9 +89,42 @@ pub enum DatasetError {
         /// The error.
         source: std::io::Error,
     },
-    /// An error of the time-series generators or their CSV reader.
-    #[error(transparent)]
-    TimeSeries(#[from] crate::timeseries::TimeSeriesError),
+    /// A generator parameter is out of its valid range.
+    #[error("{generator}: parameter `{field}`: {msg}")]
+    BadParam {
+        /// Generator name (`mackey_glass`, `narma`, `lorenz`).
+        generator: &'static str,
+        /// The offending field.
+        field: &'static str,
+        /// What was expected.
+        msg: String,
+    },
+    /// A generated series left the finite range (NARMA-n can diverge for some inputs).
+    #[error("{generator}: the series diverged (non-finite value) at step {step}; {hint}")]
+    Diverged {
+        /// Generator name.
+        generator: &'static str,
+        /// First bad step.
+        step: usize,
+        /// What to change.
+        hint: &'static str,
+    },
+    /// A time-series CSV file could not be read or understood.
+    #[error("{file}: {msg}")]
+    SeriesCsv {
+        /// The file.
+        file: String,
+        /// What was wrong, with row and column when they apply.
+        msg: String,
+    },
+    /// I/O error reading a time-series file.
+    #[error("{file}")]
+    SeriesIo {
+        /// The file.
+        file: String,
+        /// The error.
+        source: std::io::Error,
+    },
 }
 
 /// `Result` with [`DatasetError`].

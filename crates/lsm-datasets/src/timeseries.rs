@@ -21,49 +21,9 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
-/// Errors of the time-series generators and the CSV reader.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum TimeSeriesError {
-    /// A generator parameter is out of its valid range.
-    #[error("{generator}: parameter `{field}`: {msg}")]
-    BadParam {
-        /// Generator name (`mackey_glass`, `narma`, `lorenz`).
-        generator: &'static str,
-        /// The offending field.
-        field: &'static str,
-        /// What was expected.
-        msg: String,
-    },
-    /// A generated series left the finite range (NARMA-n can diverge for some inputs).
-    #[error("{generator}: the series diverged (non-finite value) at step {step}; {hint}")]
-    Diverged {
-        /// Generator name.
-        generator: &'static str,
-        /// First bad step.
-        step: usize,
-        /// What to change.
-        hint: &'static str,
-    },
-    /// A CSV file could not be read or understood.
-    #[error("{file}: {msg}")]
-    Csv {
-        /// The file.
-        file: String,
-        /// What was wrong, with row and column when they apply.
-        msg: String,
-    },
-    /// I/O error.
-    #[error("{file}")]
-    Io {
-        /// The file.
-        file: String,
-        /// The error.
-        source: std::io::Error,
-    },
-}
+use crate::error::DatasetError;
 
-type Result<T> = std::result::Result<T, TimeSeriesError>;
+type Result<T> = std::result::Result<T, DatasetError>;
 
 // ---------------------------------------------------------------------------------------------
 // Mackey-Glass
@@ -141,10 +101,10 @@ impl MackeyGlass {
     /// Check the parameters.
     ///
     /// # Errors
-    /// [`TimeSeriesError::BadParam`] naming the field.
+    /// [`DatasetError::BadParam`] naming the field.
     pub fn check(&self) -> Result<()> {
         let bad = |field, msg: &str| {
-            Err(TimeSeriesError::BadParam {
+            Err(DatasetError::BadParam {
                 generator: "mackey_glass",
                 field,
                 msg: msg.to_string(),
@@ -221,7 +181,7 @@ impl MackeyGlass {
             MgMethod::Rk4 => self.gen_rk4(&hist, n_steps),
         };
         if let Some(i) = out.iter().position(|v| !v.is_finite()) {
-            return Err(TimeSeriesError::Diverged {
+            return Err(DatasetError::Diverged {
                 generator: "mackey_glass",
                 step: i,
                 hint: "check the parameters",
@@ -358,10 +318,10 @@ impl Narma {
     /// Check the parameters.
     ///
     /// # Errors
-    /// [`TimeSeriesError::BadParam`] naming the field.
+    /// [`DatasetError::BadParam`] naming the field.
     pub fn check(&self) -> Result<()> {
         let bad = |field, msg: &str| {
-            Err(TimeSeriesError::BadParam {
+            Err(DatasetError::BadParam {
                 generator: "narma",
                 field,
                 msg: msg.to_string(),
@@ -414,7 +374,7 @@ impl Narma {
                 v = v.tanh();
             }
             if !v.is_finite() || v.abs() > 1e6 {
-                return Err(TimeSeriesError::Diverged {
+                return Err(DatasetError::Diverged {
                     generator: "narma",
                     step: t + 1,
                     hint: "use a smaller input range or `saturate: true`",
@@ -481,10 +441,10 @@ impl Lorenz {
     /// Check the parameters.
     ///
     /// # Errors
-    /// [`TimeSeriesError::BadParam`] naming the field.
+    /// [`DatasetError::BadParam`] naming the field.
     pub fn check(&self) -> Result<()> {
         let bad = |field, msg: &str| {
-            Err(TimeSeriesError::BadParam {
+            Err(DatasetError::BadParam {
                 generator: "lorenz",
                 field,
                 msg: msg.to_string(),
@@ -531,7 +491,7 @@ impl Lorenz {
                 out[[t, c]] = s[c];
             }
             if !s.iter().all(|v| v.is_finite()) {
-                return Err(TimeSeriesError::Diverged {
+                return Err(DatasetError::Diverged {
                     generator: "lorenz",
                     step: t,
                     hint: "use a smaller dt or more substeps",
@@ -578,12 +538,12 @@ impl TimeSeries {
     /// Index of the column called `name`.
     ///
     /// # Errors
-    /// [`TimeSeriesError::Csv`] naming the source, the missing column and the available ones.
+    /// [`DatasetError::SeriesCsv`] naming the source, the missing column and the available ones.
     pub fn column_index(&self, name: &str) -> Result<usize> {
         self.names
             .iter()
             .position(|n| n == name)
-            .ok_or_else(|| TimeSeriesError::Csv {
+            .ok_or_else(|| DatasetError::SeriesCsv {
                 file: self.source.clone(),
                 msg: format!(
                     "no column `{name}`; the header has columns {}",
@@ -609,13 +569,13 @@ impl TimeSeries {
     /// ignored). Every value must be a finite number.
     ///
     /// # Errors
-    /// [`TimeSeriesError::Csv`] naming the file, the row (1-based line number) and the column
+    /// [`DatasetError::SeriesCsv`] naming the file, the row (1-based line number) and the column
     /// for a missing header, an empty or duplicate column name, a row with the wrong number of
-    /// fields, a non-numeric cell, or a NaN / infinite value; [`TimeSeriesError::Io`] if the
+    /// fields, a non-numeric cell, or a NaN / infinite value; [`DatasetError::SeriesIo`] if the
     /// file cannot be read.
     pub fn read_csv(path: &Path) -> Result<Self> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| TimeSeriesError::Io {
+        let text = std::fs::read_to_string(path).map_err(|e| DatasetError::SeriesIo {
             file: file.clone(),
             source: e,
         })?;
@@ -627,7 +587,7 @@ impl TimeSeries {
     /// # Errors
     /// As [`TimeSeries::read_csv`].
     pub fn parse_csv(text: &str, file: &str) -> Result<Self> {
-        let err = |msg: String| TimeSeriesError::Csv {
+        let err = |msg: String| DatasetError::SeriesCsv {
             file: file.to_string(),
             msg,
         };

@@ -129,12 +129,6 @@ pub enum PipelineError {
     Runtime(String),
 }
 
-impl From<lsm_datasets::timeseries::TimeSeriesError> for PipelineError {
-    fn from(e: lsm_datasets::timeseries::TimeSeriesError) -> Self {
-        PipelineError::Dataset(e.into())
-    }
-}
-
 impl PipelineError {
     /// A [`PipelineError::Config`].
     pub fn config(field: &str, msg: impl Into<String>) -> Self {
