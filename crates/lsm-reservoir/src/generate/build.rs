@@ -1,0 +1,251 @@
+//! Drawing a network from a [`GeneratorConfig`]: neurons, recurrent topology, weights,
+//! delays and the input projection, in the documented order of random draws.
+
+use super::*;
+use crate::error::{config_err, limit, Result};
+use crate::spec::{NetworkSpec, Param, SynapseList};
+use lsm_core::limits::Limit;
+use lsm_core::{rng_for, stream, Real};
+use rand::seq::SliceRandom;
+use rand::Rng;
+
+impl GeneratorConfig {
+    /// Generate a network with `n_inputs` input channels from `seed`.
+    ///
+    /// # Errors
+    /// [`crate::ReservoirError::Config`] for an invalid config, or if the spectral radius of
+    /// the generated matrix is 0 while a target radius was asked for.
+    pub fn generate(&self, n_inputs: usize, seed: u64) -> Result<NetworkSpec> {
+        self.check()?;
+        limit(
+            Limit::Inputs,
+            n_inputs as Real,
+            "network generator: the number of input channels",
+        )?;
+        limit(
+            Limit::Synapses,
+            self.expected_recurrent_synapses() + self.expected_input_synapses(n_inputs),
+            format!(
+                "network generator: expected recurrent + input synapses for {n_inputs} input channels"
+            ),
+        )?;
+        let n = self.resolved_n_neurons();
+        // 1. Populations.
+        let mut rng_n = rng_for(seed, stream::NEURON);
+        let n_exc = (self.frac_exc * n as Real).round() as usize;
+        let mut perm: Vec<usize> = (0..n).collect();
+        perm.shuffle(&mut rng_n);
+        let mut exc = vec![false; n];
+        for &i in &perm[..n_exc] {
+            exc[i] = true;
+        }
+        // 2. Connectivity.
+        let mut rng = rng_for(seed, stream::W_REC);
+        let mut pre: Vec<u32> = Vec::new();
+        let mut post: Vec<u32> = Vec::new();
+        let mut meta_extra: Vec<(String, serde_json::Value)> = Vec::new();
+        match &self.topology {
+            Topology::Random { p } => {
+                for i in 0..n {
+                    for j in 0..n {
+                        if i != j && rng.gen::<Real>() < *p {
+                            pre.push(i as u32);
+                            post.push(j as u32);
+                        }
+                    }
+                }
+            }
+            Topology::FixedInDegree { k } => {
+                for j in 0..n {
+                    let mut src: Vec<usize> =
+                        rand::seq::index::sample(&mut rng, n - 1, *k).into_vec();
+                    src.sort_unstable();
+                    for s in src {
+                        let i = if s >= j { s + 1 } else { s };
+                        pre.push(i as u32);
+                        post.push(j as u32);
+                    }
+                }
+            }
+            Topology::FixedOutDegree { k } => {
+                for i in 0..n {
+                    let mut dst: Vec<usize> =
+                        rand::seq::index::sample(&mut rng, n - 1, *k).into_vec();
+                    dst.sort_unstable();
+                    for s in dst {
+                        let j = if s >= i { s + 1 } else { s };
+                        pre.push(i as u32);
+                        post.push(j as u32);
+                    }
+                }
+            }
+            Topology::MaassColumn {
+                grid,
+                columns: _,
+                lambda,
+                c,
+            } => {
+                let pos = maass_positions(*grid, n);
+                for i in 0..n {
+                    for j in 0..n {
+                        if i == j {
+                            continue;
+                        }
+                        let d2: Real = (0..3).map(|a| (pos[i][a] - pos[j][a]).powi(2)).sum();
+                        let p = c.get(exc[i], exc[j]) * (-d2 / (lambda * lambda)).exp();
+                        if rng.gen::<Real>() < p {
+                            pre.push(i as u32);
+                            post.push(j as u32);
+                        }
+                    }
+                }
+                meta_extra.push((
+                    "positions".into(),
+                    serde_json::to_value(&pos).expect("positions"),
+                ));
+            }
+            Topology::SmallWorld { k, beta } => {
+                let half = k / 2;
+                let mut rewired = 0usize;
+                let mut targets: Vec<usize> = Vec::with_capacity(*k);
+                for i in 0..n {
+                    targets.clear();
+                    for o in 1..=half {
+                        targets.push((i + o) % n);
+                        targets.push((i + n - o) % n);
+                    }
+                    for e in 0..targets.len() {
+                        if rng.gen::<Real>() < *beta {
+                            // Uniform over targets that are neither i nor already targets of i.
+                            loop {
+                                let j = rng.gen_range(0..n);
+                                if j != i && !targets.contains(&j) {
+                                    targets[e] = j;
+                                    rewired += 1;
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                    let mut t = targets.clone();
+                    t.sort_unstable();
+                    for j in t {
+                        pre.push(i as u32);
+                        post.push(j as u32);
+                    }
+                }
+                meta_extra.push(("rewired".into(), serde_json::Value::from(rewired)));
+            }
+        }
+        // 3. Weights, 4. delays.
+        let ws = self.weight_dist.sampler();
+        let mut weight: Vec<Real> = Vec::with_capacity(pre.len());
+        for k in 0..pre.len() {
+            let (a, b) = (exc[pre[k] as usize], exc[post[k] as usize]);
+            let m = self.weight_scale.get(a, b) * ws.sample(&mut rng);
+            weight.push(if a { m } else { -m });
+        }
+        let delay: Vec<Real> = (0..pre.len())
+            .map(|_| self.delay.sample(&mut rng))
+            .collect();
+        // 5. Spectral radius.
+        if let Some(target) = self.spectral_radius {
+            let rho = crate::spectral::spectral_radius(n, &pre, &post, &weight);
+            if !(rho > 0.0 && rho.is_finite()) {
+                return Err(config_err(
+                    "spectral_radius",
+                    format!("the generated recurrent matrix has spectral radius {rho}: cannot rescale to {target}"),
+                ));
+            }
+            let f = target / rho;
+            weight.iter_mut().for_each(|w| *w *= f);
+        }
+        // 6. Input projection.
+        let mut rng_in = rng_for(seed, stream::W_IN);
+        let ic = &self.input;
+        let is = ic.dist.sampler();
+        let mut inp = SynapseList {
+            delay_ms: Some(Vec::new()),
+            ..SynapseList::default()
+        };
+        let n_targets = (ic.fraction * n as Real).round() as usize;
+        for ch in 0..n_inputs {
+            let targets: Vec<usize> = if ic.bernoulli {
+                (0..n)
+                    .filter(|_| rng_in.gen::<Real>() < ic.fraction)
+                    .collect()
+            } else {
+                let mut t = rand::seq::index::sample(&mut rng_in, n, n_targets).into_vec();
+                t.sort_unstable();
+                t
+            };
+            for j in targets {
+                let scale = if exc[j] { ic.scale_exc } else { ic.scale_inh };
+                let mut w = scale * is.sample(&mut rng_in);
+                if ic.sign == InputSign::Random && rng_in.gen::<bool>() {
+                    w = -w;
+                }
+                inp.pre.push(ch as u32);
+                inp.post.push(j as u32);
+                inp.weight.push(w);
+                inp.delay_ms
+                    .as_mut()
+                    .expect("set")
+                    .push(ic.delay.sample(&mut rng_in));
+            }
+        }
+        // 7. Initial potentials.
+        let mut neuron = self.neuron.clone();
+        if let Some([lo, hi]) = self.v_init_uniform_mv {
+            neuron.v_init_mv = Some(Param::PerNeuron(
+                (0..n).map(|_| rng_n.gen_range(lo..hi)).collect(),
+            ));
+        }
+        let mut spec = NetworkSpec::new(self.dt_ms, n, n_inputs, neuron);
+        spec.recurrent = SynapseList {
+            pre,
+            post,
+            weight,
+            delay_ms: Some(delay),
+        };
+        spec.input = inp;
+        let mut meta = serde_json::Map::new();
+        meta.insert(
+            "generator".into(),
+            serde_json::to_value(self).expect("config serialises"),
+        );
+        meta.insert("seed".into(), serde_json::Value::from(seed));
+        meta.insert(
+            "excitatory".into(),
+            serde_json::to_value(&exc).expect("bools"),
+        );
+        for (k, v) in meta_extra {
+            meta.insert(k, v);
+        }
+        spec.meta = Some(serde_json::Value::Object(meta));
+        spec.validate()?;
+        Ok(spec)
+    }
+}
+
+/// Grid positions of the Maass column(s): neuron `i` → `(x, y, z)`; columns are side by side
+/// along x (see the module documentation).
+pub fn maass_positions(grid: [usize; 3], n: usize) -> Vec<[Real; 3]> {
+    let per_col = grid[0] * grid[1] * grid[2];
+    (0..n)
+        .map(|i| {
+            let c = i / per_col;
+            let r = i % per_col;
+            let x = r % grid[0] + c * grid[0];
+            let y = (r / grid[0]) % grid[1];
+            let z = r / (grid[0] * grid[1]);
+            [x as Real, y as Real, z as Real]
+        })
+        .collect()
+}
+
+/// The excitatory mask stored by the generator in `meta.excitatory`, if present.
+pub fn excitatory_mask(spec: &NetworkSpec) -> Option<Vec<bool>> {
+    let v = spec.meta.as_ref()?.get("excitatory")?;
+    serde_json::from_value(v.clone()).ok()
+}
