@@ -175,10 +175,7 @@ impl Extractor {
     ) -> Result<[u64; 7], PipelineError> {
         let t0 = Instant::now();
         let mut rng = rng_for(self.seed, stream::ENCODER.wrapping_add(s.id));
-        let enc = self
-            .encoder
-            .encode_file_with(&s.path, &mut rng, ews)
-            .map_err(|e| PipelineError::sample(&s.path, e))?;
+        let enc = self.encoder.encode_file_with(&s.path, &mut rng, ews)?; // its errors name the file
         let t1 = Instant::now();
         let spikes = &enc.spikes;
         let n_steps = spikes.n_steps();

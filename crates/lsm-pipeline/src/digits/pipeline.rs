@@ -98,9 +98,7 @@ pub(crate) fn learn_stdp(
         .map_init(lsm_encoding::AudioWorkspace::default, |ews, &i| {
             let s = &train[i];
             let mut rng = rng_for(config.seed, stream::ENCODER.wrapping_add(s.id));
-            let enc = encoder
-                .encode_file_with(&s.path, &mut rng, ews)
-                .map_err(|e| PipelineError::sample(&s.path, e))?;
+            let enc = encoder.encode_file_with(&s.path, &mut rng, ews)?; // its errors name the file
             progress.inc(1);
             Ok(enc.spikes)
         })
