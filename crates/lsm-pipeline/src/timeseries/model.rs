@@ -72,7 +72,7 @@ impl TsModel {
         let model: TsModel = crate::io::from_value(path, v)?;
         model.check().map_err(|e| PipelineError::Format {
             path: path.to_path_buf(),
-            msg: format!("inconsistent model: {e}"),
+            msg: format!("inconsistent model: {}", lsm_core::error_chain(&e)),
         })?;
         Ok(model)
     }
