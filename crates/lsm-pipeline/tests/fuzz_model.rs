@@ -441,6 +441,22 @@ fn a_shortened_series_scale_is_a_clear_error() {
     );
 }
 
+/// Found by this fuzzing: a time-series model whose target scale is 1e308 loaded and gave
+/// infinite predictions and scores. Scaler numbers are now limited to ±1e150 (the limit of
+/// series values) and a loaded model with larger ones is refused.
+#[test]
+fn a_huge_scaler_is_refused() {
+    let doc: Value = serde_json::from_slice(series_file()).unwrap();
+    let mut path = find_key(&doc, "target_scaler", &mut Vec::new()).expect("target_scaler");
+    path.extend([Seg::Key("scale".into()), Seg::Idx(0)]);
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("ts.json");
+    let bytes = mutate_at(doc, &path, &Mutation::Set(serde_json::json!(1e308)));
+    std::fs::write(&p, bytes).unwrap();
+    let e = lsm_core::error_chain(&timeseries::TsModel::load(&p).unwrap_err());
+    assert!(e.contains("ts.json") && e.contains("target_scaler"), "{e}");
+}
+
 /// A JSON path to the first member named `key`.
 fn find_key(v: &Value, key: &str, here: &mut Vec<Seg>) -> Option<Vec<Seg>> {
     match v {
