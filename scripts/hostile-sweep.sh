@@ -54,8 +54,8 @@ L="$LSM_BIN"
 # Inputs: a real recording, a small training folder, a tiny config and a fitted model.
 one="$FSDD/0_george_0.wav"
 mkdir train
-for f in "$FSDD"/[01]_george_[0-3].wav "$FSDD"/[01]_jackson_[0-3].wav; do cp "$f" train/; done
-"$L" -q default-config >cfg.json
+for f in "$FSDD"/[01]_george_[5-8].wav "$FSDD"/[01]_jackson_[5-8].wav; do cp "$f" train/; done
+"$L" -q default-config >cfg.json || exit 1
 jq '.network.n_neurons = 30 | .readout.logistic_alphas = [10]' cfg.json >tiny.json
 "$L" -q fit --config tiny.json --data train --out model.json >/dev/null 2>&1 || echo "setup: fit failed" >&2
 "$L" -q network generate --config <(echo '{"n_neurons": 20}') --out net.json >/dev/null 2>&1
@@ -67,12 +67,12 @@ echo "|---|---|---|"
 cp "$one" liar.wav
 printf '\xf0\xff\xff\xff' | dd of=liar.wav bs=1 seek=40 conv=notrunc status=none
 row "encode: WAV header claims 4 GB" "$L" -q encode liar.wav --out o1.csv
-mkdir liars; cp train/* liars/; cp liar.wav liars/0_liar_0.wav
+mkdir liars; cp train/* liars/; cp liar.wav liars/0_liar_5.wav
 row "fit: WAV header claims 4 GB" "$L" -q fit --config tiny.json --data liars --out o2.json
 row "predict: WAV header claims 4 GB" "$L" -q predict --model model.json liar.wav
 # Huge sizes in configs.
-for c in '.network.n_neurons = 1000000000' '.encoder.n_bands = 100000000' \
-    '.encoder.sample_rate_hz = 4000000000' '.encoder.dt_ms = 1e-9 | .network.dt_ms = 1e-9' \
+for c in '.network.n_neurons = 1000000000' '.encoder.front_end.filterbank.n_bands = 100000000' \
+    '.encoder.front_end.sample_rate_hz = 4000000000' '.encoder.dt_ms = 1e-9 | .network.dt_ms = 1e-9' \
     '.network.neuron.t_ref_ms = 1e300'; do
     jq "$c" tiny.json >c.json 2>/dev/null || { row "config $c" false; continue; }
     row "fit, config $c" "$L" -q fit --config c.json --data train --out o3.json
@@ -81,7 +81,7 @@ echo '{"n_neurons": 20}' >g.json
 row "network generate --n-inputs 1e9" "$L" -q network generate --config g.json --n-inputs 1000000000 --out o4.json
 "$L" -q default-config --task narma10 >ts.json
 jq '.reservoir.n_units = 1000000000' ts.json >ts_big.json
-row "fit narma10, ESN n_units 1e9" "$L" -q fit --task narma10 --config ts_big.json --data narma10 --out o5.json
+row "fit narma10, ESN n_units 1e9" "$L" -q fit --config ts_big.json --data narma10 --out o5.json
 # Long runs.
 row "simulate --duration-ms 1e12" "$L" -q simulate --network net.json --input spikes.csv --duration-ms 1e12 --out o6.csv
 row "simulate --record-v, 1e7 ms" "$L" -q simulate --network net.json --input spikes.csv --duration-ms 1e7 --out o7.csv --record-v v.csv
@@ -102,24 +102,27 @@ noise 8000 10 short.wav
 row "predict, WAV shorter than one frame" "$L" -q predict --model model.json short.wav
 # Output = input.
 cp spikes.csv s2.csv
-row "encode --out = input WAV" "$L" -q encode train/0_george_0.wav --out train/0_george_0.wav
+row "encode --out = input WAV" "$L" -q encode train/0_george_5.wav --out train/0_george_5.wav
 row "simulate --out = --input" "$L" -q simulate --network net.json --input s2.csv --duration-ms 100 --out s2.csv
 row "fit --out = --config" "$L" -q fit --config tiny.json --data train --out tiny.json
 row "evaluate --plot = --model" "$L" -q evaluate --model model.json --data train --split train --plot model.json
 # Special outputs.
 row "encode --out /dev/null" "$L" -q encode "$one" --out /dev/null
 mkfifo fifo
-row "encode --out FIFO" "$L" -q encode "$one" --out fifo
+(cat fifo >/dev/null &)
+row "encode --out FIFO (with a reader)" "$L" -q encode "$one" --out fifo
 ln -s elsewhere.csv link.csv
 row "encode --out dangling symlink" "$L" -q encode "$one" --out link.csv
+[ -f elsewhere.csv ] && echo "| (the link's target was written, the link kept) | | |"
 # Bad dataset folders.
 mkdir odd; cp train/* odd/; ln -s missing.wav odd/1_x_9.wav; mkfifo odd/1_y_9.wav; mkdir odd/x.wav
 row "fit, folder with dangling link, FIFO, dir x.wav" "$L" -q fit --config tiny.json --data odd --out o9.json
-mkdir big; cp train/* big/; cp "$one" big/99999999999999999999_a_0.wav
+mkdir big; cp train/* big/; cp "$one" big/99999999999999999999_a_5.wav
 row "fit, label number too large" "$L" -q fit --config tiny.json --data big --out o10.json
 # Text inputs.
-{ printf '\xef\xbb\xbfx\n'; for i in $(seq 1 1500); do echo "$((i % 7)).5"; done; } >bom.csv
-row "fit csv with a UTF-8 BOM" "$L" -q fit --task csv --data bom.csv --target x --out o11.json
+{ printf '\xef\xbb\xbfx\n'; for i in $(seq 1 8000); do echo "$((i % 7)).5"; done; } >bom.csv
+"$L" -q default-config --task mackey-glass >tscsv.json
+row "fit csv with a UTF-8 BOM" "$L" -q fit --config tscsv.json --data bom.csv --target x --out o11.json
 cp "$one" "$(printf 'new\nline.wav')"
 row "predict, file name with a newline" "$L" -q predict --model model.json "$(printf 'new\nline.wav')"
 echo '[]' >arr.json; echo '{}' >obj.json; echo '{"seed": 1, "seed": 2}' >dup.json
