@@ -40,6 +40,11 @@ use std::path::Path;
 /// The task name of this pipeline in config and model files.
 pub const TASK_SPOKEN_DIGITS: &str = "spoken-digits";
 
+/// The largest readout penalty α a config accepts (ridge and logistic, both tasks). The
+/// defaults are at most 1e5; far larger penalties only shrink every weight to zero, and near
+/// the floating-point limit (1e308) the fit overflows to NaN.
+pub const MAX_PENALTY: f64 = 1e12;
+
 /// Which state features feed the readout.
 ///
 /// | Name | Default | Purpose |
@@ -108,9 +113,9 @@ pub enum ReadoutKind {
 /// | Name | Default | Purpose | Range |
 /// |---|---|---|---|
 /// | `kind` | `"logistic"` | `"logistic"` or `"ridge"` ([`ReadoutKind`]) | |
-/// | `logistic_alphas` | `[30]` | logistic L2 penalty grid, α = 1/C of scikit-learn (on standardised features; loss summed over samples) | each > 0 |
-/// | `logistic_tol` | `5e-4` | L-BFGS stops when the gradient norm of the mean loss is below this | > 0 |
-/// | `alphas` | `[1e2, 3e2, 1e3, 3e3, 1e4, 3e4, 1e5]` (half-decades) | ridge penalty grid (on standardised features, loss summed over samples, as scikit-learn) | each > 0 |
+/// | `logistic_alphas` | `[30]` | logistic L2 penalty grid, α = 1/C of scikit-learn (on standardised features; loss summed over samples) | each in (0, 1e12] |
+/// | `logistic_tol` | `5e-4` | L-BFGS stops when the gradient norm of the mean loss is below this | in (0, 1) |
+/// | `alphas` | `[1e2, 3e2, 1e3, 3e3, 1e4, 3e4, 1e5]` (half-decades) | ridge penalty grid (on standardised features, loss summed over samples, as scikit-learn) | each in (0, 1e12] |
 /// | `cv` | `{"kind": "leave_one_group_out"}` | folds for choosing α (ignored with one α) | |
 /// | `standardize` | `true` | scale features to unit variance | |
 /// | `fit_intercept` | `true` | centre features and targets | |
@@ -370,10 +375,14 @@ impl DigitsConfig {
         }
         self.features.pooling.validate("features.pooling")?;
         let r = &self.readout;
-        if !(r.logistic_tol.is_finite() && r.logistic_tol > 0.0) {
+        if !(r.logistic_tol > 0.0 && r.logistic_tol < 1.0) {
             return Err(PipelineError::config(
                 "readout.logistic_tol",
-                format!("expected a finite number > 0, found {}", r.logistic_tol),
+                format!(
+                    "expected a number in (0, 1) (the solver stops when the gradient norm is \
+                     below it; at 1 or more it stops before fitting), found {}",
+                    r.logistic_tol
+                ),
             ));
         }
         for (name, grid) in [
@@ -386,10 +395,10 @@ impl DigitsConfig {
                     "expected at least one penalty value",
                 ));
             }
-            if let Some(a) = grid.iter().find(|a| !(a.is_finite() && **a > 0.0)) {
+            if let Some(a) = grid.iter().find(|a| !(**a > 0.0 && **a <= MAX_PENALTY)) {
                 return Err(PipelineError::config(
                     name,
-                    format!("expected finite values > 0, found {a}"),
+                    format!("expected values in (0, {MAX_PENALTY:e}], found {a}"),
                 ));
             }
         }
@@ -498,10 +507,30 @@ mod tests {
         c.readout.logistic_alphas = vec![];
         let e = c.validate().unwrap_err().to_string();
         assert!(e.contains("readout.logistic_alphas"), "{e}");
+        for tol in [0.0, 1.0, 1e300, f64::NAN] {
+            let mut c = DigitsConfig::default();
+            c.readout.logistic_tol = tol;
+            let e = c.validate().unwrap_err().to_string();
+            assert!(
+                e.contains("readout.logistic_tol") && e.contains("(0, 1)"),
+                "{e}"
+            );
+        }
+        // Issue 14: penalties near the floating-point limit overflow the fit (NaN weights).
+        for huge in [1e308, 1.1e12, f64::INFINITY] {
+            let mut c = DigitsConfig::default();
+            c.readout.alphas = vec![1.0, huge];
+            let e = c.validate().unwrap_err().to_string();
+            assert!(e.contains("readout.alphas") && e.contains("1e12"), "{e}");
+            let mut c = DigitsConfig::default();
+            c.readout.logistic_alphas = vec![huge];
+            let e = c.validate().unwrap_err().to_string();
+            assert!(e.contains("readout.logistic_alphas"), "{e}");
+        }
         let mut c = DigitsConfig::default();
-        c.readout.logistic_tol = 0.0;
-        let e = c.validate().unwrap_err().to_string();
-        assert!(e.contains("readout.logistic_tol"), "{e}");
+        c.readout.alphas = vec![MAX_PENALTY];
+        c.readout.logistic_tol = 0.999;
+        c.validate().unwrap();
         let e =
             DigitsConfig::from_json_str(r#"{"readout": {"kind": "lasso"}}"#, Path::new("c.json"))
                 .unwrap_err()

@@ -1,7 +1,7 @@
 //! Time-series pipeline: metrics, closed loop on a sine, CSV errors, model round trip.
 
 use lsm_pipeline::timeseries::{
-    evaluate, fit, scores, scores_1d, DataSource, Mode, PredictionConfig, ReservoirConfig,
+    evaluate, fit, scores, scores_1d, DataSource, Mode, PredictionConfig, ReservoirConfig, Scale,
     SplitConfig, Task, TsConfig, TsModel,
 };
 use lsm_reservoir::esn::EsnConfig;
@@ -239,4 +239,62 @@ fn jaeger_mackey_glass_protocol_reaches_nrmse84_of_jaeger_2001() {
         "NRMSE-84 {} > 2.8e-4",
         ev.scores.nrmse
     );
+}
+
+/// Issue 14: a series value of 1e300 made the scaling or the scores overflow to NaN (its
+/// square is beyond f64). Values beyond ±1e150 are refused, for every scaling, with the file,
+/// the column and the step; 1e150 itself gives finite scores.
+#[test]
+fn huge_series_values_are_errors_not_nan_scores() {
+    let dir = tempfile::tempdir().unwrap();
+    let series = |name: &str, big: f64| {
+        let mut rows: Vec<Vec<f64>> = (0..1300).map(|t| vec![(t as f64 * 0.3).sin()]).collect();
+        rows[300] = vec![big];
+        rows[301] = vec![-big];
+        DataSource::Csv {
+            path: write_csv(dir.path(), name, "x", &rows),
+            target: Some("x".into()),
+        }
+    };
+    let e300 = series("e300.csv", 1e300);
+    let mut cfg = small_cfg(Mode::OneStep, 1);
+    for scale in [Scale::Zscore, Scale::MinMax, Scale::None] {
+        cfg.data.scale = scale;
+        let msg = lsm_core::error_chain(&fit(&cfg, &e300).unwrap_err());
+        assert!(
+            msg.contains("e300.csv") && msg.contains("`x`") && msg.contains("step 300"),
+            "{scale:?}: {msg}"
+        );
+    }
+    let e150 = series("e150.csv", 1e150);
+    cfg.data.scale = Scale::MinMax;
+    let (model, report) = fit(&cfg, &e150).unwrap();
+    let ev = evaluate(&model, &e150).unwrap();
+    for s in [&report.train, &ev.scores] {
+        assert!(
+            s.mse.is_finite() && s.nrmse.is_finite() && s.r2.is_finite(),
+            "{s:?}"
+        );
+    }
+    // A model whose fitted scale is tiny makes a modest value overflow when scaled.
+    let mut tiny = model.clone();
+    tiny.input_scaler.scale = vec![1e-300];
+    let msg = lsm_core::error_chain(&evaluate(&tiny, &e150).unwrap_err());
+    assert!(msg.contains("scaled") && msg.contains("e150.csv"), "{msg}");
+}
+
+#[test]
+fn out_of_range_penalties_are_config_errors() {
+    for alphas in [vec![1e308], vec![1e-6, 1e13], vec![-1.0]] {
+        let mut cfg = small_cfg(Mode::OneStep, 1);
+        cfg.readout.alphas = alphas.clone();
+        let e = cfg.validate().unwrap_err().to_string();
+        assert!(
+            e.contains("readout.alphas") && e.contains("1e12"),
+            "{alphas:?}: {e}"
+        );
+    }
+    let mut cfg = small_cfg(Mode::OneStep, 1);
+    cfg.readout.alphas = vec![0.0, 1e12];
+    cfg.validate().unwrap();
 }

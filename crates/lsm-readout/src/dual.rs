@@ -254,7 +254,8 @@ pub fn fit_dual_cv(
         fit_intercept: true,
         standardize: true,
         cv: report,
-    };
+    }
+    .checked()?;
     Ok(DualFit {
         ridge,
         heldout_scores: heldout,

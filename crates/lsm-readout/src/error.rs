@@ -40,6 +40,18 @@ pub enum ReadoutError {
         /// The value.
         value: f64,
     },
+    /// A fit or a prediction produced a NaN or an infinite number from finite input: a
+    /// hyper-parameter (e.g. a huge penalty) or the scale of the data is beyond what floating
+    /// point represents. Raised instead of returning a model or a result with such numbers.
+    #[error("{what} is {value}, expected a finite number: {hint}")]
+    NonFiniteResult {
+        /// Which array and entry (e.g. "`weights[3][0]` of the fitted ridge model").
+        what: String,
+        /// The value.
+        value: f64,
+        /// Which parameter or input is out of range and what to do.
+        hint: String,
+    },
     /// Not enough samples to fit (e.g. an empty accumulator, or a fold with no training data).
     #[error("not enough samples: {0}")]
     NotEnoughSamples(String),
@@ -147,4 +159,73 @@ pub(crate) fn check_linear_model<'a>(
         return bad(format!("`alpha` is {alpha}, expected a finite number >= 0"));
     }
     Ok(())
+}
+
+/// The first non-finite entry of `a`, with its index.
+fn first_non_finite(a: ndarray::ArrayView2<'_, f64>) -> Option<((usize, usize), f64)> {
+    a.indexed_iter()
+        .find(|(_, v)| !v.is_finite())
+        .map(|(i, &v)| (i, v))
+}
+
+/// The last line of defence after a fit: every weight and intercept of the fitted model
+/// (`model` names it in the error) is finite, else [`ReadoutError::NonFiniteResult`] naming
+/// the entry and the penalty `alpha` that produced it.
+pub(crate) fn check_fitted(
+    weights: ndarray::ArrayView2<'_, f64>,
+    intercept: ndarray::ArrayView1<'_, f64>,
+    alpha: f64,
+    model: &str,
+) -> Result<()> {
+    let hint = || {
+        format!(
+            "fitting the {model} with alpha = {alpha} overflowed; use a smaller penalty \
+             (or a smaller solver tolerance) or rescale the features"
+        )
+    };
+    if let Some(((r, c), value)) = first_non_finite(weights) {
+        return Err(ReadoutError::NonFiniteResult {
+            what: format!("`weights[{r}][{c}]` of the fitted {model}"),
+            value,
+            hint: hint(),
+        });
+    }
+    if let Some(((_, c), value)) = first_non_finite(intercept.insert_axis(ndarray::Axis(0))) {
+        return Err(ReadoutError::NonFiniteResult {
+            what: format!("`intercept[{c}]` of the fitted {model}"),
+            value,
+            hint: hint(),
+        });
+    }
+    Ok(())
+}
+
+/// Every output (`what`: "ridge prediction", "class score") of a model on finite input is
+/// finite, else [`ReadoutError::NonFiniteResult`] naming the sample.
+pub(crate) fn check_output(out: ndarray::ArrayView2<'_, f64>, what: &str) -> Result<()> {
+    match first_non_finite(out) {
+        None => Ok(()),
+        Some(((r, c), value)) => Err(ReadoutError::NonFiniteResult {
+            what: format!("{what} [{c}] of sample {r}"),
+            value,
+            hint: "the input features are too large for the model (overflow); check the \
+                   input's scale"
+                .into(),
+        }),
+    }
+}
+
+/// The sums of products a ridge fit solves from (`gram`: the Gram matrix or kernel) are finite,
+/// else [`ReadoutError::NonFiniteResult`]: finite features whose squares overflow.
+pub(crate) fn check_sums(gram: ndarray::ArrayView2<'_, f64>, what: &str) -> Result<()> {
+    match first_non_finite(gram) {
+        None => Ok(()),
+        Some(((r, c), value)) => Err(ReadoutError::NonFiniteResult {
+            what: format!("{what} [{r}][{c}]"),
+            value,
+            hint: "the features are too large to be squared and summed (|x| above about 1e150); \
+                   rescale the features"
+                .into(),
+        }),
+    }
 }

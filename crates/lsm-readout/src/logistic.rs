@@ -399,9 +399,7 @@ impl LogisticRegression {
             .expect("contiguous")
             .to_owned();
         let c = theta.slice(s![p * k..]).to_owned();
-        Ok(Self::from_standardised(
-            bz, c, mean, scale, params, k, n_iter, loss, converged,
-        ))
+        Self::from_standardised(bz, c, mean, scale, params, k, n_iter, loss, converged).checked()
     }
 
     /// [`LogisticRegression::fit_labels`] in the kernel (dual) form when there are fewer
@@ -469,9 +467,7 @@ impl LogisticRegression {
         }
         let bz = z.t().dot(&a);
         let c = theta.slice(s![n * k..]).to_owned();
-        Ok(Self::from_standardised(
-            bz, c, mean, scale, params, k, n_iter, loss, converged,
-        ))
+        Self::from_standardised(bz, c, mean, scale, params, k, n_iter, loss, converged).checked()
     }
 
     /// The model in original units from standardised weights `bz` (`p × k`) and intercepts.
@@ -511,6 +507,18 @@ impl LogisticRegression {
         }
     }
 
+    /// The fitted model if every weight and intercept is finite (see
+    /// [`ReadoutError::NonFiniteResult`]).
+    fn checked(self) -> Result<Self> {
+        crate::error::check_fitted(
+            self.weights.view(),
+            self.intercept.view(),
+            self.alpha,
+            "logistic regression",
+        )?;
+        Ok(self)
+    }
+
     /// Number of input features.
     pub fn n_features(&self) -> usize {
         self.weights.nrows()
@@ -530,7 +538,9 @@ impl LogisticRegression {
     /// Class scores (logits), `n × n_classes`.
     pub fn decision_function(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
         self.check_width(x.ncols())?;
-        Ok(x.dot(&self.weights) + &self.intercept)
+        let s = x.dot(&self.weights) + &self.intercept;
+        crate::error::check_output(s.view(), "class score")?;
+        Ok(s)
     }
 
     /// Class probabilities, `n × n_classes`; each row sums to 1.
@@ -551,6 +561,7 @@ impl LogisticRegression {
     pub fn predict_proba_one(&self, x: ArrayView1<'_, f64>) -> Result<Array1<f64>> {
         self.check_width(x.len())?;
         let mut s = self.weights.t().dot(&x) + &self.intercept;
+        crate::error::check_output(s.view().insert_axis(Axis(0)), "class score")?;
         softmax_inplace(s.view_mut());
         Ok(s)
     }

@@ -322,6 +322,18 @@ impl Ridge {
         }
     }
 
+    /// The fitted model if every weight and intercept is finite (see
+    /// [`ReadoutError::NonFiniteResult`]).
+    pub(crate) fn checked(self) -> Result<Self> {
+        crate::error::check_fitted(
+            self.weights.view(),
+            self.intercept.view(),
+            self.alpha,
+            "ridge model",
+        )?;
+        Ok(self)
+    }
+
     /// Number of input features.
     pub fn n_features(&self) -> usize {
         self.weights.nrows()
@@ -341,7 +353,9 @@ impl Ridge {
                 got: x.ncols(),
             });
         }
-        Ok(self.predict_unchecked(x))
+        let out = self.predict_unchecked(x);
+        crate::error::check_output(out.view(), "ridge output")?;
+        Ok(out)
     }
 
     /// Predict the targets of one sample.
@@ -353,7 +367,9 @@ impl Ridge {
                 got: x.len(),
             });
         }
-        Ok(self.weights.t().dot(&x) + &self.intercept)
+        let out = self.weights.t().dot(&x) + &self.intercept;
+        crate::error::check_output(out.view().insert_axis(Axis(0)), "ridge output")?;
+        Ok(out)
     }
 
     pub(crate) fn predict_unchecked(&self, x: ArrayView2<'_, f64>) -> Array2<f64> {
@@ -445,13 +461,14 @@ pub(crate) fn fit_gram_path(
     alphas: &[f64],
 ) -> Result<Vec<Ridge>> {
     let m = acc.moments(params.fit_intercept)?;
+    crate::error::check_sums(m.gxx.view(), "sum of feature products (Gram matrix)")?;
+    crate::error::check_sums(m.gxy.view(), "sum of feature-target products")?;
     let s = Standardized::from_moments(m, params.standardize);
     let (bs, s) = s.solve(alphas)?;
-    Ok(bs
-        .iter()
+    bs.iter()
         .zip(alphas)
-        .map(|(b, &a)| Ridge::from_standardized(b, &s, a, params))
-        .collect())
+        .map(|(b, &a)| Ridge::from_standardized(b, &s, a, params).checked())
+        .collect()
 }
 
 /// Dual form on held data: `K = ZZᵀ`, `B = Zᵀ (K + αI)⁻¹ Y_c` (requires α > 0).
@@ -477,6 +494,7 @@ fn fit_dual_path(
     let mut k = Array2::zeros((n, n));
     syrk_upper_add(&mut k, z.t());
     mirror_upper(&mut k);
+    crate::error::check_sums(k.view(), "kernel of the standardised features")?;
     let s = Standardized {
         x_center,
         x_scale,
@@ -487,14 +505,14 @@ fn fit_dual_path(
     // "Standardized" here holds the dual problem (K, Y_c): its solutions are the dual
     // coefficients A with B = Zᵀ A.
     let (duals, s) = s.solve(alphas)?;
-    Ok(duals
+    duals
         .iter()
         .zip(alphas)
         .map(|(a, &alpha)| {
             let b = z.t().dot(a);
-            Ridge::from_standardized(&b, &s, alpha, params)
+            Ridge::from_standardized(&b, &s, alpha, params).checked()
         })
-        .collect())
+        .collect()
 }
 
 /// Targets of a linfa dataset as an `n × k` matrix (a 1-D target is one output).

@@ -370,9 +370,10 @@ impl DigitsPipeline {
             });
         }
         let model: DigitsModel = io::from_value(path, v)?;
+        // The whole chain: a readout error's own Display is only "readout".
         Self::from_model(model).map_err(|e| PipelineError::Format {
             path: path.to_path_buf(),
-            msg: e.to_string(),
+            msg: lsm_core::error_chain(&e),
         })
     }
 

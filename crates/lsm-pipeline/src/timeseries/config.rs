@@ -166,7 +166,8 @@ impl Default for PredictionConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct SeriesReadoutConfig {
     /// α grid (penalty on the sum of squared errors over training steps, raw feature units);
-    /// the value with the best validation score is kept. Default 1e-12, 1e-11, …, 1e-2.
+    /// the value with the best validation score is kept. Default 1e-12, 1e-11, …, 1e-2; each
+    /// in [0, 1e12] ([`crate::config::MAX_PENALTY`]).
     pub alphas: Vec<Real>,
     /// Append the input `u(t)` to the reservoir state in the features. Default true.
     pub include_input: bool,
@@ -321,11 +322,15 @@ impl TsConfig {
                 .readout
                 .alphas
                 .iter()
-                .any(|a| !(a.is_finite() && *a >= 0.0))
+                .any(|a| !(*a >= 0.0 && *a <= crate::config::MAX_PENALTY))
         {
             return cfg_err(
                 "readout.alphas",
-                "expected a non-empty list of finite values >= 0",
+                format!(
+                    "expected a non-empty list of values in [0, {:e}], found {:?}",
+                    crate::config::MAX_PENALTY,
+                    self.readout.alphas
+                ),
             );
         }
         if self.split.validation == 0 && self.readout.alphas.len() > 1 {

@@ -229,6 +229,43 @@ impl DataSource {
     }
 }
 
+/// The largest magnitude of a series value: squared errors and variances of larger values
+/// overflow f64 (about 1.8e308), which would make the scaling or the scores NaN.
+pub const MAX_SERIES_ABS: Real = 1e150;
+
+/// Every value of a channel (`kind`: input or target) is within ±[`MAX_SERIES_ABS`] before
+/// scaling (`scaled` false) and finite after it (`scaled` true: a loaded model's scale may be
+/// tiny); else an error naming the source, the channel, the step and the value.
+fn check_range(
+    source: &str,
+    kind: &str,
+    names: &[String],
+    x: &Array2<Real>,
+    scaled: bool,
+) -> Result<()> {
+    let bad = |v: Real| !(v.abs() <= MAX_SERIES_ABS || scaled && v.is_finite());
+    let Some(((t, j), v)) = x.indexed_iter().find(|(_, v)| bad(**v)) else {
+        return Ok(());
+    };
+    let name = names
+        .get(j)
+        .map_or_else(|| j.to_string(), |n| format!("`{n}`"));
+    let what = if scaled {
+        format!(
+            "scaled with the model's `data.scale` is {v}, expected a finite number; rescale \
+             the series"
+        )
+    } else {
+        format!(
+            "is {v:e}; values beyond ±{MAX_SERIES_ABS:e} are refused because their squares \
+             overflow (NaN scaling and scores): rescale the series"
+        )
+    };
+    Err(PipelineError::Data(format!(
+        "{source}: {kind} column {name} at step {t} (after `data.discard`) {what}"
+    )))
+}
+
 /// Prepare inputs and targets (after `discard`), fitting the scalers on the train segment
 /// unless given.
 pub(crate) fn prepare(
@@ -265,8 +302,14 @@ pub(crate) fn prepare(
             )
         }
     };
-    is.apply(&mut inputs);
-    ts.apply(&mut targets);
+    for scaled in [false, true] {
+        if scaled {
+            is.apply(&mut inputs);
+            ts.apply(&mut targets);
+        }
+        check_range(&raw.source, "input", &raw.input_names, &inputs, scaled)?;
+        check_range(&raw.source, "target", &raw.target_names, &targets, scaled)?;
+    }
     Ok(Prepared {
         inputs,
         targets,

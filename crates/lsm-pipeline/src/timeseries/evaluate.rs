@@ -84,6 +84,16 @@ pub fn evaluate(model: &TsModel, data: &DataSource) -> Result<SeriesEvaluation> 
     } else {
         (r.prediction.clone(), r.target.clone())
     };
+    // The last line of defence: predictions in original units are finite.
+    for (what, a) in [("prediction", &r.prediction), ("free-run prediction", &pp)] {
+        if let Some(((t, j), v)) = a.indexed_iter().find(|(_, v)| !v.is_finite()) {
+            return Err(PipelineError::Data(format!(
+                "{}: the {what} of output {j} at test step {t} is {v}: the model's numbers are \
+                 out of range for these data",
+                prep.source
+            )));
+        }
+    }
     Ok(SeriesEvaluation {
         n_scored: r.scores.n,
         scores: r.scores,

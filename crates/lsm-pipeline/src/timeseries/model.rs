@@ -72,7 +72,7 @@ impl TsModel {
         let model: TsModel = crate::io::from_value(path, v)?;
         model.check().map_err(|e| PipelineError::Format {
             path: path.to_path_buf(),
-            msg: format!("inconsistent model: {e}"),
+            msg: format!("inconsistent model: {}", lsm_core::error_chain(&e)),
         })?;
         Ok(model)
     }
@@ -137,12 +137,15 @@ impl TsModel {
             ("input_scaler", &self.input_scaler),
             ("target_scaler", &self.target_scaler),
         ] {
-            if s.center.iter().any(|v| !v.is_finite())
-                || s.scale.iter().any(|v| !(v.is_finite() && *v > 0.0))
+            // A scaler fitted on values within ±MAX_SERIES_ABS stays within it; larger ones
+            // make predictions in original units overflow.
+            let max = super::MAX_SERIES_ABS;
+            if s.center.iter().any(|v| v.is_nan() || v.abs() > max)
+                || s.scale.iter().any(|v| !(*v > 0.0 && *v <= max))
             {
                 return Err(PipelineError::config(
                     name,
-                    "expected finite centres and finite scales > 0",
+                    format!("expected centres within ±{max:e} and scales in (0, {max:e}]"),
                 ));
             }
         }
