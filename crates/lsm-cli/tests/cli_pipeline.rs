@@ -536,3 +536,47 @@ fn time_series_tasks_dispatch_to_the_time_series_pipeline() {
     ]);
     assert!(e.contains("time series"), "{e}");
 }
+
+/// Digital silence encodes to no spikes: `predict` refuses it with a message naming the file
+/// instead of a confident label, and `evaluate --skip-bad` leaves it out of a dataset.
+#[test]
+fn silence_is_refused_not_labelled() {
+    let f = fitted();
+    let dir = tempfile::tempdir().unwrap();
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: 8000,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let silent = dir.path().join("5_quiet_0.wav");
+    let mut w = hound::WavWriter::create(&silent, spec).unwrap();
+    for _ in 0..4000 {
+        w.write_sample(0i16).unwrap();
+    }
+    w.finalize().unwrap();
+    let e = fails(&["predict", "--model", s(&f.model), s(&silent)]);
+    assert!(e.contains("5_quiet_0.wav") && e.contains("silent"), "{e}");
+    // In a dataset folder: an error without --skip-bad, left out (and listed) with it.
+    for n in ["3_theo_0.wav", "7_jackson_0.wav"] {
+        std::fs::copy(sample_dir().join(n), dir.path().join(n)).unwrap();
+    }
+    let e = fails(&["evaluate", "--model", s(&f.model), "--data", s(dir.path())]);
+    assert!(e.contains("silent"), "{e}");
+    let o = ok(&[
+        "evaluate",
+        "--model",
+        s(&f.model),
+        "--data",
+        s(dir.path()),
+        "--skip-bad",
+        "--json",
+    ]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains("5_quiet_0.wav") && stderr.contains("silent"),
+        "{stderr}"
+    );
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["n_samples"].as_u64(), Some(2), "{v}");
+}

@@ -39,8 +39,8 @@ pub fn load_samples(data: &str, split: &str, test_speakers: &[String]) -> Result
     load_samples_with(data, split, test_speakers, false)
 }
 
-/// [`load_samples`]; with `skip_bad`, files that cannot be used (bad names or entries, and
-/// WAV files that fail to read) are left out and listed on stderr.
+/// [`load_samples`]; with `skip_bad`, files that cannot be used (bad names or entries, WAV
+/// files that fail to read, digitally silent ones) are left out and listed on stderr.
 pub fn load_samples_with(
     data: &str,
     split: &str,
@@ -70,10 +70,13 @@ pub fn load_samples_with(
         // run halfway (reading is cheap next to encoding and simulating).
         let errors: Vec<Option<String>> = items
             .par_iter()
-            .map(|it| {
-                lsm_encoding::read_wav(&it.path)
-                    .err()
-                    .map(|e| e.to_string())
+            .map(|it| match lsm_encoding::read_wav(&it.path) {
+                Err(e) => Some(e.to_string()),
+                // Digital silence has nothing to classify (the pipeline refuses it).
+                Ok(a) if a.samples.iter().all(|&x| x == 0.0) => {
+                    Some("silent: every sample is zero".into())
+                }
+                Ok(_) => None,
             })
             .collect();
         let mut kept = Vec::with_capacity(items.len());

@@ -178,6 +178,18 @@ impl Extractor {
         let enc = self.encoder.encode_file_with(&s.path, &mut rng, ews)?; // its errors name the file
         let t1 = Instant::now();
         let spikes = &enc.spikes;
+        if spikes.n_spikes() == 0 {
+            // Silence (digital zeros, or sound below the front end's floor) encodes to no
+            // spikes at all: there is nothing to classify, and a label would be a guess.
+            return Err(PipelineError::sample(
+                &s.path,
+                PipelineError::Data(
+                    "the recording is silent: its encoding has no input spikes, so there is \
+                     nothing to classify (`--skip-bad` leaves such files out)"
+                        .into(),
+                ),
+            ));
+        }
         let n_steps = spikes.n_steps();
         let pooling = &self.features.pooling;
         let mut off = 0;
