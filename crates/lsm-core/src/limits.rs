@@ -179,8 +179,16 @@ pub struct LimitError {
     pub value: f64,
 }
 
-/// Integers without a fraction, others with 4 significant digits.
-fn fmt_num(x: f64) -> String {
+/// A number for a message: integers below 1e18 in full, others with 4 significant digits
+/// (`1e300` reads `1.0000e300`, not 301 digits).
+///
+/// ```
+/// use lsm_core::limits::fmt_num;
+/// assert_eq!(fmt_num(1e12), "1000000000000");
+/// assert_eq!(fmt_num(1e300), "1.0000e300");
+/// assert_eq!(fmt_num(0.25), "2.5000e-1");
+/// ```
+pub fn fmt_num(x: f64) -> String {
     if x.is_finite() && x.fract() == 0.0 && x.abs() < 1e18 {
         format!("{}", x as i128)
     } else {

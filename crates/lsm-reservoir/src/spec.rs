@@ -313,8 +313,10 @@ fn check_steps(file: &str, field: &str, p: &Param, dt: Real) -> Result<()> {
                 file,
                 at,
                 format!(
-                    "{t} ms is {steps:e} steps of dt_ms = {dt}: expected at most 2^52 steps ({:e} ms)",
-                    MAX_EXACT_STEPS * dt
+                    "{} ms is {} steps of dt_ms = {dt}: expected at most 2^52 steps ({} ms)",
+                    lsm_core::limits::fmt_num(t),
+                    lsm_core::limits::fmt_num(steps),
+                    lsm_core::limits::fmt_num(MAX_EXACT_STEPS * dt)
                 ),
             ));
         }

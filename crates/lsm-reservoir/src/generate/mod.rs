@@ -577,7 +577,11 @@ impl GeneratorConfig {
         let probe = NetworkSpec::new(self.dt_ms, n, 0, self.neuron.clone());
         probe
             .validate_named("generator config")
-            .map_err(|e| config_err("neuron", e.to_string()))?;
+            .map_err(|e| match e {
+                // The spec names the field (`neuron.t_ref_ms`): keep it, once.
+                crate::ReservoirError::Field { field, msg, .. } => config_err(field, msg),
+                e => config_err("neuron", e.to_string()),
+            })?;
         Ok(())
     }
 
