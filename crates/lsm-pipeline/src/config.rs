@@ -419,8 +419,9 @@ impl DigitsConfig {
     /// # Errors
     /// [`PipelineError::Json`] or [`PipelineError::Config`].
     pub fn from_json_str(text: &str, path: &Path) -> Result<Self, PipelineError> {
-        lsm_core::json::parse_object(text.as_bytes(), &path.display().to_string())
+        let v = lsm_core::json::parse_object(text.as_bytes(), &path.display().to_string())
             .map_err(|e| crate::io::strict_err(path, e))?;
+        crate::io::require_nonempty_config(path, &v)?;
         let cfg: Self = serde_json::from_str(text).map_err(|e| PipelineError::Json {
             path: path.to_path_buf(),
             msg: format!("invalid spoken-digit config: {e}"),
@@ -459,9 +460,13 @@ mod tests {
         let text = serde_json::to_string_pretty(&c).unwrap();
         let back = DigitsConfig::from_json_str(&text, Path::new("c.json")).unwrap();
         assert_eq!(back, c);
-        // `{}` is the default.
-        let empty = DigitsConfig::from_json_str("{}", Path::new("c.json")).unwrap();
-        assert_eq!(empty, c);
+        // `{}` is refused (an empty file's stand-in); one field gives the rest by default.
+        let e = DigitsConfig::from_json_str("{}", Path::new("c.json"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("c.json") && e.contains("empty config"), "{e}");
+        let one = DigitsConfig::from_json_str(r#"{"seed": 42}"#, Path::new("c.json")).unwrap();
+        assert_eq!(one, c);
     }
 
     #[test]

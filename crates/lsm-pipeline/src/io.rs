@@ -47,6 +47,23 @@ pub fn read_json_value(path: &Path) -> Result<Value, PipelineError> {
         .map_err(|e| strict_err(path, e))
 }
 
+/// A config file must say something: `{}` (an empty file's usual stand-in) is refused, since
+/// leaving `--config` out is how one asks for the defaults.
+///
+/// # Errors
+/// [`PipelineError::Json`] naming the file.
+pub fn require_nonempty_config(path: &Path, v: &Value) -> Result<(), PipelineError> {
+    match v.as_object() {
+        Some(o) if o.is_empty() => Err(PipelineError::Json {
+            path: path.to_path_buf(),
+            msg: "an empty config `{}`: leave --config out to use the defaults \
+                  (`lsm default-config` prints them all)"
+                .into(),
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// Read a text file under the input size cap, naming the file in errors.
 pub(crate) fn read_capped(path: &Path) -> Result<String, PipelineError> {
     lsm_core::read_to_string_capped(path).map_err(|source| PipelineError::Io {

@@ -274,7 +274,11 @@ pub fn fit(args: FitArgs, quiet: bool) -> Result<()> {
         &[("--config", args.config.as_deref()), ("--data", data_file)],
     )?;
     let cfg_value = match &args.config {
-        Some(p) => Some(pio::read_json_value(p)?),
+        Some(p) => {
+            let v = pio::read_json_value(p)?;
+            pio::require_nonempty_config(p, &v)?;
+            Some(v)
+        }
         None => None,
     };
     let cfg_task = cfg_value.as_ref().and_then(task_of);

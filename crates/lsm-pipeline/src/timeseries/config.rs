@@ -296,8 +296,9 @@ impl TsConfig {
     /// # Errors
     /// [`PipelineError::Json`] with serde's message (unknown field, wrong type) or a config error.
     pub fn from_json_str(text: &str, file: &str) -> Result<Self> {
-        lsm_core::json::parse_object(text.as_bytes(), file)
+        let v = lsm_core::json::parse_object(text.as_bytes(), file)
             .map_err(|e| crate::io::strict_err(std::path::Path::new(file), e))?;
+        crate::io::require_nonempty_config(std::path::Path::new(file), &v)?;
         let c: TsConfig = serde_json::from_str(text).map_err(|e| PipelineError::Json {
             path: PathBuf::from(file),
             msg: format!("invalid time-series config: {e}"),
