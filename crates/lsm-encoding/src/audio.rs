@@ -477,7 +477,8 @@ impl AudioEncoder {
                 "the spike trains of the recording ({secs} s at dt_ms = {})",
                 self.cfg.dt_ms
             ),
-        )
+        )?;
+        Ok(())
     }
 
     /// Scaled features `[n_frames, n_bands]` of `samples` recorded at `sample_rate` Hz.
@@ -706,23 +707,16 @@ mod tests {
         let s = serde_json::to_string_pretty(&cfg).unwrap();
         let back = AudioEncoderConfig::from_json(&s, "cfg.json").unwrap();
         assert_eq!(back, cfg);
-        let e = AudioEncoderConfig::from_json(r#"{"dt_ms": 1.0, "dtms": 2}"#, "cfg.json")
-            .unwrap_err()
-            .to_string();
+        let err = |json: &str| {
+            AudioEncoderConfig::from_json(json, "cfg.json")
+                .unwrap_err()
+                .to_string()
+        };
+        let e = err(r#"{"dt_ms": 1.0, "dtms": 2}"#);
         assert!(e.contains("cfg.json") && e.contains("dtms"), "{e}");
-        let e = AudioEncoderConfig::from_json(
-            r#"{"encoder": {"kind": "rate", "max_rate": 3}}"#,
-            "c.json",
-        )
-        .unwrap_err()
-        .to_string();
+        let e = err(r#"{"encoder": {"kind": "rate", "max_rate": 3}}"#);
         assert!(e.contains("max_rate"), "{e}");
-        let e = AudioEncoderConfig::from_json(
-            r#"{"front_end": {"filterbank": {"kind": "mel", "n_mels": 0}}}"#,
-            "c.json",
-        )
-        .unwrap_err()
-        .to_string();
+        let e = err(r#"{"front_end": {"filterbank": {"kind": "mel", "n_mels": 0}}}"#);
         assert!(e.contains("n_mels"), "{e}");
         // Partial configs fill in defaults.
         let c = AudioEncoderConfig::from_json(

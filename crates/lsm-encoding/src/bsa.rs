@@ -26,11 +26,10 @@
 //! Signals should be non-negative (BSA only adds positive filter copies) and, with unit-sum
 //! taps, `gain · x <= 1`.
 
-use crate::encoder::{check_finite, trains_from_sorted, Encoder, Scratch};
-use crate::error::{invalid, EncodingError, Result};
-use crate::grid::TimeGrid;
-use lsm_core::{Real, SimRng, SpikeTrains};
-use ndarray::{Array2, ArrayView2};
+use crate::encoder::{trains_from_sorted, Coding, Job, Scratch};
+use crate::error::{invalid, Result};
+use lsm_core::{Real, SpikeTrains};
+use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 use std::f64::consts::PI;
 
@@ -247,37 +246,30 @@ impl BsaParams {
     }
 }
 
-impl Encoder for BsaParams {
-    fn n_channels(&self, n_features: usize) -> usize {
-        n_features
-    }
-
-    fn encode_with(
-        &self,
-        signal: ArrayView2<'_, Real>,
-        grid: &TimeGrid,
-        _rng: &mut SimRng,
-        scratch: &mut Scratch,
-    ) -> Result<SpikeTrains> {
-        self.check()?;
-        check_finite(signal)?;
+impl Coding for BsaParams {
+    fn encode_checked(&self, job: Job<'_, '_>) -> Result<SpikeTrains> {
+        let Job {
+            signal,
+            grid,
+            scratch: Scratch {
+                state: s, events, ..
+            },
+            ..
+        } = job;
         let h = self.filter.taps();
         let gain = self.gain(grid.dt_ms());
         if gain > 1.0 {
-            return Err(EncodingError::InvalidConfig {
-                field: "encoder.max_rate_hz".into(),
-                msg: format!(
+            return Err(invalid(
+                "encoder.max_rate_hz",
+                format!(
                     "max_rate_hz · dt_ms must be <= 1000 (at most one spike per step), got {} Hz · {} ms",
                     self.max_rate_hz,
                     grid.dt_ms()
                 ),
-            });
+            ));
         }
         let (n_frames, n) = signal.dim();
         let n_steps = grid.n_steps(n_frames);
-        let Scratch {
-            state: s, events, ..
-        } = scratch;
         events.clear();
         for c in 0..n {
             s.clear();
@@ -312,6 +304,7 @@ impl Encoder for BsaParams {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{Encoder, TimeGrid};
 
     /// SNR in dB of `est` against `x`.
     fn snr_db(x: &[Real], est: &[Real]) -> Real {

@@ -32,11 +32,9 @@
 //! # Ok::<(), lsm_encoding::EncodingError>(())
 //! ```
 
-use crate::encoder::{check_finite, Encoder, Scratch};
+use crate::encoder::{Coding, Job, Scratch};
 use crate::error::{invalid, Result};
-use crate::grid::TimeGrid;
-use lsm_core::{Real, SimRng, SpikeTrains};
-use ndarray::ArrayView2;
+use lsm_core::{Real, SpikeTrains};
 use serde::{Deserialize, Serialize};
 
 /// Send-on-delta parameters (`"kind": "delta"`), as snnTorch's `spikegen.delta`.
@@ -87,14 +85,28 @@ fn check_threshold(t: Real) -> Result<()> {
     Ok(())
 }
 
-/// Emit the spikes of each frame (computed by `f(frame, fired)`) at its first step.
+/// Emit the spikes of each frame (computed by `f(frame, state, fired)`) at its first step.
+/// `state` (one value per feature, kept across frames) starts as the first frame when
+/// `from_first_frame`, else as zeros.
 fn per_frame(
+    job: Job<'_, '_>,
     n_channels: usize,
-    n_frames: usize,
-    grid: &TimeGrid,
-    fired: &mut Vec<u32>,
-    mut f: impl FnMut(usize, &mut Vec<u32>),
+    from_first_frame: bool,
+    mut f: impl FnMut(usize, &mut [Real], &mut Vec<u32>),
 ) -> SpikeTrains {
+    let Job {
+        signal,
+        grid,
+        scratch: Scratch { state, fired, .. },
+        ..
+    } = job;
+    let (n_frames, n) = signal.dim();
+    state.clear();
+    if from_first_frame && n_frames > 0 {
+        state.extend(signal.row(0).iter().copied());
+    } else {
+        state.resize(n, 0.0);
+    }
     let n_steps = grid.n_steps(n_frames);
     let mut st = SpikeTrains::with_capacity(n_channels, grid.dt_ms(), n_steps, n_frames);
     let mut step = 0;
@@ -108,7 +120,7 @@ fn per_frame(
             step += 1;
         }
         fired.clear();
-        f(k, fired);
+        f(k, state, fired);
         st.push_step(fired);
         step += 1;
     }
@@ -119,8 +131,8 @@ fn per_frame(
     st
 }
 
-impl Encoder for DeltaParams {
-    fn n_channels(&self, n_features: usize) -> usize {
+impl Coding for DeltaParams {
+    fn out_channels(&self, n_features: usize) -> usize {
         if self.off_spike {
             2 * n_features
         } else {
@@ -128,29 +140,15 @@ impl Encoder for DeltaParams {
         }
     }
 
-    fn encode_with(
-        &self,
-        signal: ArrayView2<'_, Real>,
-        grid: &TimeGrid,
-        _rng: &mut SimRng,
-        scratch: &mut Scratch,
-    ) -> Result<SpikeTrains> {
-        self.check()?;
-        check_finite(signal)?;
-        let (n_frames, n) = signal.dim();
-        let Scratch { state, fired, .. } = scratch;
+    fn encode_checked(&self, job: Job<'_, '_>) -> Result<SpikeTrains> {
+        let (signal, n) = (job.signal, job.signal.ncols());
         // Value of the previous frame per channel (the frame skipped when it has no step
         // still counts as "previous").
-        state.clear();
-        if self.padding && n_frames > 0 {
-            state.extend(signal.row(0).iter().copied());
-        } else {
-            state.resize(n, 0.0);
-        }
         let mut last_done = 0usize;
         let thr = self.threshold;
         let off = self.off_spike;
-        let st = per_frame(self.n_channels(n), n_frames, grid, fired, |k, fired| {
+        let n_channels = self.out_channels(n);
+        let st = per_frame(job, n_channels, self.padding, |k, state, fired| {
             // Frames without a step (dt > frame) still update the reference.
             for j in last_done..k {
                 for (p, &v) in state.iter_mut().zip(signal.row(j).iter()) {
@@ -201,29 +199,16 @@ impl StepForwardParams {
     }
 }
 
-impl Encoder for StepForwardParams {
-    fn n_channels(&self, n_features: usize) -> usize {
+impl Coding for StepForwardParams {
+    fn out_channels(&self, n_features: usize) -> usize {
         2 * n_features
     }
 
-    fn encode_with(
-        &self,
-        signal: ArrayView2<'_, Real>,
-        grid: &TimeGrid,
-        _rng: &mut SimRng,
-        scratch: &mut Scratch,
-    ) -> Result<SpikeTrains> {
-        self.check()?;
-        check_finite(signal)?;
-        let (n_frames, n) = signal.dim();
-        let Scratch { state, fired, .. } = scratch;
-        state.clear();
-        if n_frames > 0 {
-            state.extend(signal.row(0).iter().copied());
-        }
+    fn encode_checked(&self, job: Job<'_, '_>) -> Result<SpikeTrains> {
+        let (signal, n) = (job.signal, job.signal.ncols());
         let thr = self.threshold;
         let mut last_done = 1usize;
-        let st = per_frame(2 * n, n_frames, grid, fired, |k, fired| {
+        let st = per_frame(job, 2 * n, true, |k, state, fired| {
             // Frames that have no simulator step are still tracked (their spikes are lost).
             for j in last_done.max(1)..k {
                 for (b, &v) in state.iter_mut().zip(signal.row(j).iter()) {
@@ -255,6 +240,7 @@ impl Encoder for StepForwardParams {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{Encoder, TimeGrid};
     use ndarray::Array2;
 
     fn enc(e: &dyn Encoder, x: &[Real], frame_ms: Real) -> Vec<(usize, u32)> {

@@ -146,7 +146,7 @@ impl EncoderConfig {
         }
     }
 
-    fn inner(&self) -> &dyn Encoder {
+    fn inner(&self) -> &dyn Coding {
         match self {
             EncoderConfig::Rate(p) => p,
             EncoderConfig::Latency(p) => p,
@@ -157,23 +157,68 @@ impl EncoderConfig {
     }
 }
 
-impl Encoder for EncoderConfig {
-    fn n_channels(&self, n_features: usize) -> usize {
-        self.inner().n_channels(n_features)
+impl Coding for EncoderConfig {
+    fn out_channels(&self, n_features: usize) -> usize {
+        self.inner().out_channels(n_features)
     }
-    fn encode_with(
-        &self,
-        signal: ArrayView2<'_, Real>,
-        grid: &TimeGrid,
-        rng: &mut SimRng,
-        scratch: &mut Scratch,
-    ) -> Result<SpikeTrains> {
-        self.inner().encode_with(signal, grid, rng, scratch)
+    fn encode_checked(&self, job: Job<'_, '_>) -> Result<SpikeTrains> {
+        self.inner().encode_checked(job)
     }
 }
 
+/// One encoding call whose config and signal have been checked (every value finite).
+pub(crate) struct Job<'a, 's> {
+    pub(crate) signal: ArrayView2<'s, Real>,
+    pub(crate) grid: &'a TimeGrid,
+    pub(crate) rng: &'a mut SimRng,
+    pub(crate) scratch: &'a mut Scratch,
+}
+
+/// What an encoder does once its inputs are checked; [`impl_encoder!`] turns it into an
+/// [`Encoder`].
+pub(crate) trait Coding {
+    /// Output channels for `n_features` features (default: one per feature).
+    fn out_channels(&self, n_features: usize) -> usize {
+        n_features
+    }
+    /// Encode a checked signal.
+    fn encode_checked(&self, job: Job<'_, '_>) -> Result<SpikeTrains>;
+}
+
+/// `impl Encoder` for types with an inherent `check(&self) -> Result<()>` and a [`Coding`]
+/// impl: the config and the signal are validated here, once for every encoder.
+macro_rules! impl_encoder {
+    ($($t:ty),+) => {$(
+        impl Encoder for $t {
+            fn n_channels(&self, n_features: usize) -> usize {
+                self.out_channels(n_features)
+            }
+            fn encode_with(
+                &self,
+                signal: ArrayView2<'_, Real>,
+                grid: &TimeGrid,
+                rng: &mut SimRng,
+                scratch: &mut Scratch,
+            ) -> Result<SpikeTrains> {
+                self.check()?;
+                check_finite(signal)?;
+                self.encode_checked(Job { signal, grid, rng, scratch })
+            }
+        }
+    )+};
+}
+
+impl_encoder!(
+    EncoderConfig,
+    RateParams,
+    LatencyParams,
+    DeltaParams,
+    StepForwardParams,
+    BsaParams
+);
+
 /// Fail on non-finite values.
-pub(crate) fn check_finite(signal: ArrayView2<'_, Real>) -> Result<()> {
+fn check_finite(signal: ArrayView2<'_, Real>) -> Result<()> {
     if let Some(((t, c), v)) = signal.indexed_iter().find(|(_, v)| !v.is_finite()) {
         return Err(crate::EncodingError::InvalidSignal(format!(
             "non-finite value {v} at frame {t}, feature {c}"

@@ -70,11 +70,5 @@ pub(crate) fn invalid(field: impl Into<String>, msg: impl Into<String>) -> Encod
     }
 }
 
-/// Check a cost against a limit; `what` names the field or file.
-pub(crate) fn limit(
-    l: lsm_core::limits::Limit,
-    amount: f64,
-    what: impl Into<String>,
-) -> Result<()> {
-    Ok(lsm_core::limits::check(l, amount, what)?)
-}
+/// Check a cost against a limit; `what` names the field or file (the error converts with `?`).
+pub(crate) use lsm_core::limits::check as limit;

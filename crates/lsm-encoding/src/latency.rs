@@ -53,11 +53,9 @@
 //! # Ok::<(), lsm_encoding::EncodingError>(())
 //! ```
 
-use crate::encoder::{check_finite, trains_from_sorted, Encoder, Scratch};
+use crate::encoder::{trains_from_sorted, Coding, Job, Scratch};
 use crate::error::{invalid, EncodingError, Result};
-use crate::grid::TimeGrid;
-use lsm_core::{Real, SimRng, SpikeTrains};
-use ndarray::ArrayView2;
+use lsm_core::{Real, SpikeTrains};
 use serde::{Deserialize, Serialize};
 
 /// Latency coding parameters (`"kind": "latency"`), named and defaulted as in snnTorch's
@@ -206,28 +204,22 @@ impl LatencyParams {
     }
 }
 
-impl Encoder for LatencyParams {
-    fn n_channels(&self, n_features: usize) -> usize {
-        n_features
-    }
-
-    fn encode_with(
-        &self,
-        signal: ArrayView2<'_, Real>,
-        grid: &TimeGrid,
-        _rng: &mut SimRng,
-        scratch: &mut Scratch,
-    ) -> Result<SpikeTrains> {
-        self.check()?;
-        check_finite(signal)?;
+impl Coding for LatencyParams {
+    fn encode_checked(&self, job: Job<'_, '_>) -> Result<SpikeTrains> {
+        let Job {
+            signal,
+            grid,
+            scratch:
+                Scratch {
+                    state: x,
+                    state2: t,
+                    events,
+                    ..
+                },
+            ..
+        } = job;
         let (n_frames, n) = signal.dim();
         let n_steps = grid.n_steps(n_frames);
-        let Scratch {
-            state: x,
-            state2: t,
-            events,
-            ..
-        } = scratch;
         events.clear();
         let mut window: Vec<(u32, u32)> = Vec::new();
         for f in 0..n_frames {
@@ -271,6 +263,7 @@ impl Encoder for LatencyParams {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{Encoder, TimeGrid};
     use ndarray::array;
 
     fn first_spikes(p: &LatencyParams, x: &[Real], steps: usize) -> Vec<Option<usize>> {

@@ -164,7 +164,7 @@ impl Default for MelConfig {
 /// ([`Limit::AudioSeconds`]), so that its length in samples is bounded before it is used.
 pub(crate) fn check_window_ms(field: &str, ms: Real) -> Result<()> {
     if ms.is_finite() {
-        limit(Limit::AudioSeconds, ms / 1000.0, field.to_string())
+        Ok(limit(Limit::AudioSeconds, ms / 1000.0, field.to_string())?)
     } else {
         Ok(()) // refused with a clearer message by the caller's own check
     }

@@ -23,11 +23,10 @@
 //! · T / 1000)` spikes (up to one from the carried accumulator), the Poisson process that
 //! number on average.
 
-use crate::encoder::{check_finite, Encoder, Scratch};
+use crate::encoder::{Coding, Job, Scratch};
 use crate::error::{invalid, Result};
-use crate::grid::{integer_ratio, TimeGrid};
-use lsm_core::{Real, SimRng, SpikeTrains};
-use ndarray::ArrayView2;
+use crate::grid::integer_ratio;
+use lsm_core::{Real, SpikeTrains};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
@@ -89,15 +88,21 @@ impl RateParams {
                     format!("expected a slot > 0 ms or null, got {s}"),
                 ));
             }
-            if self.max_rate_hz * s > 1000.0 * (1.0 + 1e-12) {
-                return Err(invalid(
-                    "encoder.max_rate_hz",
-                    format!(
-                        "max_rate_hz · slot_ms must be <= 1000 (at most one spike per slot), got {} Hz · {s} ms",
-                        self.max_rate_hz
-                    ),
-                ));
-            }
+            self.check_rate_per_slot(s)?;
+        }
+        Ok(())
+    }
+
+    /// At most one spike per slot of `slot_ms`.
+    fn check_rate_per_slot(&self, slot_ms: Real) -> Result<()> {
+        if self.max_rate_hz * slot_ms > 1000.0 * (1.0 + 1e-12) {
+            return Err(invalid(
+                "encoder.max_rate_hz",
+                format!(
+                    "max_rate_hz · slot_ms must be <= 1000 (at most one spike per slot), got {} Hz · {slot_ms} ms",
+                    self.max_rate_hz
+                ),
+            ));
         }
         Ok(())
     }
@@ -121,44 +126,30 @@ impl RateParams {
                 ),
             )
         })?;
-        if self.max_rate_hz * slot > 1000.0 * (1.0 + 1e-12) {
-            return Err(invalid(
-                "encoder.max_rate_hz",
-                format!(
-                    "max_rate_hz · slot_ms must be <= 1000, got {} Hz · {slot} ms",
-                    self.max_rate_hz
-                ),
-            ));
-        }
+        self.check_rate_per_slot(slot)?;
         Ok((m, slot))
     }
 }
 
-impl Encoder for RateParams {
-    fn n_channels(&self, n_features: usize) -> usize {
-        n_features
-    }
-
-    fn encode_with(
-        &self,
-        signal: ArrayView2<'_, Real>,
-        grid: &TimeGrid,
-        rng: &mut SimRng,
-        scratch: &mut Scratch,
-    ) -> Result<SpikeTrains> {
-        self.check()?;
-        check_finite(signal)?;
+impl Coding for RateParams {
+    fn encode_checked(&self, job: Job<'_, '_>) -> Result<SpikeTrains> {
+        let Job {
+            signal,
+            grid,
+            rng,
+            scratch:
+                Scratch {
+                    state: acc,
+                    state2: emitted,
+                    fired,
+                    ..
+                },
+        } = job;
         let (m, slot_ms) = self.steps_per_slot(grid.dt_ms())?;
         let (n_frames, n) = signal.dim();
         let n_steps = grid.n_steps(n_frames);
         let slot_s = slot_ms / 1000.0;
         let inc = self.max_rate_hz * slot_ms * 1e-3;
-        let Scratch {
-            state: acc,
-            state2: emitted,
-            fired,
-            ..
-        } = scratch;
         acc.clear();
         acc.resize(n, 0.0);
         emitted.clear();
@@ -210,6 +201,7 @@ impl Encoder for RateParams {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{Encoder, TimeGrid};
     use lsm_core::{rng_for, stream};
     use ndarray::Array2;
 

@@ -31,9 +31,7 @@ use crate::error::PipelineError;
 use crate::features::{Pooling, Transform};
 use lsm_core::Real;
 use lsm_encoding::{AudioEncoderConfig, FilterbankConfig, GammatoneConfig};
-use lsm_reservoir::{
-    Delay, GeneratorConfig, InputConfig, NeuronSpec, PairScale, StdpConfig, Topology,
-};
+use lsm_reservoir::{Delay, GeneratorConfig, InputConfig, PairScale, StdpConfig, Topology};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -275,20 +273,7 @@ impl DigitsConfig {
             dt_ms: 1.0,
             n_neurons: Some(1000),
             frac_exc: 0.8,
-            neuron: NeuronSpec {
-                tau_m_ms: 20.0.into(),
-                r_mohm: 1.0.into(),
-                v_rest_mv: 0.0.into(),
-                v_reset_mv: 0.0.into(),
-                v_th_mv: 1.0.into(),
-                t_ref_ms: 2.0.into(),
-                i_bias_na: 0.0.into(),
-                i_noise_na: 0.0.into(),
-                v_init_mv: None,
-                tau_syn_exc_ms: Some(5.0.into()),
-                tau_syn_inh_ms: Some(10.0.into()),
-                ..NeuronSpec::default()
-            },
+            neuron: lsm_reservoir::anchor::brian2_lif(),
             topology: Topology::Random { p: 0.1 },
             weight_scale: PairScale {
                 ee: 0.1,

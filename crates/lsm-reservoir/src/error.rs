@@ -76,14 +76,8 @@ pub(crate) fn field_err(
     }
 }
 
-/// Check a cost against a limit; `what` names the file and field.
-pub(crate) fn limit(
-    l: lsm_core::limits::Limit,
-    amount: f64,
-    what: impl Into<String>,
-) -> Result<()> {
-    Ok(lsm_core::limits::check(l, amount, what)?)
-}
+/// Check a cost against a limit; `what` names the file and field (the error converts with `?`).
+pub(crate) use lsm_core::limits::check as limit;
 
 pub(crate) fn config_err(field: impl Into<String>, msg: impl Into<String>) -> ReservoirError {
     ReservoirError::Config {

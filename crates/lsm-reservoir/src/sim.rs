@@ -464,10 +464,17 @@ impl Network {
                     theta.to_vec()
                 },
             };
+        let run = Run {
+            ctx: &ctx,
+            b: bufs,
+            rng,
+            out: &mut *out,
+            plast,
+        };
         match (&self.neurons, &mut ws.state) {
             (Neurons::Lif(m), StateAny::Lif(st)) => {
                 m.reset(st);
-                run_loop_dispatch(&ctx, m, st, bufs, rng, out, plast);
+                run_loop_dispatch(m, st, run);
                 if fin {
                     let refr = st.refractory_until.iter().map(|&r| r as i64).collect();
                     out.final_state = Some(state(&st.v, &st.i_exc, &st.i_inh, refr, &st.theta));
@@ -475,7 +482,7 @@ impl Network {
             }
             (Neurons::Hh(m), StateAny::Hh(st)) => {
                 m.reset(st);
-                run_loop_dispatch(&ctx, m, st, bufs, rng, out, plast);
+                run_loop_dispatch(m, st, run);
                 if fin {
                     let refr = st.refractory_until.clone();
                     out.final_state = Some(state(&st.v, &st.i_exc, &st.i_inh, refr, &[]));
@@ -595,53 +602,45 @@ fn scatter(
     (b - a) as u64
 }
 
+/// Everything the step loop of one run works on but the neurons.
+struct Run<'a, 'd> {
+    ctx: &'a Ctx<'a, 'd>,
+    b: Bufs<'a>,
+    rng: Option<SimRng>,
+    out: &'a mut Recording,
+    plast: Option<&'a mut Stdp>,
+}
+
 /// [`run_loop`] compiled for AVX2 when the CPU has it (the neuron loops then run four lanes
 /// wide instead of two), else for the baseline target. Same operations in the same order
 /// (Rust never fuses a multiply and an add on its own), so the results are bit-identical.
-fn run_loop_dispatch<M: NeuronModel>(
-    ctx: &Ctx<'_, '_>,
-    model: &M,
-    st: &mut M::State,
-    b: Bufs<'_>,
-    rng: Option<SimRng>,
-    out: &mut Recording,
-    plast: Option<&mut Stdp>,
-) {
+fn run_loop_dispatch<M: NeuronModel>(model: &M, st: &mut M::State, run: Run<'_, '_>) {
     #[cfg(target_arch = "x86_64")]
     {
         if std::is_x86_feature_detected!("avx2") {
             // SAFETY: the CPU supports AVX2.
-            unsafe { run_loop_avx2(ctx, model, st, b, rng, out, plast) };
+            unsafe { run_loop_avx2(model, st, run) };
             return;
         }
     }
-    run_loop(ctx, model, st, b, rng, out, plast);
+    run_loop(model, st, run);
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn run_loop_avx2<M: NeuronModel>(
-    ctx: &Ctx<'_, '_>,
-    model: &M,
-    st: &mut M::State,
-    b: Bufs<'_>,
-    rng: Option<SimRng>,
-    out: &mut Recording,
-    plast: Option<&mut Stdp>,
-) {
-    run_loop(ctx, model, st, b, rng, out, plast);
+unsafe fn run_loop_avx2<M: NeuronModel>(model: &M, st: &mut M::State, run: Run<'_, '_>) {
+    run_loop(model, st, run);
 }
 
 #[inline(always)]
-fn run_loop<M: NeuronModel>(
-    ctx: &Ctx<'_, '_>,
-    model: &M,
-    st: &mut M::State,
-    b: Bufs<'_>,
-    mut rng: Option<SimRng>,
-    out: &mut Recording,
-    mut plast: Option<&mut Stdp>,
-) {
+fn run_loop<M: NeuronModel>(model: &M, st: &mut M::State, run: Run<'_, '_>) {
+    let Run {
+        ctx,
+        b,
+        mut rng,
+        out,
+        mut plast,
+    } = run;
     let net = ctx.net;
     let n = net.n_neurons();
     let n_slots = net.n_slots;

@@ -18,6 +18,7 @@ use anyhow::{Context, Result};
 use clap::Args;
 use lsm_core::{rng_for, stream, write_atomic};
 use lsm_encoding::{AudioEncoder, AudioEncoderConfig, Encoded};
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::PathBuf;
@@ -169,7 +170,7 @@ fn draw_on<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    root.fill(&WHITE).map_err(|e| anyhow::anyhow!("{e}"))?;
+    root.fill(&WHITE).map_err(draw_err)?;
     let (top, bottom) = root.split_vertically(size_half(root));
     let duration = out.features.nrows() as f64 * out.frame_ms;
     let n_bands = out.features.ncols();
@@ -188,37 +189,16 @@ where
         lsm_encoding::FilterbankConfig::Gammatone(_) => "gammatone",
         lsm_encoding::FilterbankConfig::Lyon(_) => "Lyon",
     };
-    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| anyhow::anyhow!("{e}");
-
-    let mut cb = ChartBuilder::on(&top);
-    cb.margin(12);
-    if text {
-        cb.caption(
-            format!(
-                "cochleagram: {n_bands} {bank} bands, {} ms frames",
-                out.frame_ms
-            ),
-            ("sans-serif", 18),
-        )
-        .x_label_area_size(30)
-        .y_label_area_size(50);
-    }
-    let mut chart = cb
-        .build_cartesian_2d(0f64..duration, 0f64..n_bands as f64)
-        .map_err(err)?;
-    if text {
-        chart
-            .configure_mesh()
-            .disable_mesh()
-            .x_desc("time (ms)")
-            .y_desc(if bank == "MFCC" {
-                "coefficient"
-            } else {
-                "band (low to high)"
-            })
-            .draw()
-            .map_err(err)?;
-    }
+    let caption = format!(
+        "cochleagram: {n_bands} {bank} bands, {} ms frames",
+        out.frame_ms
+    );
+    let y_desc = if bank == "MFCC" {
+        "coefficient"
+    } else {
+        "band (low to high)"
+    };
+    let mut chart = panel(&top, text, caption, duration, n_bands as f64, y_desc)?;
     chart
         .draw_series(out.features.indexed_iter().map(|((t, b), &v)| {
             let x0 = t as f64 * out.frame_ms;
@@ -227,35 +207,16 @@ where
                 colour((v - lo) / span).filled(),
             )
         }))
-        .map_err(err)?;
+        .map_err(draw_err)?;
 
     let n_ch = out.spikes.n_channels();
-    let mut cb = ChartBuilder::on(&bottom);
-    cb.margin(12);
-    if text {
-        cb.caption(
-            format!(
-                "spikes: {} on {n_ch} channels, dt {} ms",
-                out.spikes.n_spikes(),
-                out.spikes.dt_ms()
-            ),
-            ("sans-serif", 18),
-        )
-        .x_label_area_size(30)
-        .y_label_area_size(50);
-    }
-    let mut chart = cb
-        .build_cartesian_2d(0f64..duration, 0f64..n_ch.max(1) as f64)
-        .map_err(err)?;
-    if text {
-        chart
-            .configure_mesh()
-            .disable_mesh()
-            .x_desc("time (ms)")
-            .y_desc("channel")
-            .draw()
-            .map_err(err)?;
-    }
+    let caption = format!(
+        "spikes: {} on {n_ch} channels, dt {} ms",
+        out.spikes.n_spikes(),
+        out.spikes.dt_ms()
+    );
+    let y_max = n_ch.max(1) as f64;
+    let mut chart = panel(&bottom, text, caption, duration, y_max, "channel")?;
     // Each spike is a short vertical tick, at least 1/800 of the duration wide.
     let w = out.spikes.dt_ms().max(duration / 800.0);
     let dt = out.spikes.dt_ms();
@@ -267,8 +228,47 @@ where
                 BLACK.filled(),
             )
         }))
-        .map_err(err)?;
+        .map_err(draw_err)?;
     Ok(())
+}
+
+/// A panel of the plot: time `0..duration` ms across, `0..y_max` up; with `text`, the caption
+/// and the axes' labels (`y_desc` up).
+fn panel<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    text: bool,
+    caption: String,
+    duration: f64,
+    y_max: f64,
+    y_desc: &str,
+) -> Result<ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>>
+where
+    DB::ErrorType: 'static,
+{
+    let mut cb = ChartBuilder::on(area);
+    cb.margin(12);
+    if text {
+        cb.caption(caption, ("sans-serif", 18))
+            .x_label_area_size(30)
+            .y_label_area_size(50);
+    }
+    let mut chart = cb
+        .build_cartesian_2d(0f64..duration, 0f64..y_max)
+        .map_err(draw_err)?;
+    if text {
+        chart
+            .configure_mesh()
+            .disable_mesh()
+            .x_desc("time (ms)")
+            .y_desc(y_desc)
+            .draw()
+            .map_err(draw_err)?;
+    }
+    Ok(chart)
+}
+
+fn draw_err<E: std::error::Error + Send + Sync>(e: DrawingAreaErrorKind<E>) -> anyhow::Error {
+    anyhow::anyhow!("{e}")
 }
 
 fn size_half<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>) -> u32 {

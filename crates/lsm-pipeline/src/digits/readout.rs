@@ -172,10 +172,12 @@ impl ClassifierReadout {
         }
         let t = Array2::from_shape_fn((y.len(), k), |(i, c)| if y[i] == c { 1.0 } else { -1.0 });
         let rerr = PipelineError::Readout;
+        // The cross-validation folds for a grid of `n_alphas` penalties.
+        let folds = |n_alphas: usize| cv_fold_ids(n_alphas, cfg, groups, y.len(), seed);
         if cfg.kind == ReadoutKind::Logistic {
-            return Self::fit_logistic(x, y, classes, groups, cfg, seed);
+            return Self::fit_logistic(x, y, classes, cfg, folds);
         }
-        let fold_ids = cv_fold_ids(cfg.alphas.len(), cfg, groups, y.len(), seed)?;
+        let fold_ids = folds(cfg.alphas.len())?;
         let kf = lsm_readout::fit_dual_cv(x, t.view(), y, &cfg.alphas, fold_ids.as_deref())
             .map_err(PipelineError::Readout)?;
         let mut ridge = kf.ridge;
@@ -208,14 +210,14 @@ impl ClassifierReadout {
         })
     }
 
-    /// The logistic readout (see the type's documentation).
-    pub(crate) fn fit_logistic(
+    /// The logistic readout (see the type's documentation); `folds(n_alphas)` gives the
+    /// cross-validation folds.
+    fn fit_logistic(
         x: ArrayView2<'_, Real>,
         y: &[usize],
         classes: Vec<String>,
-        groups: Option<&[usize]>,
         cfg: &ClassifierReadoutConfig,
-        seed: u64,
+        folds: impl Fn(usize) -> Result<Option<Vec<usize>>, PipelineError>,
     ) -> Result<Self, PipelineError> {
         let k = classes.len();
         let rerr = PipelineError::Readout;
@@ -230,7 +232,7 @@ impl ClassifierReadout {
             tol: cfg.logistic_tol,
             n_classes: Some(k),
         };
-        let fold_ids = cv_fold_ids(alphas.len(), cfg, groups, y.len(), seed)?;
+        let fold_ids = folds(alphas.len())?;
         let (alpha, report) = match fold_ids {
             None => (alphas[0], None),
             Some(f) => {

@@ -178,7 +178,7 @@ pub struct SeriesReadoutConfig {
 impl Default for SeriesReadoutConfig {
     fn default() -> Self {
         Self {
-            alphas: (-12..=-2).map(|e| 10f64.powi(e)).collect(),
+            alphas: powers_of_ten(-12..=-2),
             include_input: true,
             standardize: false,
         }
@@ -209,6 +209,11 @@ pub struct TsConfig {
     /// Readout.
     #[serde(default)]
     pub readout: SeriesReadoutConfig,
+}
+
+/// `10^e` for every `e` of `exponents`: an α grid.
+fn powers_of_ten(exponents: std::ops::RangeInclusive<i32>) -> Vec<Real> {
+    exponents.map(|e| 10f64.powi(e)).collect()
 }
 
 pub(crate) fn default_seed() -> u64 {
@@ -258,7 +263,7 @@ impl TsConfig {
                     leak_rate: 0.65,
                     ..EsnConfig::default()
                 });
-                c.readout.alphas = (-15..=-6).map(|e| 10f64.powi(e)).collect();
+                c.readout.alphas = powers_of_ten(-15..=-6);
             }
             Task::Narma10 => {
                 c.data.discard = 200;
@@ -279,7 +284,7 @@ impl TsConfig {
                     leak_rate: 1.0,
                     ..EsnConfig::default()
                 });
-                c.readout.alphas = (-10..=-2).map(|e| 10f64.powi(e)).collect();
+                c.readout.alphas = powers_of_ten(-10..=-2);
             }
             Task::Lorenz | Task::Csv => {
                 c.reservoir = ReservoirConfig::Esn(EsnConfig {
