@@ -22,62 +22,14 @@
 //! assert!(e.contains("cfg.json") && e.contains("duplicate key `a`") && e.contains("x"), "{e}");
 //! let e = from_object_slice::<Cfg>(b"[]", "cfg.json").unwrap_err().to_string();
 //! assert!(e.contains("expected a JSON object") && e.contains("array"), "{e}");
-//! # Ok::<(), lsm_core::json::JsonError>(())
+//! # Ok::<(), lsm_core::CoreError>(())
 //! ```
 
+use crate::CoreError;
 use serde::de::{DeserializeOwned, DeserializeSeed, Error as _, MapAccess, SeqAccess, Visitor};
 use std::cell::RefCell;
 use std::collections::HashSet;
 use std::fmt;
-
-/// Errors of strict JSON reading; each names the file.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum JsonError {
-    /// Not valid JSON (the message has the line and column).
-    #[error("{file}: not valid JSON")]
-    Syntax {
-        /// The file.
-        file: String,
-        /// The parser's error.
-        #[source]
-        source: serde_json::Error,
-    },
-    /// A key appears twice in one object.
-    #[error(
-        "{file}: duplicate key `{key}` in {}, line {line}, column {column}: each key may appear only once",
-        if path.is_empty() { "the top-level object".to_string() } else { format!("object `{path}`") }
-    )]
-    DuplicateKey {
-        /// The file.
-        file: String,
-        /// The repeated key.
-        key: String,
-        /// The dotted path of the object holding it (empty at the top level).
-        path: String,
-        /// Line of the second occurrence.
-        line: usize,
-        /// Column of the second occurrence.
-        column: usize,
-    },
-    /// The top-level value is not an object.
-    #[error("{file}: expected a JSON object {{...}} at the top level, found {found}")]
-    NotObject {
-        /// The file.
-        file: String,
-        /// What was found: `an array`, `null`, `a number`...
-        found: &'static str,
-    },
-    /// Valid JSON that does not deserialize into the expected type.
-    #[error("{file}")]
-    Invalid {
-        /// The file.
-        file: String,
-        /// serde's error (names the field, the line and the column).
-        #[source]
-        source: serde_json::Error,
-    },
-}
 
 /// The kind of a JSON value, as named in messages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -207,8 +159,8 @@ impl<'de> Visitor<'de> for Check<'_> {
 /// value. `file` names the source in errors.
 ///
 /// # Errors
-/// [`JsonError::Syntax`] or [`JsonError::DuplicateKey`].
-pub fn check_strict(bytes: &[u8], file: &str) -> Result<Kind, JsonError> {
+/// [`CoreError::Syntax`] or [`CoreError::DuplicateKey`].
+pub fn check_strict(bytes: &[u8], file: &str) -> Result<Kind, CoreError> {
     let dup = RefCell::new(None);
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let r = Check {
@@ -218,14 +170,14 @@ pub fn check_strict(bytes: &[u8], file: &str) -> Result<Kind, JsonError> {
     .deserialize(&mut de)
     .and_then(|k| de.end().map(|_| k));
     r.map_err(|source| match dup.into_inner() {
-        Some((key, path)) => JsonError::DuplicateKey {
+        Some((key, path)) => CoreError::DuplicateKey {
             file: file.to_string(),
             key,
             path,
             line: source.line(),
             column: source.column(),
         },
-        None => JsonError::Syntax {
+        None => CoreError::Syntax {
             file: file.to_string(),
             source,
         },
@@ -236,9 +188,9 @@ pub fn check_strict(bytes: &[u8], file: &str) -> Result<Kind, JsonError> {
 ///
 /// # Errors
 /// As [`check_strict`].
-pub fn parse_strict(bytes: &[u8], file: &str) -> Result<serde_json::Value, JsonError> {
+pub fn parse_strict(bytes: &[u8], file: &str) -> Result<serde_json::Value, CoreError> {
     check_strict(bytes, file)?;
-    serde_json::from_slice(bytes).map_err(|source| JsonError::Syntax {
+    serde_json::from_slice(bytes).map_err(|source| CoreError::Syntax {
         file: file.to_string(),
         source,
     })
@@ -247,10 +199,10 @@ pub fn parse_strict(bytes: &[u8], file: &str) -> Result<serde_json::Value, JsonE
 /// Parse a whole document strictly ([`check_strict`]) whose top level must be an object.
 ///
 /// # Errors
-/// As [`check_strict`], or [`JsonError::NotObject`].
-pub fn parse_object(bytes: &[u8], file: &str) -> Result<serde_json::Value, JsonError> {
+/// As [`check_strict`], or [`CoreError::NotObject`].
+pub fn parse_object(bytes: &[u8], file: &str) -> Result<serde_json::Value, CoreError> {
     require_object(check_strict(bytes, file)?, file)?;
-    serde_json::from_slice(bytes).map_err(|source| JsonError::Syntax {
+    serde_json::from_slice(bytes).map_err(|source| CoreError::Syntax {
         file: file.to_string(),
         source,
     })
@@ -260,24 +212,24 @@ pub fn parse_object(bytes: &[u8], file: &str) -> Result<serde_json::Value, JsonE
 /// an object, then serde (whose errors keep their line and column).
 ///
 /// # Errors
-/// As [`check_strict`], [`JsonError::NotObject`], or [`JsonError::Invalid`].
-pub fn from_object_slice<T: DeserializeOwned>(bytes: &[u8], file: &str) -> Result<T, JsonError> {
+/// As [`check_strict`], [`CoreError::NotObject`], or [`CoreError::Invalid`].
+pub fn from_object_slice<T: DeserializeOwned>(bytes: &[u8], file: &str) -> Result<T, CoreError> {
     require_object(check_strict(bytes, file)?, file)?;
-    serde_json::from_slice(bytes).map_err(|source| JsonError::Invalid {
+    serde_json::from_slice(bytes).map_err(|source| CoreError::Invalid {
         file: file.to_string(),
         source,
     })
 }
 
-/// [`JsonError::NotObject`] unless `kind` is [`Kind::Object`].
+/// [`CoreError::NotObject`] unless `kind` is [`Kind::Object`].
 ///
 /// # Errors
 /// As described.
-pub fn require_object(kind: Kind, file: &str) -> Result<(), JsonError> {
+pub fn require_object(kind: Kind, file: &str) -> Result<(), CoreError> {
     if kind == Kind::Object {
         Ok(())
     } else {
-        Err(JsonError::NotObject {
+        Err(CoreError::NotObject {
             file: file.to_string(),
             found: kind.described(),
         })
@@ -298,7 +250,7 @@ mod tests {
         ];
         for (text, key, path) in cases {
             match check_strict(text.as_bytes(), "f.json") {
-                Err(JsonError::DuplicateKey {
+                Err(CoreError::DuplicateKey {
                     key: k,
                     path: p,
                     line,
@@ -330,7 +282,7 @@ mod tests {
         }
         for text in ["", "{", "{} {}", "{\"a\": }", "\u{feff}{}"] {
             let e = check_strict(text.as_bytes(), "bad.json").unwrap_err();
-            assert!(matches!(e, JsonError::Syntax { .. }), "{text}: {e:?}");
+            assert!(matches!(e, CoreError::Syntax { .. }), "{text}: {e:?}");
             assert!(e.to_string().starts_with("bad.json: not valid JSON"), "{e}");
         }
         // Deep nesting is an error, not a stack overflow.
@@ -348,7 +300,7 @@ mod tests {
         }
         for text in ["[]", "null", "1", "[1]"] {
             let e = from_object_slice::<Cfg>(text.as_bytes(), "c.json").unwrap_err();
-            assert!(matches!(e, JsonError::NotObject { .. }), "{text}: {e:?}");
+            assert!(matches!(e, CoreError::NotObject { .. }), "{text}: {e:?}");
         }
         assert!(from_object_slice::<Cfg>(b"{}", "c.json").is_ok());
         let e =

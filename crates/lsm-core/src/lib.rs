@@ -3,6 +3,7 @@
 #![doc(test(attr(deny(warnings))))]
 
 mod atomic;
+mod error;
 mod input;
 pub mod json;
 pub mod limits;
@@ -12,12 +13,13 @@ mod spikes;
 pub use atomic::{
     remove_pending_temp_files, remove_stale_temp_files, write_atomic, write_atomic_with,
 };
+pub use error::CoreError;
 pub use input::{
     check_input_file, describe_file_type, max_input_bytes, parse_size, read_to_string_capped,
     DEFAULT_MAX_INPUT_BYTES, MAX_INPUT_ENV,
 };
-pub use output::{check_outputs, check_writable, same_file, OutputError};
-pub use spikes::{SpikeError, SpikeTrains, MAX_INFERRED_CHANNELS, MAX_INFERRED_STEPS};
+pub use output::{check_outputs, check_writable, same_file};
+pub use spikes::{SpikeTrains, MAX_INFERRED_CHANNELS, MAX_INFERRED_STEPS};
 
 use rand::SeedableRng;
 
@@ -27,7 +29,7 @@ use rand::SeedableRng;
 ///
 /// ```
 /// let io = std::io::Error::new(std::io::ErrorKind::NotFound, "gone");
-/// let e = lsm_core::SpikeError::Io { file: "s.csv".into(), source: io };
+/// let e = lsm_core::CoreError::Io { file: "s.csv".into(), source: io };
 /// assert_eq!(lsm_core::error_chain(&e), "s.csv: gone");
 /// ```
 pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {

@@ -2,7 +2,7 @@
 //! one of the inputs (or another output)?
 //!
 //! [`check_outputs`] takes the outputs and inputs of a command, each with the flag that named
-//! it, and fails with an [`OutputError`] naming the flag and the path when
+//! it, and fails with an [`CoreError`] naming the flag and the path when
 //! * an output is the same file as an input: same device and inode (so hard links, `./x` and
 //!   `x`, and symbolic links to the input are all caught), or the same canonical path;
 //! * two outputs are the same file;
@@ -14,76 +14,9 @@
 //! writes through them.
 
 use crate::atomic::{parent_dir, resolve_target, Target};
+use crate::CoreError;
 use std::io;
 use std::path::{Path, PathBuf};
-
-/// Why an output path cannot be used.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum OutputError {
-    /// The output is one of the inputs.
-    #[error(
-        "{flag} {}: is the same file as the input {input_flag} {}; refusing to overwrite an \
-         input (choose another output path)",
-        path.display(), input.display()
-    )]
-    SameAsInput {
-        /// The output's flag (e.g. `--out`).
-        flag: String,
-        /// The output path.
-        path: PathBuf,
-        /// The input's flag (e.g. `--network`).
-        input_flag: String,
-        /// The input path.
-        input: PathBuf,
-    },
-    /// Two outputs are the same file.
-    #[error(
-        "{flag} {}: is the same file as {other_flag} {}; each output needs its own path",
-        path.display(), other.display()
-    )]
-    SameOutput {
-        /// The later output's flag.
-        flag: String,
-        /// Its path.
-        path: PathBuf,
-        /// The earlier output's flag.
-        other_flag: String,
-        /// Its path.
-        other: PathBuf,
-    },
-    /// The output's folder does not exist.
-    #[error("{flag} {}: the folder {} does not exist", path.display(), folder.display())]
-    MissingFolder {
-        /// The output's flag.
-        flag: String,
-        /// The output path.
-        path: PathBuf,
-        /// Its folder.
-        folder: PathBuf,
-    },
-    /// The output's folder cannot be written (permissions, read-only file system...).
-    #[error("{flag} {}: cannot write in the folder {}", path.display(), folder.display())]
-    NotWritable {
-        /// The output's flag.
-        flag: String,
-        /// The output path.
-        path: PathBuf,
-        /// Its folder.
-        folder: PathBuf,
-        /// The error creating a file there.
-        source: io::Error,
-    },
-    /// The output is something that is never replaced (a folder, a block device, a socket, a
-    /// link loop), or could not be examined.
-    #[error("{flag}")]
-    Unusable {
-        /// The output's flag.
-        flag: String,
-        /// The reason, naming the path.
-        source: io::Error,
-    },
-}
 
 /// Do `a` and `b` name the same existing file (same device and inode on Unix, same canonical
 /// path elsewhere)? Links are followed. `false` if either does not exist.
@@ -109,9 +42,9 @@ pub fn same_file(a: &Path, b: &Path) -> bool {
 /// writing it: see the [module docs](self).
 ///
 /// # Errors
-/// [`OutputError::Unusable`], [`OutputError::MissingFolder`], [`OutputError::NotWritable`].
-pub fn check_writable(flag: &str, path: &Path) -> Result<(), OutputError> {
-    let unusable = |source| OutputError::Unusable {
+/// [`CoreError::Unusable`], [`CoreError::MissingFolder`], [`CoreError::NotWritable`].
+pub fn check_writable(flag: &str, path: &Path) -> Result<(), CoreError> {
+    let unusable = |source| CoreError::Unusable {
         flag: flag.to_string(),
         source,
     };
@@ -133,7 +66,7 @@ pub fn check_writable(flag: &str, path: &Path) -> Result<(), OutputError> {
     }
     let folder = parent_dir(&dest);
     if !folder.is_dir() {
-        return Err(OutputError::MissingFolder {
+        return Err(CoreError::MissingFolder {
             flag: flag.to_string(),
             path: path.to_path_buf(),
             folder,
@@ -143,7 +76,7 @@ pub fn check_writable(flag: &str, path: &Path) -> Result<(), OutputError> {
         .prefix(".lsm-write-check-")
         .tempfile_in(&folder)
         .map(drop)
-        .map_err(|source| OutputError::NotWritable {
+        .map_err(|source| CoreError::NotWritable {
             flag: flag.to_string(),
             path: path.to_path_buf(),
             folder,
@@ -156,7 +89,7 @@ pub fn check_writable(flag: &str, path: &Path) -> Result<(), OutputError> {
 /// Entries are `(flag, path)`, e.g. `("--out", &args.out)`.
 ///
 /// # Errors
-/// The first problem found, as an [`OutputError`] naming the flag(s) and path(s).
+/// The first problem found, as an [`CoreError`] naming the flag(s) and path(s).
 ///
 /// ```
 /// let dir = tempfile::tempdir().unwrap();
@@ -168,15 +101,12 @@ pub fn check_writable(flag: &str, path: &Path) -> Result<(), OutputError> {
 /// let fresh = dir.path().join("spikes.csv");
 /// lsm_core::check_outputs(&[("--out", &fresh)], &[("--network", &net)]).unwrap();
 /// ```
-pub fn check_outputs(
-    outputs: &[(&str, &Path)],
-    inputs: &[(&str, &Path)],
-) -> Result<(), OutputError> {
+pub fn check_outputs(outputs: &[(&str, &Path)], inputs: &[(&str, &Path)]) -> Result<(), CoreError> {
     for (i, &(flag, out)) in outputs.iter().enumerate() {
         check_writable(flag, out)?;
         for &(input_flag, input) in inputs {
             if same_file(out, input) {
-                return Err(OutputError::SameAsInput {
+                return Err(CoreError::SameAsInput {
                     flag: flag.to_string(),
                     path: out.to_path_buf(),
                     input_flag: input_flag.to_string(),
@@ -186,7 +116,7 @@ pub fn check_outputs(
         }
         for &(other_flag, other) in &outputs[..i] {
             if same_file(out, other) || same_destination(out, other) {
-                return Err(OutputError::SameOutput {
+                return Err(CoreError::SameOutput {
                     flag: flag.to_string(),
                     path: out.to_path_buf(),
                     other_flag: other_flag.to_string(),
@@ -234,7 +164,7 @@ mod tests {
         let hard = d.join("hard.wav");
         std::fs::hard_link(&inp, &hard).unwrap();
         let e = check_outputs(&[("--out", &hard)], &[("FILE", &inp)]).unwrap_err();
-        assert!(matches!(e, OutputError::SameAsInput { .. }), "{e}");
+        assert!(matches!(e, CoreError::SameAsInput { .. }), "{e}");
         #[cfg(unix)]
         {
             let sym = d.join("sym.wav");

@@ -8,41 +8,10 @@
 //! for input spikes and `neuron,time_ms` for reservoir output, one spike per line, sorted by
 //! time then index.
 
+use crate::CoreError;
 use crate::Real;
 use serde::{Deserialize, Serialize};
 use std::io::{BufRead, Write};
-
-/// Errors reading or building spike trains.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum SpikeError {
-    /// A CSV line could not be understood.
-    #[error("{file}: line {line}: {msg}")]
-    Parse {
-        /// The file (or a description of the source).
-        file: String,
-        /// 1-based line number.
-        line: usize,
-        /// What was wrong and what was expected.
-        msg: String,
-    },
-    /// An event refers to a channel outside `0..n_channels`.
-    #[error("spike channel {channel} out of range: expected 0..{n_channels}")]
-    ChannelOutOfRange {
-        /// The offending channel.
-        channel: usize,
-        /// Number of channels.
-        n_channels: usize,
-    },
-    /// I/O error.
-    #[error("{file}")]
-    Io {
-        /// The file.
-        file: String,
-        /// The error.
-        source: std::io::Error,
-    },
-}
 
 /// The most steps [`SpikeTrains::read_csv`] infers from the spike times when it is not given
 /// the number of steps (2^26, 67 million: 18.6 hours at `dt` = 1 ms; 256 MiB of step index).
@@ -61,7 +30,7 @@ pub const MAX_INFERRED_CHANNELS: usize = 1 << 24;
 /// assert_eq!(st.at(2), &[0, 1]);
 /// assert_eq!(st.at(1), &[] as &[u32]);
 /// assert_eq!(st.n_spikes(), 3);
-/// # Ok::<(), lsm_core::SpikeError>(())
+/// # Ok::<(), lsm_core::CoreError>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SpikeTrains {
@@ -112,24 +81,24 @@ impl SpikeTrains {
     /// of one channel in one step add up downstream).
     ///
     /// # Errors
-    /// [`SpikeError::ChannelOutOfRange`] for a channel `>= n_channels`; events at steps
+    /// [`CoreError::ChannelOutOfRange`] for a channel `>= n_channels`; events at steps
     /// `>= n_steps` are an error too (reported as a parse error on the event index).
     pub fn from_events<I: IntoIterator<Item = (usize, usize)>>(
         n_channels: usize,
         dt_ms: Real,
         n_steps: usize,
         events: I,
-    ) -> Result<Self, SpikeError> {
+    ) -> Result<Self, CoreError> {
         let mut ev: Vec<(usize, usize)> = events.into_iter().collect();
         for (i, &(s, c)) in ev.iter().enumerate() {
             if c >= n_channels {
-                return Err(SpikeError::ChannelOutOfRange {
+                return Err(CoreError::ChannelOutOfRange {
                     channel: c,
                     n_channels,
                 });
             }
             if s >= n_steps {
-                return Err(SpikeError::Parse {
+                return Err(CoreError::Parse {
                     file: "<events>".into(),
                     line: i + 1,
                     msg: format!("step {s} is past the end ({n_steps} steps)"),
@@ -217,7 +186,7 @@ impl SpikeTrains {
     /// ask for small.
     ///
     /// # Errors
-    /// A [`SpikeError::Parse`] naming `file` and the line for a wrong header, a missing or
+    /// A [`CoreError::Parse`] naming `file` and the line for a wrong header, a missing or
     /// non-numeric field, a negative or non-finite time, a time past `n_steps`, or an index
     /// `>= n_channels`.
     pub fn read_csv<R: BufRead>(
@@ -227,8 +196,8 @@ impl SpikeTrains {
         dt_ms: Real,
         n_channels: Option<usize>,
         n_steps: Option<usize>,
-    ) -> Result<Self, SpikeError> {
-        let perr = |line: usize, msg: String| SpikeError::Parse {
+    ) -> Result<Self, CoreError> {
+        let perr = |line: usize, msg: String| CoreError::Parse {
             file: file.to_string(),
             line,
             msg,
@@ -236,7 +205,7 @@ impl SpikeTrains {
         let mut events = Vec::new();
         let mut saw_header = false;
         for (i, line) in r.lines().enumerate() {
-            let line = line.map_err(|e| SpikeError::Io {
+            let line = line.map_err(|e| CoreError::Io {
                 file: file.to_string(),
                 source: e,
             })?;

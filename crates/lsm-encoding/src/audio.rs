@@ -292,13 +292,13 @@ impl AudioEncoderConfig {
     /// keys ([`lsm_core::json`]).
     ///
     /// # Errors
-    /// [`EncodingError::Json`], [`EncodingError::StrictJson`] or
+    /// [`EncodingError::Json`], [`EncodingError::Core`] or
     /// [`EncodingError::InvalidConfig`].
     pub fn from_json(json: &str, file: &str) -> Result<Self> {
-        use lsm_core::json::JsonError;
+        use lsm_core::CoreError;
         let cfg: Self =
             lsm_core::json::from_object_slice(json.as_bytes(), file).map_err(|e| match e {
-                JsonError::Invalid { file, source } => EncodingError::Json {
+                CoreError::Invalid { file, source } => EncodingError::Json {
                     file,
                     error: source,
                 },

@@ -48,16 +48,13 @@ pub enum EncodingError {
         /// The resampler's message.
         msg: String,
     },
-    /// Spike trains could not be built.
-    #[error(transparent)]
-    Spikes(#[from] lsm_core::SpikeError),
     /// A declared size or a recording costs more than a limit allows ([`lsm_core::limits`]);
     /// the message names the field or file and how to lift the limit.
     #[error(transparent)]
     Limit(#[from] lsm_core::limits::LimitError),
-    /// A JSON config is not strict JSON (duplicate key, not an object at the top level).
+    /// Spike trains, output paths or strict JSON reading failed (lsm-core).
     #[error(transparent)]
-    StrictJson(#[from] lsm_core::json::JsonError),
+    Core(#[from] lsm_core::CoreError),
 }
 
 /// `Result` with [`EncodingError`].

@@ -74,9 +74,9 @@ pub(crate) fn read_capped(path: &Path) -> Result<String, PipelineError> {
 
 /// A strict-JSON error as a pipeline error: syntax errors keep the pipeline's wording
 /// (truncated file, line and column).
-pub(crate) fn strict_err(path: &Path, e: lsm_core::json::JsonError) -> PipelineError {
+pub(crate) fn strict_err(path: &Path, e: lsm_core::CoreError) -> PipelineError {
     match e {
-        lsm_core::json::JsonError::Syntax { source, .. } => PipelineError::Json {
+        lsm_core::CoreError::Syntax { source, .. } => PipelineError::Json {
             path: path.to_path_buf(),
             msg: json_msg(&source),
         },

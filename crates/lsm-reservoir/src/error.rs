@@ -56,9 +56,9 @@ pub enum ReservoirError {
     /// names the file or field and how to lift the limit.
     #[error(transparent)]
     Limit(#[from] lsm_core::limits::LimitError),
-    /// A JSON file is not strict JSON (duplicate key, not an object at the top level...).
+    /// Strict JSON reading failed (duplicate key, not an object at the top level...).
     #[error(transparent)]
-    StrictJson(#[from] lsm_core::json::JsonError),
+    Core(#[from] lsm_core::CoreError),
 }
 
 /// Result alias of this crate.
@@ -95,9 +95,9 @@ pub(crate) fn from_json_object<T: serde::de::DeserializeOwned>(
     file: &str,
     what: &str,
 ) -> Result<T> {
-    use lsm_core::json::JsonError;
+    use lsm_core::CoreError;
     lsm_core::json::from_object_slice(text.as_bytes(), file).map_err(|e| match e {
-        JsonError::Invalid { file, source } => ReservoirError::Json {
+        CoreError::Invalid { file, source } => ReservoirError::Json {
             file,
             msg: format!("invalid {what}: {source}"),
         },

@@ -110,7 +110,7 @@ impl StdpConfig {
     /// refused, `{}` is every default) and check it; `file` names the source in errors.
     ///
     /// # Errors
-    /// [`ReservoirError::Json`], [`ReservoirError::StrictJson`] or
+    /// [`ReservoirError::Json`], [`ReservoirError::Core`] or
     /// [`ReservoirError::Field`] (naming the file and the field).
     pub fn from_json_str(text: &str, file: &str) -> Result<Self> {
         let c: StdpConfig = crate::error::from_json_object(text, file, "STDP config")?;

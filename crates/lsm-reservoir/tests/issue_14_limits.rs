@@ -219,7 +219,7 @@ fn network_files_and_configs_are_strict_json() {
     // A duplicate key, at the top or nested, names the key and the file.
     let dup_top = good.replacen("{", r#"{"n_neurons": 2,"#, 1);
     let e = NetworkSpec::from_json_str(&dup_top, "net.json").unwrap_err();
-    assert!(matches!(e, ReservoirError::StrictJson(_)), "{e:?}");
+    assert!(matches!(e, ReservoirError::Core(_)), "{e:?}");
     let m = e.to_string();
     assert!(
         m.contains("net.json") && m.contains("duplicate key `n_neurons`"),
