@@ -351,9 +351,8 @@ mod tests {
             assert!(matches!(e, JsonError::NotObject { .. }), "{text}: {e:?}");
         }
         assert!(from_object_slice::<Cfg>(b"{}", "c.json").is_ok());
-        let e = crate::error_chain(
-            &from_object_slice::<Cfg>(b"{\n \"b\": 1}", "c.json").unwrap_err(),
-        );
+        let e =
+            crate::error_chain(&from_object_slice::<Cfg>(b"{\n \"b\": 1}", "c.json").unwrap_err());
         assert!(
             e.contains("c.json") && e.contains("`b`") && e.contains("line 2"),
             "{e}"
