@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The project's test command: formatting, lints, the whole test suite (unit, integration, doc).
+# The project's test command: formatting, lints, the whole test suite (unit, integration, doc),
+# then the examples.
 # Installs the system LAPACK first if it is missing. Runs from any directory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,3 +12,9 @@ echo "== cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== cargo test"
 cargo test --workspace --locked
+# The runnable examples of the facade crate (examples/*.rs), in the test profile (optimised
+# enough to take seconds; the tests above built its dependencies).
+for example in spoken_digits mackey_glass simulate_raster; do
+    echo "== cargo run --example $example"
+    cargo run --locked --profile test --example "$example"
+done

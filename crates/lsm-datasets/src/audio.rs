@@ -36,8 +36,8 @@
 
 use crate::csvlist;
 use crate::error::{DatasetError, Result};
+use crate::index::{class_index, group_index};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -503,12 +503,12 @@ impl AudioDataset {
 
     /// Distinct speakers, sorted (items without a speaker are not counted).
     pub fn speakers(&self) -> Vec<String> {
-        self.items
+        let speakers: Vec<&str> = self
+            .items
             .iter()
-            .filter_map(|i| i.speaker.clone())
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect()
+            .filter_map(|i| i.speaker.as_deref())
+            .collect();
+        group_index(&speakers).names
     }
 
     /// Class labels of the whole dataset in class-index order (see [`classes`]).
@@ -604,19 +604,16 @@ impl AudioDataset {
     }
 }
 
-/// Class labels in class-index order: sorted numerically if every label is an integer
-/// (so `"10"` comes after `"9"`), else in lexicographic (byte) order.
+/// Class labels in class-index order ([`class_index`]): sorted numerically if every label is
+/// an integer (so `"10"` comes after `"9"`), else in lexicographic (byte) order.
 pub fn classes(items: &[Item]) -> Vec<String> {
-    let uniq: BTreeSet<&str> = items.iter().map(|i| i.label.as_str()).collect();
-    let mut v: Vec<String> = uniq.into_iter().map(str::to_string).collect();
-    if v.iter().all(|l| l.parse::<i64>().is_ok()) {
-        v.sort_by_key(|l| l.parse::<i64>().expect("checked"));
-    }
-    v
+    let labels: Vec<&str> = items.iter().map(|i| i.label.as_str()).collect();
+    class_index(&labels).names
 }
 
 /// Leave-one-speaker-out folds: for each item, the index of its speaker among the sorted
-/// distinct speakers of `items` (pass to the readout's grouped cross-validation).
+/// distinct speakers of `items` ([`group_index`]; pass to the readout's grouped
+/// cross-validation).
 ///
 /// # Errors
 /// [`DatasetError::Unsupported`] if an item has no speaker.
@@ -632,16 +629,7 @@ pub fn speaker_folds(items: &[Item]) -> Result<Vec<usize>> {
                 })
         })
         .collect::<Result<_>>()?;
-    let sorted: Vec<&str> = speakers
-        .iter()
-        .copied()
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    Ok(speakers
-        .iter()
-        .map(|s| sorted.binary_search(s).expect("present"))
-        .collect())
+    Ok(group_index(&speakers).indices)
 }
 
 /// Whether `dir` directly holds at least one `.wav` file.

@@ -282,6 +282,11 @@ impl GammatoneFilterbank {
         self.frames(x, z, out);
     }
 
+    /// [`Self::frames`] compiled with AVX2 enabled (same operations, so the same results).
+    ///
+    /// # Safety
+    /// The CPU must support AVX2: callers check with `is_x86_feature_detected!("avx2")`
+    /// first. Nothing else: the body is the safe [`Self::frames`].
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
     unsafe fn frames_avx2(&self, x: &[Real], z: &mut [Real], out: &mut Array2<Real>) {

@@ -3,7 +3,7 @@
 //! One file describes the whole job: audio front end and spike encoder
 //! (`lsm_encoding::AudioEncoderConfig`), reservoir generator (`lsm_reservoir::GeneratorConfig`),
 //! state features ([`FeatureConfig`]) and readout ([`ClassifierReadoutConfig`]). Every field has a
-//! default (the Brian2 LSM baseline of the project notes, with a gammatone front end instead of
+//! default (the Brian2 LSM baseline of `docs/benchmarks.md`, with a gammatone front end instead of
 //! its log-mel: [`DigitsConfig::default_encoder`]), so `{}` is a valid config. A section that is
 //! given takes the defaults of its own type for the fields it omits (an `"encoder"` object
 //! without `"front_end"` gets the log-mel front end of `AudioEncoderConfig::default()`); unknown
@@ -260,7 +260,7 @@ impl DigitsConfig {
         enc
     }
 
-    /// The default reservoir: the Brian2 LSM baseline (project notes, peer baselines §3).
+    /// The default reservoir: the Brian2 LSM baseline (`docs/benchmarks.md`).
     ///
     /// 1000 LIF neurons, 800 excitatory / 200 inhibitory; dimensionless membrane written in
     /// lsm's units with `R = 1 MΩ`, rest 0, threshold 1, reset 0 (so `v` in mV equals Brian2's

@@ -8,10 +8,13 @@
 //! A config in, accuracies out: the experiment loop of the leave-one-speaker-out study.
 
 use crate::config::DigitsConfig;
-use crate::digits::{ClassifierReadout, ExtractStats, Extractor, Progress, Sample};
+use crate::digits::{
+    group_indices, labels_of, ClassifierReadout, ExtractStats, Extractor, Progress, Sample,
+};
 use crate::error::PipelineError;
 use crate::metrics::accuracy;
 use lsm_core::Real;
+use lsm_datasets::{class_index, group_index, LabelIndex};
 use ndarray::{s, Array2, Axis};
 use serde::{Deserialize, Serialize};
 use std::time::Instant;
@@ -73,39 +76,6 @@ pub struct ExperimentReport {
     pub n_input_features: usize,
 }
 
-fn class_indices(samples: &[Sample]) -> Result<(Vec<String>, Vec<usize>), PipelineError> {
-    let mut labels: Vec<&str> = Vec::with_capacity(samples.len());
-    for s in samples {
-        labels.push(s.label.as_deref().ok_or_else(|| {
-            PipelineError::Data(format!("{}: no label for this sample", s.path.display()))
-        })?);
-    }
-    let mut classes: Vec<String> = labels.iter().map(|s| s.to_string()).collect();
-    classes.sort();
-    classes.dedup();
-    if classes.iter().all(|s| s.parse::<i64>().is_ok()) {
-        classes.sort_by_key(|s| s.parse::<i64>().unwrap());
-    }
-    let y = labels
-        .iter()
-        .map(|l| classes.iter().position(|c| c == l).expect("present"))
-        .collect();
-    Ok((classes, y))
-}
-
-fn group_indices(samples: &[Sample]) -> Option<Vec<usize>> {
-    let g: Option<Vec<&str>> = samples.iter().map(|s| s.group.as_deref()).collect();
-    let g = g?;
-    let mut u: Vec<&str> = g.clone();
-    u.sort_unstable();
-    u.dedup();
-    Some(
-        g.iter()
-            .map(|s| u.binary_search(s).expect("present"))
-            .collect(),
-    )
-}
-
 /// Extract features of all `samples` once and score every split (see the module docs).
 /// The network is generated from `config.network` with `config.seed`.
 ///
@@ -118,8 +88,11 @@ pub fn run_folds(
     progress: &dyn Progress,
 ) -> Result<ExperimentReport, PipelineError> {
     config.validate()?;
-    let (classes, y) = class_indices(samples)?;
-    let groups = group_indices(samples);
+    let LabelIndex {
+        names: classes,
+        indices: y,
+    } = class_index(&labels_of(samples)?);
+    let groups = group_indices(samples).map(|g| g.indices);
     // One pass computing reservoir and input features.
     let mut cfg = config.clone();
     cfg.features.include_input = true;
@@ -221,17 +194,15 @@ pub fn fsdd_folds(samples: &[Sample], is_test_take: &[bool]) -> Vec<Fold> {
         train: (0..samples.len()).filter(|&i| !is_test_take[i]).collect(),
         test: (0..samples.len()).filter(|&i| is_test_take[i]).collect(),
     }];
-    let mut groups: Vec<&str> = samples.iter().filter_map(|s| s.group.as_deref()).collect();
-    groups.sort_unstable();
-    groups.dedup();
-    for g in groups {
+    let groups: Vec<&str> = samples.iter().filter_map(|s| s.group.as_deref()).collect();
+    for g in &group_index(&groups).names {
         out.push(Fold {
             name: format!("test speaker {g}"),
             train: (0..samples.len())
-                .filter(|&i| samples[i].group.as_deref() != Some(g))
+                .filter(|&i| samples[i].group.as_deref() != Some(g.as_str()))
                 .collect(),
             test: (0..samples.len())
-                .filter(|&i| samples[i].group.as_deref() == Some(g))
+                .filter(|&i| samples[i].group.as_deref() == Some(g.as_str()))
                 .collect(),
         });
     }

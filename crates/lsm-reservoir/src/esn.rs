@@ -559,9 +559,11 @@ impl Esn {
     /// per lane (bit-identical results).
     ///
     /// # Safety
-    /// The CPU must support AVX-512F; `x.len() == n_units`, `u.len() == n_inputs`,
-    /// `rows.end <= n_units`, `pre.len() == rows.len()` (column indices are `< n_units`, a
-    /// type invariant).
+    /// The CPU must support AVX-512F (callers check with `is_x86_feature_detected!("avx512f")`
+    /// first; in Rust, AVX-512F implies AVX2 and FMA); `pk` is this network's packed weights
+    /// (`self.packed`); `x.len() == n_units`, `u.len() == n_inputs`,
+    /// `rows.start <= rows.end <= n_units`, `pre.len() == rows.len()` (column indices are
+    /// `< n_units`, a type invariant).
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx512f,avx2,fma")]
     unsafe fn preactivation_avx512(
@@ -625,7 +627,8 @@ impl Esn {
     /// lane, each group in two halves of four lanes (bit-identical results).
     ///
     /// # Safety
-    /// As [`Esn::preactivation_avx512`], with AVX2 + FMA instead of AVX-512F.
+    /// As [`Esn::preactivation_avx512`], with AVX2 and FMA instead of AVX-512F (callers check
+    /// both with `is_x86_feature_detected!`).
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2,fma")]
     unsafe fn preactivation_avx2(
@@ -742,6 +745,10 @@ impl Esn {
 
     /// [`Esn::step_rows`] compiled for AVX-512 (same operations, no contraction into FMA, so
     /// the results equal those of the generic path).
+    ///
+    /// # Safety
+    /// As [`Esn::preactivation_avx512`] (with `out` for `pre`): the CPU supports AVX-512F,
+    /// `pk` is `self.packed`, and the sizes [`Esn::step_rows`] asserts hold.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx512f,avx2,fma")]
     unsafe fn step_avx512(
@@ -752,13 +759,18 @@ impl Esn {
         rows: Range<usize>,
         out: &mut [Real],
     ) {
-        // SAFETY: AVX-512F is enabled here; sizes were asserted by `step_rows`.
+        // SAFETY: AVX-512F is enabled here; `pk` and the sizes are this function's own
+        // contract.
         unsafe { self.preactivation_avx512(pk, x, u, rows.clone(), out) };
         self.update(&x[rows], out);
     }
 
     /// [`Esn::step_rows`] compiled for AVX2 + FMA (same operations, no contraction into FMA,
     /// so the results equal those of the generic path).
+    ///
+    /// # Safety
+    /// As [`Esn::preactivation_avx2`] (with `out` for `pre`): the CPU supports AVX2 and FMA,
+    /// `pk` is `self.packed`, and the sizes [`Esn::step_rows`] asserts hold.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2,fma")]
     unsafe fn step_avx2(
@@ -769,7 +781,8 @@ impl Esn {
         rows: Range<usize>,
         out: &mut [Real],
     ) {
-        // SAFETY: AVX2 is enabled here; sizes were asserted by `step_rows`.
+        // SAFETY: AVX2 and FMA are enabled here; `pk` and the sizes are this function's
+        // own contract.
         unsafe { self.preactivation_avx2(pk, x, u, rows.clone(), out) };
         self.update(&x[rows], out);
     }
@@ -1030,11 +1043,14 @@ mod tests {
                             && std::is_x86_feature_detected!("fma")
                         {
                             o.fill(0.0);
+                            // SAFETY: AVX2 and FMA detected above; `pk` is `e.packed`,
+                            // `o.len() == r.len()`, `r.end <= n`.
                             unsafe { e.step_avx2(pk, &x0, &u, r.clone(), &mut o) };
                             assert_eq!(o, x1[r.clone()], "avx2 rows {r:?}");
                         }
                         if std::is_x86_feature_detected!("avx512f") {
                             o.fill(0.0);
+                            // SAFETY: AVX-512F detected above; as for `step_avx2`.
                             unsafe { e.step_avx512(pk, &x0, &u, r.clone(), &mut o) };
                             assert_eq!(o, x1[r.clone()], "avx512 rows {r:?}");
                         }

@@ -626,6 +626,11 @@ fn run_loop_dispatch<M: NeuronModel>(model: &M, st: &mut M::State, run: Run<'_, 
     run_loop(model, st, run);
 }
 
+/// [`run_loop`] compiled with AVX2 enabled.
+///
+/// # Safety
+/// The CPU must support AVX2: callers check with `is_x86_feature_detected!("avx2")` first.
+/// Nothing else: the body is the safe [`run_loop`].
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 unsafe fn run_loop_avx2<M: NeuronModel>(model: &M, st: &mut M::State, run: Run<'_, '_>) {

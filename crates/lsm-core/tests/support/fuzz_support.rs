@@ -29,6 +29,9 @@ fn sub(n: usize) {
     let _ = LIVE.try_with(|l| l.set(l.get().saturating_sub(n)));
 }
 
+// SAFETY: every method forwards its arguments unchanged to `System`, whose `GlobalAlloc`
+// contract callers already uphold, and returns `System`'s result; the counting around it
+// touches only `const`-initialised thread-locals (no allocation, no panic: `try_with`).
 unsafe impl GlobalAlloc for PeakAlloc {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         let p = System.alloc(layout);

@@ -50,7 +50,7 @@ pub struct FitTimings {
 pub struct DigitsModel {
     /// `"lsm-model"`.
     pub format: String,
-    /// [`MODEL_FORMAT_VERSION`] at the time of writing.
+    /// [`MODEL_FORMAT_VERSION`](crate::MODEL_FORMAT_VERSION) at the time of writing.
     pub format_version: u64,
     /// `"spoken-digits"`.
     pub task: String,

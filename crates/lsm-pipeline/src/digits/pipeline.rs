@@ -5,6 +5,7 @@ use crate::error::PipelineError;
 use crate::io::{self, MODEL_FORMAT, MODEL_FORMAT_VERSION};
 use crate::metrics::ClassificationReport;
 use lsm_core::{rng_for, stream, Real, SpikeTrains};
+use lsm_datasets::{class_index, group_index, LabelIndex};
 use lsm_encoding::AudioEncoder;
 use lsm_reservoir::{train_stdp, Drive, Network, NetworkSpec};
 use ndarray::Array2;
@@ -50,17 +51,10 @@ pub struct DigitsPipeline {
     timings: Option<FitTimings>,
 }
 
-/// Class labels sorted numerically when they all are integers, else lexicographically.
-pub(crate) fn sorted_classes(labels: &[&str]) -> Vec<String> {
-    let mut u: Vec<String> = labels.iter().map(|s| s.to_string()).collect();
-    u.sort();
-    u.dedup();
-    if u.iter().all(|s| s.parse::<i64>().is_ok()) {
-        u.sort_by_key(|s| s.parse::<i64>().unwrap());
-    }
-    u
-}
-
+/// The label of every sample, in order.
+///
+/// # Errors
+/// [`PipelineError::Data`] naming the first sample without a label.
 pub(crate) fn labels_of(samples: &[Sample]) -> Result<Vec<&str>, PipelineError> {
     samples
         .iter()
@@ -70,6 +64,13 @@ pub(crate) fn labels_of(samples: &[Sample]) -> Result<Vec<&str>, PipelineError> 
             })
         })
         .collect()
+}
+
+/// The group (speaker) index of every sample ([`group_index`]), or `None` when a sample has
+/// no group.
+pub(crate) fn group_indices(samples: &[Sample]) -> Option<LabelIndex> {
+    let groups: Option<Vec<&str>> = samples.iter().map(|s| s.group.as_deref()).collect();
+    Some(group_index(&groups?))
 }
 
 /// Unsupervised STDP of the generated network on training recordings (see
@@ -134,24 +135,12 @@ impl DigitsPipeline {
                 "no training samples (empty split?)".into(),
             ));
         }
-        let labels = labels_of(train)?;
-        let classes = sorted_classes(&labels);
-        let y: Vec<usize> = labels
-            .iter()
-            .map(|l| classes.iter().position(|c| c == l).expect("class present"))
-            .collect();
-        let group_names: Option<Vec<&str>> = train.iter().map(|s| s.group.as_deref()).collect();
-        let (groups, group_list) = match &group_names {
-            Some(g) => {
-                let mut u: Vec<String> = g.iter().map(|s| s.to_string()).collect();
-                u.sort();
-                u.dedup();
-                let ids: Vec<usize> = g
-                    .iter()
-                    .map(|s| u.iter().position(|x| x == s).expect("group present"))
-                    .collect();
-                (Some(ids), u)
-            }
+        let LabelIndex {
+            names: classes,
+            indices: y,
+        } = class_index(&labels_of(train)?);
+        let (groups, group_list) = match group_indices(train) {
+            Some(g) => (Some(g.indices), g.names),
             None => (None, Vec::new()),
         };
 

@@ -11,9 +11,27 @@ fn stable_id_is_fnv1a() {
 }
 
 #[test]
-fn classes_sort_numerically() {
-    assert_eq!(sorted_classes(&["10", "2", "1", "2"]), vec!["1", "2", "10"]);
-    assert_eq!(sorted_classes(&["b", "a"]), vec!["a", "b"]);
+fn labels_and_groups_of_samples() {
+    let s = |label: Option<&str>, group: Option<&str>| Sample {
+        label: label.map(Into::into),
+        group: group.map(Into::into),
+        ..Sample::from_path(format!("{}.wav", label.unwrap_or("x")))
+    };
+    let all = [
+        s(Some("10"), Some("b")),
+        s(Some("2"), Some("a")),
+        s(Some("10"), Some("b")),
+    ];
+    assert_eq!(labels_of(&all).unwrap(), ["10", "2", "10"]);
+    let g = group_indices(&all).unwrap();
+    assert_eq!(
+        (g.names, g.indices),
+        (vec!["a".into(), "b".into()], vec![1, 0, 1])
+    );
+    // One sample without a group: no groups at all; without a label: an error naming it.
+    assert!(group_indices(&[s(Some("1"), Some("a")), s(Some("2"), None)]).is_none());
+    let e = labels_of(&[s(Some("1"), None), s(None, None)]).unwrap_err();
+    assert!(e.to_string().contains("x.wav"), "{e}");
 }
 
 #[test]
