@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Hostile-input sweep (issue 14): builds the release CLI and runs each case of the issue as a
+# Hostile-input sweep: builds the release CLI and runs each hostile case as a
 # careless user would, in a temporary directory, each with a timeout and a memory limit, and
 # prints one Markdown table row per case: the case, the exit code (124 = timeout, 13x =
 # signal) and the first line of stderr (or stdout). Expected: a non-zero exit with a message

@@ -1,4 +1,4 @@
-//! Issue 14, hostile files: outputs never overwrite inputs or clobber non-regular files and
+//! Hostile files: outputs never overwrite inputs or clobber non-regular files and
 //! are checked before any work; lying WAV headers and bad dataset entries give clear errors
 //! (or a list of skipped files with `--skip-bad`); oversized model/config/network files are
 //! refused before being read; byte-order marks are accepted; numbers too large for their

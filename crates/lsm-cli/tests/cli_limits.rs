@@ -1,4 +1,4 @@
-//! Issue 14 from the command line: every size, duration or count a flag or file declares is
+//! Limits from the command line: every size, duration or count a flag or file declares is
 //! checked against its cost before the work starts, with a message naming the limit and how
 //! to lift it (`--allow-large`, `LSM_ALLOW_LARGE=1`, `LSM_MAX_<NAME>`); config files are strict
 //! JSON. Each case runs in its own process, so lifting a limit never leaks into another test.

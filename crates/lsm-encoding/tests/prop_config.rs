@@ -1,4 +1,4 @@
-//! Property tests of the encoder config reader (issue 14): arbitrary bytes and arbitrary
+//! Property tests of the encoder config reader: arbitrary bytes and arbitrary
 //! structured values never panic; an accepted config builds an encoder (or is refused with an
 //! error) and encodes a short signal without panicking.
 //!

@@ -506,7 +506,7 @@ mod tests {
                 "{e}"
             );
         }
-        // Issue 14: penalties near the floating-point limit overflow the fit (NaN weights).
+        // Penalties near the floating-point limit overflow the fit (NaN weights).
         for huge in [1e308, 1.1e12, f64::INFINITY] {
             let mut c = DigitsConfig::default();
             c.readout.alphas = vec![1.0, huge];

@@ -1,4 +1,4 @@
-//! Model files under mutation (issue 14): a small fitted model of each task is saved, then
+//! Model files under mutation: a small fitted model of each task is saved, then
 //! its file is changed: arbitrary bytes, truncation, a flipped digit (checksum kept: reported
 //! as corrupted, or as a newer format version), and structured changes of the JSON with the
 //! checksum recomputed, so that the validation behind the checksum is exercised: a number set to null / huge / negative / zero
@@ -482,7 +482,7 @@ fn find_key(v: &Value, key: &str, here: &mut Vec<Seg>) -> Option<Vec<Seg>> {
     }
 }
 
-/// The issue's example: a logistic readout's `intercept` one value short used to panic in
+/// A logistic readout's `intercept` one value short used to panic in
 /// lsm-readout/src/logistic.rs; it is an error naming the array and the expected size (the
 /// whole error chain: it used to end at "readout").
 #[test]

@@ -241,7 +241,7 @@ fn jaeger_mackey_glass_protocol_reaches_nrmse84_of_jaeger_2001() {
     );
 }
 
-/// Issue 14: a series value of 1e300 made the scaling or the scores overflow to NaN (its
+/// A series value of 1e300 made the scaling or the scores overflow to NaN (its
 /// square is beyond f64). Values beyond ±1e150 are refused, for every scaling, with the file,
 /// the column and the step; 1e150 itself gives finite scores.
 #[test]

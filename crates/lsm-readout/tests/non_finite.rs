@@ -1,5 +1,5 @@
 //! Fits and predictions never return NaN or infinite numbers: a parameter or data out of the
-//! floating-point range gives `ReadoutError::NonFiniteResult` naming the value (issue 14).
+//! floating-point range gives `ReadoutError::NonFiniteResult` naming the value.
 
 use lsm_readout::{
     LogisticParams, LogisticRegression, ReadoutError, Ridge, RidgeParams, RidgeValidParams,

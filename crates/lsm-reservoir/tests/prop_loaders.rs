@@ -1,4 +1,4 @@
-//! Property tests of the loaders of lsm-reservoir (issue 14): arbitrary bytes and arbitrary
+//! Property tests of the loaders of lsm-reservoir: arbitrary bytes and arbitrary
 //! structured values fed to the network file reader, the generator config reader and the STDP
 //! config reader never panic, and what they accept is valid and cheap to build.
 //!

@@ -1,4 +1,4 @@
-//! Issue 14: every size or duration a network file, a generator config, an ESN config or a
+//! Every size or duration a network file, a generator config, an ESN config or a
 //! caller declares is checked against its cost before anything is allocated; times that do not
 //! fit in whole steps are errors; network and config files are strict JSON.
 //!

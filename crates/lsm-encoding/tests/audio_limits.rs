@@ -1,4 +1,4 @@
-//! Issue 14 for the audio front end: silence means no spikes, a recording shorter than one
+//! Hostile input to the audio front end: silence means no spikes, a recording shorter than one
 //! analysis frame is an error naming the file and both lengths, rates and durations are checked
 //! against their cost before any work, a 1 Hz recording is resampled with a bounded cost, and
 //! encoder configs are strict JSON.
