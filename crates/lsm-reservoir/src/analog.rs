@@ -267,6 +267,21 @@ impl SpikingReservoir {
         let c = &self.config;
         let sps = c.steps_per_sample;
         let t = inputs.nrows();
+        // Before anything is allocated: the steps (a float product cannot wrap) and the input
+        // current held over them; the run checks its own recordings.
+        let steps = t as Real * sps as Real;
+        crate::error::limit(
+            lsm_core::limits::Limit::Steps,
+            steps,
+            "spiking reservoir: series rows x steps_per_sample",
+        )?;
+        if matches!(c.input, SpikingInput::Current { .. }) {
+            crate::error::limit(
+                lsm_core::limits::Limit::MemoryBytes,
+                steps * inputs.ncols() as Real * 8.0,
+                "spiking reservoir: the input current (rows x steps_per_sample x channels x 8 bytes)",
+            )?;
+        }
         let n_steps = t * sps;
         let frame_ms = sps as Real * net.dt_ms();
         let spec = RecordSpec {

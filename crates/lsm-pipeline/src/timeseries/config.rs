@@ -323,6 +323,27 @@ impl TsConfig {
         if self.split.test == 0 {
             return cfg_err("split.test", "expected at least 1 test step");
         }
+        // The series' length before anything is generated or read: the sum in floating point
+        // cannot wrap, and the limit keeps every later sum of steps far from usize's range.
+        let s = &self.split;
+        let total = [
+            self.data.discard,
+            s.washout,
+            s.train,
+            s.validation,
+            s.test,
+            self.prediction.horizon,
+            1,
+        ]
+        .iter()
+        .map(|&v| v as f64)
+        .sum::<f64>();
+        lsm_core::limits::check(
+            lsm_core::limits::Limit::Steps,
+            total,
+            "data.discard + split (washout + train + validation + test) + prediction.horizon",
+        )
+        .map_err(|e| PipelineError::config("split", e.to_string()))?;
         if self.readout.alphas.is_empty()
             || self
                 .readout

@@ -94,6 +94,16 @@ pub fn evaluate(model: &TsModel, data: &DataSource) -> Result<SeriesEvaluation> 
             )));
         }
     }
+    // Finite predictions far from the data (a model file's weights or scales changed) can
+    // still overflow the squared errors. (An infinite NRMSE alone is legitimate: a constant
+    // test target.)
+    if !r.scores.mse.is_finite() {
+        return Err(PipelineError::Data(format!(
+            "{}: the test MSE overflows ({:e}): the model's predictions are far out of the \
+             data's range",
+            prep.source, r.scores.mse
+        )));
+    }
     Ok(SeriesEvaluation {
         n_scored: r.scores.n,
         scores: r.scores,

@@ -252,3 +252,18 @@ fn streamed_fit_equals_materialised_fit() {
     let sc = scores(p2.view(), prep.targets.slice(s![tr, ..]));
     assert!((sc.nrmse - report.train.nrmse).abs() < 1e-9 * sc.nrmse.max(1e-300));
 }
+
+/// A split whose segments sum past usize (or past the step limit) is a config error naming
+/// the split, before any series is generated; it used to wrap and panic in slicing.
+#[test]
+fn a_split_beyond_the_step_limit_is_refused() {
+    for test in [usize::MAX, 200_000_000] {
+        let mut c = TsConfig::default_for(Task::Narma10);
+        c.split.test = test;
+        let e = c.validate().unwrap_err().to_string();
+        assert!(e.contains("split") && e.contains("steps"), "{e}");
+    }
+    let mut c = TsConfig::default_for(Task::Narma10);
+    c.split.test = 1000;
+    assert!(c.validate().is_ok());
+}

@@ -271,11 +271,11 @@ impl TryFrom<EsnData> for Esn {
         if let Some(c) = d.indices.iter().find(|c| **c as usize >= n) {
             return Err(format!("esn: column index {c} >= n_units {n}"));
         }
-        if d.w_in.len() != n * d.n_inputs {
+        if n.checked_mul(d.n_inputs) != Some(d.w_in.len()) {
             return Err(format!(
-                "esn: w_in has {} entries, expected n_units × n_inputs = {}",
+                "esn: w_in has {} entries, expected n_units × n_inputs = {n} × {}",
                 d.w_in.len(),
-                n * d.n_inputs
+                d.n_inputs
             ));
         }
         if d.bias.len() != n {
