@@ -60,7 +60,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // currents around the rheobase, weak recurrence), spike traces and membrane potentials
     // as features, standardised before the ridge penalty.
     let mut spiking = SpikingConfig::default();
-    spiking.network.n_neurons = Some(200);
+    if let Some(g) = spiking.network.generator_mut() {
+        g.n_neurons = Some(200);
+    }
     spiking.membrane = true;
     let mut snn = TsConfig {
         reservoir: ReservoirConfig::Spiking(Box::new(spiking)),

@@ -45,7 +45,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // The default pipeline with a smaller reservoir (see the top of this file).
     let mut config = DigitsConfig::default();
-    config.network.n_neurons = Some(300);
+    config.network.generator_mut().unwrap().n_neurons = Some(300);
     let model = DigitsPipeline::fit(&config, &train, &NoProgress)?;
     let evaluation = model.evaluate(&test, &NoProgress)?;
     println!("test accuracy {:.3}", evaluation.report.accuracy);

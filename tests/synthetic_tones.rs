@@ -7,7 +7,7 @@
 //! readout, save/load) drops the accuracy towards chance (1/3).
 
 use lsm::datasets::{AudioDataset, Split};
-use lsm::pipeline::{stable_id, DigitsConfig, DigitsPipeline, NoProgress, Sample};
+use lsm::pipeline::{DigitsConfig, DigitsPipeline, NoProgress, Sample};
 use std::path::Path;
 
 const RATE: u32 = 8000;
@@ -62,10 +62,9 @@ fn samples(ds: &AudioDataset, split: Split) -> Vec<Sample> {
         .unwrap()
         .into_iter()
         .map(|it| Sample {
-            id: stable_id(&it.path.file_name().unwrap().to_string_lossy()),
-            path: it.path,
             label: Some(it.label),
             group: it.speaker,
+            ..Sample::from_path(it.path)
         })
         .collect()
 }
@@ -88,7 +87,7 @@ fn synthetic_tones_are_classified_through_the_whole_chain() {
     assert_eq!((train.len(), test.len()), (45, 45));
 
     let mut cfg = DigitsConfig::default();
-    cfg.network.n_neurons = Some(200);
+    cfg.network.generator_mut().unwrap().n_neurons = Some(200);
     let model = DigitsPipeline::fit(&cfg, &train, &NoProgress).unwrap();
     let ev = model.evaluate(&test, &NoProgress).unwrap();
     assert!(

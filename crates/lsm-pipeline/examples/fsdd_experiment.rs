@@ -6,7 +6,7 @@
 //! `DIR` is a folder of FSDD recordings (`{digit}_{speaker}_{take}.wav`); without it the
 //! folder named by the environment variable `LSM_FSDD_DIR` is used. `scripts/fetch-fsdd.sh
 //! DEST` downloads the full dataset into `DEST/recordings`.
-use lsm_pipeline::{fsdd_folds, run_folds, stable_id, DigitsConfig, NoProgress, Sample};
+use lsm_pipeline::{fsdd_folds, run_folds, DigitsConfig, NoProgress, Sample};
 use std::path::Path;
 
 /// The recordings folder: the first argument, else `$LSM_FSDD_DIR`; an error saying how to get
@@ -60,12 +60,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         if parts.len() != 3 {
             continue;
         }
-        samples.push(Sample {
-            path: Path::new(dir).join(&n),
-            label: Some(parts[0].into()),
-            group: Some(parts[1].into()),
-            id: stable_id(&n),
-        });
+        samples.push(
+            Sample::from_path(Path::new(dir).join(&n))
+                .with_label(parts[0])
+                .with_group(parts[1]),
+        );
         test_take.push(parts[2].parse::<u32>()? < 5);
     }
     let splits = fsdd_folds(&samples, &test_take);

@@ -35,6 +35,9 @@ use lsm_reservoir::{Delay, GeneratorConfig, InputConfig, PairScale, StdpConfig, 
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
+pub use crate::sources::{InputSource, ReservoirChoice};
+pub use lsm_reservoir::NetworkSource;
+
 /// The task name of this pipeline in config and model files.
 pub const TASK_SPOKEN_DIGITS: &str = "spoken-digits";
 
@@ -168,7 +171,9 @@ impl Default for ClassifierReadoutConfig {
 /// | `task` | `"spoken-digits"` | task name (other tasks have their own configs) |
 /// | `seed` | `42` | the one seed every random draw derives from (network, encoder noise, CV shuffles) |
 /// | `encoder` | 32-channel gammatone filterbank, dB scaling, regular rate coding to 400 Hz, `dt_ms` 1 (see [`DigitsConfig::default_encoder`]) | [`AudioEncoderConfig`] |
-/// | `network` | 1000 LIF, 80/20 E/I, p = 0.1, exp-current synapses (see [`DigitsConfig::default_network`]) | [`GeneratorConfig`] |
+/// | `input` | `{"kind": "audio"}` | [`InputSource`]: audio through the encoder, or spike trains (`{"kind": "spikes"}`) |
+/// | `network` | 1000 LIF, 80/20 E/I, p = 0.1, exp-current synapses (see [`DigitsConfig::default_network`]) | [`NetworkSource`]: a [`GeneratorConfig`], or `{"file": "net.json"}` (relative to the config's folder) |
+/// | `reservoir` | `{"kind": "spiking"}` | [`ReservoirChoice`]: the spiking network, or an echo state network (`{"kind": "esn"}`) |
 /// | `features` | spike counts in 4 bins, edges warped halfway by the input, square root | [`FeatureConfig`] |
 /// | `readout` | multinomial logistic regression, α = 30 (ridge: α ∈ {1e2..1e5} by leave-one-speaker-out CV) | [`ClassifierReadoutConfig`] |
 /// | `plasticity` | absent (`null`): the reservoir keeps its generated weights | [`PlasticityConfig`]: unsupervised STDP on training recordings before the readout is fitted |
@@ -179,10 +184,17 @@ pub struct DigitsConfig {
     pub task: String,
     /// Master seed. Default 42.
     pub seed: u64,
-    /// Audio front end, spike encoder and simulator step.
+    /// What the samples hold: audio (default) or spike trains.
+    #[serde(skip_serializing_if = "InputSource::is_audio")]
+    pub input: InputSource,
+    /// Audio front end, spike encoder and simulator step (audio input).
     pub encoder: AudioEncoderConfig,
-    /// Reservoir generator (its `dt_ms` must equal `encoder.dt_ms`).
-    pub network: GeneratorConfig,
+    /// The spiking network: generated (its `dt_ms` must equal `encoder.dt_ms`, or
+    /// `input.dt_ms` for spike input) or read from a file.
+    pub network: NetworkSource,
+    /// Which reservoir: the spiking network (default) or an echo state network.
+    #[serde(skip_serializing_if = "ReservoirChoice::is_spiking")]
+    pub reservoir: ReservoirChoice,
     /// State features.
     pub features: FeatureConfig,
     /// Readout.
@@ -197,8 +209,10 @@ impl Default for DigitsConfig {
         Self {
             task: TASK_SPOKEN_DIGITS.to_string(),
             seed: 42,
+            input: InputSource::Audio,
             encoder: Self::default_encoder(),
-            network: Self::default_network(),
+            network: Self::default_network().into(),
+            reservoir: ReservoirChoice::Spiking,
             features: FeatureConfig::default(),
             readout: ClassifierReadoutConfig::default(),
             plasticity: None,
@@ -307,24 +321,36 @@ impl DigitsConfig {
                 ),
             ));
         }
-        self.encoder
-            .check()
-            .map_err(|e| PipelineError::config("encoder", e.to_string()))?;
-        if self.features.reservoir {
+        self.input.validate()?;
+        self.reservoir.validate()?;
+        if self.input.is_audio() {
+            self.encoder
+                .check()
+                .map_err(|e| PipelineError::config("encoder", e.to_string()))?;
+        }
+        if self.features.reservoir && self.reservoir.is_spiking() {
             self.network
                 .check()
                 .map_err(|e| PipelineError::config("network", e.to_string()))?;
-            let (a, b) = (self.encoder.dt_ms, self.network.dt_ms);
+            let a = self.dt_ms();
+            let Some(b) = self.network.dt_ms() else {
+                return self.validate_rest(); // a network file's step is checked when it is read
+            };
             if (a - b).abs() > 1e-9 * a.abs().max(b.abs()) {
                 return Err(PipelineError::config(
                     "network.dt_ms",
                     format!(
-                        "the network step ({b} ms) must equal the encoder step encoder.dt_ms \
-                         ({a} ms): input spikes live on the simulator grid"
+                        "the network step ({b} ms) must equal the input's step ({a} ms, \
+                         encoder.dt_ms or input.dt_ms): input spikes live on the simulator grid"
                     ),
                 ));
             }
         }
+        self.validate_rest()
+    }
+
+    /// The checks after the input's and the network's.
+    fn validate_rest(&self) -> Result<(), PipelineError> {
         if let Some(p) = &self.plasticity {
             if !self.features.reservoir {
                 return Err(PipelineError::config(
@@ -344,10 +370,16 @@ impl DigitsConfig {
             }
             // A lower bound of the cost before any recording is read: every pass runs at least
             // one step of every neuron per recording (0 recordings = all: at least 1).
+            if !self.reservoir.is_spiking() {
+                return Err(PipelineError::config(
+                    "plasticity",
+                    "plasticity (STDP) acts on the spiking network; the ESN reservoir has none",
+                ));
+            }
             let runs = p.epochs as f64 * p.samples.max(1) as f64;
             lsm_core::limits::check(
                 lsm_core::limits::Limit::Work,
-                runs * self.network.resolved_n_neurons() as f64,
+                runs * self.network.n_neurons().unwrap_or(1) as f64,
                 "plasticity.epochs x plasticity.samples x network neurons (at least one step each)",
             )
             .map_err(|e| PipelineError::config("plasticity.epochs", e.to_string()))?;
@@ -407,10 +439,13 @@ impl DigitsConfig {
         let v = lsm_core::json::parse_object(text.as_bytes(), &path.display().to_string())
             .map_err(|e| crate::io::strict_err(path, e))?;
         crate::io::require_nonempty_config(path, &v)?;
-        let cfg: Self = serde_json::from_str(text).map_err(|e| PipelineError::Json {
+        let mut cfg: Self = serde_json::from_str(text).map_err(|e| PipelineError::Json {
             path: path.to_path_buf(),
             msg: format!("invalid spoken-digit config: {e}"),
         })?;
+        if let Some(dir) = path.parent() {
+            cfg.resolve_paths(dir);
+        }
         cfg.validate().map_err(|e| PipelineError::Json {
             path: path.to_path_buf(),
             msg: e.to_string(),
@@ -428,9 +463,17 @@ impl DigitsConfig {
         Self::from_json_str(&text, path)
     }
 
-    /// The simulator step in ms.
+    /// The simulator step in ms: the encoder's, or the spike input's.
     pub fn dt_ms(&self) -> Real {
-        self.encoder.dt_ms
+        match &self.input {
+            InputSource::Audio => self.encoder.dt_ms,
+            InputSource::Spikes { dt_ms, .. } => *dt_ms,
+        }
+    }
+
+    /// A relative network file made relative to `dir` (the folder of the config file).
+    pub fn resolve_paths(&mut self, dir: &Path) {
+        self.network.resolve_relative_to(dir);
     }
 }
 
@@ -472,7 +515,7 @@ mod tests {
     #[test]
     fn dt_mismatch_is_a_cross_stage_error() {
         let mut c = DigitsConfig::default();
-        c.network.dt_ms = 0.1;
+        c.network.generator_mut().unwrap().dt_ms = 0.1;
         let e = c.validate().unwrap_err().to_string();
         assert!(
             e.contains("network.dt_ms") && e.contains("encoder.dt_ms"),

@@ -100,6 +100,9 @@ pub enum PipelineError {
         #[source]
         source: Box<PipelineError>,
     },
+    /// Spike data could not be read (a spike CSV: the file, line and field are named).
+    #[error(transparent)]
+    Core(#[from] lsm_core::CoreError),
     /// The encoder (audio front end, spike encoding) failed.
     #[error(transparent)]
     Encoding(#[from] lsm_encoding::EncodingError),

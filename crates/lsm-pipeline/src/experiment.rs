@@ -96,22 +96,13 @@ pub fn run_folds(
     // One pass computing reservoir and input features.
     let mut cfg = config.clone();
     cfg.features.include_input = true;
-    let network = if cfg.features.reservoir {
-        let enc = lsm_encoding::AudioEncoder::new(&cfg.encoder)
-            .map_err(|e| PipelineError::config("encoder", e.to_string()))?;
-        Some(
-            cfg.network
-                .generate(enc.n_channels(), cfg.seed)
-                .map_err(|e| PipelineError::config("network", e.to_string()))?,
-        )
-    } else {
-        None
-    };
-    let ex = Extractor::new(&cfg, network.as_ref())?;
+    crate::digits::resolve_spike_channels(&mut cfg, samples)?;
+    let (network, esn) = crate::digits::build_reservoir(&cfg, None, progress)?;
+    let ex = Extractor::new(&cfg, network.as_ref(), esn.as_ref())?;
     progress.start("encoding + simulating", samples.len() as u64);
     let (x, extract) = ex.features(samples, progress)?;
     progress.finish();
-    let n_in = cfg.features.pooling.n_features(ex.encoder().n_channels());
+    let n_in = cfg.features.pooling.n_features(ex.n_input_channels());
     let n_res = x.ncols() - n_in;
     // Configured features: reservoir (+ input if asked) or input alone.
     let lsm_cols = if !config.features.reservoir {

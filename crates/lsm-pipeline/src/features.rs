@@ -267,7 +267,7 @@ impl Pooling {
 /// Step of sampling time `k` of `k_total` over `n_steps` steps: `⌊(k+1)·T/K⌋ − 1`, clamped
 /// at 0.
 #[inline]
-fn sample_step(k: usize, k_total: usize, n_steps: usize) -> usize {
+pub(crate) fn sample_step(k: usize, k_total: usize, n_steps: usize) -> usize {
     ((k + 1) * n_steps / k_total).saturating_sub(1)
 }
 

@@ -26,11 +26,14 @@ pub const MODEL_FORMAT: &str = "lsm-model";
 /// by the input; files of versions 1-3 read as 0, equal time bins), `config.plasticity`
 /// (unsupervised STDP; absent before) and Hodgkin-Huxley networks; 5 = one counter for both
 /// tasks and a `checksum` field (CRC-32 of the canonical JSON of every other field), which
-/// files of version 5 and later must carry.
+/// files of version 5 and later must carry; 6 = classification models with spike input
+/// (`config.input`), a network named by file (`config.network.file`, the network embedded as
+/// before) or an echo state network (`config.reservoir`, `esn`); files of version 5 read as
+/// audio input and the spiking reservoir, and a default model's fields are unchanged.
 ///
 /// Time-series models had a counter of their own, at 1, before version 5: a time-series file
 /// of versions 1-4 has that layout, which version 5 keeps (it adds only the checksum).
-pub const MODEL_FORMAT_VERSION: u64 = 5;
+pub const MODEL_FORMAT_VERSION: u64 = 6;
 
 /// The first version whose files carry a checksum.
 pub const CHECKSUM_SINCE: u64 = 5;

@@ -14,15 +14,16 @@ pub mod experiment;
 pub mod features;
 pub mod io;
 pub mod metrics;
+pub mod sources;
 pub mod timeseries;
 
 pub use config::{
-    ClassifierReadoutConfig, CvConfig, DigitsConfig, FeatureConfig, PlasticityConfig, ReadoutKind,
-    TASK_SPOKEN_DIGITS,
+    ClassifierReadoutConfig, CvConfig, DigitsConfig, FeatureConfig, InputSource, NetworkSource,
+    PlasticityConfig, ReadoutKind, ReservoirChoice, TASK_SPOKEN_DIGITS,
 };
 pub use digits::{
     stable_id, ClassifierReadout, DigitsEvaluation, DigitsModel, DigitsPipeline, ExtractStats,
-    Extractor, FitTimings, NoProgress, Prediction, Progress, Sample, TrainingSummary,
+    Extractor, FitTimings, NoProgress, Prediction, Progress, Sample, SampleData, TrainingSummary,
 };
 pub use error::PipelineError;
 pub use experiment::{fsdd_folds, run_folds, ExperimentReport, Fold, FoldResult};

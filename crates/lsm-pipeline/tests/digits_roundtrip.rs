@@ -2,7 +2,7 @@
 //! small network: accuracy well above chance, save → load → predict gives identical output,
 //! and identical models for 1 and 2 threads.
 
-use lsm_pipeline::{stable_id, DigitsConfig, DigitsPipeline, NoProgress, ReadoutKind, Sample};
+use lsm_pipeline::{DigitsConfig, DigitsPipeline, NoProgress, ReadoutKind, Sample};
 use std::path::Path;
 
 fn samples(test: bool) -> Vec<Sample> {
@@ -18,11 +18,10 @@ fn samples(test: bool) -> Vec<Sample> {
         .filter_map(|n| {
             let p: Vec<&str> = n.trim_end_matches(".wav").split('_').collect();
             let is_test = p[2].parse::<u32>().unwrap() < 5;
-            (is_test == test).then(|| Sample {
-                path: dir.join(&n),
-                label: Some(p[0].to_string()),
-                group: Some(p[1].to_string()),
-                id: stable_id(&n),
+            (is_test == test).then(|| {
+                Sample::from_path(dir.join(&n))
+                    .with_label(p[0])
+                    .with_group(p[1])
             })
         })
         .collect()
@@ -30,7 +29,7 @@ fn samples(test: bool) -> Vec<Sample> {
 
 fn small() -> DigitsConfig {
     let mut c = DigitsConfig::default();
-    c.network.n_neurons = Some(200);
+    c.network.generator_mut().unwrap().n_neurons = Some(200);
     c.readout.alphas = vec![10.0, 100.0, 1000.0];
     c
 }
@@ -219,7 +218,10 @@ fn stdp_learned_weights_are_kept_by_the_model_and_deterministic() {
     let (m1, m2) = (fit(1), fit(2));
     assert_eq!(m1.model(), m2.model(), "1 and 2 threads");
     let learned = m1.model().network.as_ref().unwrap();
-    let generated = cfg.network.generate(learned.n_inputs, cfg.seed).unwrap();
+    let generated = cfg
+        .network
+        .spec(learned.n_inputs, None, cfg.seed, "inputs")
+        .unwrap();
     let exc = lsm_reservoir::excitatory_mask(&generated).unwrap();
     let r = &generated.recurrent;
     let mut changed = 0;

@@ -12,7 +12,7 @@
 //! `PROPTEST_CASES=2000 PROPTEST_RNG_SEED=7 cargo test -p lsm-pipeline --test fuzz_model`.
 
 use lsm_pipeline::timeseries::{self, DataSource, ReservoirConfig, SplitConfig, Task, TsConfig};
-use lsm_pipeline::{stable_id, DigitsConfig, DigitsPipeline, NoProgress, ReadoutKind, Sample};
+use lsm_pipeline::{DigitsConfig, DigitsPipeline, NoProgress, ReadoutKind, Sample};
 use proptest::prelude::*;
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
@@ -33,12 +33,11 @@ fn samples() -> Vec<Sample> {
         for speaker in ["george", "jackson"] {
             for take in ["0", "1"] {
                 let name = format!("{digit}_{speaker}_{take}.wav");
-                out.push(Sample {
-                    path: dir.join(&name),
-                    label: Some(digit.into()),
-                    group: Some(speaker.into()),
-                    id: stable_id(&name),
-                });
+                out.push(
+                    Sample::from_path(dir.join(&name))
+                        .with_label(digit)
+                        .with_group(speaker),
+                );
             }
         }
     }
@@ -48,7 +47,7 @@ fn samples() -> Vec<Sample> {
 /// The file of a tiny fitted spoken-digit model (`kind` readout, 24 neurons).
 fn digits_file(kind: ReadoutKind) -> Vec<u8> {
     let mut c = DigitsConfig::default();
-    c.network.n_neurons = Some(24);
+    c.network.generator_mut().unwrap().n_neurons = Some(24);
     c.readout.kind = kind;
     c.readout.alphas = vec![10.0];
     c.readout.logistic_alphas = vec![10.0];

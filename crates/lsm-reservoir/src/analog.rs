@@ -54,7 +54,9 @@ pub struct SpikingConfig {
     /// LIF network (random p = 0.1, E/I 80/20) with weak recurrent weights (0.1× the
     /// generator's) and random-sign input weights U[0, 10) nA onto every neuron (see
     /// [`SpikingConfig::default`]).
-    pub network: crate::GeneratorConfig,
+    /// A network file instead (`{"file": "net.json"}`, [`crate::NetworkSource`]) must have
+    /// as many inputs as the input path gives channels.
+    pub network: crate::NetworkSource,
     /// Simulator steps per series sample (the input is held over them). Default 10.
     pub steps_per_sample: usize,
     /// Input path. Default direct current, scale 1, offset 0.
@@ -113,7 +115,7 @@ impl Default for SpikingConfig {
             ..crate::InputConfig::default()
         };
         Self {
-            network,
+            network: network.into(),
             steps_per_sample: 10,
             input: SpikingInput::Current {
                 scale: one_vec(),
@@ -175,7 +177,8 @@ impl SpikingConfig {
                 }
             }
             SpikingInput::Encoder(e) => {
-                e.check_dt(self.network.dt_ms)
+                let dt = self.network.dt_ms();
+                dt.map_or(Ok(()), |dt| e.check_dt(dt))
                     .map_err(|e| ReservoirError::Config {
                         what: "spiking reservoir",
                         field: "input".into(),
@@ -225,7 +228,18 @@ impl SpikingReservoir {
                 e.n_channels(n_inputs)
             }
         };
-        let mut spec = cfg.network.generate(n_ch, seed)?;
+        let mut spec = cfg
+            .network
+            .spec(n_ch, None, seed, "the input path's channels")?;
+        if let (SpikingInput::Encoder(e), crate::NetworkSource::File(_)) =
+            (&cfg.input, &cfg.network)
+        {
+            e.check_dt(spec.dt_ms).map_err(|e| ReservoirError::Config {
+                what: "spiking reservoir",
+                field: "input".into(),
+                msg: e.to_string(),
+            })?;
+        }
         if cfg.bias_na.is_some() || cfg.tau_m_ms.is_some() {
             use rand::Rng;
             let n = spec.n_neurons;

@@ -21,8 +21,8 @@ pub use analog::{SpikingConfig, SpikingInput, SpikingReservoir};
 pub use error::{ReservoirError, Result};
 pub use esn::{Esn, EsnConfig};
 pub use generate::{
-    excitatory_mask, maass_positions, Delay, GeneratorConfig, InputConfig, InputSign, PairScale,
-    Topology, WeightDist,
+    excitatory_mask, maass_positions, Delay, GeneratorConfig, InputConfig, InputSign,
+    NetworkSource, PairScale, Topology, WeightDist,
 };
 pub use hh::{Hh, HhParams, HhState};
 pub use network::{Csr, Network, Neurons};

@@ -9,7 +9,7 @@ use ndarray::{s, Array2};
 #[test]
 fn extra_traces_match_the_simulator_trace() {
     let mut sp = SpikingConfig::default();
-    sp.network.n_neurons = Some(50);
+    sp.network.generator_mut().unwrap().n_neurons = Some(50);
     sp.extra_trace_tau_ms = vec![sp.trace_tau_ms, 40.0];
     let r = SpikingReservoir::build(&sp, 1, 3).unwrap();
     assert_eq!(r.n_features(), 150);
@@ -34,7 +34,7 @@ fn extra_traces_match_the_simulator_trace() {
 #[test]
 fn membrane_features_follow_the_traces() {
     let mut sp = SpikingConfig::default();
-    sp.network.n_neurons = Some(50);
+    sp.network.generator_mut().unwrap().n_neurons = Some(50);
     let u = Array2::from_shape_fn((300, 1), |(t, _)| (t as Real * 0.2).sin());
     let plain = SpikingReservoir::build(&sp, 1, 3)
         .unwrap()

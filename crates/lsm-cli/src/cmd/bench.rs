@@ -321,7 +321,7 @@ fn loso(a: JobArgs, quiet: bool) -> Result<()> {
         .with_context(|| format!("writing {}", PathBuf::from(&side_path).display()))?;
     }
     let secs = r.extract.n_steps as f64 * config.dt_ms() * 1e-3;
-    let n_neurons = config.network.resolved_n_neurons() as f64;
+    let n_neurons = config.network.n_neurons().unwrap_or(1) as f64;
     let v = json!({
         "bench": "loso",
         "data": data,

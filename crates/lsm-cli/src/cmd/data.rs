@@ -115,9 +115,9 @@ pub fn load_samples_with(
                 .unwrap_or_default();
             Sample {
                 id: lsm_pipeline::stable_id(&name),
-                path: it.path,
                 label: Some(it.label),
                 group: it.speaker,
+                ..Sample::from_path(it.path)
             }
         })
         .collect())

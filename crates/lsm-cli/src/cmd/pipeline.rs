@@ -306,7 +306,11 @@ pub fn fit(args: FitArgs, quiet: bool) -> Result<()> {
         .unwrap_or_else(|| PathBuf::from("<default config>"));
     let mut config: DigitsConfig = match cfg_value {
         Some(v) => {
-            let c: DigitsConfig = pio::from_value(&cfg_path, v)?;
+            let mut c: DigitsConfig = pio::from_value(&cfg_path, v)?;
+            // A network file named in the config is relative to the config's folder.
+            if let Some(dir) = cfg_path.parent() {
+                c.resolve_paths(dir);
+            }
             c.validate()
                 .with_context(|| format!("--config {}", cfg_path.display()))?;
             c

@@ -2,8 +2,8 @@
 
 use crate::config::{DigitsConfig, FeatureConfig};
 use crate::error::PipelineError;
-use lsm_core::{rng_for, stream, Real};
-use lsm_encoding::AudioEncoder;
+use crate::sources::ReservoirChoice;
+use lsm_core::Real;
 use lsm_reservoir::{Drive, Network, NetworkSpec, RecordSpec, Recording};
 use ndarray::Array2;
 use rayon::prelude::*;
@@ -11,7 +11,17 @@ use serde::{Deserialize, Serialize};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
+use super::esn::{EsnStage, EsnWorkspace};
+use super::input::InputStage;
 use super::*;
+
+/// Per-thread working memory of the extraction: encoder, simulator, recording, ESN.
+pub(crate) struct Workspace {
+    audio: lsm_encoding::AudioWorkspace,
+    sim: Option<lsm_reservoir::SimWorkspace>,
+    rec: Recording,
+    esn: EsnWorkspace,
+}
 
 /// Counters and timings of a feature-extraction pass. The `*_cpu_s` fields are summed over
 /// worker threads (CPU seconds spent in each stage); `wall_s` is the elapsed time.
@@ -37,63 +47,89 @@ pub struct ExtractStats {
     pub wall_s: f64,
 }
 
-/// The built feature stages: audio encoder, network (if the reservoir is used) and pooling.
+/// The built feature stages: input (audio encoder or spike trains), reservoir (spiking
+/// network or ESN, if used) and pooling.
 #[derive(Debug)]
 pub struct Extractor {
     features: FeatureConfig,
     seed: u64,
-    encoder: AudioEncoder,
+    input: InputStage,
     network: Option<Network>,
+    esn: Option<EsnStage>,
 }
 
 impl Extractor {
-    /// Build the stages of `config` with the network `spec` (required iff
-    /// `config.features.reservoir`), checking the links: the network's `n_inputs` must equal
-    /// the encoder's channels and its `dt_ms` the encoder's step.
+    /// Build the stages of `config` with the reservoir: the network `spec` (required iff
+    /// `config.features.reservoir` with the spiking reservoir) or the `esn` (with the ESN
+    /// reservoir), checking the links: the reservoir's inputs must equal the input's channels
+    /// and the network's `dt_ms` the input's step.
     ///
     /// # Errors
     /// [`PipelineError::Config`] for an invalid encoder, [`PipelineError::Dimension`] naming
     /// the stage for a mismatch, [`PipelineError::Reservoir`] if the network cannot be built.
-    pub fn new(config: &DigitsConfig, spec: Option<&NetworkSpec>) -> Result<Self, PipelineError> {
-        let encoder = AudioEncoder::new(&config.encoder)
-            .map_err(|e| PipelineError::config("encoder", e.to_string()))?;
-        let network = match (config.features.reservoir, spec) {
-            (false, _) => None,
-            (true, None) => {
-                return Err(PipelineError::Data(
-                    "features.reservoir is true but there is no network".into(),
-                ))
-            }
-            (true, Some(spec)) => {
-                if spec.n_inputs != encoder.n_channels() {
+    pub fn new(
+        config: &DigitsConfig,
+        spec: Option<&NetworkSpec>,
+        esn: Option<&lsm_reservoir::Esn>,
+    ) -> Result<Self, PipelineError> {
+        let input = InputStage::new(config)?;
+        let n_in = input.n_channels();
+        let stage = |what: &str| format!("input → {what}");
+        let (mut network, mut esn_stage) = (None, None);
+        match (config.features.reservoir, &config.reservoir) {
+            (false, _) => {}
+            (true, ReservoirChoice::Spiking) => {
+                let Some(spec) = spec else {
+                    return Err(PipelineError::Data(
+                        "features.reservoir is true but there is no network".into(),
+                    ));
+                };
+                if spec.n_inputs != n_in {
                     return Err(PipelineError::Dimension {
-                        stage: "encoder → reservoir".into(),
-                        what: "network n_inputs vs encoder spike channels".into(),
-                        expected: encoder.n_channels(),
+                        stage: stage("reservoir"),
+                        what: format!("network n_inputs vs {}", input.feeds()),
+                        expected: n_in,
                         got: spec.n_inputs,
                     });
                 }
-                let (a, b) = (encoder.dt_ms(), spec.dt_ms);
+                let (a, b) = (input.dt_ms(), spec.dt_ms);
                 if (a - b).abs() > 1e-9 * a.abs().max(b.abs()) {
                     return Err(PipelineError::config(
                         "network.dt_ms",
-                        format!("the network step is {b} ms but the encoder step is {a} ms"),
+                        format!("the network step is {b} ms but the input step is {a} ms"),
                     ));
                 }
-                Some(Network::from_spec(spec)?)
+                network = Some(Network::from_spec(spec)?);
             }
-        };
+            (true, ReservoirChoice::Esn { bin_ms, .. }) => {
+                let Some(esn) = esn else {
+                    return Err(PipelineError::Data(
+                        "the reservoir is an ESN but there is none".into(),
+                    ));
+                };
+                if esn.n_inputs() != n_in {
+                    return Err(PipelineError::Dimension {
+                        stage: stage("ESN"),
+                        what: format!("ESN inputs vs {}", input.feeds()),
+                        expected: n_in,
+                        got: esn.n_inputs(),
+                    });
+                }
+                esn_stage = Some(EsnStage::new(esn.clone(), *bin_ms, input.dt_ms())?);
+            }
+        }
         Ok(Self {
             features: config.features.clone(),
             seed: config.seed,
-            encoder,
+            input,
             network,
+            esn: esn_stage,
         })
     }
 
-    /// The audio encoder.
-    pub fn encoder(&self) -> &AudioEncoder {
-        &self.encoder
+    /// Input channels: the encoder's, or the spike input's.
+    pub fn n_input_channels(&self) -> usize {
+        self.input.n_channels()
     }
 
     /// The network, if the reservoir is used.
@@ -108,8 +144,11 @@ impl Extractor {
         if let Some(net) = &self.network {
             n += p.n_features(net.n_neurons());
         }
+        if let Some(esn) = &self.esn {
+            n += p.n_features(esn.n_units());
+        }
         if self.features.include_input {
-            n += p.n_features(self.encoder.n_channels());
+            n += p.n_features(self.input.n_channels());
         }
         n
     }
@@ -132,15 +171,14 @@ impl Extractor {
             .par_chunks_mut(nf.max(1))
             .zip(samples.par_iter())
             .try_for_each_init(
-                || {
-                    (
-                        lsm_encoding::AudioWorkspace::default(),
-                        self.network.as_ref().map(|n| n.workspace()),
-                        Recording::default(),
-                    )
+                || Workspace {
+                    audio: lsm_encoding::AudioWorkspace::default(),
+                    sim: self.network.as_ref().map(|n| n.workspace()),
+                    rec: Recording::default(),
+                    esn: EsnWorkspace::default(),
                 },
-                |(ews, nws, rec), (out, s)| -> Result<(), PipelineError> {
-                    let st = self.sample_into(s, ews, nws.as_mut(), rec, out)?;
+                |ws, (out, s)| -> Result<(), PipelineError> {
+                    let st = self.sample_into(s, ws, out)?;
                     for (c, v) in counters.iter().zip(st) {
                         c.fetch_add(v, Ordering::Relaxed);
                     }
@@ -168,26 +206,25 @@ impl Extractor {
     pub(crate) fn sample_into(
         &self,
         s: &Sample,
-        ews: &mut lsm_encoding::AudioWorkspace,
-        nws: Option<&mut lsm_reservoir::SimWorkspace>,
-        rec: &mut Recording,
+        ws: &mut Workspace,
         out: &mut [Real],
     ) -> Result<[u64; 7], PipelineError> {
         let t0 = Instant::now();
-        let mut rng = rng_for(self.seed, stream::ENCODER.wrapping_add(s.id));
-        let enc = self.encoder.encode_file_with(&s.path, &mut rng, ews)?; // its errors name the file
+        let spikes = self.input.spikes(s, self.seed, &mut ws.audio)?; // its errors name the sample
         let t1 = Instant::now();
-        let spikes = &enc.spikes;
+        let spikes = &*spikes;
         if spikes.n_spikes() == 0 {
             // Silence (digital zeros, or sound below the front end's floor) encodes to no
             // spikes at all: there is nothing to classify, and a label would be a guess.
+            let what = match self.input {
+                InputStage::Audio(_) => "the recording is silent: its encoding has no input spikes",
+                InputStage::Spikes { .. } => "the sample has no input spikes",
+            };
             return Err(PipelineError::sample(
                 &s.path,
-                PipelineError::Data(
-                    "the recording is silent: its encoding has no input spikes, so there is \
-                     nothing to classify (`--skip-bad` leaves such files out)"
-                        .into(),
-                ),
+                PipelineError::Data(format!(
+                    "{what}, so there is nothing to classify (`--skip-bad` leaves such files out)"
+                )),
             ));
         }
         let n_steps = spikes.n_steps();
@@ -195,7 +232,8 @@ impl Extractor {
         let mut off = 0;
         let (mut res_spikes, mut events) = (0u64, 0u64);
         let mut t2 = t1;
-        if let (Some(net), Some(ws)) = (&self.network, nws) {
+        if let (Some(net), Some(sim)) = (&self.network, ws.sim.as_mut()) {
+            let rec = &mut ws.rec;
             let spec = RecordSpec {
                 spikes: true,
                 ..RecordSpec::default()
@@ -206,7 +244,7 @@ impl Extractor {
                 &spec,
                 self.seed,
                 s.id,
-                ws,
+                sim,
                 rec,
             )
             .map_err(|e| PipelineError::sample(&s.path, e))?;
@@ -218,6 +256,12 @@ impl Extractor {
             off = k;
             res_spikes = rec.n_spikes as u64;
             events = rec.n_events;
+        }
+        if let Some(esn) = &self.esn {
+            let k = pooling.n_features(esn.n_units());
+            esn.pool_into(spikes, pooling, &mut ws.esn, &mut out[..k]);
+            t2 = Instant::now();
+            off = k;
         }
         if self.features.include_input {
             pooling.pool_into(spikes, spikes, &mut out[off..]);

@@ -28,7 +28,9 @@
 //! that a model survives changes of the generator), the readout (weights, intercept, feature
 //! standardisation, class labels, calibration) and a training summary. Written atomically.
 
+mod esn;
 mod extract;
+mod input;
 mod model;
 mod pipeline;
 mod readout;
@@ -37,7 +39,10 @@ mod sample;
 mod tests;
 
 pub use extract::*;
+pub use input::read_spike_csv;
+pub(crate) use input::resolve_spike_channels;
 pub use model::*;
+pub(crate) use pipeline::build_reservoir;
 pub use pipeline::*;
 pub use readout::*;
 pub use sample::*;

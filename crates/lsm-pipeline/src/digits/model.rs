@@ -58,8 +58,11 @@ pub struct DigitsModel {
     pub lsm_version: String,
     /// The configuration the model was fitted with.
     pub config: DigitsConfig,
-    /// The built network (absent when the reservoir is not used).
+    /// The built spiking network (absent when the reservoir is not used or is an ESN).
     pub network: Option<NetworkSpec>,
+    /// The built echo state network (with `"reservoir": {"kind": "esn"}`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub esn: Option<lsm_reservoir::Esn>,
     /// The readout.
     pub readout: ClassifierReadout,
     /// What the training run did.

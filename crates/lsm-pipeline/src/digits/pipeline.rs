@@ -1,12 +1,13 @@
 //! The spoken-digit pipeline: fit, predict and evaluate, save and load.
 
+use super::input::{resolve_spike_channels, InputStage};
 use crate::config::{DigitsConfig, PlasticityConfig, TASK_SPOKEN_DIGITS};
 use crate::error::PipelineError;
 use crate::io::{self, MODEL_FORMAT, MODEL_FORMAT_VERSION};
 use crate::metrics::ClassificationReport;
+use crate::sources::ReservoirChoice;
 use lsm_core::{rng_for, stream, Real, SpikeTrains};
 use lsm_datasets::{class_index, group_index, LabelIndex};
-use lsm_encoding::AudioEncoder;
 use lsm_reservoir::{train_stdp, Drive, Network, NetworkSpec};
 use ndarray::Array2;
 use rand::seq::SliceRandom;
@@ -80,7 +81,7 @@ pub(crate) fn group_indices(samples: &[Sample]) -> Option<LabelIndex> {
 pub(crate) fn learn_stdp(
     config: &DigitsConfig,
     pc: &PlasticityConfig,
-    encoder: &AudioEncoder,
+    input: &InputStage,
     spec: NetworkSpec,
     train: &[Sample],
     progress: &dyn Progress,
@@ -97,11 +98,9 @@ pub(crate) fn learn_stdp(
     let trains: Vec<SpikeTrains> = order[..n]
         .par_iter()
         .map_init(lsm_encoding::AudioWorkspace::default, |ews, &i| {
-            let s = &train[i];
-            let mut rng = rng_for(config.seed, stream::ENCODER.wrapping_add(s.id));
-            let enc = encoder.encode_file_with(&s.path, &mut rng, ews)?; // its errors name the file
+            let st = input.spikes(&train[i], config.seed, ews)?.into_owned();
             progress.inc(1);
-            Ok(enc.spikes)
+            Ok(st)
         })
         .collect::<Result<_, PipelineError>>()?;
     progress.finish();
@@ -115,6 +114,52 @@ pub(crate) fn learn_stdp(
     .map_err(PipelineError::Plasticity)?;
     progress.finish();
     Ok(learned)
+}
+
+/// The reservoir of `config` for its input: the spiking network (generated from the seed, or
+/// read from its file; then, with `plasticity` and `train` given, trained by STDP on
+/// `train`), or the ESN; `(None, None)` without reservoir features.
+///
+/// # Errors
+/// The generator's, the network file's or the ESN's errors, naming the field or the file.
+pub(crate) fn build_reservoir(
+    config: &DigitsConfig,
+    train: Option<&[Sample]>,
+    progress: &dyn Progress,
+) -> Result<(Option<NetworkSpec>, Option<lsm_reservoir::Esn>), PipelineError> {
+    if !config.features.reservoir {
+        return Ok((None, None));
+    }
+    let input = InputStage::new(config)?;
+    match &config.reservoir {
+        ReservoirChoice::Spiking => {
+            progress.start("building network", 0);
+            let spec = config
+                .network
+                .spec(
+                    input.n_channels(),
+                    Some(input.dt_ms()),
+                    config.seed,
+                    input.feeds(),
+                )
+                .map_err(|e| match &config.network {
+                    // A file's errors name the file; a generator's name the config field.
+                    lsm_reservoir::NetworkSource::File(_) => PipelineError::Reservoir(e),
+                    _ => PipelineError::config("network", e.to_string()),
+                })?;
+            progress.finish();
+            let spec = match (&config.plasticity, train) {
+                (Some(pc), Some(train)) => learn_stdp(config, pc, &input, spec, train, progress)?,
+                _ => spec,
+            };
+            Ok((Some(spec), None))
+        }
+        ReservoirChoice::Esn { esn, .. } => {
+            let e = lsm_reservoir::Esn::build(esn, input.n_channels(), config.seed)
+                .map_err(|e| PipelineError::config("reservoir.esn", e.to_string()))?;
+            Ok((None, Some(e)))
+        }
+    }
 }
 
 impl DigitsPipeline {
@@ -145,23 +190,11 @@ impl DigitsPipeline {
         };
 
         let t_net = Instant::now();
-        let network = if config.features.reservoir {
-            progress.start("building network", 0);
-            let encoder = AudioEncoder::new(&config.encoder)
-                .map_err(|e| PipelineError::config("encoder", e.to_string()))?;
-            let mut spec = config
-                .network
-                .generate(encoder.n_channels(), config.seed)
-                .map_err(|e| PipelineError::config("network", e.to_string()))?;
-            progress.finish();
-            if let Some(pc) = &config.plasticity {
-                spec = learn_stdp(config, pc, &encoder, spec, train, progress)?;
-            }
-            Some(spec)
-        } else {
-            None
-        };
-        let extractor = Extractor::new(config, network.as_ref())?;
+        let mut config = config.clone();
+        resolve_spike_channels(&mut config, train)?;
+        let config = &config;
+        let (network, esn) = build_reservoir(config, Some(train), progress)?;
+        let extractor = Extractor::new(config, network.as_ref(), esn.as_ref())?;
         let network_s = t_net.elapsed().as_secs_f64();
         progress.start("encoding + simulating (train)", train.len() as u64);
         let (x, extract) = extractor.features(train, progress)?;
@@ -213,6 +246,7 @@ impl DigitsPipeline {
             lsm_version: env!("CARGO_PKG_VERSION").into(),
             config: config.clone(),
             network,
+            esn,
             readout,
             training,
         };
@@ -241,15 +275,26 @@ impl DigitsPipeline {
                 model.task
             )));
         }
-        let extractor = Extractor::new(&model.config, model.network.as_ref())?;
-        if let Some(spec) = &model.network {
-            let n = model.config.network.resolved_n_neurons();
+        let extractor = Extractor::new(&model.config, model.network.as_ref(), model.esn.as_ref())?;
+        if let (Some(spec), Some(n)) = (&model.network, model.config.network.n_neurons()) {
             if spec.n_neurons != n {
                 return Err(PipelineError::Dimension {
                     stage: "config → network".into(),
                     what: "neurons of the embedded network vs the config's generator".into(),
                     expected: n,
                     got: spec.n_neurons,
+                });
+            }
+        }
+        if let (Some(esn), ReservoirChoice::Esn { esn: cfg, .. }) =
+            (&model.esn, &model.config.reservoir)
+        {
+            if esn.n_units() != cfg.n_units {
+                return Err(PipelineError::Dimension {
+                    stage: "config → ESN".into(),
+                    what: "units of the embedded ESN vs the config's".into(),
+                    expected: cfg.n_units,
+                    got: esn.n_units(),
                 });
             }
         }

@@ -304,10 +304,16 @@ impl TsConfig {
         let v = lsm_core::json::parse_object(text.as_bytes(), file)
             .map_err(|e| crate::io::strict_err(std::path::Path::new(file), e))?;
         crate::io::require_nonempty_config(std::path::Path::new(file), &v)?;
-        let c: TsConfig = serde_json::from_str(text).map_err(|e| PipelineError::Json {
+        let mut c: TsConfig = serde_json::from_str(text).map_err(|e| PipelineError::Json {
             path: PathBuf::from(file),
             msg: format!("invalid time-series config: {e}"),
         })?;
+        // A network file named in the config is relative to the config's folder.
+        if let (ReservoirConfig::Spiking(s), Some(dir)) =
+            (&mut c.reservoir, std::path::Path::new(file).parent())
+        {
+            s.network.resolve_relative_to(dir);
+        }
         c.validate()?;
         Ok(c)
     }

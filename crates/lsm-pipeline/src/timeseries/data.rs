@@ -154,14 +154,41 @@ pub(crate) fn raw_series(cfg: &TsConfig, data: &DataSource) -> Result<Raw> {
         DataSource::Builtin(Task::Csv) => cfg_err("task", "a csv task needs a CSV file as data"),
         DataSource::Csv { path, target } => {
             let ts = TimeSeries::read_csv(path)?;
+            from_series(cfg, &ts, target.as_deref(), total, k_ahead)
+        }
+        DataSource::Series { series, target } => {
+            if series.data.ncols() != series.names.len() {
+                return Err(PipelineError::Data(format!(
+                    "{}: {} names for {} columns",
+                    series.source,
+                    series.names.len(),
+                    series.data.ncols()
+                )));
+            }
+            from_series(cfg, series, target.as_deref(), total, k_ahead)
+        }
+    }
+}
+
+/// The inputs and target of a series read from a CSV file or given in memory.
+fn from_series(
+    cfg: &TsConfig,
+    ts: &TimeSeries,
+    target: Option<&str>,
+    total: usize,
+    k_ahead: usize,
+) -> Result<Raw> {
+    {
+        {
+            let path = &ts.source;
             let tname = target
-                .clone()
+                .map(str::to_string)
                 .or_else(|| cfg.data.csv.target.clone())
                 .ok_or_else(|| PipelineError::Config {
                     field: "data.csv.target".into(),
                     msg: format!(
                         "{}: no target column given; pass --target COLUMN (columns: {})",
-                        path.display(),
+                        path,
                         ts.names.join(", ")
                     ),
                 })?;
@@ -180,7 +207,7 @@ pub(crate) fn raw_series(cfg: &TsConfig, data: &DataSource) -> Result<Raw> {
             if rows < total {
                 let (_, detail) = needed_steps(cfg);
                 return Err(PipelineError::TooShort {
-                    source_name: path.display().to_string(),
+                    source_name: path.clone(),
                     rows,
                     needed: total,
                     detail: format!("discard {} + {detail}", cfg.data.discard),
@@ -196,7 +223,7 @@ pub(crate) fn raw_series(cfg: &TsConfig, data: &DataSource) -> Result<Raw> {
                 target_names: vec![tname],
                 shift: k_ahead,
                 autonomous,
-                source: path.display().to_string(),
+                source: path.clone(),
             })
         }
     }
@@ -211,6 +238,33 @@ pub enum DataSource {
     Csv {
         /// The file.
         path: PathBuf,
+        /// Target column (overrides `data.csv.target`).
+        target: Option<String>,
+    },
+    /// A series in memory (named columns, one row per step; its `source` names it in
+    /// messages), read as a CSV file would be: the target column, the input columns of
+    /// `data.csv.inputs` (default the target), the config's split.
+    ///
+    /// ```
+    /// use lsm_pipeline::timeseries::{self, DataSource, Task, TimeSeries, TsConfig};
+    /// let x: Vec<f64> = (0..7000).map(|t| (t as f64 * 0.05).sin()).collect();
+    /// let series = TimeSeries {
+    ///     names: vec!["x".into()],
+    ///     data: ndarray::Array2::from_shape_vec((7000, 1), x).unwrap(),
+    ///     source: "sine".into(),
+    /// };
+    /// let mut cfg = TsConfig::default_for(Task::Csv);
+    /// cfg.data.discard = 0;
+    /// let data = DataSource::Series { series: series.into(), target: Some("x".into()) };
+    /// let (model, report) = timeseries::fit(&cfg, &data)?;
+    /// assert!(report.validation_nrmse < 0.1, "{}", report.validation_nrmse);
+    /// let ev = timeseries::evaluate(&model, &data)?;
+    /// assert!(ev.scores.nrmse < 0.1, "{:?}", ev.scores);
+    /// # Ok::<(), lsm_pipeline::PipelineError>(())
+    /// ```
+    Series {
+        /// The series.
+        series: std::sync::Arc<TimeSeries>,
         /// Target column (overrides `data.csv.target`).
         target: Option<String>,
     },

@@ -44,6 +44,13 @@ pub fn evaluate(model: &TsModel, data: &DataSource) -> Result<SeriesEvaluation> 
             path: path.clone(),
             target: model.target.clone(),
         },
+        DataSource::Series {
+            series,
+            target: None,
+        } => DataSource::Series {
+            series: series.clone(),
+            target: model.target.clone(),
+        },
         d => d.clone(),
     };
     let prep = prepare(

@@ -275,6 +275,7 @@ pub fn fit(cfg: &TsConfig, data: &DataSource) -> Result<(TsModel, FitReport)> {
     let (data_name, target) = match data {
         DataSource::Builtin(t) => (t.name().to_string(), None),
         DataSource::Csv { path, target } => (path.display().to_string(), target.clone()),
+        DataSource::Series { series, target } => (series.source.clone(), target.clone()),
     };
     let model = TsModel {
         format: MODEL_FORMAT.into(),

@@ -67,3 +67,6 @@ pub use model::*;
 #[allow(unused_imports)]
 use pass::*;
 pub use score::*;
+
+/// The in-memory series type of [`DataSource::Series`].
+pub use lsm_datasets::timeseries::TimeSeries;

@@ -159,7 +159,7 @@ fn spiking_reservoir_learns_narma10() {
     }));
     let base = test_nrmse(&control);
     let mut sp = SpikingConfig::default();
-    sp.network.n_neurons = Some(200);
+    sp.network.generator_mut().unwrap().n_neurons = Some(200);
     let spiking = test_nrmse(&short_narma(ReservoirConfig::Spiking(Box::new(sp))));
     eprintln!("spiking NARMA-10 NRMSE {spiking:.4}, input only {base:.4}");
     assert!(
@@ -198,7 +198,7 @@ fn spiking_reservoir_learns_mackey_glass_one_step() {
         ..EsnConfig::default()
     })));
     let mut sp = SpikingConfig::default();
-    sp.network.n_neurons = Some(200);
+    sp.network.generator_mut().unwrap().n_neurons = Some(200);
     let spiking = test_nrmse(&mk(ReservoirConfig::Spiking(Box::new(sp))));
     eprintln!("spiking Mackey-Glass one-step NRMSE {spiking:.4}, input only {base:.4}");
     assert!(

@@ -608,4 +608,6 @@ impl GeneratorConfig {
 }
 
 mod build;
+mod source;
 pub use build::{excitatory_mask, maass_positions};
+pub use source::NetworkSource;
