@@ -8,6 +8,7 @@ mod input;
 pub mod json;
 pub mod limits;
 mod output;
+mod pending_dir;
 mod spikes;
 
 pub use atomic::{
@@ -19,6 +20,7 @@ pub use input::{
     DEFAULT_MAX_INPUT_BYTES, MAX_INPUT_ENV,
 };
 pub use output::{check_outputs, check_writable, same_file};
+pub use pending_dir::PendingDir;
 pub use spikes::{SpikeTrains, MAX_INFERRED_CHANNELS, MAX_INFERRED_STEPS};
 
 use rand::SeedableRng;
