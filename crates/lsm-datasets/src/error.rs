@@ -99,6 +99,15 @@ pub enum DatasetError {
         /// What was expected.
         msg: String,
     },
+    /// A generator parameter costs more than a limit allows.
+    #[error("{generator}")]
+    ParamLimit {
+        /// Generator name.
+        generator: &'static str,
+        /// The limit exceeded (names the field, and how to lift the limit).
+        #[source]
+        source: lsm_core::limits::LimitError,
+    },
     /// A generated series left the finite range (NARMA-n can diverge for some inputs).
     #[error("{generator}: the series diverged (non-finite value) at step {step}; {hint}")]
     Diverged {

@@ -7,6 +7,7 @@ mod csvlist;
 mod error;
 pub mod index;
 mod listing;
+pub mod spike_patterns;
 pub mod spikes;
 pub mod timeseries;
 
