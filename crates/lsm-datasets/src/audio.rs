@@ -62,6 +62,20 @@ pub struct Item {
     pub csv_split: Option<Split>,
 }
 
+impl Item {
+    /// The part this item belongs to without held-out speakers: its `split` column, else
+    /// (FSDD folder) `test` for takes 0–4 and `train` for the others; `None` when neither is
+    /// known.
+    pub fn split(&self) -> Option<Split> {
+        match (self.csv_split, self.take) {
+            (Some(s), _) => Some(s),
+            (None, Some(t)) if t < FIRST_TRAIN_TAKE => Some(Split::Test),
+            (None, Some(_)) => Some(Split::Train),
+            (None, None) => None,
+        }
+    }
+}
+
 /// Which part of a dataset to use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -16,5 +16,5 @@ pub use error::{DatasetError, Result};
 pub use index::{class_index, group_index, LabelIndex};
 pub use spikes::{
     is_spike_dataset, read_spike_file, write_spike_dataset, SpikeDataset, SpikeDatasetInfo,
-    SpikeSampleOut,
+    SpikeDatasetWriter, SpikeRow, SpikeSampleOut,
 };

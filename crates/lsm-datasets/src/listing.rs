@@ -2,7 +2,7 @@
 //! reading a CSV table with named columns and errors naming file, line and column; checking
 //! that a listed file is a readable regular file; and selecting a split.
 
-use crate::audio::{Item, Skipped, Split, FIRST_TRAIN_TAKE};
+use crate::audio::{Item, Skipped, Split};
 use crate::csvlist::{self, Record};
 use crate::error::{DatasetError, Result};
 use crate::index::group_index;
@@ -247,11 +247,7 @@ pub(crate) fn select(
             let s = it.speaker.as_deref().unwrap_or("");
             test_groups.iter().any(|t| t == s)
         } else {
-            match (it.take, it.csv_split) {
-                (_, Some(s)) => s == Split::Test,
-                (Some(t), None) => t < FIRST_TRAIN_TAKE,
-                (None, None) => false,
-            }
+            it.split() == Some(Split::Test)
         }
     };
     let out: Vec<Item> = items

@@ -30,7 +30,7 @@ use serde::{Deserialize, Serialize};
 use std::path::{Component, Path, PathBuf};
 
 mod write;
-pub use write::{write_spike_dataset, SpikeSampleOut};
+pub use write::{write_spike_dataset, SpikeDatasetWriter, SpikeRow, SpikeSampleOut};
 
 /// The list of samples in a spike dataset folder.
 pub const LABELS_FILE: &str = "labels.csv";
