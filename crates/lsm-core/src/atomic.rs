@@ -27,7 +27,8 @@ use std::sync::Mutex;
 /// Temporary files being written right now (removed by [`remove_pending_temp_files`]).
 static PENDING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 
-/// Remove every temporary file that a [`write_atomic`] of this process is writing right now.
+/// Remove every temporary file that a [`write_atomic`] of this process is writing right now,
+/// and every [`crate::PendingDir`] not yet committed.
 /// Meant for signal handlers (Ctrl-C, SIGTERM) just before the process exits: the
 /// destinations are left as they were. Returns how many were removed.
 pub fn remove_pending_temp_files() -> usize {
@@ -35,9 +36,11 @@ pub fn remove_pending_temp_files() -> usize {
         Ok(l) => l,
         Err(p) => p.into_inner(),
     };
-    list.iter()
+    let files = list
+        .iter()
         .filter(|p| std::fs::remove_file(p).is_ok())
-        .count()
+        .count();
+    files + crate::pending_dir::remove_pending_dirs()
 }
 
 fn register(p: &Path) {

@@ -8,6 +8,7 @@ mod input;
 pub mod json;
 pub mod limits;
 mod output;
+mod pending_dir;
 mod spikes;
 
 pub use atomic::{
@@ -19,6 +20,7 @@ pub use input::{
     DEFAULT_MAX_INPUT_BYTES, MAX_INPUT_ENV,
 };
 pub use output::{check_outputs, check_writable, same_file};
+pub use pending_dir::PendingDir;
 pub use spikes::{SpikeTrains, MAX_INFERRED_CHANNELS, MAX_INFERRED_STEPS};
 
 use rand::SeedableRng;
@@ -71,10 +73,16 @@ pub mod stream {
     /// reservoir for analog series (`lsm_reservoir::SpikingReservoir`), distinct from the
     /// generator's [`NEURON`] stream.
     pub const SPIKING_HETEROGENEITY: u64 = NEURON | (1 << 40);
+    /// The spike templates of the spike-pattern classification task
+    /// (`lsm_datasets::spike_patterns`), distinct from the [`DATA`] stream of the series
+    /// generators.
+    pub const SPIKE_TEMPLATES: u64 = DATA | (1 << 40);
     /// Per-sample encoder noise: `ENCODER + sample_id`.
     pub const ENCODER: u64 = 1 << 32;
     /// Per-sample simulation noise (noise currents): `SIM_NOISE + sample_id`.
     pub const SIM_NOISE: u64 = 2 << 32;
+    /// Per-sample jitter of the spike-pattern task: `SPIKE_JITTER + sample_index`.
+    pub const SPIKE_JITTER: u64 = 3 << 32;
 }
 
 /// The generator for `stream` of the user's `seed`.

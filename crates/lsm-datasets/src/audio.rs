@@ -34,9 +34,9 @@
 //! (`test_speakers = [a, b]`): `test` = the files of those speakers, `train` = all other
 //! speakers, `all` = everything. An empty selection is an error naming the split and folder.
 
-use crate::csvlist;
 use crate::error::{DatasetError, Result};
 use crate::index::{class_index, group_index};
+use crate::listing::{self, check_regular, SplitRules, Table};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -60,6 +60,20 @@ pub struct Item {
     pub take: Option<u32>,
     /// Split given by a CSV list's `split` column.
     pub csv_split: Option<Split>,
+}
+
+impl Item {
+    /// The part this item belongs to without held-out speakers: its `split` column, else
+    /// (FSDD folder) `test` for takes 0–4 and `train` for the others; `None` when neither is
+    /// known.
+    pub fn split(&self) -> Option<Split> {
+        match (self.csv_split, self.take) {
+            (Some(s), _) => Some(s),
+            (None, Some(t)) if t < FIRST_TRAIN_TAKE => Some(Split::Test),
+            (None, Some(_)) => Some(Split::Train),
+            (None, None) => None,
+        }
+    }
 }
 
 /// Which part of a dataset to use.
@@ -163,29 +177,6 @@ fn parse_stem(stem: &str) -> std::result::Result<(String, String, u32), String> 
         }
     })?;
     Ok((label.to_string(), speaker.to_string(), take))
-}
-
-/// Is `path` a readable regular file? Checked from metadata only (never opened, so a named
-/// pipe cannot block); the error says what it is instead.
-fn check_regular(path: &Path) -> std::result::Result<(), String> {
-    match std::fs::metadata(path) {
-        Ok(m) if m.is_file() => Ok(()),
-        Ok(m) => Err(format!(
-            "is {}, not a regular file",
-            lsm_core::describe_file_type(&m.file_type())
-        )),
-        Err(e) => {
-            let link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
-            Err(match (link, e.kind()) {
-                (true, std::io::ErrorKind::NotFound) => {
-                    "is a dangling symbolic link (its target does not exist)".to_string()
-                }
-                (true, _) => format!("is a symbolic link that cannot be followed ({e})"),
-                (false, std::io::ErrorKind::NotFound) => "does not exist".to_string(),
-                (false, _) => format!("cannot be read ({e})"),
-            })
-        }
-    }
 }
 
 impl AudioDataset {
@@ -332,120 +323,32 @@ impl AudioDataset {
     /// As [`Self::from_csv`].
     pub fn from_csv_with(csv: impl AsRef<Path>, skip_bad: bool) -> Result<Self> {
         let csv = csv.as_ref();
-        let text = lsm_core::read_to_string_capped(csv).map_err(DatasetError::Read)?;
-        let err = |line: usize, column: &str, msg: String| DatasetError::Csv {
-            file: csv.to_path_buf(),
-            line,
-            column: column.to_string(),
-            msg,
-        };
-        let records =
-            csvlist::parse(&text).map_err(|(line, col, msg)| err(line, &col.to_string(), msg))?;
-        let Some((header, rows)) = records.split_first() else {
-            return Err(err(
-                1,
-                "path",
-                "empty file: expected a header `path,label`".into(),
-            ));
-        };
-        let find = |name: &str| {
-            header
-                .fields
-                .iter()
-                .position(|h| h.trim().eq_ignore_ascii_case(name))
-        };
-        let col_path = find("path").ok_or_else(|| {
-            err(
-                header.line,
-                "path",
-                format!(
-                    "no `path` column in the header (found: {})",
-                    header.fields.join(",")
-                ),
-            )
-        })?;
-        let col_label = find("label").ok_or_else(|| {
-            err(
-                header.line,
-                "label",
-                format!(
-                    "no `label` column in the header (found: {})",
-                    header.fields.join(",")
-                ),
-            )
-        })?;
-        let col_speaker = find("speaker");
-        let col_split = find("split");
+        let table = Table::read(csv, "path,label")?;
+        let col_path = table.required("path")?;
+        let col_label = table.required("label")?;
+        let col_speaker = table.optional("speaker");
+        let col_split = table.optional("split");
         let base = csv.parent().unwrap_or(Path::new("."));
-        let mut items = Vec::with_capacity(rows.len());
+        let mut items = Vec::with_capacity(table.rows.len());
         let mut skipped = Vec::new();
-        for r in rows {
-            if r.fields.len() != header.fields.len() {
-                return Err(err(
-                    r.line,
-                    &(r.fields.len().min(header.fields.len()) + 1).to_string(),
-                    format!(
-                        "expected {} fields like the header, got {}",
-                        header.fields.len(),
-                        r.fields.len()
-                    ),
-                ));
-            }
-            let rel = &r.fields[col_path];
-            if rel.is_empty() {
-                return Err(err(r.line, "path", "empty path".into()));
-            }
-            let label = &r.fields[col_label];
-            if label.is_empty() {
-                return Err(err(r.line, "label", "empty label".into()));
-            }
+        for r in &table.rows {
+            let rel = table.non_empty(r, col_path, "path")?;
+            let label = table.non_empty(r, col_label, "label")?;
             let path = base.join(rel);
-            if let Err(why) = check_regular(&path) {
-                let e = err(r.line, "path", format!("file {} {why}", path.display()));
-                if !skip_bad {
-                    return Err(e);
-                }
-                skipped.push(Skipped {
-                    path,
-                    reason: e.to_string(),
-                });
+            if !table.keep_file(r, "path", &path, skip_bad, &mut skipped)? {
                 continue;
             }
-            let speaker = col_speaker
-                .map(|c| r.fields[c].clone())
-                .filter(|s| !s.is_empty());
-            let csv_split = match col_split {
-                None => None,
-                Some(c) => match r.fields[c].parse::<Split>() {
-                    Ok(Split::All) | Err(_) => {
-                        return Err(err(
-                            r.line,
-                            "split",
-                            format!("`{}`: expected train or test", r.fields[c]),
-                        ))
-                    }
-                    Ok(s) => Some(s),
-                },
-            };
             items.push(Item {
                 id: items.len(),
                 path,
-                label: label.clone(),
-                speaker,
+                label: label.to_string(),
+                speaker: Table::text(r, col_speaker),
                 take: None,
-                csv_split,
+                csv_split: table.split(r, col_split)?,
             });
         }
         if items.is_empty() {
-            return Err(DatasetError::EmptySplit {
-                split: "all".into(),
-                source_path: csv.to_path_buf(),
-                detail: if skipped.is_empty() {
-                    "the CSV list has a header but no rows".into()
-                } else {
-                    format!("every one of its {} files was skipped", skipped.len())
-                },
-            });
+            return Err(table.no_rows("the CSV list", &skipped));
         }
         Ok(Self {
             source: csv.to_path_buf(),
@@ -503,12 +406,7 @@ impl AudioDataset {
 
     /// Distinct speakers, sorted (items without a speaker are not counted).
     pub fn speakers(&self) -> Vec<String> {
-        let speakers: Vec<&str> = self
-            .items
-            .iter()
-            .filter_map(|i| i.speaker.as_deref())
-            .collect();
-        group_index(&speakers).names
+        listing::groups(&self.items)
     }
 
     /// Class labels of the whole dataset in class-index order (see [`classes`]).
@@ -525,82 +423,22 @@ impl AudioDataset {
     /// (and without held-out speakers) or held-out speakers on items without a speaker;
     /// [`DatasetError::EmptySplit`] if nothing is selected.
     pub fn select(&self, split: Split, test_speakers: &[String]) -> Result<Vec<Item>> {
-        let known = self.speakers();
-        for s in test_speakers {
-            if !known.contains(s) {
-                return Err(DatasetError::UnknownSpeaker {
-                    speaker: s.clone(),
-                    source_path: self.source.clone(),
-                    available: known,
-                });
-            }
-        }
-        if !test_speakers.is_empty() {
-            if let Some(it) = self.items.iter().find(|i| i.speaker.is_none()) {
-                return Err(DatasetError::Unsupported {
-                    source_path: self.source.clone(),
-                    msg: format!(
-                        "held-out speakers need a speaker for every file; {} has none",
-                        it.path.display()
-                    ),
-                });
-            }
-        }
-        if test_speakers.is_empty() && split != Split::All && !self.has_splits {
-            return Err(DatasetError::Unsupported {
-                source_path: self.source.clone(),
-                msg: format!(
-                    "split `{split}` needs a `split` column (train/test) in the CSV list; \
-                     use split `all`, or held-out speakers"
-                ),
-            });
-        }
-        let in_test = |it: &Item| -> bool {
-            if !test_speakers.is_empty() {
-                let s = it.speaker.as_deref().unwrap_or("");
-                test_speakers.iter().any(|t| t == s)
-            } else {
-                match (it.take, it.csv_split) {
-                    (_, Some(s)) => s == Split::Test,
-                    (Some(t), None) => t < FIRST_TRAIN_TAKE,
-                    (None, None) => false,
-                }
-            }
+        let rule = if self.kind == SourceKind::Folder {
+            format!(
+                "official rule: test = takes 0-{}, train = takes >= {}",
+                FIRST_TRAIN_TAKE - 1,
+                FIRST_TRAIN_TAKE
+            )
+        } else {
+            "the CSV `split` column".to_string()
         };
-        let out: Vec<Item> = self
-            .items
-            .iter()
-            .filter(|it| match split {
-                Split::All => true,
-                Split::Test => in_test(it),
-                Split::Train => !in_test(it),
-            })
-            .cloned()
-            .collect();
-        if out.is_empty() {
-            let rule = if !test_speakers.is_empty() {
-                format!("held-out speakers [{}]", test_speakers.join(", "))
-            } else if self.kind == SourceKind::Folder {
-                format!(
-                    "official rule: test = takes 0-{}, train = takes >= {}",
-                    FIRST_TRAIN_TAKE - 1,
-                    FIRST_TRAIN_TAKE
-                )
-            } else {
-                "the CSV `split` column".to_string()
-            };
-            let name = if test_speakers.is_empty() {
-                split.to_string()
-            } else {
-                format!("{split} (test speakers: {})", test_speakers.join(", "))
-            };
-            return Err(DatasetError::EmptySplit {
-                split: name,
-                source_path: self.source.clone(),
-                detail: format!("no file matches ({rule})"),
-            });
-        }
-        Ok(out)
+        let rules = SplitRules {
+            source: &self.source,
+            has_splits: self.has_splits,
+            rule,
+            list: "the CSV list",
+        };
+        listing::select(&self.items, &rules, split, test_speakers)
     }
 }
 

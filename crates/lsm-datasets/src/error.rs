@@ -99,6 +99,15 @@ pub enum DatasetError {
         /// What was expected.
         msg: String,
     },
+    /// A generator parameter costs more than a limit allows.
+    #[error("{generator}")]
+    ParamLimit {
+        /// Generator name.
+        generator: &'static str,
+        /// The limit exceeded (names the field, and how to lift the limit).
+        #[source]
+        source: lsm_core::limits::LimitError,
+    },
     /// A generated series left the finite range (NARMA-n can diverge for some inputs).
     #[error("{generator}: the series diverged (non-finite value) at step {step}; {hint}")]
     Diverged {
@@ -124,6 +133,43 @@ pub enum DatasetError {
         file: String,
         /// The error.
         source: std::io::Error,
+    },
+    /// A field of a spike dataset's `dataset.json` (or a parameter given with it) is missing,
+    /// out of range or inconsistent.
+    #[error("{}: field `{field}`: {msg}", file.display())]
+    Meta {
+        /// The file (`dataset.json`) or folder.
+        file: PathBuf,
+        /// The field.
+        field: String,
+        /// What was wrong and what was expected.
+        msg: String,
+    },
+    /// A spike dataset's `dataset.json` is not valid strict JSON of the expected shape (the
+    /// message names the file, and the line and column).
+    #[error(transparent)]
+    Json(lsm_core::CoreError),
+    /// A spike file could not be read or understood (the message names the file, the line
+    /// and the field).
+    #[error(transparent)]
+    Spikes(#[from] lsm_core::CoreError),
+    /// A declared size costs more than a limit allows.
+    #[error("{}", file.display())]
+    Limit {
+        /// The file declaring the size.
+        file: PathBuf,
+        /// The limit exceeded (with how to lift it).
+        #[source]
+        source: lsm_core::limits::LimitError,
+    },
+    /// An output folder cannot be written as asked (it exists and is not empty, or is not a
+    /// folder), or a sample to write is invalid.
+    #[error("{}: {msg}", path.display())]
+    Output {
+        /// The folder or sample concerned.
+        path: PathBuf,
+        /// What was wrong and what was expected.
+        msg: String,
     },
 }
 
