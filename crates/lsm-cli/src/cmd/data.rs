@@ -1,6 +1,6 @@
-//! Spoken-digit data for `lsm fit`, `lsm evaluate` and `lsm bench`: listing the samples of a
-//! folder or CSV list (optionally skipping bad files), and the checks that keep an output
-//! off the data.
+//! Classification data for `lsm fit`, `lsm evaluate` and `lsm bench`: listing the samples of
+//! a folder of WAV files, a CSV list or a spike-train dataset (a folder with `labels.csv`),
+//! optionally skipping bad files, and the checks that keep an output off the data.
 
 use anyhow::{bail, Context, Result};
 use lsm_pipeline::Sample;
@@ -54,13 +54,12 @@ pub fn load_samples_with(
     let split: lsm_datasets::Split = split
         .parse()
         .map_err(|e: String| anyhow::anyhow!("--split: {e}"))?;
+    if lsm_datasets::is_spike_dataset(p) {
+        return load_spike_samples(data, split, test_speakers, skip_bad);
+    }
     let ds = lsm_datasets::AudioDataset::open_with(p, skip_bad)
         .with_context(|| format!("--data {data}"))?;
-    let mut skipped: Vec<(PathBuf, String)> = ds
-        .skipped()
-        .iter()
-        .map(|s| (s.path.clone(), s.reason.clone()))
-        .collect();
+    let mut skipped = skipped_of(ds.skipped());
     let mut items = ds
         .select(split, test_speakers)
         .with_context(|| format!("--data {data}"))?;
@@ -88,9 +87,32 @@ pub fn load_samples_with(
         }
         items = kept;
     }
+    report_skipped(data, &skipped);
+    if items.is_empty() {
+        bail!("--data {data}: every selected file was skipped as bad; nothing left to use");
+    }
+    Ok(items
+        .into_iter()
+        .map(|it| Sample {
+            label: Some(it.label),
+            group: it.speaker,
+            ..Sample::from_path(it.path)
+        })
+        .collect())
+}
+
+/// The files a dataset listing left out, with why.
+fn skipped_of(s: &[lsm_datasets::Skipped]) -> Vec<(PathBuf, String)> {
+    s.iter()
+        .map(|s| (s.path.clone(), s.reason.clone()))
+        .collect()
+}
+
+/// The files `--skip-bad` left out, on stderr.
+fn report_skipped(data: &str, skipped: &[(PathBuf, String)]) {
     if !skipped.is_empty() {
         let mut msg = format!("--skip-bad: skipped {} file(s) of {data}:", skipped.len());
-        for (path, why) in &skipped {
+        for (path, why) in skipped {
             let why = why
                 .strip_prefix(&format!("{}: ", path.display()))
                 .unwrap_or(why);
@@ -102,23 +124,62 @@ pub fn load_samples_with(
         }
         eprintln!("{msg}");
     }
-    if items.is_empty() {
-        bail!("--data {data}: every selected file was skipped as bad; nothing left to use");
+}
+
+/// The config's input for `--data`: spike trains on the dataset's grid for a spike-train
+/// dataset folder, `None` for audio.
+pub fn spike_input_of(data: &str) -> Result<Option<lsm_pipeline::InputSource>> {
+    let p = Path::new(data);
+    if !lsm_datasets::is_spike_dataset(p) {
+        return Ok(None);
     }
-    Ok(items
-        .into_iter()
-        .map(|it| {
-            let name = it
-                .path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            Sample {
-                id: lsm_pipeline::stable_id(&name),
+    let ds = lsm_datasets::SpikeDataset::open(p).with_context(|| format!("--data {data}"))?;
+    let info = ds.info();
+    Ok(Some(lsm_pipeline::InputSource::Spikes {
+        n_channels: info.n_channels,
+        dt_ms: info.dt_ms.unwrap_or(1.0),
+        duration_ms: None,
+    }))
+}
+
+/// The samples of a spike-train dataset (`labels.csv`, spike CSVs): selected like a CSV list
+/// (`split` column, held-out `group`s) and read into memory in parallel on the dataset's
+/// grid, each with its own duration; ids are [`lsm_pipeline::stable_id`] of the file name,
+/// as `lsm predict` gives them.
+fn load_spike_samples(
+    data: &str,
+    split: lsm_datasets::Split,
+    test_groups: &[String],
+    skip_bad: bool,
+) -> Result<Vec<Sample>> {
+    use rayon::prelude::*;
+    let ds = lsm_datasets::SpikeDataset::open_with(Path::new(data), skip_bad)
+        .with_context(|| format!("--data {data}"))?;
+    let mut skipped = skipped_of(ds.skipped());
+    let items = ds
+        .select(split, test_groups)
+        .with_context(|| format!("--data {data}"))?;
+    let dt = ds.info().dt_ms.unwrap_or(1.0);
+    let read: Vec<_> = items.par_iter().map(|it| ds.read(it, dt)).collect();
+    let mut samples = Vec::with_capacity(items.len());
+    for (it, r) in items.into_iter().zip(read) {
+        match r {
+            Ok(st) if skip_bad && st.n_spikes() == 0 => {
+                skipped.push((it.path, "no spikes: nothing to classify".into()))
+            }
+            Ok(st) => samples.push(Sample {
+                data: lsm_pipeline::SampleData::Spikes(st.into()),
                 label: Some(it.label),
                 group: it.speaker,
                 ..Sample::from_path(it.path)
-            }
-        })
-        .collect())
+            }),
+            Err(e) if skip_bad => skipped.push((it.path, e.to_string())),
+            Err(e) => return Err(e).with_context(|| format!("--data {data}")),
+        }
+    }
+    report_skipped(data, &skipped);
+    if samples.is_empty() {
+        bail!("--data {data}: every selected file was skipped as bad; nothing left to use");
+    }
+    Ok(samples)
 }

@@ -15,7 +15,7 @@
 //! file, unreadable or invalid WAV) are left out and listed on stderr instead of stopping the
 //! run.
 
-use crate::cmd::data::{check_not_a_recording, data_file, load_samples_with};
+use crate::cmd::data::{check_not_a_recording, data_file, load_samples_with, spike_input_of};
 use crate::cmd::plot::plot_confusion;
 use crate::plot;
 use anyhow::{bail, Context, Result};
@@ -319,6 +319,22 @@ pub fn fit(args: FitArgs, quiet: bool) -> Result<()> {
     };
     if let Some(s) = args.seed {
         config.seed = s;
+    }
+    // A spike-train dataset: its spikes drive the reservoir (the config's input, if audio,
+    // becomes spike input on the dataset's grid, and a generated network takes that step).
+    if let (Some(input), true) = (spike_input_of(&args.data)?, config.input.is_audio()) {
+        config.input = input;
+        let dt = config.dt_ms();
+        if let Some(g) = config.network.generator_mut() {
+            g.dt_ms = dt;
+        }
+        status(
+            quiet,
+            format!(
+                "{}: a spike-train dataset, read on a {dt} ms grid",
+                args.data
+            ),
+        );
     }
     let samples = load_samples_with(&args.data, &args.split, &args.test_speakers, args.skip_bad)?;
     check_not_a_recording("--out", &args.out, &samples)?;

@@ -176,37 +176,22 @@ fn is_wav(p: &Path) -> bool {
 }
 
 /// Read a spike CSV (`channel,time_ms`; capped read): `n_channels` channels (`None`: one
-/// more than the largest channel), `duration_ms` long (`None`: up to the last spike).
+/// more than the largest channel), `duration_ms` long (`None`: up to the last spike); see
+/// [`lsm_datasets::read_spike_file`].
 ///
 /// # Errors
-/// [`PipelineError::Io`] naming the file, or the parser's error naming the file and line.
+/// The reader's error, naming the file, the line and the field.
 pub fn read_spike_csv(
     path: &Path,
     dt_ms: Real,
     n_channels: Option<usize>,
     duration_ms: Option<Real>,
 ) -> Result<SpikeTrains, PipelineError> {
-    let text = crate::io::read_capped(path)?;
-    let n_steps = match duration_ms {
-        Some(d) => Some(
-            lsm_core::limits::checked_steps((d / dt_ms).round())
-                .filter(|&n| n > 0)
-                .ok_or_else(|| {
-                    PipelineError::config(
-                        "input.duration_ms",
-                        format!("{d} ms is not a whole number of {dt_ms} ms steps >= 1"),
-                    )
-                })? as usize,
-        ),
-        None => None,
-    };
-    Ok(SpikeTrains::read_csv(
-        text.as_bytes(),
-        &path.display().to_string(),
-        "channel",
+    Ok(lsm_datasets::read_spike_file(
+        path,
         dt_ms,
         n_channels,
-        n_steps,
+        duration_ms,
     )?)
 }
 

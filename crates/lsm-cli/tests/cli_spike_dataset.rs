@@ -1,0 +1,153 @@
+//! `lsm fit | evaluate | predict --data DIR` on a spike-train dataset (a folder with
+//! `labels.csv` and one `channel,time_ms` file per sample), here the jittered-template task of
+//! Maass, Natschläger & Markram 2002 written by lsm-datasets, and a network named by file in
+//! the config.
+
+use lsm_datasets::spike_patterns::{self, SpikePatternConfig};
+use serde_json::Value;
+use std::path::Path;
+use std::process::Command;
+
+const LSM: &str = env!("CARGO_BIN_EXE_lsm");
+
+fn lsm(args: &[&str]) -> std::process::Output {
+    let o = Command::new(LSM).args(args).output().unwrap();
+    assert!(
+        o.status.success(),
+        "lsm {args:?}:\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    o
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+fn fit_args<'a>(data: &'a Path, cfg: &'a Path, model: &'a Path) -> [&'a str; 8] {
+    [
+        "fit",
+        "--data",
+        s(data),
+        "--config",
+        s(cfg),
+        "--out",
+        s(model),
+        "-q",
+    ]
+}
+
+fn fit(data: &Path, cfg: &Path, model: &Path) {
+    lsm(&fit_args(data, cfg, model));
+}
+
+/// Two templates of 20 channels, 4 ms jitter: 25 training and 25 test samples per class.
+fn dataset(dir: &Path) {
+    let cfg = SpikePatternConfig {
+        n_templates: 2,
+        n_channels: 20,
+        duration_ms: 200.0,
+        jitter_ms: 4.0,
+        n_train: 25,
+        n_test: 25,
+        ..SpikePatternConfig::default()
+    };
+    let samples = spike_patterns::generate(&cfg, 5).unwrap();
+    spike_patterns::write_dataset(dir, &cfg, 5, &samples).unwrap();
+}
+
+#[test]
+fn a_spike_dataset_fits_evaluates_and_predicts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("patterns");
+    dataset(&data);
+    let cfg = tmp.path().join("small.json");
+    std::fs::write(&cfg, r#"{"network": {"n_neurons": 100, "dt_ms": 1.0}}"#).unwrap();
+    let model = tmp.path().join("m.json");
+    fit(&data, &cfg, &model);
+    let m: Value = serde_json::from_slice(&std::fs::read(&model).unwrap()).unwrap();
+    assert_eq!(m["config"]["input"]["kind"], "spikes");
+    assert_eq!(m["config"]["input"]["n_channels"], 20);
+    assert_eq!(m["network"]["n_inputs"], 20);
+    let o = lsm(&[
+        "evaluate",
+        "--model",
+        s(&model),
+        "--data",
+        s(&data),
+        "--json",
+        "-q",
+    ]);
+    let ev: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let acc = ev["accuracy"].as_f64().unwrap();
+    assert!(acc >= 0.9, "two templates at 4 ms jitter: accuracy {acc}");
+    // Predicting one test file by path reads it as spikes and gives its label.
+    let labels = std::fs::read_to_string(data.join("labels.csv")).unwrap();
+    let row = labels
+        .lines()
+        .skip(1)
+        .find(|l| l.ends_with(",test"))
+        .unwrap()
+        .to_string();
+    let f: Vec<&str> = row.split(',').collect();
+    let o = lsm(&[
+        "predict",
+        "--model",
+        s(&model),
+        s(&data.join(f[0])),
+        "--json",
+    ]);
+    let p: Value = serde_json::from_slice(o.stdout.split(|&b| b == b'\n').next().unwrap()).unwrap();
+    assert!(p["label"] == f[1] || acc < 1.0, "{p} for {row}");
+}
+
+#[test]
+fn a_network_file_named_in_the_config_drives_the_spike_dataset() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("patterns");
+    dataset(&data);
+    let gen = tmp.path().join("gen.json");
+    std::fs::write(&gen, r#"{"n_neurons": 80, "dt_ms": 1.0}"#).unwrap();
+    let nets = tmp.path().join("nets");
+    std::fs::create_dir(&nets).unwrap();
+    let net = nets.join("net.json");
+    lsm(&[
+        "network",
+        "generate",
+        "--config",
+        s(&gen),
+        "--out",
+        s(&net),
+        "--n-inputs",
+        "20",
+    ]);
+    let cfg = tmp.path().join("cfg.json");
+    std::fs::write(&cfg, r#"{"network": {"file": "nets/net.json"}}"#).unwrap();
+    let model = tmp.path().join("m.json");
+    fit(&data, &cfg, &model);
+    let m: Value = serde_json::from_slice(&std::fs::read(&model).unwrap()).unwrap();
+    let file: Value = serde_json::from_slice(&std::fs::read(&net).unwrap()).unwrap();
+    assert_eq!(m["network"]["recurrent"], file["recurrent"]);
+    assert_eq!(m["network"]["n_neurons"], 80);
+    // A network with the wrong number of inputs: the file and the counts are named.
+    lsm(&[
+        "network",
+        "generate",
+        "--config",
+        s(&gen),
+        "--out",
+        s(&net),
+        "--n-inputs",
+        "7",
+    ]);
+    let o = Command::new(LSM)
+        .args(fit_args(&data, &cfg, &model))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("net.json") && err.contains("7 input channels") && err.contains("20"),
+        "{err}"
+    );
+}
