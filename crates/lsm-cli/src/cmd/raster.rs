@@ -186,6 +186,32 @@ mod tests {
     }
 
     #[test]
+    fn a_million_neuron_raster_is_thinned_to_the_caps() {
+        // 1,000,000 neurons, 2,000,000 spikes over 100 steps of 1 ms.
+        let n = 1_000_000;
+        // Neuron (k * 7919) mod n: each neuron twice, at steps k mod 97 (not the same step).
+        let events = (0..2 * n).map(|k| (k % 97, (k * 7919) % n));
+        let spikes = SpikeTrains::from_events(n, 1.0, 100, events).unwrap();
+        let d = tempfile::tempdir().unwrap();
+        let path = d.path().join("big.svg");
+        let t0 = std::time::Instant::now();
+        plot_simulation(&path, None, &spikes).unwrap();
+        let secs = t0.elapsed().as_secs_f64();
+        let svg = std::fs::read_to_string(&path).unwrap();
+        // Every 1000th neuron: 1000 rows, 2 spikes each; plus the rate bars and the frame.
+        let rects = svg.matches("<rect").count();
+        assert!(
+            (2000..2000 + MAX_RATE_BINS + 10).contains(&rects),
+            "{rects} rects"
+        );
+        if plot::register_font() {
+            assert!(svg.contains("every 1000th neuron drawn"));
+        }
+        // Generous even for a debug build on a busy machine; drawing every spike takes far longer.
+        assert!(secs < 60.0, "{secs} s");
+    }
+
+    #[test]
     fn rate_bins_are_5_ms_widened_for_long_runs() {
         assert_eq!(rate_bin_steps(1000, 1.0), 5);
         assert_eq!(rate_bin_steps(1000, 0.1), 50);
