@@ -41,7 +41,7 @@ fn fails_with(o: &Output, want: &[&str]) {
 /// A 20-neuron network file with one input, at dt 0.1 ms.
 fn small_net(dir: &Path) -> String {
     let gen = dir.join("gen.json");
-    std::fs::write(&gen, r#"{"n_neurons": 20}"#).unwrap();
+    std::fs::write(&gen, r#"{"n_neurons": 20, "dt_ms": 0.1}"#).unwrap();
     let net = dir.join("net.json").to_string_lossy().into_owned();
     ok(&lsm(&[
         "network",
@@ -50,6 +50,8 @@ fn small_net(dir: &Path) -> String {
         &gen.to_string_lossy(),
         "--out",
         &net,
+        "--n-inputs",
+        "1",
     ]));
     net
 }

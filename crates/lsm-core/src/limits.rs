@@ -10,7 +10,7 @@
 //! | `synapses` | 50,000,000 | synapses of a network (declared, or expected from `n² p`), ESN weights |
 //! | `steps` | 100,000,000 | time steps of one run (`duration / dt`) or of one encoded recording |
 //! | `work` | 100,000,000,000 | neuron-steps of one command (`steps × neurons`, summed over samples and epochs) |
-//! | `memory_bytes` | 1,073,741,824 (1 GiB) | one buffer sized by the input: recorded values (`steps × neurons × 8` bytes for `--record-v`, bins, traces), the delay ring buffer (`delay steps × neurons × 16`), spike-train step index |
+//! | `memory_bytes` | 1,073,741,824 (1 GiB) | one buffer sized by the input: recorded values (`steps × recorded neurons × 8` bytes for `--record-v`, bins, traces), the delay ring buffer (`delay steps × neurons × 16`), spike-train step index |
 //! | `threads` | 4 × available cores | worker threads (`--threads`) |
 //! | `audio_seconds` | 600 (10 min) | length of one recording, and of an analysis window |
 //! | `sample_rate_hz` | 1,000,000 | sample rate of a recording or of the front end |

@@ -310,6 +310,7 @@ impl SpikingReservoir {
             }),
             final_state: false,
             v_samples: c.membrane,
+            v_neurons: None,
         };
         let mut rec = match &c.input {
             SpikingInput::Current { scale, offset } => {

@@ -42,7 +42,7 @@ impl Network {
             values += steps + steps * n / 200.0 / 2.0;
         }
         if spec.v {
-            values += steps * n;
+            values += steps * spec.v_neurons.as_ref().map_or(n, |s| s.len() as Real);
         }
         values += n * match spec.bins {
             Some(Bins::Count(b)) => b as Real,

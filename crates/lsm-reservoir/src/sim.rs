@@ -125,7 +125,8 @@ impl Default for TraceSpec {
 pub struct RecordSpec {
     /// Spike raster. Default true.
     pub spikes: bool,
-    /// Membrane potential of every neuron at every step (steps × neurons). Default false.
+    /// Membrane potential at every step (steps × neurons, or steps × the neurons of
+    /// `v_neurons`). Default false.
     pub v: bool,
     /// Spike counts per neuron in time bins. Default none.
     pub bins: Option<Bins>,
@@ -136,6 +137,9 @@ pub struct RecordSpec {
     /// Membrane potentials at the trace sampling steps ([`TraceSpec::samples`]), read at the
     /// end of each of those steps (after the reset), as the traces. Default false.
     pub v_samples: bool,
+    /// With `v`: the neurons whose membrane potential is recorded, in this order (the columns
+    /// of [`Recording::v`]; each below the network's size). Default `None`: every neuron.
+    pub v_neurons: Option<Vec<usize>>,
 }
 
 impl Default for RecordSpec {
@@ -147,6 +151,7 @@ impl Default for RecordSpec {
             traces: None,
             final_state: false,
             v_samples: false,
+            v_neurons: None,
         }
     }
 }
@@ -178,7 +183,8 @@ pub struct Recording {
     pub n_events: u64,
     /// Spike raster (`neuron` channels).
     pub spikes: Option<SpikeTrains>,
-    /// Membrane potential, steps × neurons (row `t` = time `t·dt`, before the update of step t).
+    /// Membrane potential, steps × neurons (row `t` = time `t·dt`, before the update of step t;
+    /// the columns are the neurons of [`RecordSpec::v_neurons`] when it is set).
     pub v: Option<Array2<Real>>,
     /// Spike counts, bins × neurons.
     pub bin_counts: Option<Array2<Real>>,
@@ -357,6 +363,12 @@ impl Network {
             }
         }
         let dt = self.dt_ms();
+        if let Some(&i) = spec.v_neurons.iter().flatten().find(|&&i| i >= n) {
+            return bad(format!(
+                "v_neurons: neuron {i} is out of range: the network has {n} neurons (0..={})",
+                n.saturating_sub(1)
+            ));
+        }
         self.check_run_cost(n_steps, spec)?;
         // Recording buffers.
         let n_bins = match spec.bins {
@@ -414,7 +426,9 @@ impl Network {
             spikes: spec
                 .spikes
                 .then(|| SpikeTrains::with_capacity(n, dt, n_steps, n_steps * n / 200 + 16)),
-            v: spec.v.then(|| Array2::zeros((n_steps, n))),
+            v: spec
+                .v
+                .then(|| Array2::zeros((n_steps, spec.v_neurons.as_ref().map_or(n, Vec::len)))),
             bin_counts: spec.bins.map(|_| Array2::zeros((n_bins, n))),
             traces: (!trace_steps.is_empty()).then(|| Array2::zeros((trace_steps.len(), n))),
             v_samples: (spec.v_samples && !trace_steps.is_empty())
@@ -665,10 +679,16 @@ fn run_loop<M: NeuronModel>(model: &M, st: &mut M::State, run: Run<'_, '_>) {
     for t in 0..n_steps {
         let ti = t as i64;
         if let Some(v) = out.v.as_mut() {
-            v.row_mut(t)
-                .as_slice_mut()
-                .expect("standard layout")
-                .copy_from_slice(model.v(st));
+            let row = v.row_mut(t).into_slice().expect("standard layout");
+            match &spec.v_neurons {
+                None => row.copy_from_slice(model.v(st)),
+                Some(sel) => {
+                    let all = model.v(st);
+                    for (x, &i) in row.iter_mut().zip(sel) {
+                        *x = all[i];
+                    }
+                }
+            }
         }
         // External current for this step.
         let mut has_ext = false;

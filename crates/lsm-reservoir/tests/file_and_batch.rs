@@ -367,3 +367,44 @@ fn membrane_samples_equal_the_full_membrane_recording() {
         .to_string();
     assert!(e.contains("v_samples"), "{e}");
 }
+
+#[test]
+fn membrane_of_selected_neurons_is_those_columns_of_the_full_recording() {
+    let net = Network::from_spec(&small_net(0.0)).unwrap();
+    let n_steps = 400;
+    let inp = input(9, n_steps);
+    let all = RecordSpec {
+        v: true,
+        ..RecordSpec::default()
+    };
+    let full = net.run(Drive::Spikes(&inp), n_steps, &all, 0, 0).unwrap();
+    let full_v = full.v.as_ref().unwrap();
+    assert_eq!(full_v.dim(), (n_steps, 120));
+    let sel = vec![119, 3, 3, 0];
+    let some = RecordSpec {
+        v: true,
+        v_neurons: Some(sel.clone()),
+        ..RecordSpec::default()
+    };
+    let rec = net.run(Drive::Spikes(&inp), n_steps, &some, 0, 0).unwrap();
+    let v = rec.v.as_ref().unwrap();
+    assert_eq!(v.dim(), (n_steps, sel.len()));
+    for (j, &i) in sel.iter().enumerate() {
+        assert_eq!(v.column(j), full_v.column(i), "column {j} = neuron {i}");
+    }
+    // The potentials move (the selection is not of constant columns), and the spikes are
+    // those of the run that recorded every neuron.
+    assert!(v.column(0).iter().any(|&x| x != v[[0, 0]]));
+    assert_eq!(rec.spikes, full.spikes);
+
+    let bad = RecordSpec {
+        v: true,
+        v_neurons: Some(vec![0, 120]),
+        ..RecordSpec::default()
+    };
+    let e = net
+        .run(Drive::Spikes(&inp), n_steps, &bad, 0, 0)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("v_neurons") && e.contains("120"), "{e}");
+}

@@ -401,6 +401,72 @@ fn bad_configs_name_the_field() {
 }
 
 #[test]
+fn a_config_over_a_base_takes_the_omitted_fields_from_the_base() {
+    let base = GeneratorConfig {
+        dt_ms: 1.0,
+        n_neurons: Some(300),
+        delay: lsm_reservoir::Delay::Constant { ms: 0.0 },
+        input: InputConfig {
+            fraction: 0.5,
+            bernoulli: true,
+            ..InputConfig::default()
+        },
+        ..GeneratorConfig::default()
+    };
+    assert_eq!(
+        GeneratorConfig::from_json_str_over("{}", "gen.json", &base).unwrap(),
+        base
+    );
+    // A given field replaces the base's; a given object is taken whole (its own omitted
+    // fields at their type's defaults), the other fields stay the base's.
+    let c = GeneratorConfig::from_json_str_over(
+        r#"{"n_neurons": 50, "input": {"scale_exc": 3.0}}"#,
+        "gen.json",
+        &base,
+    )
+    .unwrap();
+    let want = GeneratorConfig {
+        n_neurons: Some(50),
+        input: InputConfig {
+            scale_exc: 3.0,
+            ..InputConfig::default()
+        },
+        ..base.clone()
+    };
+    assert_eq!(c, want);
+    // `null` for an optional field is given: it replaces the base's value.
+    let c =
+        GeneratorConfig::from_json_str_over(r#"{"n_neurons": null}"#, "gen.json", &base).unwrap();
+    assert_eq!(c.n_neurons, None);
+    // Errors point into the text (file, line and column), or name the field of the merged
+    // config as `from_json_str` does.
+    for (text, want) in [
+        (
+            "{\n \"bogus\": 1}",
+            "gen.json: invalid generator config: unknown field `bogus`",
+        ),
+        (
+            r#"{"dt_ms": "1"}"#,
+            "gen.json: invalid generator config: invalid type",
+        ),
+        (
+            r#"{"frac_exc": 2}"#,
+            "field `frac_exc`: expected 0..=1, found 2",
+        ),
+        (r#"{"n_neurons": 1, "n_neurons": 2}"#, "gen.json"),
+        ("[]", "gen.json"),
+    ] {
+        let e = GeneratorConfig::from_json_str_over(text, "gen.json", &base)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(want), "{text}: {e}");
+        if text.contains("bogus") {
+            assert!(e.contains("line 2"), "{e}");
+        }
+    }
+}
+
+#[test]
 fn generation_is_deterministic_per_seed() {
     let c = cfg(200, Topology::Random { p: 0.1 });
     assert_eq!(c.generate(2, 9).unwrap(), c.generate(2, 9).unwrap());

@@ -13,12 +13,11 @@
 //! Text uses a system TrueType font (DejaVu Sans, Liberation Sans..., or `$LSM_FONT`); if none
 //! is found the plot is drawn without text.
 
-use crate::plot::{self, Figure};
+use crate::plot::{self, draw_err, panel, Figure};
 use anyhow::{Context, Result};
 use clap::Args;
 use lsm_core::{rng_for, stream, write_atomic};
 use lsm_encoding::{AudioEncoder, AudioEncoderConfig, Encoded};
-use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::PathBuf;
@@ -217,58 +216,7 @@ where
     );
     let y_max = n_ch.max(1) as f64;
     let mut chart = panel(&bottom, text, caption, duration, y_max, "channel")?;
-    // Each spike is a short vertical tick, at least 1/800 of the duration wide.
-    let w = out.spikes.dt_ms().max(duration / 800.0);
-    let dt = out.spikes.dt_ms();
-    chart
-        .draw_series(out.spikes.iter().map(|(s, c)| {
-            let t = s as f64 * dt;
-            Rectangle::new(
-                [(t, c as f64 + 0.1), (t + w, c as f64 + 0.9)],
-                BLACK.filled(),
-            )
-        }))
-        .map_err(draw_err)?;
-    Ok(())
-}
-
-/// A panel of the plot: time `0..duration` ms across, `0..y_max` up; with `text`, the caption
-/// and the axes' labels (`y_desc` up).
-fn panel<'a, DB: DrawingBackend>(
-    area: &'a DrawingArea<DB, Shift>,
-    text: bool,
-    caption: String,
-    duration: f64,
-    y_max: f64,
-    y_desc: &str,
-) -> Result<ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>>
-where
-    DB::ErrorType: 'static,
-{
-    let mut cb = ChartBuilder::on(area);
-    cb.margin(12);
-    if text {
-        cb.caption(caption, ("sans-serif", 18))
-            .x_label_area_size(30)
-            .y_label_area_size(50);
-    }
-    let mut chart = cb
-        .build_cartesian_2d(0f64..duration, 0f64..y_max)
-        .map_err(draw_err)?;
-    if text {
-        chart
-            .configure_mesh()
-            .disable_mesh()
-            .x_desc("time (ms)")
-            .y_desc(y_desc)
-            .draw()
-            .map_err(draw_err)?;
-    }
-    Ok(chart)
-}
-
-fn draw_err<E: std::error::Error + Send + Sync>(e: DrawingAreaErrorKind<E>) -> anyhow::Error {
-    anyhow::anyhow!("{e}")
+    plot::draw_raster(&mut chart, &out.spikes, 1, duration)
 }
 
 fn size_half<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>) -> u32 {

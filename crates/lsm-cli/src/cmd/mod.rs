@@ -3,8 +3,11 @@
 pub mod bench;
 pub mod data;
 pub mod encode;
+pub mod netgen;
 pub mod pipeline;
 pub mod plot;
+pub mod raster;
+pub mod select;
 pub mod simulate;
 pub mod timeseries;
 

@@ -1,42 +1,48 @@
 //! `lsm network generate` and `lsm simulate`: build a network file from a generator config,
 //! simulate a network file on input spikes.
 //!
-//! * `lsm network generate --config GEN.json --out NET.json [--n-inputs K] [--seed S]`
+//! * `lsm network generate [--config GEN.json] --out NET.json [--n-inputs K] [--seed S]`:
+//!   without a config, or for the fields a config leaves out, the spoken-digit pipeline's
+//!   default network (`lsm_pipeline::DigitsConfig::default_network`), and `--n-inputs`
+//!   defaults to its default encoder's channels, so the network runs on `lsm encode`'s spikes
+//!   (see [`crate::cmd::netgen`])
 //! * `lsm network stdp --network NET.json --input S1.csv [--input S2.csv ...] --duration-ms T
 //!   [--config STDP.json] [--epochs E] --out LEARNED.json [--seed S]`: spike-timing-dependent
 //!   plasticity over the input files in order (`lsm_reservoir::plasticity`)
 //! * `lsm simulate --network NET.json [--input SPIKES.csv] --duration-ms T --out SPIKES_OUT.csv
-//!   [--record-v V.csv] [--seed S]`
+//!   [--record-v V.csv [--neurons 0,5,10-20]] [--plot RASTER.png|svg] [--seed S]`
 //!
 //! Input spikes are CSV with header `channel,time_ms`; the output raster has header
 //! `neuron,time_ms`, sorted by time then neuron. `--record-v` writes the membrane potential of
-//! every neuron at every step as CSV with header `time_ms,v0,v1,...` (mV; row `t` is the
-//! value at time `t·dt`, before that step's update).
+//! every neuron (or of the `--neurons` selection, in its order) at every step as CSV with
+//! header `time_ms,v0,v1,...` (mV; row `t` is the value at time `t·dt`, before that step's
+//! update). `--plot` draws the input raster, the reservoir raster and the population rate
+//! ([`crate::cmd::raster`]).
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
 use lsm_core::limits::{self, Limit};
 use lsm_core::SpikeTrains;
-use lsm_reservoir::{
-    train_stdp, Drive, GeneratorConfig, Network, NetworkSpec, RecordSpec, StdpConfig,
-};
+use lsm_reservoir::{train_stdp, Drive, Network, NetworkSpec, RecordSpec, StdpConfig};
 use std::io::{BufReader, BufWriter, Write};
 use std::path::PathBuf;
 
 /// `lsm network ...` subcommands.
 #[derive(Subcommand, Debug)]
 pub enum NetworkCommand {
-    /// Generate a network file from a generator config (JSON; `{}` gives every default).
+    /// Generate a network file from a generator config (JSON). Without one, or for the
+    /// fields it leaves out: the spoken-digit pipeline's default network (1000 LIF neurons,
+    /// dt 1 ms), which runs on the spikes of `lsm encode`'s default encoder.
     Generate {
-        /// Generator config (JSON).
+        /// Generator config (JSON; omitted fields: the default network's).
         #[arg(long)]
-        config: PathBuf,
+        config: Option<PathBuf>,
         /// Output network file (JSON, format `lsm-network` version 1).
         #[arg(long)]
         out: PathBuf,
-        /// Number of input channels.
-        #[arg(long, default_value_t = 1)]
-        n_inputs: usize,
+        /// Number of input channels (default: the default audio encoder's spike channels, 32).
+        #[arg(long)]
+        n_inputs: Option<usize>,
         /// Seed of every random draw.
         #[arg(long, default_value_t = 42)]
         seed: u64,
@@ -88,6 +94,14 @@ pub struct SimulateArgs {
     /// Also write the membrane potentials (CSV `time_ms,v0,v1,...`).
     #[arg(long)]
     pub record_v: Option<PathBuf>,
+    /// The neurons `--record-v` writes, in this order: indices and inclusive ranges, e.g.
+    /// `0,5,10-20` (default: every neuron).
+    #[arg(long, requires = "record_v")]
+    pub neurons: Option<String>,
+    /// Also draw the input raster, the reservoir's spike raster and its population rate
+    /// (`.svg` or `.png`).
+    #[arg(long)]
+    pub plot: Option<PathBuf>,
     /// Seed of the noise currents (if the network has any).
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
@@ -102,9 +116,11 @@ pub fn network(command: NetworkCommand, quiet: bool) -> Result<()> {
             n_inputs,
             seed,
         } => {
-            crate::cmd::check_outputs(&[("--out", Some(&out))], &[("--config", Some(&config))])?;
-            let text = crate::cmd::read_config("--config", &config)?;
-            let cfg = GeneratorConfig::from_json_str(&text, &config.display().to_string())?;
+            crate::cmd::check_outputs(
+                &[("--out", Some(&out))],
+                &[("--config", config.as_deref())],
+            )?;
+            let (cfg, n_inputs) = crate::cmd::netgen::config(config.as_deref(), n_inputs)?;
             let spec = cfg.generate(n_inputs, seed)?;
             spec.save(&out)?;
             if !quiet {
@@ -219,26 +235,33 @@ pub fn simulate(args: SimulateArgs, quiet: bool) -> Result<()> {
         &[
             ("--out", Some(&args.out)),
             ("--record-v", args.record_v.as_deref()),
+            ("--plot", args.plot.as_deref()),
         ],
         &[
             ("--network", Some(&args.network)),
             ("--input", args.input.as_deref()),
         ],
     )?;
+    if let Some(p) = &args.plot {
+        crate::plot::Format::of(p)?;
+    }
     let spec = NetworkSpec::load(&args.network)?;
     let net = Network::from_spec(&spec)?;
     let dt = net.dt_ms();
     let n_steps = steps_of(args.duration_ms, dt)?;
     let what = format!("--duration-ms {} at dt_ms = {dt}", args.duration_ms);
     net.check_work(n_steps as f64, &what)?;
+    let selection = (args.neurons.as_deref())
+        .map(|text| crate::cmd::select::parse("--neurons", text, net.n_neurons()))
+        .transpose()?;
     if args.record_v.is_some() {
+        let k = selection
+            .as_deref()
+            .map_or(net.n_neurons(), crate::cmd::select::count);
         limits::check(
             Limit::MemoryBytes,
-            n_steps as f64 * net.n_neurons() as f64 * 8.0,
-            format!(
-                "--record-v: {n_steps} steps x {} neurons x 8 bytes",
-                net.n_neurons()
-            ),
+            n_steps as f64 * k as f64 * 8.0,
+            format!("--record-v: {n_steps} steps x {k} neurons x 8 bytes"),
         )?;
     }
     let input = match &args.input {
@@ -252,6 +275,7 @@ pub fn simulate(args: SimulateArgs, quiet: bool) -> Result<()> {
     let rspec = RecordSpec {
         spikes: true,
         v: args.record_v.is_some(),
+        v_neurons: selection.as_deref().map(crate::cmd::select::expand),
         ..RecordSpec::default()
     };
     let t0 = std::time::Instant::now();
@@ -265,7 +289,11 @@ pub fn simulate(args: SimulateArgs, quiet: bool) -> Result<()> {
     if let (Some(p), Some(v)) = (&args.record_v, rec.v.as_ref()) {
         let mut w = BufWriter::new(Vec::new());
         write!(w, "time_ms")?;
-        for i in 0..net.n_neurons() {
+        for i in rspec
+            .v_neurons
+            .clone()
+            .unwrap_or_else(|| (0..net.n_neurons()).collect())
+        {
             write!(w, ",v{i}")?;
         }
         writeln!(w)?;
@@ -278,6 +306,9 @@ pub fn simulate(args: SimulateArgs, quiet: bool) -> Result<()> {
         }
         let bytes = w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
         lsm_core::write_atomic(p, &bytes).with_context(|| format!("writing {}", p.display()))?;
+    }
+    if let Some(p) = &args.plot {
+        crate::cmd::raster::plot_simulation(p, input.as_ref(), spikes)?;
     }
     if !quiet {
         let rate = rec.n_spikes as f64 / net.n_neurons() as f64 / (n_steps as f64 * dt / 1000.0);

@@ -403,6 +403,30 @@ impl GeneratorConfig {
         Ok(c)
     }
 
+    /// Parse from JSON text like [`GeneratorConfig::from_json_str`], but every top-level field
+    /// the text leaves out takes its value in `base` instead of [`GeneratorConfig::default`]
+    /// (a field that is given, such as `input`, is taken whole, its own omitted fields at
+    /// their type's defaults). `{}` gives `base`. Field names and types are checked on the
+    /// text itself, so errors point into it; then the merged config is checked.
+    ///
+    /// # Errors
+    /// [`crate::ReservoirError::Json`] or [`crate::ReservoirError::Config`].
+    pub fn from_json_str_over(text: &str, file: &str, base: &GeneratorConfig) -> Result<Self> {
+        let _: GeneratorConfig = crate::error::from_json_object(text, file, "generator config")?;
+        let given = lsm_core::json::parse_object(text.as_bytes(), file)?;
+        let invalid = |e: serde_json::Error| crate::ReservoirError::Json {
+            file: file.to_string(),
+            msg: format!("invalid generator config: {e}"),
+        };
+        let mut merged = serde_json::to_value(base).map_err(invalid)?;
+        if let (Some(m), serde_json::Value::Object(g)) = (merged.as_object_mut(), given) {
+            m.extend(g);
+        }
+        let c: GeneratorConfig = serde_json::from_value(merged).map_err(invalid)?;
+        c.check()?;
+        Ok(c)
+    }
+
     /// Number of neurons this config generates.
     pub fn resolved_n_neurons(&self) -> usize {
         match (&self.topology, self.n_neurons) {

@@ -1,0 +1,84 @@
+//! The generator config of `lsm network generate`: the spoken-digit pipeline's default network
+//! ([`DigitsConfig::default_network`]: 1000 LIF neurons of the Brian2 baseline, dt 1 ms) and
+//! its default encoder's spike channels, so that with the same seed the command writes the
+//! very network the default pipeline builds, and it runs on the spikes of `lsm encode`. A
+//! config file overrides the fields it gives
+//! ([`lsm_reservoir::GeneratorConfig::from_json_str_over`]).
+
+use anyhow::{Context, Result};
+use lsm_encoding::AudioEncoder;
+use lsm_pipeline::DigitsConfig;
+use lsm_reservoir::GeneratorConfig;
+use std::path::Path;
+
+/// The generator config (`config`'s fields over the default network) and the number of
+/// input channels (`n_inputs`, else the default encoder's channels).
+///
+/// # Errors
+/// An unreadable or invalid config file, naming it and the field.
+pub fn config(config: Option<&Path>, n_inputs: Option<usize>) -> Result<(GeneratorConfig, usize)> {
+    let base = DigitsConfig::default_network();
+    let cfg = match config {
+        Some(p) => {
+            let text = crate::cmd::read_config("--config", p)?;
+            GeneratorConfig::from_json_str_over(&text, &p.display().to_string(), &base)?
+        }
+        None => base,
+    };
+    let n_inputs = match n_inputs {
+        Some(n) => n,
+        None => default_n_inputs()?,
+    };
+    Ok((cfg, n_inputs))
+}
+
+/// The spike channels of the spoken-digit pipeline's default encoder
+/// ([`DigitsConfig::default_encoder`]; `lsm encode`'s default has as many).
+///
+/// # Errors
+/// None in practice (the default encoder is valid).
+pub fn default_n_inputs() -> Result<usize> {
+    let enc =
+        AudioEncoder::new(&DigitsConfig::default_encoder()).context("the default audio encoder")?;
+    Ok(enc.n_channels())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lsm_encoding::AudioEncoderConfig;
+
+    #[test]
+    fn the_default_network_matches_both_default_encoders() {
+        let (cfg, n) = config(None, None).unwrap();
+        assert_eq!(cfg, DigitsConfig::default_network());
+        for enc in [
+            DigitsConfig::default_encoder(),
+            AudioEncoderConfig::default(),
+        ] {
+            assert_eq!(AudioEncoder::new(&enc).unwrap().n_channels(), n);
+            assert_eq!(enc.dt_ms, cfg.dt_ms);
+        }
+        assert_eq!(config(None, Some(3)).unwrap().1, 3);
+    }
+
+    #[test]
+    fn a_config_file_overrides_the_fields_it_gives() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("gen.json");
+        std::fs::write(&p, "{}").unwrap();
+        assert_eq!(
+            config(Some(&p), None).unwrap().0,
+            DigitsConfig::default_network()
+        );
+        std::fs::write(&p, r#"{"n_neurons": 64}"#).unwrap();
+        let want = GeneratorConfig {
+            n_neurons: Some(64),
+            ..DigitsConfig::default_network()
+        };
+        assert_eq!(config(Some(&p), None).unwrap().0, want);
+        std::fs::write(&p, r#"{"n_neurons": 64, "x": 1}"#).unwrap();
+        let e = format!("{:#}", config(Some(&p), None).unwrap_err());
+        assert!(e.contains("gen.json") && e.contains("`x`"), "{e}");
+    }
+}
