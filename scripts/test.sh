@@ -18,3 +18,5 @@ for example in spoken_digits mackey_glass simulate_raster; do
     echo "== cargo run --example $example"
     cargo run --locked --profile test --example "$example"
 done
+echo "== cargo run --example spike_patterns -- --quick"
+cargo run --locked --profile test --example spike_patterns -- --quick
