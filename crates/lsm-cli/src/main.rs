@@ -43,8 +43,13 @@ pub enum Command {
     },
     /// Simulate a network file on input spikes.
     Simulate(cmd::simulate::SimulateArgs),
-    /// Encode a WAV file into spikes.
+    /// Encode a WAV file into spikes, or a dataset of WAV files into a spike dataset.
     Encode(cmd::encode::EncodeArgs),
+    /// Dataset generators: write a synthetic spike dataset.
+    Data {
+        #[command(subcommand)]
+        command: cmd::data::DataCommand,
+    },
     /// Speed benchmarks of the simulator and the whole pipeline.
     Bench(cmd::bench::BenchArgs),
 }
@@ -92,6 +97,7 @@ fn main() {
         Command::Network { command } => cmd::simulate::network(command, quiet),
         Command::Simulate(a) => cmd::simulate::simulate(a, quiet),
         Command::Encode(a) => cmd::encode::encode(a, quiet),
+        Command::Data { command } => cmd::data::data(command, quiet),
         Command::Bench(a) => cmd::bench::bench(a, quiet),
     };
     if let Err(e) = r {

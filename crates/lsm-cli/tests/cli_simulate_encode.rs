@@ -1,23 +1,9 @@
 //! End-to-end tests of `lsm network generate`, `lsm simulate` and `lsm encode`.
 
 use std::path::Path;
-use std::process::{Command, Output};
 
-fn lsm(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lsm"))
-        .args(args)
-        .arg("--quiet")
-        .output()
-        .expect("running lsm")
-}
-
-fn ok(o: &Output) {
-    assert!(
-        o.status.success(),
-        "lsm failed: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-}
+mod common;
+use common::{lsm, ok};
 
 fn sample_wav() -> String {
     format!(
