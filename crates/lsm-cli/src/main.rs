@@ -54,10 +54,16 @@ pub enum Command {
     Bench(cmd::bench::BenchArgs),
 }
 
+/// Set by the interrupt handler as it starts: an error that the interrupt causes meanwhile
+/// (a worker writing into an output folder the handler is removing) is not reported; the
+/// handler exits with 130.
+static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// On Ctrl-C, SIGTERM or SIGHUP: remove the temporary file of an output being written (the
 /// previous output stays as it was), say so, and exit with code 130.
 fn install_interrupt_handler() {
     let _ = ctrlc::set_handler(|| {
+        INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst);
         let n = lsm_core::remove_pending_temp_files();
         let detail = if n > 0 {
             " (the output being written was discarded; the previous file is unchanged)"
@@ -101,6 +107,10 @@ fn main() {
         Command::Bench(a) => cmd::bench::bench(a, quiet),
     };
     if let Err(e) = r {
+        while INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst) {
+            // The handler is cleaning up and will exit with 130.
+            std::thread::park_timeout(std::time::Duration::from_secs(1));
+        }
         eprintln!("error: {e:#}");
         std::process::exit(1);
     }
