@@ -43,16 +43,27 @@ pub enum Command {
     },
     /// Simulate a network file on input spikes.
     Simulate(cmd::simulate::SimulateArgs),
-    /// Encode a WAV file into spikes.
+    /// Encode a WAV file into spikes, or a dataset of WAV files into a spike dataset.
     Encode(cmd::encode::EncodeArgs),
+    /// Dataset generators: write a synthetic spike dataset.
+    Data {
+        #[command(subcommand)]
+        command: cmd::data::DataCommand,
+    },
     /// Speed benchmarks of the simulator and the whole pipeline.
     Bench(cmd::bench::BenchArgs),
 }
+
+/// Set by the interrupt handler as it starts: an error that the interrupt causes meanwhile
+/// (a worker writing into an output folder the handler is removing) is not reported; the
+/// handler exits with 130.
+static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// On Ctrl-C, SIGTERM or SIGHUP: remove the temporary file of an output being written (the
 /// previous output stays as it was), say so, and exit with code 130.
 fn install_interrupt_handler() {
     let _ = ctrlc::set_handler(|| {
+        INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst);
         let n = lsm_core::remove_pending_temp_files();
         let detail = if n > 0 {
             " (the output being written was discarded; the previous file is unchanged)"
@@ -92,9 +103,14 @@ fn main() {
         Command::Network { command } => cmd::simulate::network(command, quiet),
         Command::Simulate(a) => cmd::simulate::simulate(a, quiet),
         Command::Encode(a) => cmd::encode::encode(a, quiet),
+        Command::Data { command } => cmd::data::data(command, quiet),
         Command::Bench(a) => cmd::bench::bench(a, quiet),
     };
     if let Err(e) = r {
+        while INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst) {
+            // The handler is cleaning up and will exit with 130.
+            std::thread::park_timeout(std::time::Duration::from_secs(1));
+        }
         eprintln!("error: {e:#}");
         std::process::exit(1);
     }

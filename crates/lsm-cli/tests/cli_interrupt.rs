@@ -1,4 +1,5 @@
-//! Interrupting `lsm fit` at random moments never damages the model saved before.
+//! Interrupting `lsm fit` at random moments never damages the model saved before (and
+//! interrupting `lsm encode DATASET --out DIR` never leaves a partial folder: last test).
 //!
 //! A first fit saves a model at `--out`; then `lsm fit` with other seeds, writing to the same
 //! path, is interrupted after random delays (drawn from a seeded generator, spread over the
@@ -50,6 +51,22 @@ fn fit_args<'a>(cfg: &'a Path, data: &'a Path, out: &'a Path, seed: &'a str) -> 
     ]
 }
 
+/// Run `lsm ARGS`, send it `signal` after `delay`, and wait for its end.
+fn run_and_signal(args: &[&str], delay: Duration, signal: &str) -> std::process::ExitStatus {
+    let mut child = Command::new(LSM)
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(delay);
+    let _ = Command::new("kill")
+        .args([&format!("-{signal}"), &child.id().to_string()])
+        .stderr(Stdio::null())
+        .status();
+    child.wait().unwrap()
+}
+
 /// A complete model file (parses, with the model envelope).
 fn is_model(bytes: &[u8]) -> bool {
     serde_json::from_slice::<serde_json::Value>(bytes)
@@ -93,18 +110,7 @@ fn interrupted_fits_never_damage_the_previous_model() {
         // Up to 1.1 fits long: most land during the work, a few near or after its end.
         let delay = one_fit.mul_f64(rng.gen_range(0.02..1.1));
         let seed = (round + 2).to_string();
-        let mut child = Command::new(LSM)
-            .args(fit_args(&cfg, &rec, &out, &seed))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(delay);
-        let _ = Command::new("kill")
-            .args([&format!("-{signal}"), &child.id().to_string()])
-            .stderr(Stdio::null())
-            .status();
-        let status = child.wait().unwrap();
+        let status = run_and_signal(&fit_args(&cfg, &rec, &out, &seed), delay, signal);
         let now = std::fs::read(&out).unwrap();
         if now == previous {
             assert!(
@@ -155,4 +161,55 @@ fn interrupted_fits_never_damage_the_previous_model() {
     assert!(st.success());
     assert_eq!(files(&out_dir), ["m.json"]);
     eprintln!("{interrupted} interrupted before the write, {finished} wrote their model");
+}
+
+/// Interrupting `lsm encode DATASET --out DIR` at random moments leaves either no folder at
+/// all (not even the hidden pending one) or the complete spike dataset.
+#[cfg(unix)]
+#[test]
+fn interrupted_dataset_encodings_leave_nothing_or_everything() {
+    let dir = tempfile::tempdir().unwrap();
+    let rec = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../datasets/fsdd-sample/recordings");
+    let out_dir = dir.path().join("out");
+    std::fs::create_dir(&out_dir).unwrap();
+    let ds = out_dir.join("ds");
+    let args = ["--quiet", "encode", s(&rec), "--out", s(&ds)];
+    let t0 = Instant::now();
+    assert!(Command::new(LSM).args(args).status().unwrap().success());
+    let one_run = t0.elapsed();
+    let complete =
+        |d: &Path| lsm_datasets::SpikeDataset::open(d).is_ok_and(|ds| ds.items().len() == 350);
+    assert!(complete(&ds));
+    std::fs::remove_dir_all(&ds).unwrap();
+
+    let mut rng = lsm_core::rng_for(15, 0);
+    let mut interrupted = 0;
+    let rounds = 8;
+    for round in 0..rounds {
+        let signal = ["INT", "TERM"][round % 2];
+        let delay = one_run.mul_f64(rng.gen_range(0.05..1.1));
+        let status = run_and_signal(&args, delay, signal);
+        let left = files(&out_dir);
+        if left.is_empty() {
+            assert!(
+                !status.success(),
+                "round {round}: a finished run wrote nothing"
+            );
+            if delay > Duration::from_millis(100) {
+                assert_eq!(status.code(), Some(130), "round {round}: {status:?}");
+            }
+            interrupted += 1;
+        } else {
+            assert_eq!(left, ["ds"], "round {round}: SIG{signal} left {left:?}");
+            assert!(
+                complete(&ds),
+                "round {round}: SIG{signal} left a partial dataset"
+            );
+            std::fs::remove_dir_all(&ds).unwrap();
+        }
+    }
+    assert!(
+        interrupted >= rounds / 4,
+        "only {interrupted} of {rounds} runs were interrupted"
+    );
 }

@@ -18,12 +18,26 @@ fn registry() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
     }
 }
 
-/// Remove every pending folder; returns how many were removed.
+/// Remove every pending folder; returns how many were removed. Other threads may still be
+/// writing into a folder (a signal handler runs while the work goes on), so a removal that
+/// fails because a file appeared meanwhile is tried again.
 pub(crate) fn remove_pending_dirs() -> usize {
     registry()
         .iter()
-        .filter(|p| std::fs::remove_dir_all(p).is_ok())
+        .filter(|p| remove_while_written(p))
         .count()
+}
+
+/// Remove the folder `p`, retrying while files appear in it; whether it is gone.
+fn remove_while_written(p: &Path) -> bool {
+    for _ in 0..1000 {
+        match std::fs::remove_dir_all(p) {
+            Ok(()) => return true,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return !p.exists(),
+            Err(_) => std::thread::yield_now(),
+        }
+    }
+    false
 }
 
 /// A temporary folder that becomes `dest` on [`PendingDir::commit`] (see the module docs).
@@ -93,6 +107,9 @@ impl PendingDir {
     /// # Errors
     /// As [`PendingDir::create`], or the rename failing; the temporary folder is then removed.
     pub fn commit(mut self) -> io::Result<()> {
+        // Under the registry's lock, so that an interrupt's removal comes wholly before the
+        // rename (which then fails) or wholly after it (and leaves the committed folder).
+        let mut reg = registry();
         check_dest(&self.dest)?;
         std::fs::rename(&self.tmp, &self.dest).map_err(|e| {
             io::Error::new(
@@ -105,7 +122,7 @@ impl PendingDir {
             )
         })?;
         self.done = true;
-        registry().retain(|p| p != &self.tmp);
+        reg.retain(|p| p != &self.tmp);
         Ok(())
     }
 }

@@ -1,5 +1,5 @@
-//! Property tests of the dataset loaders on hostile input: the time-series CSV reader and the
-//! labelled-file CSV list, fed arbitrary bytes and arbitrary structured rows (byte-order
+//! Property tests of the dataset loaders on hostile input: the time-series CSV reader, the
+//! labelled-file CSV list and the spike dataset folder, fed arbitrary bytes and arbitrary structured rows (byte-order
 //! marks, quotes, huge numbers, control characters). Whatever the input, the loader returns an
 //! error naming the file or a valid value, never panics, and never holds much more memory
 //! than the input's size.
@@ -12,7 +12,7 @@ mod fuzz_support;
 
 use fuzz_support::{config, peak_during, PeakAlloc};
 use lsm_datasets::timeseries::TimeSeries;
-use lsm_datasets::AudioDataset;
+use lsm_datasets::{AudioDataset, SpikeDataset};
 use proptest::prelude::*;
 use std::path::Path;
 
@@ -65,6 +65,79 @@ fn check_list(dir: &Path, text: &[u8]) -> Result<(), TestCaseError> {
         prop_assert!(ds.items().iter().all(|it| it.path.is_file()));
     }
     Ok(())
+}
+
+/// A spike dataset folder with `labels` as labels.csv, `meta` (if any) as dataset.json and
+/// `spikes` as a.csv; open it and read every item; check the contract.
+fn check_spike_dataset(
+    labels: &[u8],
+    meta: Option<&[u8]>,
+    spikes: &[u8],
+) -> Result<(), TestCaseError> {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("labels.csv"), labels).unwrap();
+    if let Some(m) = meta {
+        std::fs::write(d.join("dataset.json"), m).unwrap();
+    }
+    std::fs::write(d.join("a.csv"), spikes).unwrap();
+    let size = labels.len() + meta.map_or(0, <[u8]>::len);
+    let (peak, r) = peak_during(|| SpikeDataset::open_with(d, true));
+    prop_assert!(peak <= budget(size), "{} bytes", peak);
+    let ds = match r {
+        Ok(ds) => ds,
+        Err(e) => {
+            let e = e.to_string();
+            prop_assert!(
+                e.contains("labels.csv") || e.contains("dataset.json"),
+                "{}",
+                e
+            );
+            return Ok(());
+        }
+    };
+    for (k, it) in ds.items().iter().enumerate() {
+        prop_assert_eq!(it.id, k);
+        prop_assert!(it.path.starts_with(d) && it.path.is_file());
+        // A file named in labels.csv may not leave the folder.
+        let rel = it.path.strip_prefix(d).unwrap();
+        prop_assert!(rel.components().all(|c| matches!(
+            c,
+            std::path::Component::Normal(_) | std::path::Component::CurDir
+        )));
+        match ds.read(it, 1.0) {
+            Ok(st) => {
+                if let Some(n) = ds.info().n_channels {
+                    prop_assert!(st.n_channels() == n);
+                }
+            }
+            Err(e) => {
+                let e = e.to_string();
+                let name = it.path.display().to_string();
+                prop_assert!(
+                    e.contains(&name) || e.contains("dataset.json") || e.contains("duration_ms"),
+                    "{}",
+                    e
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+fn spike_row() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("a.csv,1".to_string()),
+        Just("a.csv,2,test,g,10".to_string()),
+        Just("../a.csv,1".to_string()),
+        Just("/a.csv,1".to_string()),
+        Just("./a.csv,x,train".to_string()),
+        Just("gone.csv,1".to_string()),
+        Just("a.csv,,dev".to_string()),
+        Just("a.csv,1,train,g,-1".to_string()),
+        Just("a.csv,1,test,g,1e300".to_string()),
+        "[ -~]{0,20}",
+    ]
 }
 
 fn cell() -> impl Strategy<Value = String> {
@@ -185,5 +258,44 @@ proptest! {
             text.push('\n');
         }
         check_list(dir.path(), text.as_bytes())?;
+    }
+
+    #[test]
+    fn spike_datasets_from_arbitrary_files(
+        header in prop_oneof![
+            Just("file,label".to_string()),
+            Just("file,label,split,group,duration_ms".to_string()),
+            Just("LABEL,File".to_string()),
+            Just("path,label".to_string()),
+        ],
+        rows in proptest::collection::vec(spike_row(), 0..8),
+        meta in proptest::option::of(prop_oneof![
+            Just(r#"{"format": "lsm-spike-dataset", "version": 1, "n_channels": 3, "dt_ms": 1.0, "duration_ms": 20}"#.to_string()),
+            Just(r#"{"format": "lsm-spike-dataset", "version": 1, "n_channels": 1e20, "dt_ms": 1.0}"#.to_string()),
+            Just(r#"{"format": "lsm-spike-dataset", "version": 1, "n_channels": 3, "dt_ms": 1e-300, "duration_ms": 1e300}"#.to_string()),
+            "\\PC{0,80}",
+        ]),
+        spikes in prop_oneof![
+            Just("channel,time_ms\n0,1\n2,19.4\n".to_string()),
+            Just("channel,time_ms\n7,1\n".to_string()),
+            Just("channel,time_ms\n0,-1\n".to_string()),
+            Just("channel,time_ms\n0,1e9\n".to_string()),
+            "channel,time_ms\n[0-9,.e\n-]{0,40}",
+        ],
+    ) {
+        let mut labels = header;
+        labels.push('\n');
+        for r in &rows {
+            labels.push_str(r);
+            labels.push('\n');
+        }
+        check_spike_dataset(labels.as_bytes(), meta.as_deref().map(str::as_bytes), spikes.as_bytes())?;
+    }
+
+    #[test]
+    fn spike_labels_from_arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+        let mut labels = b"file,label,split,group,duration_ms\n".to_vec();
+        labels.extend_from_slice(&bytes);
+        check_spike_dataset(&labels, None, b"channel,time_ms\n0,1\n")?;
     }
 }

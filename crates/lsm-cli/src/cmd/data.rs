@@ -30,6 +30,26 @@ pub fn check_not_a_recording(flag: &str, out: &Path, samples: &[Sample]) -> Resu
     Ok(())
 }
 
+/// Print the files `--skip-bad` left out of `data` (nothing when none), one per line, the
+/// reason without the repeated path, control characters escaped.
+pub fn report_skipped(data: &str, skipped: &[(PathBuf, String)]) {
+    if skipped.is_empty() {
+        return;
+    }
+    let mut msg = format!("--skip-bad: skipped {} file(s) of {data}:", skipped.len());
+    for (path, why) in skipped {
+        let why = why
+            .strip_prefix(&format!("{}: ", path.display()))
+            .unwrap_or(why);
+        msg += &format!(
+            "\n  {}: {}",
+            crate::cmd::escape_text(&path.to_string_lossy()),
+            crate::cmd::escape_text(why)
+        );
+    }
+    eprintln!("{msg}");
+}
+
 /// Samples of a spoken-digit data source (`lsm_datasets::AudioDataset`): a folder of
 /// FSDD-named WAV files or a `path,label[,speaker][,split]` CSV list, restricted to `split`
 /// (`train`, `test`, `all`; official FSDD rule, the CSV's `split` column, or held-out
@@ -108,24 +128,6 @@ fn skipped_of(s: &[lsm_datasets::Skipped]) -> Vec<(PathBuf, String)> {
         .collect()
 }
 
-/// The files `--skip-bad` left out, on stderr.
-fn report_skipped(data: &str, skipped: &[(PathBuf, String)]) {
-    if !skipped.is_empty() {
-        let mut msg = format!("--skip-bad: skipped {} file(s) of {data}:", skipped.len());
-        for (path, why) in skipped {
-            let why = why
-                .strip_prefix(&format!("{}: ", path.display()))
-                .unwrap_or(why);
-            msg += &format!(
-                "\n  {}: {}",
-                crate::cmd::escape_text(&path.to_string_lossy()),
-                crate::cmd::escape_text(why)
-            );
-        }
-        eprintln!("{msg}");
-    }
-}
-
 /// The config's input for `--data`: spike trains on the dataset's grid for a spike-train
 /// dataset folder, `None` for audio.
 pub fn spike_input_of(data: &str) -> Result<Option<lsm_pipeline::InputSource>> {
@@ -182,4 +184,66 @@ fn load_spike_samples(
         bail!("--data {data}: every selected file was skipped as bad; nothing left to use");
     }
     Ok(samples)
+}
+
+/// `lsm data` subcommands: dataset generators.
+#[derive(clap::Subcommand, Debug)]
+pub enum DataCommand {
+    /// Write the spike-pattern classification task of Maass, Natschläger & Markram (2002) as
+    /// a spike dataset: jittered copies of random Poisson spike templates, one class per
+    /// template.
+    SpikePatterns(SpikePatternsArgs),
+}
+
+/// `lsm data spike-patterns` arguments.
+#[derive(clap::Args, Debug)]
+pub struct SpikePatternsArgs {
+    /// Generator config (JSON `SpikePatternConfig`: n_templates, n_channels, duration_ms,
+    /// rate_hz, jitter_ms, dt_ms, n_train, n_test; omitted fields take their defaults).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// The spike dataset folder to write (must not exist, or be empty).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Seed of the templates and the jitter.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+}
+
+/// Run `lsm data ...`.
+pub fn data(command: DataCommand, quiet: bool) -> Result<()> {
+    match command {
+        DataCommand::SpikePatterns(a) => spike_patterns(a, quiet),
+    }
+}
+
+fn spike_patterns(args: SpikePatternsArgs, quiet: bool) -> Result<()> {
+    use lsm_datasets::spike_patterns::{generate, write_dataset, SpikePatternConfig};
+    let cfg = match &args.config {
+        Some(p) => {
+            let text = crate::cmd::read_config("--config", p)?;
+            SpikePatternConfig::from_json(text.as_bytes(), &p.display().to_string())?
+        }
+        None => SpikePatternConfig::default(),
+    };
+    cfg.check().context("--config")?;
+    // Refuse a bad destination before generating (write_dataset checks it again).
+    drop(lsm_datasets::SpikeDatasetWriter::create(&args.out).context("--out")?);
+    let samples = generate(&cfg, args.seed)?;
+    write_dataset(&args.out, &cfg, args.seed, &samples)
+        .with_context(|| format!("--out {}", args.out.display()))?;
+    if !quiet {
+        eprintln!(
+            "spike patterns: {} templates x ({} train + {} test) = {} samples of {} channels, \
+             {} ms; wrote {}",
+            cfg.n_templates,
+            cfg.n_train,
+            cfg.n_test,
+            samples.len(),
+            cfg.n_channels,
+            cfg.duration_ms,
+            args.out.display()
+        );
+    }
+    Ok(())
 }

@@ -1,5 +1,7 @@
 //! `lsm encode FILE.wav [--config ENC.json] --out SPIKES.csv [--plot RASTER.svg|png]
 //! [--features FEATURES.csv] [--seed S] [--sample-id I]`: turn a WAV file into spikes.
+//! `lsm encode DATASET --out DIR`: every recording of a dataset folder or CSV list into a
+//! spike dataset ([`crate::cmd::encode_dataset`]).
 //!
 //! The config is an `lsm_encoding::AudioEncoderConfig` (JSON; omitted fields take their
 //! defaults; without `--config` the default: 32-band log-mel at 8 kHz, dB relative to the
@@ -14,7 +16,7 @@
 //! is found the plot is drawn without text.
 
 use crate::plot::{self, draw_err, panel, Figure};
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use clap::Args;
 use lsm_core::{rng_for, stream, write_atomic};
 use lsm_encoding::{AudioEncoder, AudioEncoderConfig, Encoded};
@@ -25,12 +27,19 @@ use std::path::PathBuf;
 /// `lsm encode` arguments.
 #[derive(Args, Debug)]
 pub struct EncodeArgs {
-    /// Input WAV file (8/16/24/32-bit integer or 32-bit float, any rate, mixed to mono).
+    /// Input WAV file (8/16/24/32-bit integer or 32-bit float, any rate, mixed to mono); or a
+    /// dataset (a folder of `{label}_{speaker}_{take}.wav` files or a CSV list), encoded
+    /// whole into the spike dataset `--out`.
     pub file: PathBuf,
     /// Encoder config (JSON `AudioEncoderConfig`); default: the built-in default.
     #[arg(long)]
     pub config: Option<PathBuf>,
-    /// Output spikes, CSV with header `channel,time_ms`.
+    /// Take the encoder and the seed of a spoken-digit pipeline config (what `lsm fit
+    /// --config` reads), so the spikes are exactly those the pipeline feeds its reservoir.
+    #[arg(long, conflicts_with = "config")]
+    pub pipeline_config: Option<PathBuf>,
+    /// Output spikes, CSV with header `channel,time_ms`; for a dataset, the spike dataset
+    /// folder (must not exist, or be empty).
     #[arg(long)]
     pub out: PathBuf,
     /// Also draw the cochleagram above the spike raster (`.svg` or `.png`).
@@ -39,16 +48,44 @@ pub struct EncodeArgs {
     /// Also write the scaled features, CSV `time_ms,band0,band1,...` (one row per frame).
     #[arg(long)]
     pub features: Option<PathBuf>,
-    /// Seed of random encoders (Poisson).
-    #[arg(long, default_value_t = 42)]
-    pub seed: u64,
-    /// Sample id: the encoder draws from stream `ENCODER + sample_id` of the seed.
-    #[arg(long, default_value_t = 0)]
-    pub sample_id: u64,
+    /// Seed of random encoders (Poisson). Default 42, or the `--pipeline-config`'s seed.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Sample id: the encoder draws from stream `ENCODER + sample_id` of the seed (the
+    /// pipeline uses `lsm_pipeline::stable_id` of the file name). Single files only.
+    #[arg(long)]
+    pub sample_id: Option<u64>,
+    /// Dataset only: leave out recordings that cannot be used (bad names or entries, WAVs
+    /// that fail to read, silent ones) and list them on stderr, instead of failing.
+    #[arg(long)]
+    pub skip_bad: bool,
+}
+
+/// The encoder config and seed of `lsm encode` (`--config` or `--pipeline-config`, `--seed`).
+pub(crate) fn encoder_config(args: &EncodeArgs) -> Result<(AudioEncoderConfig, u64)> {
+    if let Some(p) = &args.pipeline_config {
+        crate::cmd::check_inputs(&[("--pipeline-config", Some(p))])?;
+        let c = lsm_pipeline::DigitsConfig::load(p).context("--pipeline-config")?;
+        return Ok((c.encoder, args.seed.unwrap_or(c.seed)));
+    }
+    let cfg = match &args.config {
+        Some(p) => {
+            let text = crate::cmd::read_config("--config", p)?;
+            AudioEncoderConfig::from_json(&text, &p.display().to_string())?
+        }
+        None => AudioEncoderConfig::default(),
+    };
+    Ok((cfg, args.seed.unwrap_or(42)))
 }
 
 /// Run `lsm encode`.
 pub fn encode(args: EncodeArgs, quiet: bool) -> Result<()> {
+    if crate::cmd::encode_dataset::is_dataset(&args.file) {
+        return crate::cmd::encode_dataset::encode_dataset(args, quiet);
+    }
+    if args.skip_bad {
+        bail!("--skip-bad: only for a dataset (a folder or a CSV list), not a single WAV file");
+    }
     crate::cmd::check_outputs(
         &[
             ("--out", Some(&args.out)),
@@ -58,20 +95,16 @@ pub fn encode(args: EncodeArgs, quiet: bool) -> Result<()> {
         &[
             ("FILE", Some(&args.file)),
             ("--config", args.config.as_deref()),
+            ("--pipeline-config", args.pipeline_config.as_deref()),
         ],
     )?;
-    let cfg = match &args.config {
-        Some(p) => {
-            let text = crate::cmd::read_config("--config", p)?;
-            AudioEncoderConfig::from_json(&text, &p.display().to_string())?
-        }
-        None => AudioEncoderConfig::default(),
-    };
+    let (cfg, seed) = encoder_config(&args)?;
     if let Some(p) = &args.plot {
         plot::Format::of(p)?;
     }
     let enc = AudioEncoder::new(&cfg)?;
-    let mut rng = rng_for(args.seed, stream::ENCODER + args.sample_id);
+    let id = args.sample_id.unwrap_or(0);
+    let mut rng = rng_for(seed, stream::ENCODER.wrapping_add(id));
     let out = enc.encode_file(&args.file, &mut rng)?;
 
     let mut buf = Vec::new();

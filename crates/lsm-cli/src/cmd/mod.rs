@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod data;
 pub mod encode;
+pub mod encode_dataset;
 pub mod netgen;
 pub mod pipeline;
 pub mod plot;

@@ -1,6 +1,5 @@
-//! Helpers shared by the simulator's end-to-end tests (`cli_simulate_encode.rs`,
-//! `cli_simulate_plot.rs`): run `lsm`, check its outcome, read spike CSV files, and a small
-//! network with an input burst.
+//! Helpers shared by the command-line tests: run `lsm`, check its outcome, read spike CSV
+//! files, and a small network with an input burst.
 #![allow(dead_code)]
 
 use std::path::Path;
@@ -22,6 +21,12 @@ pub fn ok(o: &Output) {
         "lsm failed: {}",
         String::from_utf8_lossy(&o.stderr)
     );
+}
+
+/// The run failed; its stderr.
+pub fn fails(o: &Output) -> String {
+    assert!(!o.status.success(), "lsm should have failed");
+    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 /// The run failed with a message containing every one of `parts`.

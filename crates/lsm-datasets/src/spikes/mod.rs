@@ -324,7 +324,8 @@ impl SpikeDataset {
         listing::select(&self.items, &rules, split, test_groups)
     }
 
-    /// The length in ms of `item`: its `duration_ms` column, else the dataset's
+    /// The length in ms of `item` (one of this dataset's items, found by its id): its
+    /// `duration_ms` column, else the dataset's
     /// `duration_ms`, else `None` (then the sample ends with its last spike).
     pub fn duration_of(&self, item: &Item) -> Option<Real> {
         self.durations

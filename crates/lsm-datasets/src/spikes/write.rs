@@ -63,10 +63,7 @@ impl SpikeDatasetWriter {
     /// [`DatasetError::Output`] naming `dir` when it exists and is not an empty folder, or its
     /// parent cannot be written.
     pub fn create(dir: &Path) -> Result<Self> {
-        let pending = PendingDir::create(dir).map_err(|e| DatasetError::Output {
-            path: dir.to_path_buf(),
-            msg: e.to_string(),
-        })?;
+        let pending = PendingDir::create(dir).map_err(|e| output_err(dir, &e))?;
         Ok(Self { pending })
     }
 
@@ -147,10 +144,18 @@ impl SpikeDatasetWriter {
         let p = tmp.join(META_FILE);
         let json = serde_json::to_string_pretty(&meta).expect("plain data serializes");
         std::fs::write(&p, json + "\n").map_err(io(p.clone()))?;
-        self.pending.commit().map_err(|e| DatasetError::Output {
-            path: dir,
-            msg: e.to_string(),
-        })
+        self.pending.commit().map_err(|e| output_err(&dir, &e))
+    }
+}
+
+/// [`DatasetError::Output`] for `dir` from an error of [`PendingDir`] (whose message starts
+/// with the path, said once).
+fn output_err(dir: &Path, e: &std::io::Error) -> DatasetError {
+    let msg = e.to_string();
+    let prefix = format!("{}: ", dir.display());
+    DatasetError::Output {
+        path: dir.to_path_buf(),
+        msg: msg.strip_prefix(&prefix).unwrap_or(&msg).to_string(),
     }
 }
 
