@@ -415,8 +415,8 @@ impl LogisticRegression {
     /// the primal fit).
     ///
     /// # Errors
-    /// As [`LogisticRegression::fit_labels`]; [`ReadoutError::Singular`] if the kernel is
-    /// not positive definite (e.g. duplicated samples).
+    /// As [`LogisticRegression::fit_labels`]. A singular kernel (duplicated samples, constant
+    /// features) falls back to the primal fit.
     pub fn fit_labels_kernel(
         x: ArrayView2<'_, f64>,
         labels: &[usize],
@@ -434,14 +434,12 @@ impl LogisticRegression {
         let mut kern = crate::linalg::gram_rows(z.view());
         let eps = 1e-12 * kern.diag().sum() / n as f64;
         kern.diag_mut().mapv_inplace(|d| d + eps);
-        let llt = crate::linalg::fview(kern.view())
-            .llt(faer::Side::Lower)
-            .map_err(|e| {
-                ReadoutError::Singular(format!(
-                    "the {n}×{n} kernel of the standardised features is not positive definite \
-                     ({e:?}); are there duplicated samples?"
-                ))
-            })?;
+        // Duplicated samples (identical spike patterns) or constant features (a silent
+        // reservoir) make the kernel singular: the primal problem, well posed with its L2
+        // penalty whatever the features, is then solved instead.
+        let Ok(llt) = crate::linalg::fview(kern.view()).llt(faer::Side::Lower) else {
+            return Self::fit_labels(x, labels, params);
+        };
         let lf = llt.L();
         let l = Array2::from_shape_fn((n, n), |(i, j)| if j <= i { lf[(i, j)] } else { 0.0 });
         drop(kern);
@@ -730,5 +728,42 @@ mod tests {
             let wmax = primal.weights.mapv(f64::abs).fold(0.0f64, |m, &v| m.max(v));
             assert!(werr < 1e-5 * wmax, "weights differ by {werr} (max {wmax})");
         }
+    }
+
+    /// Found by the spike-pattern sweep: a silent reservoir (every feature zero) and repeated
+    /// identical samples made the kernel singular and the fit an error. The fit now gives the
+    /// primal model: with zero features, the class prior.
+    #[test]
+    fn a_singular_kernel_falls_back_to_the_primal_fit() {
+        let (n, p) = (12, 30);
+        let labels: Vec<usize> = (0..n).map(|i| usize::from(i < 4)).collect();
+        let params = LogisticValidParams {
+            alpha: 3.0,
+            tol: 1e-10,
+            max_iter: 5000,
+            ..Default::default()
+        };
+        let zeros = Array2::<f64>::zeros((n, p));
+        let m = LogisticRegression::fit_labels_kernel(zeros.view(), &labels, &params).unwrap();
+        let prob = m.predict_proba(zeros.view()).unwrap();
+        // The prior: 8 of class 0, 4 of class 1.
+        assert!((prob[[0, 0]] - 8.0 / 12.0).abs() < 1e-6, "{prob:?}");
+        // Two distinct patterns, each repeated (rank 2): the same model as the primal fit,
+        // whichever path solved it.
+        let x = Array2::from_shape_fn((n, p), |(i, j)| {
+            if (i < 4) == (j % 2 == 0) {
+                1.0 + j as f64
+            } else {
+                0.0
+            }
+        });
+        let dual = LogisticRegression::fit_labels_kernel(x.view(), &labels, &params).unwrap();
+        let primal = LogisticRegression::fit_labels(x.view(), &labels, &params).unwrap();
+        let (pp, pd) = (
+            primal.predict_proba(x.view()).unwrap(),
+            dual.predict_proba(x.view()).unwrap(),
+        );
+        let err = (&pp - &pd).mapv(f64::abs).fold(0.0f64, |m, &v| m.max(v));
+        assert!(err < 1e-6, "max |Δp| = {err}");
     }
 }
