@@ -54,3 +54,32 @@ fn membrane_features_follow_the_traces() {
         v.iter().fold(Real::MIN, |a, &b| a.max(b)) - v.iter().fold(Real::MAX, |a, &b| a.min(b));
     assert!(spread > 1.0, "membrane features do not vary ({spread} mV)");
 }
+
+/// A network file in place of the generator: the reservoir runs the file's network (with
+/// the config's per-neuron draws on top, as for a generated one), and a file whose inputs do
+/// not match the series' channels is an error naming it.
+#[test]
+fn a_network_file_is_the_reservoir() {
+    let mut sp = SpikingConfig::default();
+    sp.network.generator_mut().unwrap().n_neurons = Some(40);
+    let generated = SpikingReservoir::build(&sp, 2, 9).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("net.json");
+    let g = sp.network.generator().unwrap().clone();
+    g.generate(2, 9).unwrap().save(&p).unwrap();
+    let mut from_file = sp.clone();
+    from_file.network = lsm_reservoir::NetworkSource::File(p.clone());
+    // The file's synapses, with the per-neuron bias and time constants drawn from the seed
+    // as for a generated network: the same reservoir as generating it.
+    let r = SpikingReservoir::build(&from_file, 2, 9).unwrap();
+    assert_eq!(r.spec, generated.spec);
+    let u = Array2::from_shape_fn((100, 2), |(t, j)| ((t + j) as Real * 0.3).sin());
+    assert_eq!(
+        r.states(u.view(), 9).unwrap(),
+        generated.states(u.view(), 9).unwrap()
+    );
+    let e = SpikingReservoir::build(&from_file, 3, 9)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("net.json") && e.contains("n_inputs = 3"), "{e}");
+}
