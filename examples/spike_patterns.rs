@@ -17,9 +17,7 @@
 
 use lsm::datasets::spike_patterns::{self, GeneratedSample, SpikePatternConfig};
 use lsm::datasets::Split;
-use lsm::pipeline::{
-    DigitsConfig, DigitsPipeline, InputSource, NoProgress, ReservoirChoice, Sample,
-};
+use lsm::pipeline::{DigitsConfig, DigitsPipeline, InputSource, ReservoirChoice, Sample};
 use lsm::reservoir::EsnConfig;
 
 fn samples(all: &[GeneratedSample], split: Split) -> Vec<Sample> {
@@ -107,8 +105,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let (train, test) = (samples(&all, Split::Train), samples(&all, Split::Test));
                 for (i, (_, c)) in vs.iter().enumerate() {
                     let c = DigitsConfig { seed, ..c.clone() };
-                    let m = DigitsPipeline::fit(&c, &train, &NoProgress)?;
-                    acc[i] += m.evaluate(&test, &NoProgress)?.report.accuracy / seeds.len() as f64;
+                    let m = DigitsPipeline::fit(&c, &train)?;
+                    acc[i] += m.evaluate(&test)?.report.accuracy / seeds.len() as f64;
                     if let (1 | 2, Some(net)) = (i, m.model().network.as_ref()) {
                         let t = &m.model().training;
                         let secs = t.n_steps as f64 * 1e-3;

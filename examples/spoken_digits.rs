@@ -13,7 +13,7 @@
 //! `lsm default-config --task spoken-digits` prints it), so its accuracy is a little lower.
 
 use lsm::datasets::{AudioDataset, Split};
-use lsm::pipeline::{DigitsConfig, DigitsPipeline, NoProgress, Sample};
+use lsm::pipeline::{DigitsConfig, DigitsPipeline, Sample};
 use std::path::{Path, PathBuf};
 
 /// The recordings of one split as pipeline samples (file, label, speaker).
@@ -46,8 +46,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // The default pipeline with a smaller reservoir (see the top of this file).
     let mut config = DigitsConfig::default();
     config.network.generator_mut().unwrap().n_neurons = Some(300);
-    let model = DigitsPipeline::fit(&config, &train, &NoProgress)?;
-    let evaluation = model.evaluate(&test, &NoProgress)?;
+    let model = DigitsPipeline::fit(&config, &train)?;
+    let evaluation = model.evaluate(&test)?;
     println!("test accuracy {:.3}", evaluation.report.accuracy);
 
     // Save (atomically, with a checksum), load back, predict one recording.
@@ -56,7 +56,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     model.save(&path)?;
     let loaded = DigitsPipeline::load(&path)?;
     let one = &test[..1];
-    let p = loaded.predict(one, &NoProgress)?;
+    let p = loaded.predict(one)?;
     println!(
         "{}: predicted {} (probability {:.2}), true label {}",
         p[0].path.display(),
@@ -66,7 +66,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     // The loaded model is the fitted one: same predictions, same probabilities, bit for bit.
-    if loaded.predict(&test, &NoProgress)? != evaluation.predictions {
+    if loaded.predict(&test)? != evaluation.predictions {
         return Err("the loaded model predicts differently from the fitted one".into());
     }
     println!(

@@ -7,7 +7,7 @@
 //! readout, save/load) drops the accuracy towards chance (1/3).
 
 use lsm::datasets::{AudioDataset, Split};
-use lsm::pipeline::{DigitsConfig, DigitsPipeline, NoProgress, Sample};
+use lsm::pipeline::{DigitsConfig, DigitsPipeline, Sample};
 use std::path::Path;
 
 const RATE: u32 = 8000;
@@ -88,8 +88,8 @@ fn synthetic_tones_are_classified_through_the_whole_chain() {
 
     let mut cfg = DigitsConfig::default();
     cfg.network.generator_mut().unwrap().n_neurons = Some(200);
-    let model = DigitsPipeline::fit(&cfg, &train, &NoProgress).unwrap();
-    let ev = model.evaluate(&test, &NoProgress).unwrap();
+    let model = DigitsPipeline::fit(&cfg, &train).unwrap();
+    let ev = model.evaluate(&test).unwrap();
     assert!(
         ev.report.accuracy >= 0.95,
         "accuracy {} on separable tones",
@@ -112,7 +112,7 @@ fn synthetic_tones_are_classified_through_the_whole_chain() {
         })
         .collect();
     let got: Vec<String> = back
-        .predict(&fresh, &NoProgress)
+        .predict(&fresh)
         .unwrap()
         .into_iter()
         .map(|p| p.label)

@@ -2,7 +2,7 @@
 //! small network: accuracy well above chance, save → load → predict gives identical output,
 //! and identical models for 1 and 2 threads.
 
-use lsm_pipeline::{DigitsConfig, DigitsPipeline, NoProgress, ReadoutKind, Sample};
+use lsm_pipeline::{DigitsConfig, DigitsPipeline, ReadoutKind, Sample};
 use std::path::Path;
 
 fn samples(test: bool) -> Vec<Sample> {
@@ -50,14 +50,14 @@ fn logistic_readout_cross_validates_and_gives_calibrated_probabilities() {
         "the default readout"
     );
     cfg.readout.logistic_alphas = vec![3.0, 30.0];
-    let model = DigitsPipeline::fit(&cfg, &train, &NoProgress).unwrap();
+    let model = DigitsPipeline::fit(&cfg, &train).unwrap();
     let r = &model.model().readout;
     assert!(r.ridge.is_none() && r.logistic.is_some());
     let cv = r.cv().unwrap();
     assert_eq!(cv.fold_sizes.len(), 5);
     assert_eq!(cv.fold_sizes.iter().sum::<usize>(), train.len());
     assert!(cfg.readout.logistic_alphas.contains(&r.alpha()));
-    let ev = model.evaluate(&test, &NoProgress).unwrap();
+    let ev = model.evaluate(&test).unwrap();
     assert!(ev.report.accuracy > 0.6, "accuracy {}", ev.report.accuracy);
     // The probabilities are the model's softmax: in (0, 1], and on these held-out files the
     // mean probability of the predicted label is within 0.2 of the accuracy.
@@ -77,10 +77,7 @@ fn logistic_readout_cross_validates_and_gives_calibrated_probabilities() {
     model.save(&p).unwrap();
     let back = DigitsPipeline::load(&p).unwrap();
     assert_eq!(back.model(), model.model());
-    assert_eq!(
-        back.predict(&test, &NoProgress).unwrap(),
-        model.predict(&test, &NoProgress).unwrap()
-    );
+    assert_eq!(back.predict(&test).unwrap(), model.predict(&test).unwrap());
 }
 
 #[test]
@@ -88,8 +85,8 @@ fn fit_save_load_predict_identical_and_above_chance() {
     let (train, test) = (samples(false), samples(true));
     assert_eq!((train.len(), test.len()), (250, 100));
     let cfg = small_ridge();
-    let model = DigitsPipeline::fit(&cfg, &train, &NoProgress).unwrap();
-    let ev = model.evaluate(&test, &NoProgress).unwrap();
+    let model = DigitsPipeline::fit(&cfg, &train).unwrap();
+    let ev = model.evaluate(&test).unwrap();
     assert!(ev.report.accuracy > 0.6, "accuracy {}", ev.report.accuracy);
     // Cross-validated α is one of the grid, leave-one-speaker-out over 5 speakers.
     let ridge = model.model().readout.ridge.as_ref().unwrap();
@@ -102,8 +99,8 @@ fn fit_save_load_predict_identical_and_above_chance() {
     model.save(&p).unwrap();
     let back = DigitsPipeline::load(&p).unwrap();
     assert_eq!(back.model(), model.model());
-    let a = model.predict(&test, &NoProgress).unwrap();
-    let b = back.predict(&test, &NoProgress).unwrap();
+    let a = model.predict(&test).unwrap();
+    let b = back.predict(&test).unwrap();
     assert_eq!(a, b, "predictions differ after save/load");
     for (p, q) in a.iter().zip(&ev.predictions) {
         assert_eq!(p.label, q.label);
@@ -133,7 +130,7 @@ fn fit_save_load_predict_identical_and_above_chance() {
         lsm_pipeline::Pooling::SpikeCounts { bins: 4, warp: 0.0 }
     );
     assert_ne!(
-        v3.predict(&test, &NoProgress).unwrap(),
+        v3.predict(&test).unwrap(),
         a,
         "the v3 reading must use equal time bins"
     );
@@ -155,7 +152,7 @@ fn fit_save_load_predict_identical_and_above_chance() {
         lsm_pipeline::Transform::None
     );
     assert_eq!(old.model().config.readout.kind, ReadoutKind::Ridge);
-    let c = old.predict(&test, &NoProgress).unwrap();
+    let c = old.predict(&test).unwrap();
     assert_ne!(a, c, "the v1 reading must not apply the square root");
 }
 
@@ -170,11 +167,11 @@ fn one_and_two_threads_give_identical_features() {
             .num_threads(threads)
             .build()
             .unwrap()
-            .install(|| DigitsPipeline::fit(&cfg, &train[..60], &NoProgress).unwrap())
+            .install(|| DigitsPipeline::fit(&cfg, &train[..60]).unwrap())
     };
     let (m1, m2) = (run(1), run(2));
-    let (x1, _) = m1.features(&train[..60], &NoProgress).unwrap();
-    let (x2, _) = m2.features(&train[..60], &NoProgress).unwrap();
+    let (x1, _) = m1.features(&train[..60]).unwrap();
+    let (x2, _) = m2.features(&train[..60]).unwrap();
     assert_eq!(x1, x2);
     assert_eq!(m1.model(), m2.model());
 }
@@ -185,7 +182,7 @@ fn input_only_control_and_dimension_checks() {
     let mut cfg = small();
     cfg.features.reservoir = false;
     cfg.features.include_input = true;
-    let m = DigitsPipeline::fit(&cfg, &train, &NoProgress).unwrap();
+    let m = DigitsPipeline::fit(&cfg, &train).unwrap();
     assert!(m.model().network.is_none());
     assert_eq!(m.model().training.n_features, 32 * 4);
     // A model whose readout does not fit its features is refused at load, naming the stage.
@@ -213,7 +210,7 @@ fn stdp_learned_weights_are_kept_by_the_model_and_deterministic() {
             .num_threads(threads)
             .build()
             .unwrap()
-            .install(|| DigitsPipeline::fit(&cfg, &train, &NoProgress).unwrap())
+            .install(|| DigitsPipeline::fit(&cfg, &train).unwrap())
     };
     let (m1, m2) = (fit(1), fit(2));
     assert_eq!(m1.model(), m2.model(), "1 and 2 threads");
@@ -235,16 +232,13 @@ fn stdp_learned_weights_are_kept_by_the_model_and_deterministic() {
     }
     assert!(changed > 0, "STDP changed no weight");
     assert_eq!(learned.meta.as_ref().unwrap()["stdp"]["samples"], 30);
-    let ev = m1.evaluate(&test, &NoProgress).unwrap();
+    let ev = m1.evaluate(&test).unwrap();
     assert!(ev.report.accuracy > 0.6, "accuracy {}", ev.report.accuracy);
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("m.json");
     m1.save(&p).unwrap();
     let back = DigitsPipeline::load(&p).unwrap();
-    assert_eq!(
-        back.predict(&test, &NoProgress).unwrap(),
-        m1.predict(&test, &NoProgress).unwrap()
-    );
+    assert_eq!(back.predict(&test).unwrap(), m1.predict(&test).unwrap());
     let e = DigitsConfig::from_json_str(r#"{"plasticity": {"epochs": 0}}"#, Path::new("c.json"))
         .unwrap_err()
         .to_string();

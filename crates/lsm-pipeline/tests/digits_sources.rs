@@ -6,8 +6,7 @@
 use lsm_core::{rng_for, stream, SpikeTrains};
 use lsm_encoding::AudioEncoder;
 use lsm_pipeline::{
-    DigitsConfig, DigitsPipeline, InputSource, NetworkSource, NoProgress, ReservoirChoice, Sample,
-    SampleData,
+    DigitsConfig, DigitsPipeline, InputSource, NetworkSource, ReservoirChoice, Sample, SampleData,
 };
 use lsm_reservoir::EsnConfig;
 use std::path::{Path, PathBuf};
@@ -76,14 +75,14 @@ fn encoded(config: &DigitsConfig, samples: &[Sample]) -> Vec<SpikeTrains> {
 #[test]
 fn audio_in_memory_gives_the_features_of_its_file() {
     let train = files(false, 2);
-    let model = DigitsPipeline::fit(&small(), &train, &NoProgress).unwrap();
-    let (from_files, _) = model.features(&train, &NoProgress).unwrap();
+    let model = DigitsPipeline::fit(&small(), &train).unwrap();
+    let (from_files, _) = model.features(&train).unwrap();
     let mem = in_memory_audio(&train);
     assert!(matches!(mem[0].data, SampleData::Audio { .. }));
-    let (from_memory, _) = model.features(&mem, &NoProgress).unwrap();
+    let (from_memory, _) = model.features(&mem).unwrap();
     assert_eq!(from_files, from_memory);
     // A model fitted on memory is the model fitted on the files.
-    let model2 = DigitsPipeline::fit(&small(), &mem, &NoProgress).unwrap();
+    let model2 = DigitsPipeline::fit(&small(), &mem).unwrap();
     assert_eq!(model.model().readout, model2.model().readout);
 }
 
@@ -91,7 +90,7 @@ fn audio_in_memory_gives_the_features_of_its_file() {
 fn spike_input_gives_the_features_of_the_encoded_audio() {
     let audio_cfg = small();
     let train = files(false, 2);
-    let audio = DigitsPipeline::fit(&audio_cfg, &train, &NoProgress).unwrap();
+    let audio = DigitsPipeline::fit(&audio_cfg, &train).unwrap();
     let trains = encoded(&audio_cfg, &train);
     let n_channels = trains[0].n_channels();
     // In memory: the same network (same seed, same channel count), the same spikes.
@@ -110,7 +109,7 @@ fn spike_input_gives_the_features_of_the_encoded_audio() {
             ..Sample::spikes(&name(s), st.clone())
         })
         .collect();
-    let spiking = DigitsPipeline::fit(&cfg, &mem, &NoProgress).unwrap();
+    let spiking = DigitsPipeline::fit(&cfg, &mem).unwrap();
     assert_eq!(
         spiking.model().config.input,
         InputSource::Spikes {
@@ -121,8 +120,8 @@ fn spike_input_gives_the_features_of_the_encoded_audio() {
         "the channel count found from the data is stored"
     );
     assert_eq!(spiking.model().network, audio.model().network);
-    let (a, _) = audio.features(&train, &NoProgress).unwrap();
-    let (b, _) = spiking.features(&mem, &NoProgress).unwrap();
+    let (a, _) = audio.features(&train).unwrap();
+    let (b, _) = spiking.features(&mem).unwrap();
     assert_eq!(a, b);
     // In files (`channel,time_ms`): the same features again, whatever the file's last spike
     // (each file is widened to the channel count and lasts until its last spike, as the
@@ -156,13 +155,13 @@ fn spike_input_gives_the_features_of_the_encoded_audio() {
         dt_ms: 1.0,
         duration_ms: None,
     };
-    let from_files = DigitsPipeline::fit(&fcfg, &on_disk, &NoProgress).unwrap();
+    let from_files = DigitsPipeline::fit(&fcfg, &on_disk).unwrap();
     assert_eq!(from_files.model().network, audio.model().network);
     // Audio given to a spike model, and spikes to an audio model, are clear errors.
-    let e = spiking.predict(&train[..1], &NoProgress).unwrap_err();
+    let e = spiking.predict(&train[..1]).unwrap_err();
     let e = lsm_core::error_chain(&e);
     assert!(e.contains("0_george_5.wav") && e.contains("spike"), "{e}");
-    let e = lsm_core::error_chain(&audio.predict(&mem[..1], &NoProgress).unwrap_err());
+    let e = lsm_core::error_chain(&audio.predict(&mem[..1]).unwrap_err());
     assert!(e.contains("0_george_5.wav") && e.contains("audio"), "{e}");
 }
 
@@ -170,7 +169,7 @@ fn spike_input_gives_the_features_of_the_encoded_audio() {
 fn a_network_file_is_used_as_it_is() {
     let cfg = small();
     let train = files(false, 2);
-    let generated = DigitsPipeline::fit(&cfg, &train, &NoProgress).unwrap();
+    let generated = DigitsPipeline::fit(&cfg, &train).unwrap();
     let spec = generated.model().network.clone().unwrap();
     let tmp = tempfile::tempdir().unwrap();
     let p = tmp.path().join("net.json");
@@ -182,7 +181,7 @@ fn a_network_file_is_used_as_it_is() {
     std::fs::write(&cfg_path, v.to_string()).unwrap();
     let from_file_cfg = DigitsConfig::load(&cfg_path).unwrap();
     assert_eq!(from_file_cfg.network, NetworkSource::File(p.clone()));
-    let model = DigitsPipeline::fit(&from_file_cfg, &train, &NoProgress).unwrap();
+    let model = DigitsPipeline::fit(&from_file_cfg, &train).unwrap();
     assert_eq!(model.model().network.as_ref(), Some(&spec));
     assert_eq!(model.model().readout, generated.model().readout);
     // The model embeds the network: it loads and predicts without the file.
@@ -192,8 +191,8 @@ fn a_network_file_is_used_as_it_is() {
     let loaded = DigitsPipeline::load(&m).unwrap();
     let test = files(true, 1);
     assert_eq!(
-        loaded.predict(&test, &NoProgress).unwrap(),
-        model.predict(&test, &NoProgress).unwrap()
+        loaded.predict(&test).unwrap(),
+        model.predict(&test).unwrap()
     );
     // A network with other inputs than the encoder's channels: the file and the counts.
     let other = lsm_reservoir::GeneratorConfig {
@@ -203,7 +202,7 @@ fn a_network_file_is_used_as_it_is() {
     .generate(7, 1)
     .unwrap();
     other.save(&p).unwrap();
-    let e = DigitsPipeline::fit(&from_file_cfg, &train, &NoProgress).unwrap_err();
+    let e = DigitsPipeline::fit(&from_file_cfg, &train).unwrap_err();
     let e = lsm_core::error_chain(&e);
     assert!(
         e.contains("net.json") && e.contains("7 input channels") && e.contains("n_inputs = 32"),
@@ -225,10 +224,10 @@ fn the_esn_is_a_classification_reservoir() {
     };
     cfg.features.include_input = false;
     let (train, test) = (files(false, 5), files(true, 5));
-    let model = DigitsPipeline::fit(&cfg, &train, &NoProgress).unwrap();
+    let model = DigitsPipeline::fit(&cfg, &train).unwrap();
     assert!(model.model().network.is_none() && model.model().esn.is_some());
     assert_eq!(model.model().training.n_features, 80 * 4);
-    let ev = model.evaluate(&test, &NoProgress).unwrap();
+    let ev = model.evaluate(&test).unwrap();
     // Three classes: chance is 1/3.
     assert!(
         ev.report.accuracy > 0.6,
@@ -241,14 +240,14 @@ fn the_esn_is_a_classification_reservoir() {
     let loaded = DigitsPipeline::load(&m).unwrap();
     assert_eq!(loaded.model(), model.model());
     assert_eq!(
-        loaded.predict(&test, &NoProgress).unwrap(),
-        model.predict(&test, &NoProgress).unwrap()
+        loaded.predict(&test).unwrap(),
+        model.predict(&test).unwrap()
     );
     // The ESN gives the same model for 1 and 2 threads.
     let two = rayon::ThreadPoolBuilder::new()
         .num_threads(2)
         .build()
         .unwrap()
-        .install(|| DigitsPipeline::fit(&cfg, &train, &NoProgress).unwrap());
+        .install(|| DigitsPipeline::fit(&cfg, &train).unwrap());
     assert_eq!(two.model(), model.model());
 }

@@ -12,7 +12,7 @@
 //! `PROPTEST_CASES=2000 PROPTEST_RNG_SEED=7 cargo test -p lsm-pipeline --test fuzz_model`.
 
 use lsm_pipeline::timeseries::{self, DataSource, ReservoirConfig, SplitConfig, Task, TsConfig};
-use lsm_pipeline::{DigitsConfig, DigitsPipeline, NoProgress, ReadoutKind, Sample};
+use lsm_pipeline::{DigitsConfig, DigitsPipeline, ReadoutKind, Sample};
 use proptest::prelude::*;
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
@@ -51,7 +51,7 @@ fn digits_file(kind: ReadoutKind) -> Vec<u8> {
     c.readout.kind = kind;
     c.readout.alphas = vec![10.0];
     c.readout.logistic_alphas = vec![10.0];
-    let model = DigitsPipeline::fit(&c, &samples(), &NoProgress).unwrap();
+    let model = DigitsPipeline::fit(&c, &samples()).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("digits.json");
     model.save(&p).unwrap();
@@ -137,7 +137,7 @@ fn load_and_predict(which: Which, bytes: &[u8]) -> Result<bool, String> {
             let Ok(model) = DigitsPipeline::load(&path) else {
                 return Ok(false);
             };
-            let Ok(preds) = model.predict(&samples()[..2], &NoProgress) else {
+            let Ok(preds) = model.predict(&samples()[..2]) else {
                 return Ok(false);
             };
             match preds

@@ -3,7 +3,7 @@
 //! version and a checksum and load back identically.
 
 use lsm_pipeline::timeseries::{evaluate, DataSource, TsModel};
-use lsm_pipeline::{stable_id, DigitsPipeline, NoProgress, Sample, MODEL_FORMAT_VERSION};
+use lsm_pipeline::{stable_id, DigitsPipeline, Sample, MODEL_FORMAT_VERSION};
 use std::path::{Path, PathBuf};
 
 fn fixtures() -> PathBuf {
@@ -48,7 +48,7 @@ fn check_digits(v: u32) {
             ..Sample::from_path(recordings().join(name))
         })
         .collect();
-    let now = model.predict(&samples, &NoProgress).unwrap();
+    let now = model.predict(&samples).unwrap();
     for ((name, label, p), pred) in old.iter().zip(&now) {
         assert_eq!(&pred.label, label, "version {v}, {name}");
         assert!(
@@ -66,7 +66,7 @@ fn check_digits(v: u32) {
     assert_eq!(again["format_version"], MODEL_FORMAT_VERSION);
     assert!(again["checksum"].as_str().unwrap().starts_with("crc32:"));
     let back = DigitsPipeline::load(&out).unwrap();
-    assert_eq!(back.predict(&samples, &NoProgress).unwrap(), now);
+    assert_eq!(back.predict(&samples).unwrap(), now);
 }
 
 #[test]

@@ -171,9 +171,9 @@ fn job(a: JobArgs, quiet: bool) -> Result<()> {
     let test = load_samples(data, "test", &a.test_speakers)?;
     let list_s = t.elapsed().as_secs_f64();
     let bars = Bars::new(quiet);
-    let model = DigitsPipeline::fit(&config, &train, &bars)?;
+    let model = DigitsPipeline::fit_with_progress(&config, &train, &bars)?;
     bars.finish();
-    let ev = model.evaluate(&test, &bars)?;
+    let ev = model.evaluate_with_progress(&test, &bars)?;
     bars.finish();
     let total_s = t_all.elapsed().as_secs_f64();
     let tr = &model.model().training;

@@ -349,7 +349,7 @@ pub fn fit(args: FitArgs, quiet: bool) -> Result<()> {
     );
     let bars = Bars::new(quiet);
     let t0 = Instant::now();
-    let model = DigitsPipeline::fit(&config, &samples, &bars)?;
+    let model = DigitsPipeline::fit_with_progress(&config, &samples, &bars)?;
     bars.finish();
     let tr = &model.model().training;
     if !quiet {
@@ -474,7 +474,7 @@ pub fn evaluate(args: EvaluateArgs, quiet: bool) -> Result<()> {
     );
     let bars = Bars::new(quiet);
     let t0 = Instant::now();
-    let ev = model.evaluate(&samples, &bars)?;
+    let ev = model.evaluate_with_progress(&samples, &bars)?;
     bars.finish();
     let total_s = t0.elapsed().as_secs_f64();
     if let Some(p) = &args.plot {
@@ -591,7 +591,7 @@ pub fn predict(args: PredictArgs, quiet: bool) -> Result<()> {
     }
     let samples: Vec<Sample> = args.files.iter().map(Sample::from_path).collect();
     let bars = Bars::new(quiet || samples.len() < 50);
-    let preds = model.predict(&samples, &bars)?;
+    let preds = model.predict_with_progress(&samples, &bars)?;
     bars.finish();
     let mut text = String::new();
     for p in preds {

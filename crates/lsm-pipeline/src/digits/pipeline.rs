@@ -169,7 +169,15 @@ impl DigitsPipeline {
     /// # Errors
     /// [`PipelineError::Config`] for an invalid config, [`PipelineError::Data`] for an empty
     /// or unlabelled training set, or the error of the failing stage.
-    pub fn fit(
+    pub fn fit(config: &DigitsConfig, train: &[Sample]) -> Result<Self, PipelineError> {
+        Self::fit_with_progress(config, train, &NoProgress)
+    }
+
+    /// [`DigitsPipeline::fit`], reporting each stage's progress to `progress`.
+    ///
+    /// # Errors
+    /// As [`DigitsPipeline::fit`].
+    pub fn fit_with_progress(
         config: &DigitsConfig,
         train: &[Sample],
         progress: &dyn Progress,
@@ -418,6 +426,17 @@ impl DigitsPipeline {
     pub fn features(
         &self,
         samples: &[Sample],
+    ) -> Result<(Array2<Real>, ExtractStats), PipelineError> {
+        self.extractor.features(samples, &NoProgress)
+    }
+
+    /// [`DigitsPipeline::features`], reporting progress to `progress`.
+    ///
+    /// # Errors
+    /// As [`DigitsPipeline::features`].
+    pub fn features_with_progress(
+        &self,
+        samples: &[Sample],
         progress: &dyn Progress,
     ) -> Result<(Array2<Real>, ExtractStats), PipelineError> {
         self.extractor.features(samples, progress)
@@ -427,7 +446,15 @@ impl DigitsPipeline {
     ///
     /// # Errors
     /// The error of the failing sample (unreadable file, not a WAV...).
-    pub fn predict(
+    pub fn predict(&self, samples: &[Sample]) -> Result<Vec<Prediction>, PipelineError> {
+        self.predict_with_progress(samples, &NoProgress)
+    }
+
+    /// [`DigitsPipeline::predict`], reporting progress to `progress`.
+    ///
+    /// # Errors
+    /// As [`DigitsPipeline::predict`].
+    pub fn predict_with_progress(
         &self,
         samples: &[Sample],
         progress: &dyn Progress,
@@ -464,7 +491,15 @@ impl DigitsPipeline {
     /// # Errors
     /// [`PipelineError::Data`] for no samples, an unlabelled sample or a label that is not a
     /// class of the model; the error of a failing sample.
-    pub fn evaluate(
+    pub fn evaluate(&self, samples: &[Sample]) -> Result<DigitsEvaluation, PipelineError> {
+        self.evaluate_with_progress(samples, &NoProgress)
+    }
+
+    /// [`DigitsPipeline::evaluate`], reporting progress to `progress`.
+    ///
+    /// # Errors
+    /// As [`DigitsPipeline::evaluate`].
+    pub fn evaluate_with_progress(
         &self,
         samples: &[Sample],
         progress: &dyn Progress,
