@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod data;
 pub mod encode;
+pub mod nir;
 pub mod pipeline;
 pub mod plot;
 pub mod simulate;
