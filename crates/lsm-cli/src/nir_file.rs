@@ -24,6 +24,15 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::str::FromStr;
 
+/// A float32 as the f64 of its shortest decimal form.
+fn f32_as_decimal(x: f32) -> f64 {
+    if x.is_finite() {
+        x.to_string().parse().unwrap_or(f64::from(x))
+    } else {
+        f64::from(x)
+    }
+}
+
 /// Reads with the memory already committed to earlier datasets of the same file.
 struct Reader<'a> {
     file: &'a str,
@@ -90,9 +99,11 @@ impl Reader<'_> {
             .map_err(|e| self.err(path, e))?;
         let v: Vec<f64> = match t {
             TypeDescriptor::Float(FloatSize::U8) => ds.read_raw::<f64>(),
+            // float32 (as torch exports) reads as its shortest decimal: 0.01f32 is 0.01, not
+            // 0.009999999776482582.
             TypeDescriptor::Float(_) => ds
                 .read_raw::<f32>()
-                .map(|v| v.into_iter().map(f64::from).collect()),
+                .map(|v| v.into_iter().map(f32_as_decimal).collect()),
             TypeDescriptor::Integer(_) => ds
                 .read_raw::<i64>()
                 .map(|v| v.into_iter().map(|x| x as f64).collect()),
