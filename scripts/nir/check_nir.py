@@ -59,13 +59,11 @@ def per_neuron(p, n):
     return np.full(n, p, dtype=float) if np.isscalar(p) else np.asarray(p, dtype=float)
 
 
-def dense(lst, n_post, n_pre, delay=None):
-    """Sum of the synapses with this delay (all when None) as a [post][pre] matrix."""
+def dense(lst, n_post, n_pre):
+    """The synapses as a [post][pre] matrix (repeated pairs add up)."""
     w = np.zeros((n_post, n_pre))
-    for i, (a, b, x) in enumerate(zip(lst["pre"], lst["post"], lst["weight"])):
-        d = lst.get("delay_ms")
-        if delay is None or (d is not None and d[i] == delay):
-            w[b, a] += x
+    for a, b, x in zip(lst["pre"], lst["post"], lst["weight"]):
+        w[b, a] += x
     return w
 
 
@@ -103,14 +101,17 @@ def check_export(name, net, g):
         good = True
         for dn in delays:
             (wn,) = [e[1] for e in g.edges if e[0] == dn]
-            d_ms = float(g.nodes[dn].delay[0]) * 1000
-            expect = dense(lst, n, size, delay=[x for x in lst["delay_ms"] if abs(x - d_ms) < 1e-9][0])
-            good &= np.allclose(g.nodes[wn].weight, expect)
-            total += g.nodes[wn].weight
+            d_ms = np.asarray(g.nodes[dn].delay, dtype=float) * 1000  # one delay per pre element
+            w = g.nodes[wn].weight
+            for b, a in zip(*np.nonzero(w)):
+                same = [x for i, x in enumerate(lst["weight"]) if lst["pre"][i] == a and lst["post"][i] == b
+                        and abs(lst["delay_ms"][i] - d_ms[a]) < 1e-9]
+                good &= bool(same) and abs(sum(same) - w[b, a]) < 1e-12
+            total += w
         for wn in projections:
             total += g.nodes[wn].weight
         good &= np.allclose(total, dense(lst, n, size))
-        check(good, f"{name}: {kind} weights ({len(lst['pre'])} synapses, {len(delays)} Delay nodes) match the network file")
+        check(good, f"{name}: {kind} weights ({len(lst['pre'])} synapses, {len(delays)} delay groups) match the network file")
 
 
 def compare(name, a, b, path=""):

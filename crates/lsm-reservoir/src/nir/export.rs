@@ -176,15 +176,44 @@ fn delay_of(list: &SynapseList, s: usize, steps: Option<f64>) -> Option<f64> {
     })
 }
 
-/// The distinct delays of a list (ms, in ascending order), or `None` without `delay_ms`.
-fn delay_groups(list: &SynapseList, steps: Option<f64>) -> Option<Vec<f64>> {
+/// The delay groups of a list with `delay_ms`: group `k` holds each presynaptic element's
+/// `k`-th smallest distinct delay (a NIR `Delay` has one delay per element), so a network
+/// whose neurons each send with a few delays needs a few groups, not one per delay value.
+struct Groups {
+    /// The group of each synapse.
+    rank: Vec<usize>,
+    /// Per group, the delay of each presynaptic element, ms (0 where the element has no
+    /// synapse in the group).
+    delays: Vec<Vec<f64>>,
+}
+
+fn delay_groups(list: &SynapseList, n_src: usize, steps: Option<f64>) -> Option<Groups> {
     list.delay_ms.as_ref()?;
-    let mut v: Vec<f64> = (0..list.len())
-        .filter_map(|s| delay_of(list, s, steps))
+    let mut per_pre: Vec<Vec<f64>> = vec![Vec::new(); n_src];
+    for s in 0..list.len() {
+        per_pre[list.pre[s] as usize].extend(delay_of(list, s, steps));
+    }
+    for v in &mut per_pre {
+        v.sort_by(f64::total_cmp);
+        v.dedup_by(|a, b| a.to_bits() == b.to_bits());
+    }
+    let rank = (0..list.len())
+        .map(|s| {
+            let d = delay_of(list, s, steps).unwrap_or(0.0);
+            let v = &per_pre[list.pre[s] as usize];
+            v.partition_point(|x| x.total_cmp(&d).is_lt())
+        })
         .collect();
-    v.sort_by(f64::total_cmp);
-    v.dedup_by(|a, b| a.to_bits() == b.to_bits());
-    Some(v)
+    let n_groups = per_pre.iter().map(Vec::len).max().unwrap_or(0);
+    let delays = (0..n_groups)
+        .map(|k| {
+            per_pre
+                .iter()
+                .map(|v| v.get(k).copied().unwrap_or(0.0))
+                .collect()
+        })
+        .collect();
+    Some(Groups { rank, delays })
 }
 
 /// Write one synapse list as projections into `neurons` from `source` (of `n_src` elements).
@@ -202,63 +231,64 @@ fn project(
 ) {
     // An empty list with `delay_ms` still gets one (zero) projection behind a Delay, so that
     // import gives `delay_ms: []` back.
-    let keys: Vec<Option<f64>> = match delay_groups(list, steps) {
+    let groups = delay_groups(list, n_src, steps);
+    let keys: Vec<Option<Vec<f64>>> = match &groups {
         None => vec![None],
-        Some(d) if d.is_empty() => vec![Some(dt_ms)],
-        Some(d) => d.into_iter().map(Some).collect(),
+        Some(gr) if gr.delays.is_empty() => vec![Some(vec![dt_ms; n_src])],
+        Some(gr) => gr.delays.iter().cloned().map(Some).collect(),
     };
     let mut bias = bias;
-    for (k, key) in keys.iter().enumerate() {
+    for (k, key) in keys.into_iter().enumerate() {
         let mut w = Dense {
             rows: n,
             cols: n_src,
             data: vec![0.0; n * n_src],
         };
         for s in 0..list.len() {
-            let d = delay_of(list, s, steps);
-            if d.map(f64::to_bits) != key.map(f64::to_bits) {
+            if groups.as_ref().map_or(0, |gr| gr.rank[s]) != k {
                 continue;
             }
             let (pre, post) = (list.pre[s] as usize, list.post[s] as usize);
             w.data[post * n_src + pre] += list.weight[s];
         }
-        let (delay_name, weight_name) = match key {
-            None => (None, format!("{prefix}_weight")),
-            Some(_) => (
-                Some(format!("{prefix}_delay_{k}")),
-                format!("{prefix}_weight_{k}"),
-            ),
+        let weight_name = match key {
+            None => format!("{prefix}_weight"),
+            Some(_) => format!("{prefix}_weight_{k}"),
         };
         let kind = match bias.take() {
             Some(b) => NodeKind::Affine { weight: w, bias: b },
             None => NodeKind::Linear { weight: w },
         };
         g.push(&weight_name, kind);
-        match (delay_name, key) {
-            (Some(dn), Some(d)) => {
+        match key {
+            Some(d) => {
+                let dn = format!("{prefix}_delay_{k}");
+                // The exact delays in ms (seconds do not always convert back bit for bit).
+                let exact = match d.first() {
+                    Some(&x) if d.iter().all(|y| y.to_bits() == x.to_bits()) => MetaValue::Num(x),
+                    _ => MetaValue::Nums(d.clone()),
+                };
                 g.push(
                     &dn,
                     NodeKind::Delay {
-                        delay: vec![ms_to_s(*d); n_src],
+                        delay: d.into_iter().map(ms_to_s).collect(),
                     },
                 );
-                // The exact delay in ms (seconds do not always convert back bit for bit).
                 if let Some((_, node)) = g.nodes.last_mut() {
-                    node.metadata
-                        .insert("lsm_delay_ms".into(), MetaValue::Num(*d));
+                    node.metadata.insert("lsm_delay_ms".into(), exact);
                 }
                 g.edge(source, &dn);
                 g.edge(&dn, &weight_name);
             }
-            _ => g.edge(source, &weight_name),
+            None => g.edge(source, &weight_name),
         }
         g.edge(&weight_name, "neurons");
     }
 }
 
-/// The dense cost of a list: one `n_post x n_src` matrix per distinct delay.
+/// The dense cost of a list: one `n_post x n_src` matrix per delay group.
 fn dense_entries(list: &SynapseList, n_src: usize, n: usize, steps: Option<f64>) -> f64 {
-    let groups = delay_groups(list, steps).map_or(1, |g| g.len().max(1));
+    let groups = delay_groups(list, n_src, steps).map_or(1, |g| g.delays.len().max(1));
     groups as f64 * n_src as f64 * n as f64
 }
 
@@ -284,7 +314,7 @@ pub fn to_nir(spec: &NetworkSpec, file: &str, opts: &ExportOptions) -> Result<Ni
     };
     let fits = |entries: f64| -> Result<()> {
         let what = format!(
-            "{file}: the dense NIR weight matrices (one n_neurons x source matrix per distinct delay)"
+            "{file}: the dense NIR weight matrices (one n_neurons x source matrix per delay group)"
         );
         limit(Limit::Synapses, entries, what.clone())?;
         limit(Limit::MemoryBytes, entries * 8.0, what)?;

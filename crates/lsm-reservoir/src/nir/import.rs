@@ -550,6 +550,9 @@ pub fn from_nir(g: &NirGraph, file: &str, opts: &ImportOptions) -> Result<Networ
                 // lsm's exact ms when it agrees with the seconds.
                 match g.node(dn).and_then(|x| x.metadata.get("lsm_delay_ms")) {
                     Some(MetaValue::Num(ms)) if ms_to_s(*ms) == s => *ms,
+                    Some(MetaValue::Nums(v)) if v.len() == d.len() && ms_to_s(v[pre]) == s => {
+                        v[pre]
+                    }
                     _ => s_to_ms(s),
                 }
             });

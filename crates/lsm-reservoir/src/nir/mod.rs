@@ -32,10 +32,12 @@
 //!
 //! * **Delays.** A synapse list without `delay_ms` (every delay one step) has one projection,
 //!   a `Linear` (recurrent) or `Affine` (input), and no `Delay` node: an edge without a
-//!   `Delay` is one simulation step. A list with `delay_ms` has one `Delay` node (shape of
-//!   its source, every element the same delay) and one projection per distinct delay value:
-//!   `input` → `input_delay_k` → `input_weight_k` → `neurons`. On import a `Delay` may hold
-//!   one delay per presynaptic element.
+//!   `Delay` is one simulation step. A list with `delay_ms` is split into delay groups: group
+//!   `k` holds each presynaptic element's `k`-th smallest distinct delay, as one `Delay` node
+//!   (one delay per element) and its projection: `input` → `input_delay_k` →
+//!   `input_weight_k` → `neurons`. Constant delays give one group; a neuron that sends with
+//!   `m` distinct delays needs `m` groups. When the groups' dense matrices are more than the
+//!   limits allow, delays are grouped by whole steps (rounded as the simulator rounds them).
 //! * **Bias.** `LIF` and `IF`: `i_bias_na` is the `bias` of the first input projection (an
 //!   `Affine`), a current added unfiltered as lsm adds it. `CubaLIF` filters everything that
 //!   reaches it, so the bias is folded into the leak potential instead: `v_leak = v_rest + r

@@ -120,11 +120,13 @@ fn hand_written_network_without_delays_round_trips() {
 #[test]
 fn graph_layout_and_nir_parameters_follow_the_documented_mapping() {
     let mut spec = NetworkSpec::new(0.1, 2, 1, exp_current_equal_tau());
+    // Neuron 0 sends with delays 1 and 2 ms, neuron 1 with 2 ms: two delay groups, group k
+    // holding each neuron's k-th smallest delay.
     spec.recurrent = SynapseList {
-        pre: vec![0, 1],
-        post: vec![1, 0],
-        weight: vec![2.0, -3.0],
-        delay_ms: Some(vec![1.0, 2.0]),
+        pre: vec![0, 0, 1],
+        post: vec![0, 1, 0],
+        weight: vec![0.5, 2.0, -3.0],
+        delay_ms: Some(vec![2.0, 1.0, 2.0]),
     };
     spec.input = SynapseList {
         pre: vec![0],
@@ -133,6 +135,7 @@ fn graph_layout_and_nir_parameters_follow_the_documented_mapping() {
         delay_ms: None,
     };
     let g = to_nir(&spec, "n", &opts()).unwrap();
+    assert_eq!(round_trip(&spec), spec);
     let names: Vec<&str> = g.nodes.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(
         names,
@@ -167,16 +170,21 @@ fn graph_layout_and_nir_parameters_follow_the_documented_mapping() {
     // NIR: tau_syn dI/dt = -I + w_in W S, so a spike makes I jump by w_in W / tau_syn: with
     // w_in = tau_syn that is W itself, lsm's weight in nA.
     assert_eq!(w_in, tau_syn);
-    let NodeKind::Delay { delay } = &g.node("recurrent_delay_1").unwrap().kind else {
-        panic!()
+    let delay_of = |name: &str| match &g.node(name).unwrap().kind {
+        NodeKind::Delay { delay } => delay.clone(),
+        other => panic!("{other:?}"),
     };
-    assert_eq!(delay, &vec![0.002; 2]);
-    let NodeKind::Linear { weight } = &g.node("recurrent_weight_0").unwrap().kind else {
-        panic!()
+    let weight_of = |name: &str| match &g.node(name).unwrap().kind {
+        NodeKind::Linear { weight } => weight.data.clone(),
+        other => panic!("{other:?}"),
     };
-    assert_eq!(weight.data, vec![0.0, 0.0, 2.0, 0.0]); // [post][pre]: 0 -> 1
+    // [post][pre]: group 0 has 0 -> 1 (1 ms) and 1 -> 0 (2 ms); group 1 has 0 -> 0 (2 ms).
+    assert_eq!(delay_of("recurrent_delay_0"), vec![0.001, 0.002]);
+    assert_eq!(weight_of("recurrent_weight_0"), vec![0.0, -3.0, 2.0, 0.0]);
+    assert_eq!(delay_of("recurrent_delay_1"), vec![0.002, 0.0]);
+    assert_eq!(weight_of("recurrent_weight_1"), vec![0.5, 0.0, 0.0, 0.0]);
     let NodeKind::Linear { weight } = &g.node("input_weight").unwrap().kind else {
-        panic!()
+        panic!("Linear expected")
     };
     assert_eq!(
         (weight.rows, weight.cols, weight.data.clone()),
