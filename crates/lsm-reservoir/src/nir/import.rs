@@ -387,21 +387,10 @@ pub fn from_nir(g: &NirGraph, file: &str, opts: &ImportOptions) -> Result<Networ
                     return Err(err(file, name, format!("Delay node feeds `{s}` ({}): expected a Linear or Affine projection into the population", kind_of(s).type_name())));
                 }
             }
-            NodeKind::Output { shape } => {
+            NodeKind::Output { .. } => {
                 let p = preds(name);
                 if p.iter().any(|x| *x != pop_name) {
                     return Err(err(file, name, format!("Output node is fed by {p:?}: expected the neuron population `{pop_name}` only")));
-                }
-                if !p.is_empty()
-                    && shape.iter().product::<i64>() as f64 != 0.0
-                    && shape.as_slice() != [0]
-                    && shape.len() != 1
-                {
-                    return Err(err(
-                        file,
-                        name,
-                        format!("shape {shape:?}: expected one dimension"),
-                    ));
                 }
             }
             NodeKind::Input { .. } => {
@@ -440,6 +429,17 @@ pub fn from_nir(g: &NirGraph, file: &str, opts: &ImportOptions) -> Result<Networ
         },
         |p| p.weight.rows,
     );
+    for (name, node) in &g.nodes {
+        if let NodeKind::Output { shape } = &node.kind {
+            if shape.as_slice() != [n as i64] {
+                return Err(err(
+                    file,
+                    name,
+                    format!("shape {shape:?}: expected [{n}] (one value per neuron)"),
+                ));
+            }
+        }
+    }
     for p in &projections {
         let n_src = if p.source == Source::Input {
             n_inputs

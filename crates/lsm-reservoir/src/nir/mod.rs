@@ -18,11 +18,14 @@
 //!
 //! # The mapping
 //!
-//! | lsm neuron | NIR node `neurons` | NIR weight `W[post][pre]` of an lsm weight `w` |
+//! | lsm neuron | NIR node `neurons` | so that |
 //! |---|---|---|
-//! | leaky LIF, `delta` synapses | `LIF`: `tau = tau_m`, `r`, `v_leak = v_rest`, `v_threshold`, `v_reset` | `w · tau[post] / r[post]` (`w` mV) |
-//! | leaky LIF, `exp_current` synapses | `CubaLIF`: `tau_mem = tau_m`, `tau_syn`, `r`, `v_leak = v_rest + r · i_bias`, `w_in = 1` | `w · tau_syn[post] / w_in[post]` (`w` nA) |
-//! | non-leaky IF, `delta` synapses | `IF`: `r = r_mohm / tau_m` (s), `v_threshold`, `v_reset` | `w / r[post]` (`w` mV) |
+//! | leaky, `delta` synapses | `LIF`: `tau = tau_m`, `r = tau`, `v_leak = v_rest`, `v_threshold`, `v_reset` | `r W / tau = W`: the NIR weight is lsm's jump in mV |
+//! | leaky, `exp_current` synapses | `CubaLIF`: `tau_mem = tau_m`, `tau_syn`, `r = r_mohm`, `v_leak = v_rest + r · i_bias`, `w_in = tau_syn` | `w_in W / tau_syn = W`: the NIR weight is lsm's current jump in nA |
+//! | non-leaky, `delta` synapses | `IF`: `r = 1`, `v_threshold`, `v_reset` | `r W = W` mV |
+//!
+//! So every NIR weight is lsm's weight unchanged. Import reads any NIR parameters, with
+//! `w = W · r / tau` (LIF), `W · w_in / tau_syn` (CubaLIF), `W · r` (IF).
 //!
 //! The graph: `input` (`Input`, shape `[n_inputs]`) → input projection → `neurons`;
 //! `neurons` → recurrent projection → `neurons`; `neurons` → `output` (`Output`, shape
@@ -38,10 +41,11 @@
 //!   `input_weight_k` → `neurons`. Constant delays give one group; a neuron that sends with
 //!   `m` distinct delays needs `m` groups. When the groups' dense matrices are more than the
 //!   limits allow, delays are grouped by whole steps (rounded as the simulator rounds them).
-//! * **Bias.** `LIF` and `IF`: `i_bias_na` is the `bias` of the first input projection (an
-//!   `Affine`), a current added unfiltered as lsm adds it. `CubaLIF` filters everything that
-//!   reaches it, so the bias is folded into the leak potential instead: `v_leak = v_rest + r
-//!   i_bias` (the same dynamics); an `Affine` bias into a `CubaLIF` is refused on import.
+//! * **Bias.** `LIF` and `IF`: the bias current is the `bias` `b` of the first input
+//!   projection (an `Affine`), added unfiltered as lsm adds it, with `r b / tau = r_mohm
+//!   i_bias / tau_m` (`tau` = 1 s for IF). `CubaLIF` filters everything that reaches it, so the
+//!   bias is folded into the leak potential instead: `v_leak = v_rest + r i_bias` (the same
+//!   dynamics); an `Affine` bias into a `CubaLIF` is refused on import.
 //! * **Synaptic time constants.** `CubaLIF` has one `tau_syn` per neuron; lsm has one for
 //!   excitatory and one for inhibitory weights. A network whose two differ is refused unless
 //!   the caller picks one ([`TauSynChoice`], `--tau-syn exc|inh`), which changes the dynamics
@@ -50,13 +54,14 @@
 //!   Hodgkin-Huxley neurons (`neuron.model`), threshold adaptation (`neuron.adapt_mv`), noise
 //!   currents (`neuron.i_noise_na`), non-leaky neurons with `exp_current` synapses
 //!   (`neuron.synapse`: NIR has no current-based IF).
-//! * **lsm extras in node metadata** (`lsm_*`; other NIR tools ignore them): the refractory
-//!   period `lsm_t_ref_ms` (NIR has none), the initial potential `lsm_v_init_mv`, and what the
-//!   NIR parameters fold together (`CubaLIF`: `lsm_v_rest_mv`, `lsm_i_bias_na`; `IF`:
-//!   `lsm_tau_m_ms`, `lsm_v_rest_mv`). Import uses a folded extra only when it is consistent
-//!   with the NIR parameters (`v_rest + r i_bias == v_leak` exactly), so a graph edited in
-//!   Python is read from its NIR parameters. Graph metadata `lsm_meta` holds the network's
-//!   `meta` as JSON text.
+//! * **lsm extras in metadata** (`lsm_*`; other NIR tools ignore them): the refractory
+//!   period `lsm_t_ref_ms` (NIR has none), the initial potential `lsm_v_init_mv`, and the exact
+//!   lsm values behind the NIR parameters (`lsm_tau_m_ms`, `lsm_r_mohm`, `lsm_i_bias_na`,
+//!   `lsm_v_rest_mv`, `lsm_tau_syn_ms` on the population, `lsm_delay_ms` on `Delay` nodes,
+//!   `lsm_dt_ms` and the network's `meta` as JSON text `lsm_meta` on the graph). Import uses an
+//!   extra only when it agrees exactly with the NIR parameters (e.g. `v_rest + r i_bias ==
+//!   v_leak`, `lsm_tau_m_ms / 1000 == tau`), so a graph edited in Python is read from its NIR
+//!   values.
 //!
 //! # Import
 //!

@@ -421,6 +421,14 @@ fn import_refuses_graphs_it_cannot_map_naming_the_node_and_type() {
     let (node, msg) = refused_node(&g, &ImportOptions::default());
     assert_eq!(node, "input_weight");
     assert!(msg.contains("CubaLIF"), "{msg}");
+    // An Output of another size than the population.
+    let mut g = simple_graph();
+    if let Some((_, x)) = g.nodes.iter_mut().find(|(n, _)| n == "output") {
+        x.kind = NodeKind::Output { shape: vec![3] };
+    }
+    let (node, msg) = refused_node(&g, &ImportOptions::default());
+    assert_eq!(node, "output");
+    assert!(msg.contains("[2]"), "{msg}");
     // No dt: refused unless given.
     let mut g = simple_graph();
     g.metadata.clear();
