@@ -88,6 +88,7 @@
 mod export;
 pub mod graph;
 mod import;
+mod population;
 
 #[cfg(test)]
 mod tests;
