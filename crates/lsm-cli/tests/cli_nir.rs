@@ -267,3 +267,59 @@ fn export_and_import_never_overwrite_their_input() {
     fails(&lsm(&["network", "import", p(&nir), p(&nir)]), &[]);
     assert_eq!(std::fs::read(&nir).unwrap(), nir_before);
 }
+
+#[test]
+fn export_groups_random_delays_by_whole_steps_when_exact_groups_are_too_large() {
+    // 100 neurons sending to ~50 each with delays drawn from 0.5..2 ms: ~50 exact delay
+    // groups (5e5 dense entries), at most 16 whole-step groups (dt 0.1 ms, 1.6e5 entries).
+    let d = tempfile::tempdir().unwrap();
+    let net = generate(
+        d.path(),
+        r#"{"n_neurons": 100, "topology": {"kind": "random", "p": 0.5},
+            "neuron": {"model":"lif","tau_m_ms":30,"r_mohm":1,"v_rest_mv":0,"v_reset_mv":13.5,"v_th_mv":15,"t_ref_ms":2,"i_bias_na":13.5,"synapse":"exp_current","tau_syn_exc_ms":3,"tau_syn_inh_ms":3},
+            "delay": {"kind":"uniform","min_ms":0.5,"max_ms":2}}"#,
+        "1",
+    );
+    let out = d.path().join("net.nir");
+    let export = |max: &str| {
+        Command::new(env!("CARGO_BIN_EXE_lsm"))
+            .args([
+                "network",
+                "export",
+                "--format",
+                "nir",
+                p(&net),
+                p(&out),
+                "--quiet",
+            ])
+            .env("LSM_MAX_SYNAPSES", max)
+            .output()
+            .unwrap()
+    };
+    // Too small even for whole steps: the limit error names the file.
+    fails(&export("50000"), &["net.json", "synapses"]);
+    ok(&export("300000"));
+    let back = d.path().join("back.json");
+    ok(&lsm(&["network", "import", p(&out), p(&back)]));
+    let (a, b) = (json(&net), json(&back));
+    let (da, db) = (&a["recurrent"]["delay_ms"], &b["recurrent"]["delay_ms"]);
+    let n = da.as_array().unwrap().len();
+    assert_eq!(n, db.as_array().unwrap().len());
+    assert_eq!(a["recurrent"]["weight"], b["recurrent"]["weight"]);
+    // Every delay rounded to the same whole number of steps as the simulator rounds it.
+    let mut changed = 0;
+    for i in 0..n {
+        let (x, y) = (da[i].as_f64().unwrap(), db[i].as_f64().unwrap());
+        assert_eq!(
+            (x / 0.1).round(),
+            (y / 0.1).round(),
+            "synapse {i}: {x} -> {y}"
+        );
+        assert!(
+            ((y / 0.1).round() * 0.1 - y).abs() < 1e-12,
+            "{y} is a whole step"
+        );
+        changed += usize::from(x != y);
+    }
+    assert!(changed > 0, "the delays were rounded");
+}
