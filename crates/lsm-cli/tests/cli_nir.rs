@@ -6,11 +6,24 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn lsm(args: &[&str]) -> Output {
+    lsm_env(args, &[])
+}
+
+/// `lsm ARGS --quiet` with extra environment variables.
+fn lsm_env(args: &[&str], env: &[(&str, &str)]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_lsm"))
         .args(args)
         .arg("--quiet")
+        .envs(env.iter().copied())
         .output()
         .expect("running lsm")
+}
+
+/// `lsm network export --format nir NET OUT EXTRA...`.
+fn export(net: &Path, out: &Path, extra: &[&str]) -> Output {
+    let mut args = vec!["network", "export", "--format", "nir", p(net), p(out)];
+    args.extend_from_slice(extra);
+    lsm(&args)
 }
 
 fn ok(o: &Output) {
@@ -104,7 +117,7 @@ fn export_then_import_gives_the_network_file_back_byte_for_byte() {
         std::fs::create_dir(&sub).unwrap();
         let net = generate(&sub, cfg, "3");
         let out = sub.join("net.nir");
-        ok(&lsm(&["network", "export", "--format", "nir", p(&net), p(&out)]));
+        ok(&export(&net, &out, &[]));
         let back = sub.join("back.json");
         ok(&lsm(&["network", "import", p(&out), p(&back)]));
         assert_eq!(std::fs::read(&net).unwrap(), std::fs::read(&back).unwrap(), "config {i}");
@@ -217,24 +230,12 @@ fn export_refuses_what_nir_cannot_express_naming_file_and_field() {
     ];
     for (cfg, field) in cases {
         let net = generate(d.path(), cfg, "1");
-        fails(
-            &lsm(&["network", "export", "--format", "nir", p(&net), p(&out)]),
-            &["net.json", field],
-        );
+        fails(&export(&net, &out, &[]), &["net.json", field]);
         assert!(!out.exists(), "{field}");
     }
     // Differing synaptic time constants: exported when one is chosen.
     let net = generate(d.path(), r#"{"n_neurons": 5}"#, "1");
-    ok(&lsm(&[
-        "network",
-        "export",
-        "--format",
-        "nir",
-        p(&net),
-        p(&out),
-        "--tau-syn",
-        "inh",
-    ]));
+    ok(&export(&net, &out, &["--tau-syn", "inh"]));
     let back = d.path().join("back.json");
     ok(&lsm(&["network", "import", p(&out), p(&back)]));
     assert_eq!(json(&back)["neuron"]["tau_syn_exc_ms"], 6.0);
@@ -249,20 +250,10 @@ fn export_and_import_never_overwrite_their_input() {
         "1",
     );
     let before = std::fs::read(&net).unwrap();
-    fails(
-        &lsm(&["network", "export", "--format", "nir", p(&net), p(&net)]),
-        &[],
-    );
+    fails(&export(&net, &net, &[]), &[]);
     assert_eq!(std::fs::read(&net).unwrap(), before);
     let nir = d.path().join("x.nir");
-    ok(&lsm(&[
-        "network",
-        "export",
-        "--format",
-        "nir",
-        p(&net),
-        p(&nir),
-    ]));
+    ok(&export(&net, &nir, &[]));
     let nir_before = std::fs::read(&nir).unwrap();
     fails(&lsm(&["network", "import", p(&nir), p(&nir)]), &[]);
     assert_eq!(std::fs::read(&nir).unwrap(), nir_before);
@@ -281,21 +272,8 @@ fn export_groups_random_delays_by_whole_steps_when_exact_groups_are_too_large() 
         "1",
     );
     let out = d.path().join("net.nir");
-    let export = |max: &str| {
-        Command::new(env!("CARGO_BIN_EXE_lsm"))
-            .args([
-                "network",
-                "export",
-                "--format",
-                "nir",
-                p(&net),
-                p(&out),
-                "--quiet",
-            ])
-            .env("LSM_MAX_SYNAPSES", max)
-            .output()
-            .unwrap()
-    };
+    let args = ["network", "export", "--format", "nir", p(&net), p(&out)];
+    let export = |max: &str| lsm_env(&args, &[("LSM_MAX_SYNAPSES", max)]);
     // Too small even for whole steps: the limit error names the file.
     fails(&export("50000"), &["net.json", "synapses"]);
     ok(&export("300000"));
