@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 mod cmd;
+mod nir_file;
 mod plot;
 
 use clap::{Parser, Subcommand};

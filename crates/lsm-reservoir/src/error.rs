@@ -17,6 +17,16 @@ pub enum ReservoirError {
         /// What was wrong and what was expected.
         msg: String,
     },
+    /// A NIR graph cannot be mapped to (or from) one lsm network: the node and why.
+    #[error("{file}: NIR node `{node}`: {msg}")]
+    Nir {
+        /// The file (or `<nir graph>` for an in-memory graph).
+        file: String,
+        /// The node name (`edges` or `metadata` for the graph's own fields).
+        node: String,
+        /// What was wrong and what was expected.
+        msg: String,
+    },
     /// The file is not valid JSON or does not have the expected structure.
     #[error("{file}: {msg}")]
     Json {

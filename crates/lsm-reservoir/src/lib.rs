@@ -11,6 +11,7 @@ pub mod generate;
 pub mod hh;
 pub mod network;
 pub mod neuron;
+pub mod nir;
 pub mod plasticity;
 pub mod series;
 pub mod sim;

@@ -5,6 +5,7 @@ pub mod data;
 pub mod encode;
 pub mod encode_dataset;
 pub mod netgen;
+pub mod nir;
 pub mod pipeline;
 pub mod plot;
 pub mod raster;

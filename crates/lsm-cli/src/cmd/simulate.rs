@@ -74,6 +74,11 @@ pub enum NetworkCommand {
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },
+    /// Write a network file in another format: `--format nir` (NIR, HDF5; see
+    /// `lsm_reservoir::nir` for the mapping and what NIR cannot express).
+    Export(crate::cmd::nir::ExportArgs),
+    /// Read a NIR file (HDF5) into a network file.
+    Import(crate::cmd::nir::ImportArgs),
 }
 
 /// `lsm simulate` arguments.
@@ -110,6 +115,8 @@ pub struct SimulateArgs {
 /// Run `lsm network ...`.
 pub fn network(command: NetworkCommand, quiet: bool) -> Result<()> {
     match command {
+        NetworkCommand::Export(args) => crate::cmd::nir::export(args, quiet),
+        NetworkCommand::Import(args) => crate::cmd::nir::import(args, quiet),
         NetworkCommand::Generate {
             config,
             out,
