@@ -151,3 +151,60 @@ fn a_network_file_named_in_the_config_drives_the_spike_dataset() {
         "{err}"
     );
 }
+
+/// `--test-groups G` holds out the samples of group G of a spike dataset's `group` column.
+#[test]
+fn held_out_groups_of_a_spike_dataset() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("patterns");
+    dataset(&data);
+    // Give every row a group: every third row is b.
+    let labels = data.join("labels.csv");
+    let text = std::fs::read_to_string(&labels).unwrap();
+    let mut out = String::new();
+    let mut n_b = 0;
+    for (i, line) in text.lines().enumerate() {
+        if i == 0 {
+            out += &format!("{line},group\n");
+        } else {
+            let g = if i % 3 == 0 { "b" } else { "a" };
+            n_b += usize::from(g == "b");
+            out += &format!("{line},{g}\n");
+        }
+    }
+    std::fs::write(&labels, out).unwrap();
+    let cfg = tmp.path().join("small.json");
+    std::fs::write(&cfg, r#"{"network": {"n_neurons": 60, "dt_ms": 1.0}}"#).unwrap();
+    let model = tmp.path().join("m.json");
+    lsm(&[
+        "fit",
+        "--data",
+        s(&data),
+        "--config",
+        s(&cfg),
+        "--out",
+        s(&model),
+        "-q",
+        "--test-groups",
+        "b",
+    ]);
+    let m: Value = serde_json::from_slice(&std::fs::read(&model).unwrap()).unwrap();
+    assert_eq!(m["training"]["groups"], serde_json::json!(["a"]));
+    let o = lsm(&[
+        "evaluate",
+        "--model",
+        s(&model),
+        "--data",
+        s(&data),
+        "--json",
+        "-q",
+        "--test-groups",
+        "b",
+    ]);
+    let ev: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        ev["n"].as_u64().or(ev["n_samples"].as_u64()),
+        Some(n_b as u64),
+        "{ev}"
+    );
+}

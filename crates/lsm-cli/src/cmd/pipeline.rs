@@ -55,8 +55,9 @@ pub struct FitArgs {
     #[arg(long, default_value = "train")]
     pub split: String,
     /// Held-out speakers (comma-separated): `train` is every other speaker, `test` these.
-    /// Default: the official FSDD split (takes 0-4 are test).
-    #[arg(long, value_delimiter = ',')]
+    /// Default: the official FSDD split (takes 0-4 are test). For a spike dataset, the held-out
+    /// values of its `group` column (`--test-groups` is the same flag).
+    #[arg(long, value_delimiter = ',', alias = "test-groups")]
     pub test_speakers: Vec<String>,
     /// Where to write the model file (JSON).
     #[arg(long)]
@@ -85,8 +86,8 @@ pub struct EvaluateArgs {
     /// Which part of a spoken-digit folder to evaluate on: train, test or all.
     #[arg(long, default_value = "test")]
     pub split: String,
-    /// Held-out speakers (comma-separated), as for `lsm fit`.
-    #[arg(long, value_delimiter = ',')]
+    /// Held-out speakers (comma-separated), as for `lsm fit` (alias `--test-groups`).
+    #[arg(long, value_delimiter = ',', alias = "test-groups")]
     pub test_speakers: Vec<String>,
     /// Print one JSON object on stdout instead of the text report.
     #[arg(long)]
