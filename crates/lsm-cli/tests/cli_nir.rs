@@ -225,7 +225,7 @@ fn export_refuses_what_nir_cannot_express_naming_file_and_field() {
             r#"{"n_neurons": 5, "neuron": {"model":"lif","tau_m_ms":30,"r_mohm":1,"v_rest_mv":0,"v_reset_mv":0,"v_th_mv":15,"t_ref_ms":2,"i_noise_na":1,"synapse":"delta"}}"#,
             "neuron.i_noise_na",
         ),
-        // The default neuron: tau_syn_exc_ms 3, tau_syn_inh_ms 6.
+        // The default neuron has differing excitatory and inhibitory time constants.
         (r#"{"n_neurons": 5}"#, "neuron.tau_syn_inh_ms"),
     ];
     for (cfg, field) in cases {
@@ -238,7 +238,9 @@ fn export_refuses_what_nir_cannot_express_naming_file_and_field() {
     ok(&export(&net, &out, &["--tau-syn", "inh"]));
     let back = d.path().join("back.json");
     ok(&lsm(&["network", "import", p(&out), p(&back)]));
-    assert_eq!(json(&back)["neuron"]["tau_syn_exc_ms"], 6.0);
+    let inh = json(&net)["neuron"]["tau_syn_inh_ms"].clone();
+    assert_ne!(json(&net)["neuron"]["tau_syn_exc_ms"], inh);
+    assert_eq!(json(&back)["neuron"]["tau_syn_exc_ms"], inh);
 }
 
 #[test]
@@ -266,7 +268,7 @@ fn export_groups_random_delays_by_whole_steps_when_exact_groups_are_too_large() 
     let d = tempfile::tempdir().unwrap();
     let net = generate(
         d.path(),
-        r#"{"n_neurons": 100, "topology": {"kind": "random", "p": 0.5},
+        r#"{"n_neurons": 100, "dt_ms": 0.1, "topology": {"kind": "random", "p": 0.5},
             "neuron": {"model":"lif","tau_m_ms":30,"r_mohm":1,"v_rest_mv":0,"v_reset_mv":13.5,"v_th_mv":15,"t_ref_ms":2,"i_bias_na":13.5,"synapse":"exp_current","tau_syn_exc_ms":3,"tau_syn_inh_ms":3},
             "delay": {"kind":"uniform","min_ms":0.5,"max_ms":2}}"#,
         "1",
