@@ -53,6 +53,10 @@ pub enum Command {
     },
     /// Speed benchmarks of the simulator and the whole pipeline.
     Bench(cmd::bench::BenchArgs),
+    /// What a reservoir computes: memory and processing capacity, separation, generalization,
+    /// regime (Lyapunov exponent, rate, irregularity, synchrony, damage); --sweep for a phase
+    /// diagram over config fields.
+    Analyze(cmd::analyze::AnalyzeArgs),
 }
 
 /// Set by the interrupt handler as it starts: an error that the interrupt causes meanwhile
@@ -106,6 +110,7 @@ fn main() {
         Command::Encode(a) => cmd::encode::encode(a, quiet),
         Command::Data { command } => cmd::data::data(command, quiet),
         Command::Bench(a) => cmd::bench::bench(a, quiet),
+        Command::Analyze(a) => cmd::analyze::analyze(a, quiet),
     };
     if let Err(e) = r {
         while INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst) {

@@ -77,6 +77,10 @@ pub mod stream {
     /// (`lsm_datasets::spike_patterns`), distinct from the [`DATA`] stream of the series
     /// generators.
     pub const SPIKE_TEMPLATES: u64 = DATA | (1 << 40);
+    /// The probe inputs of the reservoir analyses (`lsm_pipeline::analysis`): i.i.d. series
+    /// for memory and processing capacity, random spike templates and their jitter for
+    /// separation, the perturbation of damage spreading.
+    pub const ANALYSIS: u64 = DATA | (7 << 40);
     /// Per-sample encoder noise: `ENCODER + sample_id`.
     pub const ENCODER: u64 = 1 << 32;
     /// Per-sample simulation noise (noise currents): `SIM_NOISE + sample_id`.

@@ -7,6 +7,7 @@ use openblas_src as _;
 
 /// The simulation-speed anchor network, defined in `lsm-reservoir`.
 pub use lsm_reservoir::anchor;
+pub mod analysis;
 pub mod config;
 pub mod digits;
 pub mod error;

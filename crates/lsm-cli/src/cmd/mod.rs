@@ -1,5 +1,7 @@
 //! One module per group of subcommands, and the file checks every command makes before its
 //! work starts.
+pub mod analyze;
+pub mod analyze_plot;
 pub mod bench;
 pub mod data;
 pub mod encode;

@@ -430,6 +430,57 @@ impl Esn {
         }
     }
 
+    /// Effective spectral radius: the largest eigenvalue modulus of `(1 − a)·I + a·W`, the
+    /// linearisation of the leaky update around the zero state without bias (Jaeger et al.
+    /// 2007; reservoirpy's `effective_spectral_radius`). Above 1 the echo-state property is
+    /// lost for tanh units without bias.
+    ///
+    /// # Errors
+    /// [`ReservoirError::Eigen`] if the result is not finite.
+    pub fn effective_spectral_radius(&self) -> Result<Real, ReservoirError> {
+        let a = self.leak_rate;
+        let n = self.n_units;
+        let (mut indptr, mut indices, mut values) = (vec![0u32], Vec::new(), Vec::new());
+        for i in 0..n {
+            let mut diag = 1.0 - a;
+            for p in self.indptr[i] as usize..self.indptr[i + 1] as usize {
+                let j = self.indices[p] as usize;
+                if j == i {
+                    diag += a * self.values[p];
+                } else {
+                    indices.push(j as u32);
+                    values.push(a * self.values[p]);
+                }
+            }
+            indices.push(i as u32);
+            values.push(diag);
+            indptr.push(indices.len() as u32);
+        }
+        let rho = crate::spectral::csr_radius(n, &indptr, &indices, &values);
+        if rho.is_finite() {
+            Ok(rho)
+        } else {
+            Err(ReservoirError::Eigen("non-finite eigenvalue".into()))
+        }
+    }
+
+    /// `out = W·v`, the recurrent matrix times a vector (for linearisations such as the
+    /// Jacobian `(1 − a)·I + a·diag(1 − x̃²)·W` of one step).
+    ///
+    /// # Panics
+    /// If `v` or `out` does not have `n_units` entries.
+    pub fn recurrent_matvec(&self, v: &[Real], out: &mut [Real]) {
+        assert_eq!(v.len(), self.n_units, "v must have n_units entries");
+        assert_eq!(out.len(), self.n_units, "out must have n_units entries");
+        for (i, o) in out.iter_mut().enumerate() {
+            let mut s = 0.0;
+            for p in self.indptr[i] as usize..self.indptr[i + 1] as usize {
+                s += self.values[p] * v[self.indices[p] as usize];
+            }
+            *o = s;
+        }
+    }
+
     /// Check that `x` and `u` have the right sizes.
     fn check_sizes(&self, x: usize, u: usize) -> Result<(), ReservoirError> {
         if x != self.n_units {
