@@ -262,24 +262,14 @@ fn spoken_digit_search_with_halving_on_the_sample() {
     )
     .unwrap();
     let out = d.path().join("r.jsonl");
-    let o = lsm(&[
-        "search",
-        "--config",
-        s(&cfg),
-        "--space",
-        s(&space),
-        "--data",
-        s(&sample_dir()),
-        "--trials",
-        "3",
-        "--halving",
-        "--eta",
-        "2",
-        "--rungs",
-        "2",
-        "--out",
-        s(&out),
-    ]);
+    let search = |extra: &[&str]| {
+        let data = sample_dir();
+        let mut args = vec!["search", "--config", s(&cfg), "--space", s(&space)];
+        args.extend(["--data", s(&data), "--trials", "3", "--halving"]);
+        args.extend_from_slice(extra);
+        lsm(&args)
+    };
+    let o = search(&["--eta", "2", "--rungs", "2", "--out", s(&out)]);
     ok(&o);
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(
@@ -316,22 +306,8 @@ fn spoken_digit_search_with_halving_on_the_sample() {
         );
     }
     // Sharding cannot run successive halving.
-    let o = lsm(&[
-        "search",
-        "--config",
-        s(&cfg),
-        "--space",
-        s(&space),
-        "--data",
-        s(&sample_dir()),
-        "--trials",
-        "3",
-        "--halving",
-        "--shard",
-        "0/2",
-        "--out",
-        s(&d.path().join("x.jsonl")),
-    ]);
+    let x = d.path().join("x.jsonl");
+    let o = search(&["--shard", "0/2", "--out", s(&x)]);
     fails_with(&o, &["successive halving cannot run sharded"]);
 }
 
