@@ -237,6 +237,21 @@ fn bad_spaces_are_refused_before_any_trial() {
         &o,
         &["validation_accuracy does not apply to a time-series config"],
     );
+    let p = d.path().join("bad-space.json");
+    let o = lsm(&[
+        "search",
+        "--config",
+        s(&cfg),
+        "--space",
+        s(&p),
+        "--data",
+        "mackey-glass",
+        "--trials",
+        "1000000000000",
+        "--out",
+        s(&out),
+    ]);
+    fails_with(&o, &["--trials 1000000000000", "memory_bytes"]);
     assert!(!out.exists(), "no results file before the space is checked");
 }
 

@@ -185,6 +185,13 @@ fn run(a: RunArgs, quiet: bool) -> Result<()> {
         Some(n) if n < a.trials => n,
         _ => a.trials,
     };
+    // Every trial's parameters and results are held in memory (about 200 bytes a parameter).
+    let per_trial = 256.0 + 200.0 * space.params.len() as f64;
+    lsm_core::limits::check(
+        lsm_core::limits::Limit::MemoryBytes,
+        trials as f64 * per_trial,
+        format!("--trials {trials}"),
+    )?;
     let s = Search {
         sampler,
         sampler_name: kind.name(),
