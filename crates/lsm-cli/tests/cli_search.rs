@@ -204,53 +204,46 @@ fn bad_spaces_are_refused_before_any_trial() {
     let d = tempfile::tempdir().unwrap();
     let (cfg, _) = mg_files(d.path());
     let out = d.path().join("r.jsonl");
-    let run = |space: Value| {
+    let run = |space: Value, trials: &str| {
         let p = d.path().join("bad-space.json");
         std::fs::write(&p, space.to_string()).unwrap();
-        lsm(&[
-            "search",
-            "--config",
-            s(&cfg),
-            "--space",
-            s(&p),
+        let mut args = vec!["search", "--config", s(&cfg), "--space", s(&p)];
+        args.extend([
             "--data",
             "mackey-glass",
+            "--trials",
+            trials,
             "--out",
             s(&out),
-        ])
+        ]);
+        lsm(&args)
     };
-    let o = run(json!({"objective": "validation_nrmse",
-        "params": {"reservoir.spectral_radios": {"uniform": [0.5, 1.0]}}}));
+    let o = run(
+        json!({"objective": "validation_nrmse",
+            "params": {"reservoir.spectral_radios": {"uniform": [0.5, 1.0]}}}),
+        "4",
+    );
     fails_with(
         &o,
         &["bad-space.json: parameter `reservoir.spectral_radios`: no field `spectral_radios`"],
     );
-    let o = run(json!({"objective": "validation_nrmse",
-        "params": {"reservoir.n_units": {"int": [0, 50]}}}));
+    let o = run(
+        json!({"objective": "validation_nrmse",
+            "params": {"reservoir.n_units": {"int": [0, 50]}}}),
+        "4",
+    );
     fails_with(
         &o,
         &["bad-space.json: parameter `reservoir.n_units` = 0: the config rejects it"],
     );
-    let o = run(json!({"objective": "validation_accuracy",
-        "params": {"reservoir.n_units": {"int": [10, 50]}}}));
+    let mismatch = json!({"objective": "validation_accuracy",
+        "params": {"reservoir.n_units": {"int": [10, 50]}}});
+    let o = run(mismatch.clone(), "4");
     fails_with(
         &o,
         &["validation_accuracy does not apply to a time-series config"],
     );
-    let p = d.path().join("bad-space.json");
-    let o = lsm(&[
-        "search",
-        "--config",
-        s(&cfg),
-        "--space",
-        s(&p),
-        "--data",
-        "mackey-glass",
-        "--trials",
-        "1000000000000",
-        "--out",
-        s(&out),
-    ]);
+    let o = run(mismatch, "1000000000000");
     fails_with(&o, &["--trials 1000000000000", "memory_bytes"]);
     assert!(!out.exists(), "no results file before the space is checked");
 }
