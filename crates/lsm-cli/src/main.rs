@@ -2,6 +2,7 @@
 
 mod cmd;
 mod nir_file;
+mod npy;
 mod plot;
 
 use clap::{Parser, Subcommand};
@@ -57,6 +58,12 @@ pub enum Command {
     /// regime (Lyapunov exponent, rate, irregularity, synchrony, damage); --sweep for a phase
     /// diagram over config fields.
     Analyze(cmd::analyze::AnalyzeArgs),
+    /// Hyperparameter search over config fields (resumable, shardable); `search report`
+    /// merges results files and writes the best config.
+    Search(cmd::search::SearchArgs),
+    /// Pooled features of a dataset to a .npy file (optionally one shard of the files);
+    /// `features merge` joins shards.
+    Features(cmd::features::FeaturesArgs),
 }
 
 /// Set by the interrupt handler as it starts: an error that the interrupt causes meanwhile
@@ -111,6 +118,8 @@ fn main() {
         Command::Data { command } => cmd::data::data(command, quiet),
         Command::Bench(a) => cmd::bench::bench(a, quiet),
         Command::Analyze(a) => cmd::analyze::analyze(a, quiet),
+        Command::Search(a) => cmd::search::search(a, quiet),
+        Command::Features(a) => cmd::features::features(a, quiet),
     };
     if let Err(e) = r {
         while INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst) {

@@ -87,6 +87,12 @@ pub mod stream {
     pub const SIM_NOISE: u64 = 2 << 32;
     /// Per-sample jitter of the spike-pattern task: `SPIKE_JITTER + sample_index`.
     pub const SPIKE_JITTER: u64 = 3 << 32;
+    /// Hyperparameter search: the random parameter draw of a trial, `SEARCH_PARAMS + trial`.
+    pub const SEARCH_PARAMS: u64 = 4 << 32;
+    /// Hyperparameter search: the config seed of a trial, `SEARCH_SEED + trial`.
+    pub const SEARCH_SEED: u64 = 5 << 32;
+    /// Hyperparameter search: the digital shift of a search's Sobol points (one per search).
+    pub const SEARCH_SHIFT: u64 = 6 << 32;
 }
 
 /// The generator for `stream` of the user's `seed`.

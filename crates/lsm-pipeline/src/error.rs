@@ -127,6 +127,41 @@ pub enum PipelineError {
         #[source]
         source: std::io::Error,
     },
+    /// A search space file: a parameter's path, distribution or value is invalid (the space
+    /// file and the parameter's config path are named).
+    #[error("{}: parameter `{param}`: {msg}", path.display())]
+    Space {
+        /// The space file.
+        path: PathBuf,
+        /// The parameter's config path (`network.generator.n_neurons`), or the space file's
+        /// own field.
+        param: String,
+        /// What was wrong and what was expected.
+        msg: String,
+    },
+    /// A value of a search space that the config rejects once set.
+    #[error("{}: parameter `{param}` = {value}: the config rejects it", path.display())]
+    SpaceValue {
+        /// The space file.
+        path: PathBuf,
+        /// The parameter's config path.
+        param: String,
+        /// The value tried (JSON).
+        value: String,
+        /// The config's error.
+        #[source]
+        source: Box<PipelineError>,
+    },
+    /// A search results file (JSON lines) holds something unexpected.
+    #[error("{}: line {line}: {msg}", path.display())]
+    Results {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line number (0: the file as a whole).
+        line: usize,
+        /// What was found and what was expected.
+        msg: String,
+    },
     /// A run failed (a closed-loop prediction diverged...).
     #[error("{0}")]
     Runtime(String),

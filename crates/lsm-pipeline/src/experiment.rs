@@ -76,6 +76,45 @@ pub struct ExperimentReport {
     pub n_input_features: usize,
 }
 
+/// The pooled features of samples, reservoir and input-only columns from one pass.
+#[derive(Clone, Debug)]
+pub struct FeaturePass {
+    /// One row per sample (in the order given): the reservoir columns first (when the config
+    /// has a reservoir), then the input-only columns.
+    pub features: Array2<Real>,
+    /// How many of the last columns are the input-only features.
+    pub n_input_features: usize,
+    /// Counters and timings.
+    pub extract: ExtractStats,
+}
+
+/// Extract the reservoir and input-only features of `samples` in one parallel pass (the
+/// network generated from `config.network` with `config.seed`, no plasticity). A sample's row
+/// depends on that sample alone, so shards of a sample list give the rows of the whole list.
+///
+/// # Errors
+/// An invalid config or a failing sample.
+pub fn feature_pass(
+    config: &DigitsConfig,
+    samples: &[Sample],
+    progress: &dyn Progress,
+) -> Result<FeaturePass, PipelineError> {
+    config.validate()?;
+    let mut cfg = config.clone();
+    cfg.features.include_input = true;
+    crate::digits::resolve_spike_channels(&mut cfg, samples)?;
+    let (network, esn) = crate::digits::build_reservoir(&cfg, None, progress)?;
+    let ex = Extractor::new(&cfg, network.as_ref(), esn.as_ref())?;
+    progress.start("encoding + simulating", samples.len() as u64);
+    let (x, extract) = ex.features(samples, progress)?;
+    progress.finish();
+    Ok(FeaturePass {
+        n_input_features: cfg.features.pooling.n_features(ex.n_input_channels()),
+        features: x,
+        extract,
+    })
+}
+
 /// Extract features of all `samples` once and score every split (see the module docs).
 /// The network is generated from `config.network` with `config.seed`.
 ///
@@ -93,16 +132,11 @@ pub fn run_folds(
         indices: y,
     } = class_index(&labels_of(samples)?);
     let groups = group_indices(samples).map(|g| g.indices);
-    // One pass computing reservoir and input features.
-    let mut cfg = config.clone();
-    cfg.features.include_input = true;
-    crate::digits::resolve_spike_channels(&mut cfg, samples)?;
-    let (network, esn) = crate::digits::build_reservoir(&cfg, None, progress)?;
-    let ex = Extractor::new(&cfg, network.as_ref(), esn.as_ref())?;
-    progress.start("encoding + simulating", samples.len() as u64);
-    let (x, extract) = ex.features(samples, progress)?;
-    progress.finish();
-    let n_in = cfg.features.pooling.n_features(ex.n_input_channels());
+    let FeaturePass {
+        features: x,
+        n_input_features: n_in,
+        extract,
+    } = feature_pass(config, samples, progress)?;
     let n_res = x.ncols() - n_in;
     // Configured features: reservoir (+ input if asked) or input alone.
     let lsm_cols = if !config.features.reservoir {

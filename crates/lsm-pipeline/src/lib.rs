@@ -15,6 +15,7 @@ pub mod experiment;
 pub mod features;
 pub mod io;
 pub mod metrics;
+pub mod search;
 pub mod sources;
 pub mod timeseries;
 
@@ -27,7 +28,9 @@ pub use digits::{
     Extractor, FitTimings, NoProgress, Prediction, Progress, Sample, SampleData, TrainingSummary,
 };
 pub use error::PipelineError;
-pub use experiment::{fsdd_folds, run_folds, ExperimentReport, Fold, FoldResult};
+pub use experiment::{
+    feature_pass, fsdd_folds, run_folds, ExperimentReport, FeaturePass, Fold, FoldResult,
+};
 pub use features::{Pooling, Transform};
 pub use io::{MODEL_FORMAT, MODEL_FORMAT_VERSION};
 pub use metrics::{accuracy, ClassificationReport, ConfusionMatrix};

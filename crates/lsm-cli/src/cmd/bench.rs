@@ -304,21 +304,10 @@ fn loso(a: JobArgs, quiet: bool) -> Result<()> {
         );
     }
     if let Some(path) = &a.dump_features {
-        write_npy(path, &r.features)?;
-        let side = json!({
-            "files": samples.iter().map(|s| s.path.file_name().map(|n| n.to_string_lossy().into_owned())).collect::<Vec<_>>(),
-            "labels": samples.iter().map(|s| s.label.clone()).collect::<Vec<_>>(),
-            "speakers": samples.iter().map(|s| s.group.clone()).collect::<Vec<_>>(),
-            "official_test": test_take,
-            "n_input_features": r.n_input_features,
-        });
-        let mut side_path = path.clone().into_os_string();
-        side_path.push(".json");
-        lsm_core::write_atomic(
-            std::path::Path::new(&side_path),
-            side.to_string().as_bytes(),
-        )
-        .with_context(|| format!("writing {}", PathBuf::from(&side_path).display()))?;
+        crate::npy::write_npy(path, &r.features)?;
+        let mut side = crate::cmd::features::sidecar(&samples, r.n_input_features);
+        side["official_test"] = json!(test_take);
+        crate::npy::write_sidecar(path, &side)?;
     }
     let secs = r.extract.n_steps as f64 * config.dt_ms() * 1e-3;
     let n_neurons = config.network.n_neurons().unwrap_or(1) as f64;
@@ -339,28 +328,6 @@ fn loso(a: JobArgs, quiet: bool) -> Result<()> {
         "loadavg": load_avg(),
     });
     emit(&v, &a.json_out)
-}
-
-/// Write a float64 C-order NumPy `.npy` file (format 1.0), atomically.
-fn write_npy(path: &std::path::Path, x: &ndarray::Array2<Real>) -> Result<()> {
-    let mut header = format!(
-        "{{'descr': '<f8', 'fortran_order': False, 'shape': ({}, {}), }}",
-        x.nrows(),
-        x.ncols()
-    );
-    // Magic (6) + version (2) + header length (2) + header, padded to a multiple of 64.
-    while (10 + header.len() + 1) % 64 != 0 {
-        header.push(' ');
-    }
-    header.push('\n');
-    let mut buf = Vec::with_capacity(10 + header.len() + x.len() * 8);
-    buf.extend_from_slice(b"\x93NUMPY\x01\x00");
-    buf.extend_from_slice(&(header.len() as u16).to_le_bytes());
-    buf.extend_from_slice(header.as_bytes());
-    for v in x.iter() {
-        buf.extend_from_slice(&v.to_le_bytes());
-    }
-    lsm_core::write_atomic(path, &buf).with_context(|| format!("writing {}", path.display()))
 }
 
 fn simulate(a: SimArgs, quiet: bool) -> Result<()> {
