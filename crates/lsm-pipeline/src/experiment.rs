@@ -97,7 +97,12 @@ pub fn run_folds(
     let mut cfg = config.clone();
     cfg.features.include_input = true;
     crate::digits::resolve_spike_channels(&mut cfg, samples)?;
-    let (network, esn) = crate::digits::build_reservoir(&cfg, None, progress)?;
+    // An automatic input drive is calibrated on the first split's training samples only.
+    let calib: Option<Vec<&Sample>> = splits
+        .first()
+        .map(|sp| sp.train.iter().filter_map(|&i| samples.get(i)).collect());
+    let built = crate::digits::build_reservoir(&cfg, None, calib.as_deref(), progress)?;
+    let (network, esn) = (built.network, built.esn);
     let ex = Extractor::new(&cfg, network.as_ref(), esn.as_ref())?;
     progress.start("encoding + simulating", samples.len() as u64);
     let (x, extract) = ex.features(samples, progress)?;
