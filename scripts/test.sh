@@ -18,5 +18,7 @@ for example in spoken_digits mackey_glass simulate_raster; do
     echo "== cargo run --example $example"
     cargo run --locked --profile test --example "$example"
 done
-echo "== cargo run --example spike_patterns -- --quick"
-cargo run --locked --profile test --example spike_patterns -- --quick
+for example in spike_patterns spike_segments; do
+    echo "== cargo run --example $example -- --quick"
+    cargo run --locked --profile test --example "$example" -- --quick
+done

@@ -208,3 +208,88 @@ fn held_out_groups_of_a_spike_dataset() {
         "{ev}"
     );
 }
+
+/// `lsm fit` warns on stderr, naming the rate, when the reservoir is silent or saturated on
+/// the training data (a fixed input gain far too small or too large), even with `-q`; the
+/// default (`"input_drive": "auto"`) scales the drive into the band and does not warn.
+#[test]
+fn fit_warns_about_a_silent_or_saturated_reservoir() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("patterns");
+    dataset(&data);
+    let model = tmp.path().join("m.json");
+    for (drive, expect) in [
+        ("0.01", Some("warning: the reservoir is nearly silent")),
+        ("2000", Some("warning: the reservoir is saturated")),
+        ("\"auto\"", None),
+    ] {
+        let cfg = tmp.path().join("drive.json");
+        std::fs::write(
+            &cfg,
+            format!(r#"{{"input_drive": {drive}, "network": {{"n_neurons": 100, "dt_ms": 1.0}}}}"#),
+        )
+        .unwrap();
+        let o = lsm(&fit_args(&data, &cfg, &model));
+        let err = String::from_utf8_lossy(&o.stderr);
+        match expect {
+            Some(w) => assert!(err.contains(w) && err.contains(" Hz"), "{drive}: {err}"),
+            None => assert!(!err.contains("warning"), "{drive}: {err}"),
+        }
+        let m: Value = serde_json::from_slice(&std::fs::read(&model).unwrap()).unwrap();
+        let gain = m["training"]["input_gain"].as_f64().unwrap();
+        if drive == "\"auto\"" {
+            assert!(gain > 1.0, "{gain}");
+        } else {
+            assert_eq!(gain, drive.parse::<f64>().unwrap());
+        }
+    }
+}
+
+/// `--segments` and `--duration-ms` write the segment task: labels are balanced and the
+/// dataset's meta keeps the config.
+#[test]
+fn data_spike_patterns_writes_the_segment_task() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("parity");
+    let cfg = tmp.path().join("sp.json");
+    std::fs::write(&cfg, r#"{"n_train": 8, "n_test": 4}"#).unwrap();
+    lsm(&[
+        "data",
+        "spike-patterns",
+        "--config",
+        s(&cfg),
+        "--segments",
+        "3",
+        "--duration-ms",
+        "300",
+        "--jitter-ms",
+        "8",
+        "--out",
+        s(&out),
+        "-q",
+    ]);
+    let meta: Value =
+        serde_json::from_slice(&std::fs::read(out.join("dataset.json")).unwrap()).unwrap();
+    let c = &meta["meta"]["config"];
+    assert_eq!(
+        (c["segments"].as_u64(), c["jitter_ms"].as_f64()),
+        (Some(3), Some(8.0))
+    );
+    assert_eq!(meta["duration_ms"].as_f64(), Some(300.0));
+    let labels = std::fs::read_to_string(out.join("labels.csv")).unwrap();
+    let ones = labels
+        .lines()
+        .skip(1)
+        .filter(|l| l.split(',').nth(1) == Some("1"))
+        .count();
+    assert_eq!((labels.lines().count() - 1, ones), (24, 12));
+    // Bad values are named.
+    let o = Command::new(LSM)
+        .args(["data", "spike-patterns", "--segments", "500", "--out"])
+        .arg(tmp.path().join("bad"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("segments"), "{err}");
+}

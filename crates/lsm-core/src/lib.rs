@@ -69,6 +69,9 @@ pub mod stream {
     pub const ESN: u64 = 6;
     /// The order of the training samples that unsupervised plasticity learns from.
     pub const PLASTICITY: u64 = 7;
+    /// The training samples the classification pipeline simulates to scale the reservoir's
+    /// input drive (`"input_drive": "auto"`).
+    pub const CALIBRATION: u64 = 8;
     /// Per-neuron heterogeneity (bias currents, membrane time constants) of the spiking
     /// reservoir for analog series (`lsm_reservoir::SpikingReservoir`), distinct from the
     /// generator's [`NEURON`] stream.

@@ -15,6 +15,19 @@
 //!
 //! The defaults (2 templates, 40 channels, 200 ms, 20 Hz, σ = 4 ms, dt = 1 ms, 100 + 100
 //! samples per class) follow the task's usual setting; the paper's exact figures may differ.
+//!
+//! # Segment tasks (XOR, parity)
+//! With `segments` S ≥ 1 (default 0: the task above), a sample is S consecutive segments of
+//! `T / S` ms (Maass, Natschläger & Markram 2002; Legenstein & Maass 2007): each segment
+//! position `s` has its own K templates of `T / S` ms, and segment `s` of a sample shows
+//! template `b_s` of its position. The label is `(b_0 + … + b_{S-1}) mod K`: with K = 2, the
+//! XOR of the two segment bits (S = 2) or the parity of three (S = 3). The templates are
+//! drawn from `SPIKE_TEMPLATES` in position, template, channel order; sample `i` draws
+//! `b_0 … b_{S-2}` uniformly from its own stream `SPIKE_JITTER + i` and sets `b_{S-1}` so
+//! that the sum has the sample's class (so classes stay balanced and every combination of
+//! the other bits is equally likely in each class), then jitters every spike as above.
+//! Each segment alone, and any sum of per-segment features, says nothing about the label:
+//! a linear readout of the input is at chance by construction.
 
 use crate::audio::Split;
 use crate::error::{DatasetError, Result};
@@ -50,6 +63,10 @@ pub struct SpikePatternConfig {
     pub n_train: usize,
     /// Test samples per class. Default 100.
     pub n_test: usize,
+    /// Segments S per sample (see the module docs): 0 (default) for the whole-template task,
+    /// S ≥ 1 for the segment task whose label is the sum of the segment symbols modulo K
+    /// (the parity of the segment bits with 2 templates). Each segment lasts `duration_ms / S`.
+    pub segments: usize,
 }
 
 impl Default for SpikePatternConfig {
@@ -63,6 +80,7 @@ impl Default for SpikePatternConfig {
             dt_ms: 1.0,
             n_train: 100,
             n_test: 100,
+            segments: 0,
         }
     }
 }
@@ -78,6 +96,8 @@ pub struct GeneratedSample {
     pub split: Split,
     /// The spikes (`n_channels` channels, `duration_ms / dt_ms` steps of `dt_ms`).
     pub spikes: SpikeTrains,
+    /// The template shown in each segment (one entry, the class, for the whole-template task).
+    pub symbols: Vec<usize>,
 }
 
 /// Spike times of one template: per channel, ascending, in `[0, T)`.
@@ -171,6 +191,15 @@ impl SpikePatternConfig {
                     ),
                 )
             })? as f64;
+        if self.segments as f64 > steps {
+            return Err(bad(
+                "segments",
+                format!(
+                    "{}: expected at most one segment per step ({steps} steps of dt_ms)",
+                    self.segments
+                ),
+            ));
+        }
         limit(Limit::Inputs, self.n_channels as f64, "n_channels")?;
         limit(Limit::Steps, steps, "duration_ms / dt_ms")?;
         // Memory of the whole dataset: the step index of every sample, and its spikes (the
@@ -187,7 +216,8 @@ impl SpikePatternConfig {
         )
     }
 
-    /// The `K` templates drawn from `seed` (see the module docs).
+    /// The `K` templates drawn from `seed` (see the module docs); for the segment task, the
+    /// `S × K` segment templates of `duration_ms / S` ms, position by position.
     ///
     /// # Errors
     /// As [`Self::check`].
@@ -199,6 +229,7 @@ impl SpikePatternConfig {
         } else {
             Real::INFINITY
         };
+        let length = self.segment_ms();
         let template = |rng: &mut lsm_core::SimRng| -> Template {
             (0..self.n_channels)
                 .map(|_| {
@@ -207,7 +238,7 @@ impl SpikePatternConfig {
                     loop {
                         let isi: Real = Exp1.sample(rng);
                         t += isi * mean_isi_ms;
-                        if t.is_nan() || t >= self.duration_ms {
+                        if t.is_nan() || t >= length {
                             return times;
                         }
                         times.push(t);
@@ -215,21 +246,64 @@ impl SpikePatternConfig {
                 })
                 .collect()
         };
-        Ok((0..self.n_templates).map(|_| template(&mut rng)).collect())
+        let count = self.n_templates * self.segments.max(1);
+        Ok((0..count).map(|_| template(&mut rng)).collect())
+    }
+
+    /// Length of one template: `duration_ms`, or `duration_ms / segments`.
+    pub fn segment_ms(&self) -> Real {
+        self.duration_ms / self.segments.max(1) as Real
+    }
+
+    /// The segment symbols of a sample of class `class` (the segment task), drawn with `rng`.
+    fn symbols<R: Rng>(&self, class: usize, rng: &mut R) -> Vec<usize> {
+        let k = self.n_templates;
+        let mut b: Vec<usize> = (1..self.segments).map(|_| rng.gen_range(0..k)).collect();
+        let sum = b.iter().sum::<usize>() % k;
+        b.push((class + k - sum) % k);
+        b
+    }
+
+    /// The segment-task sample showing template `symbols[s]` of position `s` in segment `s`
+    /// (`templates` as [`Self::templates`] returns them), jittered with `rng`.
+    pub fn segmented<R: Rng>(
+        &self,
+        templates: &[Template],
+        symbols: &[usize],
+        rng: &mut R,
+    ) -> SpikeTrains {
+        let parts: Vec<(&Template, Real)> = symbols
+            .iter()
+            .enumerate()
+            .map(|(s, &b)| {
+                let offset = s as Real * self.segment_ms();
+                (&templates[s * self.n_templates + b], offset)
+            })
+            .collect();
+        self.jittered_parts(&parts, rng)
     }
 
     /// A template jittered with `rng` (σ = `jitter_ms`; σ = 0 gives the template itself on
     /// the grid), as spike trains.
     pub fn jittered<R: Rng>(&self, template: &Template, rng: &mut R) -> SpikeTrains {
+        self.jittered_parts(&[(template, 0.0)], rng)
+    }
+
+    /// Templates shifted by their offsets (ms), every spike jittered with `rng`, clipped to
+    /// `[0, T)` and put on the grid.
+    fn jittered_parts<R: Rng>(&self, parts: &[(&Template, Real)], rng: &mut R) -> SpikeTrains {
         let n_steps = self.n_steps();
         let last = (n_steps - 1) as Real;
-        let mut events = Vec::with_capacity(template.iter().map(Vec::len).sum());
-        for (c, times) in template.iter().enumerate() {
-            for &t in times {
-                let z: Real = StandardNormal.sample(rng);
-                let moved = (t + self.jitter_ms * z).clamp(0.0, self.duration_ms);
-                let step = (moved / self.dt_ms).round().min(last);
-                events.push((step as usize, c));
+        let total = parts.iter().flat_map(|p| p.0.iter()).map(Vec::len).sum();
+        let mut events = Vec::with_capacity(total);
+        for (template, offset) in parts {
+            for (c, times) in template.iter().enumerate() {
+                for &t in times {
+                    let z: Real = StandardNormal.sample(rng);
+                    let moved = (offset + t + self.jitter_ms * z).clamp(0.0, self.duration_ms);
+                    let step = (moved / self.dt_ms).round().min(last);
+                    events.push((step as usize, c));
+                }
             }
         }
         SpikeTrains::from_events(self.n_channels, self.dt_ms, n_steps, events)
@@ -257,11 +331,19 @@ pub fn generate(cfg: &SpikePatternConfig, seed: u64) -> Result<Vec<GeneratedSamp
         .enumerate()
         .map(|(i, (split, rep, class))| {
             let mut rng = rng_for(seed, stream::SPIKE_JITTER.wrapping_add(i as u64));
+            let (symbols, spikes) = if cfg.segments == 0 {
+                (vec![class], cfg.jittered(&templates[class], &mut rng))
+            } else {
+                let b = cfg.symbols(class, &mut rng);
+                let st = cfg.segmented(&templates, &b, &mut rng);
+                (b, st)
+            };
             GeneratedSample {
                 name: format!("{split}_p{class}_{rep:0width$}"),
                 label: class.to_string(),
                 split,
-                spikes: cfg.jittered(&templates[class], &mut rng),
+                spikes,
+                symbols,
             }
         })
         .collect())
@@ -296,7 +378,11 @@ pub fn write_dataset(
         dt_ms: Some(cfg.dt_ms),
         duration_ms: Some(cfg.n_steps() as Real * cfg.dt_ms),
         meta: serde_json::json!({
-            "generator": "spike_patterns (Maass, Natschlaeger & Markram 2002)",
+            "generator": if cfg.segments == 0 {
+                "spike_patterns (Maass, Natschlaeger & Markram 2002)"
+            } else {
+                "spike_patterns, segment task (Maass, Natschlaeger & Markram 2002; Legenstein & Maass 2007)"
+            },
             "seed": seed,
             "config": cfg,
         }),

@@ -16,6 +16,7 @@ fn small() -> SpikePatternConfig {
         dt_ms: 0.5,
         n_train: 4,
         n_test: 2,
+        segments: 0,
     }
 }
 
@@ -202,4 +203,101 @@ fn written_dataset_reads_back() {
         assert_eq!(it.label, s.label);
         assert_eq!(ds.read(it, cfg.dt_ms).unwrap(), s.spikes);
     }
+}
+
+/// The segment task: `S × K` templates of `T / S` ms, each sample showing template `b_s` of
+/// position `s` in segment `s`, label = sum of the bits mod K (parity with K = 2).
+fn segments(s: usize, k: usize) -> SpikePatternConfig {
+    SpikePatternConfig {
+        n_templates: k,
+        n_channels: 10,
+        duration_ms: 100.0 * s as Real,
+        rate_hz: 40.0,
+        jitter_ms: 0.0,
+        dt_ms: 1.0,
+        n_train: 30,
+        n_test: 10,
+        segments: s,
+    }
+}
+
+#[test]
+fn segment_labels_are_the_parity_of_the_segment_bits() {
+    for (s, k) in [(2, 2), (3, 2), (3, 3)] {
+        let cfg = segments(s, k);
+        let all = generate(&cfg, 5).unwrap();
+        assert_eq!(all.len(), k * 40);
+        let mut combos = std::collections::BTreeSet::new();
+        for x in &all {
+            assert_eq!(x.symbols.len(), s);
+            assert!(x.symbols.iter().all(|&b| b < k));
+            let sum: usize = x.symbols.iter().sum();
+            assert_eq!(
+                x.label,
+                (sum % k).to_string(),
+                "{}: {:?}",
+                x.name,
+                x.symbols
+            );
+            combos.insert(x.symbols.clone());
+        }
+        // Every combination of bits occurs (k^s of them, 40 k samples).
+        assert_eq!(combos.len(), k.pow(s as u32), "S = {s}, K = {k}");
+        // Balanced classes, as for the whole-template task.
+        for c in 0..k {
+            let n = all.iter().filter(|x| x.label == c.to_string()).count();
+            assert_eq!(n, 40);
+        }
+    }
+}
+
+#[test]
+fn segments_show_their_templates_in_place() {
+    let cfg = segments(3, 2);
+    let templates = cfg.templates(9).unwrap();
+    assert_eq!(templates.len(), 6);
+    assert!((cfg.segment_ms() - 100.0).abs() < 1e-12);
+    for t in &templates {
+        assert!(t.iter().flatten().all(|&x| (0.0..100.0).contains(&x)));
+    }
+    // Without jitter, a sample is the concatenation of its segments' templates, each shifted
+    // by its segment's start (built here independently of the generator).
+    for x in generate(&cfg, 9).unwrap().iter().take(12) {
+        let shifted: Template = (0..cfg.n_channels)
+            .map(|c| {
+                x.symbols
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(s, &b)| {
+                        templates[s * 2 + b][c]
+                            .iter()
+                            .map(move |&t| t + 100.0 * s as Real)
+                    })
+                    .collect()
+            })
+            .collect();
+        assert_eq!(x.spikes, on_grid(&cfg, &shifted), "{}", x.name);
+    }
+    // The whole-template task (segments 0) draws its templates exactly as before: the first
+    // K templates of the stream, over the whole duration.
+    let whole = SpikePatternConfig {
+        segments: 0,
+        ..cfg.clone()
+    };
+    let w = whole.templates(9).unwrap();
+    assert_eq!(w.len(), 2);
+    assert!(w.iter().flatten().flatten().any(|&x| x >= 100.0));
+}
+
+#[test]
+fn too_many_segments_are_refused() {
+    let cfg = SpikePatternConfig {
+        segments: 301,
+        ..segments(3, 2)
+    };
+    let e = cfg.check().unwrap_err().to_string();
+    assert!(e.contains("segments") && e.contains("300 steps"), "{e}");
+    let cfg =
+        SpikePatternConfig::from_json(br#"{"segments": 2, "duration_ms": 200}"#, "c.json").unwrap();
+    assert_eq!((cfg.segments, cfg.n_templates), (2, 2));
 }

@@ -35,6 +35,7 @@ use lsm_reservoir::{Delay, GeneratorConfig, InputConfig, PairScale, StdpConfig, 
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
+pub use crate::digits::drive::InputDrive;
 pub use crate::sources::{InputSource, ReservoirChoice};
 pub use lsm_reservoir::NetworkSource;
 
@@ -173,6 +174,7 @@ impl Default for ClassifierReadoutConfig {
 /// | `encoder` | 32-channel gammatone filterbank, dB scaling, regular rate coding to 400 Hz, `dt_ms` 1 (see [`DigitsConfig::default_encoder`]) | [`AudioEncoderConfig`] |
 /// | `input` | `{"kind": "audio"}` | [`InputSource`]: audio through the encoder, or spike trains (`{"kind": "spikes"}`) |
 /// | `network` | 1000 LIF, 80/20 E/I, p = 0.1, exp-current synapses (see [`DigitsConfig::default_network`]) | [`NetworkSource`]: a [`GeneratorConfig`], or `{"file": "net.json"}` (relative to the config's folder) |
+/// | `input_drive` | `"auto"` | [`InputDrive`]: the gain of the spiking network's input weights, calibrated on the training data when the reservoir would be silent or saturated (`crate::digits::drive`), or a fixed number (`1`: as generated) |
 /// | `reservoir` | `{"kind": "spiking"}` | [`ReservoirChoice`]: the spiking network, or an echo state network (`{"kind": "esn"}`) |
 /// | `features` | spike counts in 4 bins, edges warped halfway by the input, square root | [`FeatureConfig`] |
 /// | `readout` | multinomial logistic regression, α = 30 (ridge: α ∈ {1e2..1e5} by leave-one-speaker-out CV) | [`ClassifierReadoutConfig`] |
@@ -192,6 +194,9 @@ pub struct DigitsConfig {
     /// The spiking network: generated (its `dt_ms` must equal `encoder.dt_ms`, or
     /// `input.dt_ms` for spike input) or read from a file.
     pub network: NetworkSource,
+    /// Gain of the spiking network's input weights: `"auto"` (default; scaled on the
+    /// training data only when the reservoir would be silent or saturated) or a number.
+    pub input_drive: InputDrive,
     /// Which reservoir: the spiking network (default) or an echo state network.
     #[serde(skip_serializing_if = "ReservoirChoice::is_spiking")]
     pub reservoir: ReservoirChoice,
@@ -212,6 +217,7 @@ impl Default for DigitsConfig {
             input: InputSource::Audio,
             encoder: Self::default_encoder(),
             network: Self::default_network().into(),
+            input_drive: InputDrive::Auto,
             reservoir: ReservoirChoice::Spiking,
             features: FeatureConfig::default(),
             readout: ClassifierReadoutConfig::default(),
@@ -323,6 +329,7 @@ impl DigitsConfig {
         }
         self.input.validate()?;
         self.reservoir.validate()?;
+        self.input_drive.validate()?;
         if self.input.is_audio() {
             self.encoder
                 .check()

@@ -97,13 +97,15 @@ pub struct FeaturePass {
 pub fn feature_pass(
     config: &DigitsConfig,
     samples: &[Sample],
+    calibrate_on: Option<&[&Sample]>,
     progress: &dyn Progress,
 ) -> Result<FeaturePass, PipelineError> {
     config.validate()?;
     let mut cfg = config.clone();
     cfg.features.include_input = true;
     crate::digits::resolve_spike_channels(&mut cfg, samples)?;
-    let (network, esn) = crate::digits::build_reservoir(&cfg, None, progress)?;
+    let built = crate::digits::build_reservoir(&cfg, None, calibrate_on, progress)?;
+    let (network, esn) = (built.network, built.esn);
     let ex = Extractor::new(&cfg, network.as_ref(), esn.as_ref())?;
     progress.start("encoding + simulating", samples.len() as u64);
     let (x, extract) = ex.features(samples, progress)?;
@@ -132,11 +134,15 @@ pub fn run_folds(
         indices: y,
     } = class_index(&labels_of(samples)?);
     let groups = group_indices(samples).map(|g| g.indices);
+    // An automatic input drive is calibrated on the first split's training samples only.
+    let calib: Option<Vec<&Sample>> = splits
+        .first()
+        .map(|sp| sp.train.iter().filter_map(|&i| samples.get(i)).collect());
     let FeaturePass {
         features: x,
         n_input_features: n_in,
         extract,
-    } = feature_pass(config, samples, progress)?;
+    } = feature_pass(config, samples, calib.as_deref(), progress)?;
     let n_res = x.ncols() - n_in;
     // Configured features: reservoir (+ input if asked) or input alone.
     let lsm_cols = if !config.features.reservoir {

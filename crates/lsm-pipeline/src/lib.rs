@@ -20,8 +20,8 @@ pub mod sources;
 pub mod timeseries;
 
 pub use config::{
-    ClassifierReadoutConfig, CvConfig, DigitsConfig, FeatureConfig, InputSource, NetworkSource,
-    PlasticityConfig, ReadoutKind, ReservoirChoice, TASK_SPOKEN_DIGITS,
+    ClassifierReadoutConfig, CvConfig, DigitsConfig, FeatureConfig, InputDrive, InputSource,
+    NetworkSource, PlasticityConfig, ReadoutKind, ReservoirChoice, TASK_SPOKEN_DIGITS,
 };
 pub use digits::{
     stable_id, ClassifierReadout, DigitsEvaluation, DigitsModel, DigitsPipeline, ExtractStats,

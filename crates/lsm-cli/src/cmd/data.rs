@@ -199,9 +199,23 @@ pub enum DataCommand {
 #[derive(clap::Args, Debug)]
 pub struct SpikePatternsArgs {
     /// Generator config (JSON `SpikePatternConfig`: n_templates, n_channels, duration_ms,
-    /// rate_hz, jitter_ms, dt_ms, n_train, n_test; omitted fields take their defaults).
+    /// rate_hz, jitter_ms, dt_ms, n_train, n_test, segments; omitted fields take their
+    /// defaults).
     #[arg(long)]
     pub config: Option<PathBuf>,
+    /// Segment task: S consecutive segments of duration_ms / S, each showing one of the
+    /// templates of its position; the label is the parity of the segment bits (XOR for 2)
+    /// with 2 templates. Overrides the config's `segments` (0: whole templates).
+    #[arg(long)]
+    pub segments: Option<usize>,
+    /// Length of every sample, ms (e.g. 300 for three 100 ms segments). Overrides the
+    /// config's `duration_ms`.
+    #[arg(long)]
+    pub duration_ms: Option<f64>,
+    /// Standard deviation of the jitter of every spike, ms. Overrides the config's
+    /// `jitter_ms`.
+    #[arg(long)]
+    pub jitter_ms: Option<f64>,
     /// The spike dataset folder to write (must not exist, or be empty).
     #[arg(long)]
     pub out: PathBuf,
@@ -219,22 +233,33 @@ pub fn data(command: DataCommand, quiet: bool) -> Result<()> {
 
 fn spike_patterns(args: SpikePatternsArgs, quiet: bool) -> Result<()> {
     use lsm_datasets::spike_patterns::{generate, write_dataset, SpikePatternConfig};
-    let cfg = match &args.config {
+    let mut cfg = match &args.config {
         Some(p) => {
             let text = crate::cmd::read_config("--config", p)?;
             SpikePatternConfig::from_json(text.as_bytes(), &p.display().to_string())?
         }
         None => SpikePatternConfig::default(),
     };
-    cfg.check().context("--config")?;
+    cfg.segments = args.segments.unwrap_or(cfg.segments);
+    cfg.duration_ms = args.duration_ms.unwrap_or(cfg.duration_ms);
+    cfg.jitter_ms = args.jitter_ms.unwrap_or(cfg.jitter_ms);
+    cfg.check()
+        .context("--config / --segments / --duration-ms / --jitter-ms")?;
     // Refuse a bad destination before generating (write_dataset checks it again).
     drop(lsm_datasets::SpikeDatasetWriter::create(&args.out).context("--out")?);
     let samples = generate(&cfg, args.seed)?;
     write_dataset(&args.out, &cfg, args.seed, &samples)
         .with_context(|| format!("--out {}", args.out.display()))?;
     if !quiet {
+        let task = match cfg.segments {
+            0 => "spike patterns".to_string(),
+            s => format!(
+                "{s} segments of {} ms, label = sum mod K,",
+                cfg.segment_ms()
+            ),
+        };
         eprintln!(
-            "spike patterns: {} templates x ({} train + {} test) = {} samples of {} channels, \
+            "{task} {} templates x ({} train + {} test) = {} samples of {} channels, \
              {} ms; wrote {}",
             cfg.n_templates,
             cfg.n_train,

@@ -135,7 +135,7 @@ fn extract(a: ExtractArgs, quiet: bool) -> Result<()> {
     }
     let samples: Vec<Sample> = rows.iter().map(|&i| all[i].clone()).collect();
     let bars = Bars::new(quiet);
-    let r = feature_pass(&config, &samples, &bars)?;
+    let r = feature_pass(&config, &samples, None, &bars)?;
     bars.finish();
     write_npy(out, &r.features)?;
     let mut v = sidecar(&samples, r.n_input_features);

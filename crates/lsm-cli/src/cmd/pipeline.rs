@@ -353,7 +353,21 @@ pub fn fit(args: FitArgs, quiet: bool) -> Result<()> {
     let model = DigitsPipeline::fit_with_progress(&config, &samples, &bars)?;
     bars.finish();
     let tr = &model.model().training;
+    for w in model.warnings() {
+        eprintln!("warning: {w}");
+    }
     if !quiet {
+        if tr.input_gain != 1.0 {
+            eprintln!(
+                "input drive: the network's input weights scaled by {:.4} ({})",
+                tr.input_gain,
+                tr.calibration
+                    .iter()
+                    .map(|(g, r)| format!("gain {g:.3}: {r:.2} Hz"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
         if let Some(tm) = model.fit_timings() {
             let ex = &tm.extract;
             eprintln!(

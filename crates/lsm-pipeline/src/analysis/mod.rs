@@ -249,6 +249,7 @@ fn poisson_input(
         dt_ms: net.dt_ms(),
         n_train: 1,
         n_test: 0,
+        ..lsm_datasets::spike_patterns::SpikePatternConfig::default()
     };
     cfg.check().map_err(|e| PipelineError::Config {
         field: "regime_ms".into(),
@@ -374,8 +375,11 @@ pub fn subject_from_config(
                 ),
             });
         }
-        let (spec, _) = crate::digits::build_reservoir(&c, None, &crate::NoProgress)?;
-        let spec = spec.ok_or_else(|| PipelineError::Runtime("no network built".into()))?;
+        // The network as generated: no training data to calibrate an automatic input drive on.
+        let built = crate::digits::build_reservoir(&c, None, None, &crate::NoProgress)?;
+        let spec = built
+            .network
+            .ok_or_else(|| PipelineError::Runtime("no network built".into()))?;
         return Ok((
             Subject::Network(Box::new(Network::from_spec(&spec)?)),
             c.seed,

@@ -113,6 +113,7 @@ impl ProbeOptions {
             dt_ms: net.dt_ms(),
             n_train: 1,
             n_test: 0,
+            ..SpikePatternConfig::default()
         };
         cfg.check().map_err(|e| bad("duration_ms", e.to_string()))?;
         Ok(cfg)

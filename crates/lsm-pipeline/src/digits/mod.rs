@@ -28,6 +28,7 @@
 //! that a model survives changes of the generator), the readout (weights, intercept, feature
 //! standardisation, class labels, calibration) and a training summary. Written atomically.
 
+pub mod drive;
 mod esn;
 mod extract;
 mod input;

@@ -30,6 +30,18 @@ pub struct TrainingSummary {
     pub input_spikes: u64,
     /// Reservoir spikes, all training samples.
     pub reservoir_spikes: u64,
+    /// Gain applied to the spiking network's input weights (`input_drive`; 1 in files older
+    /// than this field).
+    #[serde(default = "unit_gain")]
+    pub input_gain: f64,
+    /// `(gain, mean reservoir rate in Hz)` of each calibration pass of `"input_drive":
+    /// "auto"` (empty for a fixed gain, and in older files).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub calibration: Vec<(f64, f64)>,
+}
+
+fn unit_gain() -> f64 {
+    1.0
 }
 
 /// Timings of [`DigitsPipeline::fit`] (not stored in the model file, which depends only on

@@ -1,5 +1,6 @@
 //! The spoken-digit pipeline: fit, predict and evaluate, save and load.
 
+use super::drive::{apply_input_drive, Calibration};
 use super::input::{resolve_spike_channels, InputStage};
 use crate::config::{DigitsConfig, PlasticityConfig, TASK_SPOKEN_DIGITS};
 use crate::error::PipelineError;
@@ -116,19 +117,35 @@ pub(crate) fn learn_stdp(
     Ok(learned)
 }
 
+/// The reservoir of a config, built: the spiking network or the ESN (or neither, without
+/// reservoir features), and what the input-drive stage did to the spiking network.
+pub(crate) struct BuiltReservoir {
+    pub network: Option<NetworkSpec>,
+    pub esn: Option<lsm_reservoir::Esn>,
+    pub calibration: Option<Calibration>,
+}
+
 /// The reservoir of `config` for its input: the spiking network (generated from the seed, or
-/// read from its file; then, with `plasticity` and `train` given, trained by STDP on
-/// `train`), or the ESN; `(None, None)` without reservoir features.
+/// read from its file; its input weights scaled by `config.input_drive`, calibrated on
+/// `calibrate_on` for `"auto"`; then, with `plasticity` and `train` given, trained by STDP on
+/// `train`), or the ESN; neither without reservoir features.
 ///
 /// # Errors
-/// The generator's, the network file's or the ESN's errors, naming the field or the file.
+/// The generator's, the network file's or the ESN's errors, naming the field or the file;
+/// the error of a sample that fails during calibration.
 pub(crate) fn build_reservoir(
     config: &DigitsConfig,
     train: Option<&[Sample]>,
+    calibrate_on: Option<&[&Sample]>,
     progress: &dyn Progress,
-) -> Result<(Option<NetworkSpec>, Option<lsm_reservoir::Esn>), PipelineError> {
+) -> Result<BuiltReservoir, PipelineError> {
+    let mut built = BuiltReservoir {
+        network: None,
+        esn: None,
+        calibration: None,
+    };
     if !config.features.reservoir {
-        return Ok((None, None));
+        return Ok(built);
     }
     let input = InputStage::new(config)?;
     match &config.reservoir {
@@ -148,18 +165,21 @@ pub(crate) fn build_reservoir(
                     _ => PipelineError::config("network", e.to_string()),
                 })?;
             progress.finish();
+            let (spec, cal) = apply_input_drive(config, spec, calibrate_on, progress)?;
+            built.calibration = Some(cal);
             let spec = match (&config.plasticity, train) {
                 (Some(pc), Some(train)) => learn_stdp(config, pc, &input, spec, train, progress)?,
                 _ => spec,
             };
-            Ok((Some(spec), None))
+            built.network = Some(spec);
         }
         ReservoirChoice::Esn { esn, .. } => {
             let e = lsm_reservoir::Esn::build(esn, input.n_channels(), config.seed)
                 .map_err(|e| PipelineError::config("reservoir.esn", e.to_string()))?;
-            Ok((None, Some(e)))
+            built.esn = Some(e);
         }
     }
+    Ok(built)
 }
 
 impl DigitsPipeline {
@@ -201,7 +221,16 @@ impl DigitsPipeline {
         let mut config = config.clone();
         resolve_spike_channels(&mut config, train)?;
         let config = &config;
-        let (network, esn) = build_reservoir(config, Some(train), progress)?;
+        let BuiltReservoir {
+            network,
+            esn,
+            calibration,
+        } = build_reservoir(
+            config,
+            Some(train),
+            Some(&train.iter().collect::<Vec<_>>()),
+            progress,
+        )?;
         let extractor = Extractor::new(config, network.as_ref(), esn.as_ref())?;
         let network_s = t_net.elapsed().as_secs_f64();
         progress.start("encoding + simulating (train)", train.len() as u64);
@@ -246,6 +275,8 @@ impl DigitsPipeline {
             n_steps: extract.n_steps,
             input_spikes: extract.input_spikes,
             reservoir_spikes: extract.reservoir_spikes,
+            input_gain: calibration.as_ref().map_or(1.0, |c| c.gain),
+            calibration: calibration.map(|c| c.passes).unwrap_or_default(),
         };
         let model = DigitsModel {
             format: MODEL_FORMAT.into(),
