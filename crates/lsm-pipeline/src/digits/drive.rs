@@ -212,7 +212,7 @@ pub fn apply_input_drive(
     let train = match (config.input_drive, train) {
         (InputDrive::Gain(g), _) => return fixed(g, spec),
         (InputDrive::Auto, None) => return fixed(1.0, spec),
-        (InputDrive::Auto, Some(t)) if t.is_empty() => return fixed(1.0, spec),
+        (InputDrive::Auto, Some([])) => return fixed(1.0, spec),
         (InputDrive::Auto, Some(t)) => t,
     };
     let samples = subset(train, config.seed);
