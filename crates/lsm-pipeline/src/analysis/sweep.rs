@@ -98,46 +98,16 @@ impl SweepAxis {
     }
 }
 
-/// Set the field at the dotted `path` of `config` to `v`. The field must exist.
+/// Set the field at the dotted `path` of `config` to `v` (the search's
+/// [`crate::search::space::set_path`]). The field must exist.
 ///
 /// # Errors
 /// [`PipelineError::Config`] naming the path and the fields that exist where it stops.
 pub fn set_path(config: &mut Value, path: &str, v: Value) -> Result<(), PipelineError> {
-    let mut cur = config;
-    let parts: Vec<&str> = path.split('.').collect();
-    for (i, key) in parts.iter().enumerate() {
-        let here = parts[..i].join(".");
-        let obj = cur.as_object_mut().ok_or_else(|| PipelineError::Config {
-            field: path.to_string(),
-            msg: format!(
-                "`{}` is not an object, so it has no field `{key}`",
-                if here.is_empty() { "the config" } else { &here }
-            ),
-        })?;
-        if !obj.contains_key(*key) {
-            let mut keys: Vec<&String> = obj.keys().collect();
-            keys.sort();
-            let keys: Vec<&str> = keys.iter().map(|k| k.as_str()).collect();
-            return Err(PipelineError::Config {
-                field: path.to_string(),
-                msg: format!(
-                    "no field `{key}` in {}; it has: {}",
-                    if here.is_empty() {
-                        "the config".to_string()
-                    } else {
-                        format!("`{here}`")
-                    },
-                    keys.join(", ")
-                ),
-            });
-        }
-        if i + 1 == parts.len() {
-            obj.insert((*key).to_string(), v);
-            return Ok(());
-        }
-        cur = obj.get_mut(*key).expect("checked above");
-    }
-    Ok(())
+    crate::search::space::set_path(config, path, v).map_err(|msg| PipelineError::Config {
+        field: path.to_string(),
+        msg,
+    })
 }
 
 /// One grid point.
