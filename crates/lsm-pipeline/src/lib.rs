@@ -10,6 +10,7 @@ pub use lsm_reservoir::anchor;
 pub mod analysis;
 pub mod config;
 pub mod digits;
+pub mod drive;
 pub mod error;
 pub mod experiment;
 pub mod features;

@@ -274,10 +274,37 @@ impl SpikingReservoir {
                 + usize::from(self.config.membrane))
     }
 
-    /// Teacher-forced features, one row per input row.
-    pub fn states(&self, inputs: ArrayView2<Real>, seed: u64) -> Result<Array2<Real>> {
-        use crate::{Bins, Drive, Network, RecordSpec, TraceSamples, TraceSpec};
+    /// Mean firing rate (Hz) of every neuron over a teacher-forced run on `inputs` (the same
+    /// run as [`SpikingReservoir::states`], recording only the spike count).
+    ///
+    /// # Errors
+    /// As [`SpikingReservoir::states`].
+    pub fn mean_rate_hz(&self, inputs: ArrayView2<Real>, seed: u64) -> Result<Real> {
+        use crate::{Network, RecordSpec};
         let net = Network::from_spec(&self.spec)?;
+        let spec = RecordSpec {
+            spikes: false,
+            ..RecordSpec::default()
+        };
+        let rec = self.drive(&net, inputs, &spec, seed)?;
+        let neuron_s = self.spec.n_neurons as Real * rec.n_steps as Real * net.dt_ms() * 1e-3;
+        Ok(if neuron_s > 0.0 {
+            rec.n_spikes as Real / neuron_s
+        } else {
+            0.0
+        })
+    }
+
+    /// The network run on `inputs` held over `steps_per_sample` steps each, through the
+    /// config's input path, recording `spec`. Checks the cost before allocating.
+    fn drive(
+        &self,
+        net: &crate::Network,
+        inputs: ArrayView2<Real>,
+        spec: &crate::RecordSpec,
+        seed: u64,
+    ) -> Result<crate::Recording> {
+        use crate::Drive;
         let c = &self.config;
         let sps = c.steps_per_sample;
         let t = inputs.nrows();
@@ -298,21 +325,7 @@ impl SpikingReservoir {
         }
         let n_steps = t * sps;
         let frame_ms = sps as Real * net.dt_ms();
-        let spec = RecordSpec {
-            spikes: !c.extra_trace_tau_ms.is_empty(),
-            v: false,
-            bins: c.counts.then_some(Bins::WidthMs(frame_ms)),
-            traces: Some(TraceSpec {
-                tau_ms: c.trace_tau_ms,
-                samples: TraceSamples::Steps((0..t).map(|i| (i + 1) * sps - 1).collect()),
-                mean: false,
-                last: false,
-            }),
-            final_state: false,
-            v_samples: c.membrane,
-            v_neurons: None,
-        };
-        let mut rec = match &c.input {
+        Ok(match &c.input {
             SpikingInput::Current { scale, offset } => {
                 let k = inputs.ncols();
                 let mut cur = Array2::zeros((n_steps, k));
@@ -330,7 +343,7 @@ impl SpikingReservoir {
                         }
                     }
                 }
-                net.run(Drive::Current(cur.view()), n_steps, &spec, seed, 0)?
+                net.run(Drive::Current(cur.view()), n_steps, spec, seed, 0)?
             }
             SpikingInput::Encoder(e) => {
                 use lsm_encoding::Encoder;
@@ -344,9 +357,37 @@ impl SpikingReservoir {
                 })?;
                 let mut rng = rng_for(seed, stream::ENCODER);
                 let st = e.encode(x.view(), &grid, &mut rng)?;
-                net.run(Drive::Spikes(&st), n_steps, &spec, seed, 0)?
+                net.run(Drive::Spikes(&st), n_steps, spec, seed, 0)?
             }
+        })
+    }
+
+    /// Teacher-forced features, one row per input row.
+    ///
+    /// # Errors
+    /// The cost limits (rows × steps per sample, the input current), simulator errors.
+    pub fn states(&self, inputs: ArrayView2<Real>, seed: u64) -> Result<Array2<Real>> {
+        use crate::{Bins, Network, RecordSpec, TraceSamples, TraceSpec};
+        let net = Network::from_spec(&self.spec)?;
+        let c = &self.config;
+        let sps = c.steps_per_sample;
+        let t = inputs.nrows();
+        let frame_ms = sps as Real * net.dt_ms();
+        let spec = RecordSpec {
+            spikes: !c.extra_trace_tau_ms.is_empty(),
+            v: false,
+            bins: c.counts.then_some(Bins::WidthMs(frame_ms)),
+            traces: Some(TraceSpec {
+                tau_ms: c.trace_tau_ms,
+                samples: TraceSamples::Steps((0..t).map(|i| (i + 1) * sps - 1).collect()),
+                mean: false,
+                last: false,
+            }),
+            final_state: false,
+            v_samples: c.membrane,
+            v_neurons: None,
         };
+        let mut rec = self.drive(&net, inputs, &spec, seed)?;
         let mut tr = rec
             .traces
             .take()

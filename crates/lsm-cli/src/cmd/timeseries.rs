@@ -65,6 +65,28 @@ pub fn fit(
     let t0 = std::time::Instant::now();
     let (model, report) = ts::fit(&cfg, &src)?;
     model.save(out)?;
+    for w in report.warnings() {
+        eprintln!("warning: {w}");
+    }
+    if let (false, Some(d)) = (quiet, &report.input_drive) {
+        eprintln!(
+            "spiking reservoir: mean rate {:.2} Hz on the calibration rows, input weights x{:.4}{}",
+            d.rate_hz,
+            d.gain,
+            if d.passes.len() > 1 {
+                format!(
+                    " ({})",
+                    d.passes
+                        .iter()
+                        .map(|(g, r)| format!("gain {g:.3}: {r:.2} Hz"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            } else {
+                String::new()
+            }
+        );
+    }
     if !quiet {
         eprintln!(
             "fitted {} ({:?}) on {data} in {:.2} s (build {:.3} s, run+readout {:.3} s = {:.3} + {:.3}): alpha {:.1e}, validation NRMSE {:.4e}, train NRMSE {:.4e}; model written to {}",

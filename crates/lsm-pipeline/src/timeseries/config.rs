@@ -209,6 +209,11 @@ pub struct TsConfig {
     /// Readout.
     #[serde(default)]
     pub readout: SeriesReadoutConfig,
+    /// Gain of a spiking reservoir's input weights: `"auto"` (default; calibrated on the
+    /// training rows when the reservoir is silent or saturated, see
+    /// [`crate::drive`]) or a number. No effect on an ESN.
+    #[serde(default)]
+    pub input_drive: crate::drive::InputDrive,
 }
 
 /// `10^e` for every `e` of `exponents`: an α grid.
@@ -239,6 +244,7 @@ impl TsConfig {
             prediction: PredictionConfig::default(),
             reservoir: default_reservoir(),
             readout: SeriesReadoutConfig::default(),
+            input_drive: crate::drive::InputDrive::Auto,
         };
         match task {
             Task::MackeyGlass => {
@@ -323,6 +329,7 @@ impl TsConfig {
     /// # Errors
     /// [`PipelineError::Config`] naming the field.
     pub fn validate(&self) -> Result<()> {
+        self.input_drive.validate()?;
         if self.split.train == 0 {
             return cfg_err("split.train", "expected at least 1 training step");
         }

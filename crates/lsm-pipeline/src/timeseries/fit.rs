@@ -29,6 +29,21 @@ pub struct FitReport {
     /// Seconds spent scoring: validation (α selection) and training scores (a second run
     /// over the training segment).
     pub seconds_score: Real,
+    /// The input drive of a spiking reservoir: its gain and rate (`None` for an ESN).
+    #[serde(default)]
+    pub input_drive: Option<DriveReport>,
+}
+
+impl FitReport {
+    /// Warnings on the fit: a spiking reservoir silent (below
+    /// [`crate::drive::SILENT_HZ`]) or saturated (above [`crate::drive::SATURATED_HZ`]) on
+    /// the training data, naming its rate.
+    pub fn warnings(&self) -> Vec<String> {
+        self.input_drive
+            .as_ref()
+            .map(DriveReport::warnings)
+            .unwrap_or_default()
+    }
 }
 
 /// Fit a model on `data` (see the module doc).
@@ -63,6 +78,7 @@ pub fn fit(cfg: &TsConfig, data: &DataSource) -> Result<(TsModel, FitReport)> {
     }
     let clock = std::time::Instant::now();
     let res = Reservoir::build(&cfg.reservoir, k, cfg.seed)?;
+    let (res, input_drive) = drive::apply_input_drive(cfg, res, prep.inputs.view())?;
     let seconds_build = clock.elapsed().as_secs_f64();
     let clock = std::time::Instant::now();
     let w = cfg.split.washout;
@@ -271,6 +287,7 @@ pub fn fit(cfg: &TsConfig, data: &DataSource) -> Result<(TsModel, FitReport)> {
         seconds_run,
         seconds_readout,
         seconds_score,
+        input_drive,
     };
     let (data_name, target) = match data {
         DataSource::Builtin(t) => (t.name().to_string(), None),

@@ -43,6 +43,7 @@ fn cfg_err<T>(field: &str, msg: impl Into<String>) -> Result<T> {
 
 mod config;
 mod data;
+mod drive;
 mod evaluate;
 mod features;
 mod fit;
@@ -56,6 +57,7 @@ mod tests;
 
 pub use config::*;
 pub use data::*;
+pub use drive::{DriveReport, CALIBRATION_ROWS};
 pub use evaluate::*;
 pub(crate) use features::*;
 pub use fit::*;
