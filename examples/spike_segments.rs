@@ -5,6 +5,8 @@
 //! ```sh
 //! cargo run --release --example spike_segments             # the table of docs/results.md
 //! cargo run --release --example spike_segments -- --quick  # one jitter, small sets
+//! cargo run --release --example spike_segments -- --seeds 5 # mean ± sd over data seeds
+//! cargo run --release --example spike_segments -- --explain # where parity stops
 //! ```
 //!
 //! A sample is S segments of 100 ms (40 channels, 20 Hz Poisson templates, every spike
@@ -201,13 +203,95 @@ fn svm(train: &[&GeneratedSample], test: &[&GeneratedSample]) -> Res<(f64, Strin
     Ok((acc, format!("{bin} ms bins, C {c}, width {eps} x features")))
 }
 
+/// `all` relabelled by `f` of the segment bits.
+fn relabel(all: &[GeneratedSample], split: Split, f: &dyn Fn(&[usize]) -> usize) -> Vec<Sample> {
+    all.iter()
+        .filter(|s| s.split == split)
+        .map(|s| Sample::spikes(&s.name, s.spikes.clone()).with_label(f(&s.symbols).to_string()))
+        .collect()
+}
+
+/// Where three-segment parity stops: the test accuracy of a linear readout of the default
+/// liquid for each segment's bit, each pair's XOR and the parity, read from the end-of-input
+/// trace (what the liquid still holds when the input ends: memory) and from the default
+/// binned counts (the bins keep every segment's own response; an XOR of two segments needs
+/// the liquid to mix them: mixing), next to the input's binned counts.
+fn explain(all: &[GeneratedSample], seed: u64) -> Res<()> {
+    type Target = (&'static str, Box<dyn Fn(&[usize]) -> usize>);
+    let targets: Vec<Target> = vec![
+        ("bit 1", Box::new(|b: &[usize]| b[0])),
+        ("bit 2", Box::new(|b: &[usize]| b[1])),
+        ("bit 3", Box::new(|b: &[usize]| b[2])),
+        ("bit 1 xor bit 2", Box::new(|b: &[usize]| b[0] ^ b[1])),
+        ("bit 2 xor bit 3", Box::new(|b: &[usize]| b[1] ^ b[2])),
+        ("bit 1 xor bit 3", Box::new(|b: &[usize]| b[0] ^ b[2])),
+        ("parity", Box::new(|b: &[usize]| b[0] ^ b[1] ^ b[2])),
+    ];
+    let with = |pooling: Pooling, reservoir: bool| {
+        let mut c = DigitsConfig { seed, ..base() };
+        c.features.pooling = pooling;
+        c.features.reservoir = reservoir;
+        c.features.include_input = !reservoir;
+        c
+    };
+    let columns = [
+        with(Pooling::Last { tau_ms: 20.0 }, true),
+        with(Pooling::default(), true),
+        with(Pooling::default(), false),
+    ];
+    println!();
+    println!("| parity task, target | liquid, end-of-input trace (τ 20 ms) | liquid, warped 4 bins | input alone, warped 4 bins |");
+    println!("|---|---|---|---|");
+    for (name, f) in &targets {
+        let (train, test) = (relabel(all, Split::Train, f), relabel(all, Split::Test, f));
+        let mut row = format!("| {name} |");
+        for c in &columns {
+            let (acc, _, _) = score(c, &train, &test)?;
+            row.push_str(&format!(" {acc:.3} |"));
+        }
+        println!("{row}");
+    }
+    Ok(())
+}
+
+/// Mean and standard deviation.
+fn mean_sd(v: &[f64]) -> (f64, f64) {
+    let n = v.len() as f64;
+    let m = v.iter().sum::<f64>() / n;
+    let var = v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (n - 1.0).max(1.0);
+    (m, var.sqrt())
+}
+
 fn main() -> Res<()> {
-    let quick = std::env::args().any(|a| a == "--quick");
+    let args: Vec<String> = std::env::args().collect();
+    let quick = args.iter().any(|a| a == "--quick");
+    let flag = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .map(|v| v.parse::<usize>())
+            .transpose()
+    };
+    let n_seeds = flag("--seeds")?.unwrap_or(1).max(1);
     let (jitters, per_class): (&[f64], usize) = if quick {
         (&[4.0], 40)
     } else {
         (&[4.0, 8.0, 16.0], 200)
     };
+    if args.iter().any(|a| a == "--explain") {
+        let cfg = SpikePatternConfig {
+            segments: 3,
+            duration_ms: 300.0,
+            jitter_ms: 4.0,
+            n_train: per_class,
+            n_test: per_class,
+            ..SpikePatternConfig::default()
+        };
+        return explain(&spike_patterns::generate(&cfg, 1)?, 1);
+    }
+    if n_seeds > 1 {
+        return seeds_table(jitters, per_class, n_seeds);
+    }
     let seed = 1;
     println!(
         "| task | σ (ms) | spiking, default (gain, rate) | spiking, tuned | ESN | input alone | RBF SVM on input |"
@@ -252,6 +336,53 @@ fn main() -> Res<()> {
             println!(
                 "| {task} | {jitter} | {def:.3} (x{gain:.2}, {rate:.1} Hz) | {tuned:.3} ({}, {tuned_rate:.1} Hz) | {esn_acc:.3} | {inp:.3} | {svm_acc:.3} ({svm_name}) |",
                 best.1
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The default liquid, the input alone and the SVM over `n` data seeds (data, network and
+/// readout seeds all `1..=n`): mean ± sd of the test accuracy.
+fn seeds_table(jitters: &[f64], per_class: usize, n: usize) -> Res<()> {
+    println!("| task | σ (ms) | spiking, default | ESN | input alone | RBF SVM on input |");
+    println!("|---|---|---|---|---|---|");
+    for (task, segments) in [("XOR, 2 x 100 ms", 2usize), ("parity, 3 x 100 ms", 3)] {
+        for &jitter in jitters {
+            let mut cols: [Vec<f64>; 4] = Default::default();
+            for seed in 1..=n as u64 {
+                let cfg = SpikePatternConfig {
+                    segments,
+                    duration_ms: 100.0 * segments as f64,
+                    jitter_ms: jitter,
+                    n_train: per_class,
+                    n_test: per_class,
+                    ..SpikePatternConfig::default()
+                };
+                let all = spike_patterns::generate(&cfg, seed)?;
+                let (train, test) = (samples(&all, Split::Train), samples(&all, Split::Test));
+                let with_seed = |c: DigitsConfig| DigitsConfig { seed, ..c };
+                cols[0].push(score(&with_seed(base()), &train, &test)?.0);
+                cols[1].push(score(&with_seed(esn()), &train, &test)?.0);
+                let mut input = base();
+                input.features.reservoir = false;
+                cols[2].push(score(&with_seed(input), &train, &test)?.0);
+                let gtr: Vec<&GeneratedSample> =
+                    all.iter().filter(|s| s.split == Split::Train).collect();
+                let gte: Vec<&GeneratedSample> =
+                    all.iter().filter(|s| s.split == Split::Test).collect();
+                cols[3].push(svm(&gtr, &gte)?.0);
+            }
+            let cell = |v: &[f64]| {
+                let (m, sd) = mean_sd(v);
+                format!("{m:.3} ± {sd:.3}")
+            };
+            println!(
+                "| {task} | {jitter} | {} | {} | {} | {} |",
+                cell(&cols[0]),
+                cell(&cols[1]),
+                cell(&cols[2]),
+                cell(&cols[3])
             );
         }
     }

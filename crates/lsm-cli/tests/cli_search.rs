@@ -388,3 +388,89 @@ fn feature_shards_merge_into_the_unsharded_features() {
     ]);
     fails_with(&o, &["is in no shard given: a shard is missing"]);
 }
+
+#[test]
+fn a_search_on_a_spike_dataset_reads_its_spikes_and_searches_the_input_drive() {
+    // A spike dataset (segment XOR, 40 channels at 20 Hz) and the default classification
+    // config, whose input is audio: the search reads the spikes on the dataset's grid, as
+    // `lsm fit` does, and the best config it writes fits on the same data.
+    let d = tempfile::tempdir().unwrap();
+    let data = d.path().join("xor");
+    let gen = d.path().join("gen.json");
+    std::fs::write(&gen, json!({"n_train": 12, "n_test": 6}).to_string()).unwrap();
+    ok(&lsm(&[
+        "-q",
+        "data",
+        "spike-patterns",
+        "--config",
+        s(&gen),
+        "--segments",
+        "2",
+        "--duration-ms",
+        "200",
+        "--out",
+        s(&data),
+    ]));
+    let o = lsm(&["default-config"]);
+    ok(&o);
+    let mut v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    v["network"]["n_neurons"] = json!(100);
+    v["readout"]["alphas"] = json!([10.0]);
+    let cfg = d.path().join("base.json");
+    std::fs::write(&cfg, v.to_string()).unwrap();
+    let space = d.path().join("space.json");
+    std::fs::write(
+        &space,
+        json!({"objective": "validation_accuracy", "params": {
+            "input_drive": {"log_uniform": [1.0, 32.0]}
+        }})
+        .to_string(),
+    )
+    .unwrap();
+    let out = d.path().join("r.jsonl");
+    let best = d.path().join("best.json");
+    let o = lsm(&[
+        "search",
+        "--config",
+        s(&cfg),
+        "--space",
+        s(&space),
+        "--data",
+        s(&data),
+        "--trials",
+        "2",
+        "--out",
+        s(&out),
+    ]);
+    ok(&o);
+    let t = trials(&out);
+    assert_eq!(t.len(), 2, "{t:?}");
+    for x in &t {
+        let g = x["params"]["input_drive"].as_f64().unwrap();
+        assert!((1.0..=32.0).contains(&g), "{x}");
+        assert!(x["objective"].is_number(), "{x}");
+    }
+    ok(&lsm(&[
+        "search",
+        "report",
+        s(&out),
+        "--best-config",
+        s(&best),
+    ]));
+    let b: Value = serde_json::from_str(&std::fs::read_to_string(&best).unwrap()).unwrap();
+    // The written config is of spike input on the dataset's 40 channels and 1 ms grid.
+    assert_eq!(b["input"]["kind"], "spikes", "{b}");
+    assert_eq!(b["input"]["n_channels"], 40, "{b}");
+    assert_eq!(b["network"]["dt_ms"], 1.0, "{b}");
+    let model = d.path().join("m.json");
+    ok(&lsm(&[
+        "-q",
+        "fit",
+        "--config",
+        s(&best),
+        "--data",
+        s(&data),
+        "--out",
+        s(&model),
+    ]));
+}

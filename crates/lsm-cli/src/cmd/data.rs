@@ -144,6 +144,27 @@ pub fn spike_input_of(data: &str) -> Result<Option<lsm_pipeline::InputSource>> {
     }))
 }
 
+/// For a spike-train dataset `data`: an audio `config` takes spike input on the dataset's grid
+/// and channel count, and a generated network that step. Returns the step (ms) when the
+/// config changed, `None` otherwise (audio data, or a config already of spike input).
+pub fn adapt_to_spike_data(
+    config: &mut lsm_pipeline::DigitsConfig,
+    data: &str,
+) -> Result<Option<f64>> {
+    let Some(input) = spike_input_of(data)? else {
+        return Ok(None);
+    };
+    if !config.input.is_audio() {
+        return Ok(None);
+    }
+    config.input = input;
+    let dt = config.dt_ms();
+    if let Some(g) = config.network.generator_mut() {
+        g.dt_ms = dt;
+    }
+    Ok(Some(dt))
+}
+
 /// The samples of a spike-train dataset (`labels.csv`, spike CSVs): selected like a CSV list
 /// (`split` column, held-out `group`s) and read into memory in parallel on the dataset's
 /// grid, each with its own duration; ids are [`lsm_pipeline::stable_id`] of the file name,

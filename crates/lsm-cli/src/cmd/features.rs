@@ -3,7 +3,7 @@
 //! optionally one shard of the files (`--shard K/N`: files i with i % N == K, e.g. one Slurm
 //! array task); `lsm features merge` puts the shards back together in the files' order.
 
-use crate::cmd::data::{data_file, load_samples_with, spike_input_of};
+use crate::cmd::data::{adapt_to_spike_data, data_file, load_samples_with};
 use crate::cmd::pipeline::Bars;
 use crate::cmd::search::parse_shard;
 use crate::npy::{read_npy, sidecar_path, write_npy, write_sidecar};
@@ -112,13 +112,7 @@ fn extract(a: ExtractArgs, quiet: bool) -> Result<()> {
         config.seed = s;
     }
     // A spike dataset: every shard reads its spikes on the dataset's grid and channel count.
-    if let (Some(input), true) = (spike_input_of(data)?, config.input.is_audio()) {
-        config.input = input;
-        let dt = config.dt_ms();
-        if let Some(g) = config.network.generator_mut() {
-            g.dt_ms = dt;
-        }
-    }
+    adapt_to_spike_data(&mut config, data)?;
     let all = load_samples_with(data, &a.split, &a.test_speakers, false)?;
     let rows: Vec<usize> = (0..all.len())
         .filter(|&i| match shard {
@@ -135,7 +129,11 @@ fn extract(a: ExtractArgs, quiet: bool) -> Result<()> {
     }
     let samples: Vec<Sample> = rows.iter().map(|&i| all[i].clone()).collect();
     let bars = Bars::new(quiet);
-    let r = feature_pass(&config, &samples, None, &bars)?;
+    // `"input_drive": "auto"` calibrates on the files of the whole selection, not the shard's,
+    // so that every shard extracts with the same network (the one `lsm fit` would build on
+    // the same files).
+    let calibrate_on: Vec<&Sample> = all.iter().collect();
+    let r = feature_pass(&config, &samples, Some(&calibrate_on), &bars)?;
     bars.finish();
     write_npy(out, &r.features)?;
     let mut v = sidecar(&samples, r.n_input_features);

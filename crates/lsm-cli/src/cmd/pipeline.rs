@@ -15,7 +15,7 @@
 //! file, unreadable or invalid WAV) are left out and listed on stderr instead of stopping the
 //! run.
 
-use crate::cmd::data::{check_not_a_recording, data_file, load_samples_with, spike_input_of};
+use crate::cmd::data::{adapt_to_spike_data, check_not_a_recording, data_file, load_samples_with};
 use crate::cmd::plot::plot_confusion;
 use crate::plot;
 use anyhow::{bail, Context, Result};
@@ -323,12 +323,7 @@ pub fn fit(args: FitArgs, quiet: bool) -> Result<()> {
     }
     // A spike-train dataset: its spikes drive the reservoir (the config's input, if audio,
     // becomes spike input on the dataset's grid, and a generated network takes that step).
-    if let (Some(input), true) = (spike_input_of(&args.data)?, config.input.is_audio()) {
-        config.input = input;
-        let dt = config.dt_ms();
-        if let Some(g) = config.network.generator_mut() {
-            g.dt_ms = dt;
-        }
+    if let Some(dt) = adapt_to_spike_data(&mut config, &args.data)? {
         status(
             quiet,
             format!(

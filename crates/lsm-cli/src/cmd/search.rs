@@ -3,7 +3,7 @@
 //! logic lives in `lsm_pipeline::search`; this module reads the flags and the data, draws the
 //! progress bar and scores the best config once on the test split.
 
-use crate::cmd::data::{data_file, load_samples_with};
+use crate::cmd::data::{adapt_to_spike_data, data_file, load_samples_with};
 use crate::cmd::pipeline::{is_timeseries_data, print_out};
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
@@ -122,8 +122,22 @@ pub fn parse_shard(s: &str) -> Result<(u64, u64)> {
     Ok((k, n))
 }
 
-/// The base config as JSON: the file, or the default config of the task of `data`.
+/// The base config as JSON: the file, or the default config of the task of `data`. On a
+/// spike-train dataset, a classification config of audio input takes spike input on the
+/// dataset's grid (as `lsm fit` does).
 fn base_config(config: Option<&Path>, data: &str) -> Result<(Value, PathBuf)> {
+    let (v, file) = base_config_as_given(config, data)?;
+    if is_timeseries_data(data) || lsm_pipeline::search::is_series_config(&v) {
+        return Ok((v, file));
+    }
+    let mut c: DigitsConfig = pio::from_value(&file, v.clone())?;
+    if adapt_to_spike_data(&mut c, data)?.is_none() {
+        return Ok((v, file));
+    }
+    Ok((serde_json::to_value(c)?, file))
+}
+
+fn base_config_as_given(config: Option<&Path>, data: &str) -> Result<(Value, PathBuf)> {
     match config {
         Some(p) => {
             let v = pio::read_json_value(p)?;
