@@ -101,6 +101,9 @@ pub struct AnalysisOptions {
     /// Length of the Poisson input of the regime statistics and damage spreading, ms.
     /// Default 1000.
     pub regime_ms: Real,
+    /// Start-up transient of the regime statistics, ms: the network runs this long on the same
+    /// Poisson input before the `regime_ms` whose spikes are counted. Default 200. >= 0.
+    pub regime_washout_ms: Real,
     /// Bin of the synchrony measure, ms. Default 5.
     pub synchrony_bin_ms: Real,
     /// Steps of the Lyapunov run (i.i.d. input as for the memory capacity). Default 3000.
@@ -118,6 +121,7 @@ impl Default for AnalysisOptions {
             probe: ProbeOptions::default(),
             damage: DamageOptions::default(),
             regime_ms: 1000.0,
+            regime_washout_ms: 200.0,
             synchrony_bin_ms: 5.0,
             lyapunov_steps: 3000,
             lyapunov_washout: 500,
@@ -313,6 +317,15 @@ pub fn analyze(
             if want(Metric::Regime) || want(Metric::Damage) {
                 let input = poisson_input(net, opts.probe.rate_hz, opts.regime_ms, seed)?;
                 if want(Metric::Regime) {
+                    let w = opts.regime_washout_ms;
+                    if !(w.is_finite() && w >= 0.0) {
+                        return Err(PipelineError::Config {
+                            field: "regime_washout_ms".into(),
+                            msg: format!("{w}: expected a finite duration >= 0 ms"),
+                        });
+                    }
+                    let total_ms = opts.regime_washout_ms + opts.regime_ms;
+                    let input = poisson_input(net, opts.probe.rate_hz, total_ms, seed)?;
                     let rec = net.run(
                         lsm_reservoir::Drive::Spikes(&input),
                         input.n_steps(),
@@ -323,6 +336,8 @@ pub fn analyze(
                     let raster = rec.spikes.ok_or_else(|| {
                         PipelineError::Runtime("regime: spikes not recorded".into())
                     })?;
+                    let washout = (opts.regime_washout_ms / net.dt_ms()).round() as usize;
+                    let raster = regime::after_washout(&raster, washout)?;
                     out.regime = Some(regime::spike_stats(&raster, opts.synchrony_bin_ms));
                 }
                 if want(Metric::Damage) {

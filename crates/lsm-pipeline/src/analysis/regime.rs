@@ -54,6 +54,32 @@ pub struct SpikeStats {
     pub regime: String,
 }
 
+/// The raster from step `washout` on (steps renumbered from 0): the statistics of a driven
+/// network without its start-up transient.
+///
+/// # Errors
+/// [`PipelineError::Config`] (`regime_washout_ms`) if the washout leaves no step.
+pub fn after_washout(raster: &SpikeTrains, washout: usize) -> Result<SpikeTrains, PipelineError> {
+    let n_steps = raster.n_steps();
+    if washout >= n_steps {
+        return Err(PipelineError::Config {
+            field: "regime_washout_ms".into(),
+            msg: format!("a washout of {washout} steps leaves none of the {n_steps} steps"),
+        });
+    }
+    let events = raster
+        .iter()
+        .filter(|&(s, _)| s >= washout)
+        .map(|(s, c)| (s - washout, c as usize));
+    SpikeTrains::from_events(
+        raster.n_channels(),
+        raster.dt_ms(),
+        n_steps - washout,
+        events,
+    )
+    .map_err(|e| PipelineError::Runtime(e.to_string()))
+}
+
 /// The statistics of a raster (neurons = channels) in bins of `bin_ms` for the synchrony.
 pub fn spike_stats(raster: &SpikeTrains, bin_ms: Real) -> SpikeStats {
     let n = raster.n_channels().max(1);
@@ -424,5 +450,16 @@ mod tests {
             esn_lyapunov(&esn, u.view(), 500).unwrap()
         };
         assert!(lam(5.0) < lam(1e-9) - 0.1, "{} vs {}", lam(5.0), lam(1e-9));
+    }
+
+    #[test]
+    fn the_washout_drops_the_first_steps_and_renumbers_the_rest() {
+        let r = raster(3, 0.5, 10, vec![(0, 0), (3, 1), (4, 2), (9, 0)]);
+        let w = after_washout(&r, 4).unwrap();
+        assert_eq!((w.n_channels(), w.n_steps(), w.dt_ms()), (3, 6, 0.5));
+        assert_eq!(w.iter().collect::<Vec<_>>(), vec![(0, 2), (5, 0)]);
+        assert_eq!(after_washout(&r, 0).unwrap(), r);
+        let e = after_washout(&r, 10).unwrap_err().to_string();
+        assert!(e.contains("regime_washout_ms"), "{e}");
     }
 }
