@@ -17,7 +17,7 @@
 
 use lsm::datasets::spike_patterns::{self, GeneratedSample, SpikePatternConfig};
 use lsm::datasets::Split;
-use lsm::pipeline::{DigitsConfig, DigitsPipeline, InputSource, ReservoirChoice, Sample};
+use lsm::pipeline::{DigitsConfig, DigitsPipeline, ReservoirChoice, Sample};
 use lsm::reservoir::EsnConfig;
 
 fn samples(all: &[GeneratedSample], split: Split) -> Vec<Sample> {
@@ -29,14 +29,7 @@ fn samples(all: &[GeneratedSample], split: Split) -> Vec<Sample> {
 
 /// The variants compared: a name and its config.
 fn variants() -> Vec<(&'static str, DigitsConfig)> {
-    let mut base = DigitsConfig {
-        input: InputSource::Spikes {
-            n_channels: None,
-            dt_ms: 1.0,
-            duration_ms: None,
-        },
-        ..DigitsConfig::default()
-    };
+    let mut base = DigitsConfig::spikes(1.0);
     base.features.include_input = false;
     let mut input_only = base.clone();
     input_only.features.reservoir = false;

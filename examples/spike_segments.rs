@@ -30,8 +30,7 @@ use linfa_svm::Svm;
 use lsm::datasets::spike_patterns::{self, GeneratedSample, SpikePatternConfig};
 use lsm::datasets::Split;
 use lsm::pipeline::{
-    DigitsConfig, DigitsPipeline, InputDrive, InputSource, Pooling, ReservoirChoice, Sample,
-    Transform,
+    DigitsConfig, DigitsPipeline, InputDrive, Pooling, ReservoirChoice, Sample, Transform,
 };
 use lsm::reservoir::EsnConfig;
 use ndarray::{Array1, Array2};
@@ -45,16 +44,10 @@ fn samples(all: &[GeneratedSample], split: Split) -> Vec<Sample> {
         .collect()
 }
 
-/// The pipeline on spike input, as `lsm fit` runs it on a spike dataset.
+/// The default pipeline on spike input, as `lsm fit` runs it on a spike dataset without a
+/// config (membrane time constant 80 ms).
 fn base() -> DigitsConfig {
-    DigitsConfig {
-        input: InputSource::Spikes {
-            n_channels: None,
-            dt_ms: 1.0,
-            duration_ms: None,
-        },
-        ..DigitsConfig::default()
-    }
+    DigitsConfig::spikes(1.0)
 }
 
 /// Test accuracy of `cfg` fitted on `train`, and the reservoir's input gain and rate.

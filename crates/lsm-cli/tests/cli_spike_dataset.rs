@@ -293,3 +293,29 @@ fn data_spike_patterns_writes_the_segment_task() {
     assert_eq!(o.status.code(), Some(1), "{err}");
     assert!(err.contains("segments"), "{err}");
 }
+
+#[test]
+fn without_a_config_a_spike_dataset_gets_the_spike_default() {
+    let d = tempfile::tempdir().unwrap();
+    let data = d.path().join("ds");
+    dataset(&data);
+    // `lsm default-config --task spikes`: spike input, 80 ms membranes, else the default.
+    let v: Value =
+        serde_json::from_slice(&lsm(&["default-config", "--task", "spikes"]).stdout).unwrap();
+    assert_eq!(v["input"]["kind"], "spikes", "{v}");
+    assert_eq!(v["network"]["neuron"]["tau_m_ms"], 80.0, "{v}");
+    let audio: Value = serde_json::from_slice(&lsm(&["default-config"]).stdout).unwrap();
+    assert_eq!(audio["network"]["neuron"]["tau_m_ms"], 20.0, "{audio}");
+    // `lsm fit` without --config on the spike dataset embeds that network: its neurons'
+    // membrane time constant is 80 ms, on the dataset's grid.
+    let model = d.path().join("m.json");
+    lsm(&["-q", "fit", "--data", s(&data), "--out", s(&model)]);
+    let m: Value = serde_json::from_str(&std::fs::read_to_string(&model).unwrap()).unwrap();
+    assert_eq!(m["config"]["network"]["neuron"]["tau_m_ms"], 80.0);
+    assert_eq!(m["config"]["input"]["kind"], "spikes");
+    let tau = &m["network"]["neuron"]["tau_m_ms"];
+    assert!(
+        tau == 80.0 || tau.as_array().is_some_and(|a| a.iter().all(|x| x == 80.0)),
+        "{tau}"
+    );
+}

@@ -1,7 +1,8 @@
 //! The input drive of the spiking reservoir (`"input_drive"`): calibrated on the training
 //! data when the default network would be silent or saturated, left alone inside the band,
 //! the same for any thread count; the warnings on a silent or saturated reservoir; and the
-//! segment XOR task, on which a linear readout of the input alone is at chance.
+//! segment XOR task, on which a linear readout of the input alone is at chance; the spike
+//! default's three-segment parity.
 
 use lsm_datasets::spike_patterns::{generate, SpikePatternConfig};
 use lsm_datasets::Split;
@@ -11,13 +12,20 @@ use std::path::Path;
 
 /// Spike samples of the segment XOR task (40 channels at 20 Hz, two 100 ms segments).
 fn xor(n_per_class: usize, split: Split) -> Vec<Sample> {
+    segment_task(2, n_per_class, split, 3)
+}
+
+/// `segments` segments of 100 ms each (parity of the segment bits), jitter 4 ms.
+fn segment_task(segments: usize, n_per_class: usize, split: Split, seed: u64) -> Vec<Sample> {
     let cfg = SpikePatternConfig {
-        segments: 2,
+        segments,
+        duration_ms: 100.0 * segments as f64,
+        jitter_ms: 4.0,
         n_train: n_per_class,
         n_test: n_per_class,
         ..SpikePatternConfig::default()
     };
-    generate(&cfg, 3)
+    generate(&cfg, seed)
         .unwrap()
         .into_iter()
         .filter(|s| s.split == split)
@@ -216,4 +224,28 @@ fn a_linear_readout_of_the_input_is_at_chance_on_xor() {
     let m = DigitsPipeline::fit(&cfg, &first_bit(&train)).unwrap();
     let acc = m.evaluate(&first_bit(&test)).unwrap().report.accuracy;
     assert!(acc > 0.8, "{acc}");
+}
+
+#[test]
+fn the_spike_default_computes_three_segment_parity_where_the_audio_network_does_not() {
+    let (train, test) = (
+        segment_task(3, 40, Split::Train, 1),
+        segment_task(3, 40, Split::Test, 1),
+    );
+    let accuracy = |cfg: &DigitsConfig| {
+        let cfg = DigitsConfig {
+            seed: 1,
+            ..cfg.clone()
+        };
+        let m = DigitsPipeline::fit(&cfg, &train).unwrap();
+        m.evaluate(&test).unwrap().report.accuracy
+    };
+    // The spike default (membrane time constant 80 ms) with a linear readout.
+    let spikes = DigitsConfig::spikes(1.0);
+    let a = accuracy(&spikes);
+    assert!(a >= 0.9, "{a}");
+    // The same pipeline with the audio default's 20 ms membranes: adjacent segments mix,
+    // three do not, and parity stays near chance.
+    let b = accuracy(&spikes_config(InputDrive::Auto));
+    assert!(b < 0.75, "{b}");
 }

@@ -144,6 +144,24 @@ pub fn spike_input_of(data: &str) -> Result<Option<lsm_pipeline::InputSource>> {
     }))
 }
 
+/// The default classification config for `data`: [`lsm_pipeline::DigitsConfig::spikes`] on
+/// the dataset's grid and channel count for a spike-train dataset, the spoken-digit default
+/// otherwise.
+pub fn default_config_for(data: &str) -> Result<lsm_pipeline::DigitsConfig> {
+    Ok(match spike_input_of(data)? {
+        Some(input) => {
+            let mut c = lsm_pipeline::DigitsConfig::spikes(1.0);
+            c.input = input;
+            let dt = c.dt_ms();
+            if let Some(g) = c.network.generator_mut() {
+                g.dt_ms = dt;
+            }
+            c
+        }
+        None => lsm_pipeline::DigitsConfig::default(),
+    })
+}
+
 /// For a spike-train dataset `data`: an audio `config` takes spike input on the dataset's grid
 /// and channel count, and a generated network that step. Returns the step (ms) when the
 /// config changed, `None` otherwise (audio data, or a config already of spike input).

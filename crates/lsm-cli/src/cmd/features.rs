@@ -3,7 +3,7 @@
 //! optionally one shard of the files (`--shard K/N`: files i with i % N == K, e.g. one Slurm
 //! array task); `lsm features merge` puts the shards back together in the files' order.
 
-use crate::cmd::data::{adapt_to_spike_data, data_file, load_samples_with};
+use crate::cmd::data::{adapt_to_spike_data, data_file, default_config_for, load_samples_with};
 use crate::cmd::pipeline::Bars;
 use crate::cmd::search::parse_shard;
 use crate::npy::{read_npy, sidecar_path, write_npy, write_sidecar};
@@ -106,7 +106,7 @@ fn extract(a: ExtractArgs, quiet: bool) -> Result<()> {
     let shard = a.shard.as_deref().map(parse_shard).transpose()?;
     let mut config = match &a.config {
         Some(p) => DigitsConfig::load(p)?,
-        None => DigitsConfig::default(),
+        None => default_config_for(data)?,
     };
     if let Some(s) = a.seed {
         config.seed = s;

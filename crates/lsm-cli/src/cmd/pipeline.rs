@@ -15,7 +15,9 @@
 //! file, unreadable or invalid WAV) are left out and listed on stderr instead of stopping the
 //! run.
 
-use crate::cmd::data::{adapt_to_spike_data, check_not_a_recording, data_file, load_samples_with};
+use crate::cmd::data::{
+    adapt_to_spike_data, check_not_a_recording, data_file, default_config_for, load_samples_with,
+};
 use crate::cmd::plot::plot_confusion;
 use crate::plot;
 use anyhow::{bail, Context, Result};
@@ -35,7 +37,8 @@ pub const TIMESERIES_TASKS: [&str; 4] = ["mackey-glass", "narma10", "lorenz", "c
 /// Arguments of `lsm default-config`.
 #[derive(Args, Debug)]
 pub struct DefaultConfigArgs {
-    /// Task: spoken-digits, mackey-glass, narma10 or lorenz.
+    /// Task: spoken-digits, spikes (classification of spike data: the spoken-digit pipeline
+    /// with spike input and its own network), mackey-glass, narma10 or lorenz.
     #[arg(long, default_value = TASK_SPOKEN_DIGITS)]
     pub task: String,
 }
@@ -254,10 +257,11 @@ fn task_of(v: &Value) -> Option<String> {
 pub fn default_config(args: DefaultConfigArgs) -> Result<()> {
     let v = match args.task.as_str() {
         TASK_SPOKEN_DIGITS => serde_json::to_value(DigitsConfig::default())?,
+        "spikes" => serde_json::to_value(DigitsConfig::spikes(1.0))?,
         t if is_timeseries_task(t) && t != "csv" => crate::cmd::timeseries::default_config(t)?,
         t => bail!(
-            "--task {t}: unknown task; expected one of spoken-digits, mackey-glass, narma10, \
-             lorenz"
+            "--task {t}: unknown task; expected one of spoken-digits, spikes, mackey-glass, \
+             narma10, lorenz"
         ),
     };
     print_out(&format!("{}\n", serde_json::to_string_pretty(&v)?))
@@ -316,7 +320,7 @@ pub fn fit(args: FitArgs, quiet: bool) -> Result<()> {
                 .with_context(|| format!("--config {}", cfg_path.display()))?;
             c
         }
-        None => DigitsConfig::default(),
+        None => default_config_for(&args.data)?,
     };
     if let Some(s) = args.seed {
         config.seed = s;

@@ -3,7 +3,7 @@
 //! logic lives in `lsm_pipeline::search`; this module reads the flags and the data, draws the
 //! progress bar and scores the best config once on the test split.
 
-use crate::cmd::data::{adapt_to_spike_data, data_file, load_samples_with};
+use crate::cmd::data::{adapt_to_spike_data, data_file, default_config_for, load_samples_with};
 use crate::cmd::pipeline::{is_timeseries_data, print_out};
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
@@ -155,7 +155,7 @@ fn base_config_as_given(config: Option<&Path>, data: &str) -> Result<(Value, Pat
                     .with_context(|| format!("--data {data}: unknown time-series task"))?;
                 serde_json::to_value(TsConfig::default_for(t))?
             } else {
-                serde_json::to_value(DigitsConfig::default())?
+                serde_json::to_value(default_config_for(data)?)?
             };
             Ok((v, PathBuf::from("<default config>")))
         }
