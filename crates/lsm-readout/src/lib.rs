@@ -19,5 +19,5 @@ pub use error::{ReadoutError, Result};
 pub use gram::GramAccumulator;
 pub use linalg::{cholesky_solve, gram_rows};
 pub use logistic::{LogisticParams, LogisticRegression, LogisticValidParams};
-pub use online::{OnlineReadout, OnlineRule};
+pub use online::{OnlineBias, OnlineReadout, OnlineRule};
 pub use ridge::{Ridge, RidgeParams, RidgeValidParams};

@@ -10,6 +10,9 @@
 //!   forgetting-weighted mean of the errors: `S ← λ S + 1`, `b ← b − e / S`.
 //!   With `λ = 1` and no bias, `W` after `n` samples is exactly the ridge solution
 //!   `(XᵀX + αI)⁻¹ XᵀY` of those samples. Memory `O(features²)`.
+//!   [`OnlineBias::Feature`] learns the bias as the weight of a constant feature 1 inside `P`
+//!   instead (standard RLS): then the pass is exactly ridge on `[x; 1]` with the bias
+//!   penalised by `α` like any weight.
 //! * **LMS** (learning rate `η`): `W ← W − η x eᵀ`, `b ← b − η e`. Memory `O(features)`.
 //!
 //! Neither holds past samples: memory does not grow with the series. [`OnlineReadout::to_ridge`]
@@ -81,12 +84,26 @@ impl OnlineRule {
     }
 }
 
+/// How an online readout learns its bias `b`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OnlineBias {
+    /// No bias (`b = 0`; reservoirpy's `fit_bias=False`).
+    None,
+    /// reservoirpy's rule (`fit_bias=True`): RLS moves `b` by the forgetting-weighted mean of
+    /// the errors, LMS by `η e`.
+    Reservoirpy,
+    /// The bias is the weight of a constant feature 1 learned with the others (for RLS,
+    /// inside `P`; for LMS, the same as [`OnlineBias::Reservoirpy`]).
+    Feature,
+}
+
 /// An online readout being learned (see the module doc).
 ///
 /// ```
-/// use lsm_readout::{OnlineReadout, OnlineRule};
+/// use lsm_readout::{OnlineBias, OnlineReadout, OnlineRule};
 /// let rule = OnlineRule::Rls { alpha: 1e-6, forgetting: 1.0 };
-/// let mut r = OnlineReadout::new(rule, true, 2, 1)?;
+/// let mut r = OnlineReadout::new(rule, OnlineBias::Reservoirpy, 2, 1)?;
 /// for t in 0..50 {
 ///     let x = [(t as f64 * 0.7).sin(), (t as f64 * 0.3).cos()];
 ///     r.learn(&x, &[2.0 * x[0] - x[1] + 0.5])?;
@@ -98,8 +115,9 @@ impl OnlineRule {
 #[derive(Clone, Debug)]
 pub struct OnlineReadout {
     rule: OnlineRule,
-    fit_bias: bool,
-    /// Weights, outputs × features (row-major: one contiguous row per output).
+    bias_mode: OnlineBias,
+    /// Weights, outputs × features (row-major: one contiguous row per output), plus the
+    /// bias column last with [`OnlineBias::Feature`].
     w: Array2<f64>,
     bias: Array1<f64>,
     /// RLS: the inverse correlation matrix estimate, features × features.
@@ -109,17 +127,19 @@ pub struct OnlineReadout {
     steps: usize,
     px: Vec<f64>,
     err: Vec<f64>,
+    /// The features with the constant 1 appended ([`OnlineBias::Feature`]).
+    xb: Vec<f64>,
 }
 
 impl OnlineReadout {
     /// A readout with zero weights and bias for `n_features` inputs and `n_outputs` outputs;
-    /// `fit_bias` learns the bias (reservoirpy's `fit_bias`), otherwise it stays 0.
+    /// `bias` says how the bias is learned.
     ///
     /// # Errors
     /// [`ReadoutError::InvalidParam`] for a bad rule parameter or a zero size.
     pub fn new(
         rule: OnlineRule,
-        fit_bias: bool,
+        bias: OnlineBias,
         n_features: usize,
         n_outputs: usize,
     ) -> Result<Self> {
@@ -132,20 +152,22 @@ impl OnlineReadout {
                 ),
             });
         }
+        let m = n_features + usize::from(bias == OnlineBias::Feature);
         let p = match rule {
-            OnlineRule::Rls { alpha, .. } => Some(Array2::from_diag_elem(n_features, 1.0 / alpha)),
+            OnlineRule::Rls { alpha, .. } => Some(Array2::from_diag_elem(m, 1.0 / alpha)),
             OnlineRule::Lms { .. } => None,
         };
         Ok(Self {
             rule,
-            fit_bias,
-            w: Array2::zeros((n_outputs, n_features)),
+            bias_mode: bias,
+            w: Array2::zeros((n_outputs, m)),
             bias: Array1::zeros(n_outputs),
             p,
             s: 0.0,
             steps: 0,
-            px: vec![0.0; n_features],
+            px: vec![0.0; m],
             err: vec![0.0; n_outputs],
+            xb: vec![1.0; m],
         })
     }
 
@@ -160,7 +182,7 @@ impl OnlineReadout {
 
     /// Number of input features.
     pub fn n_features(&self) -> usize {
-        self.w.ncols()
+        self.w.ncols() - usize::from(self.bias_mode == OnlineBias::Feature)
     }
 
     /// Number of outputs.
@@ -173,12 +195,14 @@ impl OnlineReadout {
         self.steps
     }
 
-    /// The current weights, outputs × features (the transpose of [`Ridge::weights`]).
+    /// The current weights, outputs × features (the transpose of [`Ridge::weights`]; with
+    /// [`OnlineBias::Feature`], the bias is the last column).
     pub fn weights(&self) -> ndarray::ArrayView2<'_, f64> {
         self.w.view()
     }
 
-    /// The current bias, one per output.
+    /// The current bias, one per output (zeros with [`OnlineBias::Feature`]: see
+    /// [`Self::weights`]).
     pub fn bias(&self) -> ndarray::ArrayView1<'_, f64> {
         self.bias.view()
     }
@@ -193,8 +217,10 @@ impl OnlineReadout {
     /// # Panics
     /// If `x` or `out` has the wrong length (a programming error; [`Self::learn`] checks).
     pub fn predict_into(&self, x: &[f64], out: &mut [f64]) {
+        let n = x.len();
         for ((o, row), b) in out.iter_mut().zip(self.w.rows()).zip(self.bias.iter()) {
-            *o = dot(row.as_slice().expect("row-major"), x) + b;
+            let row = row.as_slice().expect("row-major");
+            *o = dot(&row[..n], x) + row.get(n).copied().unwrap_or(0.0) + b;
         }
     }
 
@@ -234,6 +260,14 @@ impl OnlineReadout {
         for (e, t) in err.iter_mut().zip(y) {
             *e -= t;
         }
+        let mut xb = std::mem::take(&mut self.xb);
+        let x = if self.bias_mode == OnlineBias::Feature {
+            xb[..x.len()].copy_from_slice(x);
+            &xb[..]
+        } else {
+            x
+        };
+        let fit_bias = self.bias_mode == OnlineBias::Reservoirpy;
         match self.rule {
             OnlineRule::Rls { forgetting, .. } => {
                 let p = self.p.as_mut().expect("RLS holds P");
@@ -257,7 +291,7 @@ impl OnlineReadout {
                     }
                 }
                 self.s = forgetting * self.s + 1.0;
-                if self.fit_bias {
+                if fit_bias {
                     for (b, e) in self.bias.iter_mut().zip(&err) {
                         *b -= e / self.s;
                     }
@@ -269,7 +303,7 @@ impl OnlineReadout {
                         *wj -= learning_rate * xj * e;
                     }
                 }
-                if self.fit_bias {
+                if fit_bias {
                     for (b, e) in self.bias.iter_mut().zip(&err) {
                         *b -= learning_rate * e;
                     }
@@ -277,6 +311,7 @@ impl OnlineReadout {
             }
         }
         self.err = err;
+        self.xb = xb;
         self.steps += 1;
         Ok(())
     }
@@ -299,13 +334,21 @@ impl OnlineReadout {
             OnlineRule::Lms { learning_rate } => learning_rate,
         };
         let n = self.n_features();
+        let (weights, intercept) = if self.bias_mode == OnlineBias::Feature {
+            (
+                self.w.slice(ndarray::s![.., ..n]).t().to_owned(),
+                self.w.column(n).to_owned(),
+            )
+        } else {
+            (self.w.t().to_owned(), self.bias.clone())
+        };
         let r = Ridge {
-            weights: self.w.t().to_owned(),
-            intercept: self.bias.clone(),
+            weights,
+            intercept,
             x_mean: Array1::zeros(n),
             x_scale: Array1::ones(n),
             alpha,
-            fit_intercept: self.fit_bias,
+            fit_intercept: self.bias_mode != OnlineBias::None,
             standardize: false,
             cv: None,
         };

@@ -3,7 +3,7 @@
 mod common;
 
 use common::{linear, max_abs_diff, to2};
-use lsm_readout::{OnlineReadout, OnlineRule, ReadoutError, Ridge, RidgeParams};
+use lsm_readout::{OnlineBias, OnlineReadout, OnlineRule, ReadoutError, Ridge, RidgeParams};
 use ndarray::{concatenate, Array2, Axis};
 use serde::Deserialize;
 
@@ -27,6 +27,14 @@ struct Fixture {
     cases: Vec<Case>,
 }
 
+fn bias(fit: bool) -> OnlineBias {
+    if fit {
+        OnlineBias::Reservoirpy
+    } else {
+        OnlineBias::None
+    }
+}
+
 /// Every case of the fixture: reservoirpy's per-step outputs of the learning pass (the new
 /// weights with the bias before the step, as `partial_fit` returns them) and the final
 /// weights and bias, within floating-point tolerance.
@@ -46,7 +54,7 @@ fn rls_and_lms_match_reservoirpy_step_by_step() {
                 learning_rate: c.learning_rate.unwrap(),
             },
         };
-        let mut r = OnlineReadout::new(rule, c.fit_bias, x.ncols(), y.ncols()).unwrap();
+        let mut r = OnlineReadout::new(rule, bias(c.fit_bias), x.ncols(), y.ncols()).unwrap();
         let mut out = vec![0.0; y.ncols()];
         let mut worst = 0.0f64;
         for (t, (xr, yr)) in x.rows().into_iter().zip(y.rows()).enumerate() {
@@ -87,6 +95,15 @@ fn rls_and_lms_match_reservoirpy_step_by_step() {
     }
 }
 
+fn no_intercept(alpha: f64) -> lsm_readout::RidgeValidParams {
+    RidgeParams::new()
+        .alpha(alpha)
+        .fit_intercept(false)
+        .standardize(false)
+        .check()
+        .unwrap()
+}
+
 /// RLS with forgetting 1, no bias and P₀ = I/α is ridge with penalty α and no intercept:
 /// after every prefix of the data, not only asymptotically.
 #[test]
@@ -98,7 +115,7 @@ fn rls_without_forgetting_is_the_ridge_solution() {
             alpha,
             forgetting: 1.0,
         },
-        false,
+        OnlineBias::None,
         6,
         2,
     )
@@ -107,12 +124,7 @@ fn rls_without_forgetting_is_the_ridge_solution() {
         r.learn(xr.as_slice().unwrap(), yr.as_slice().unwrap())
             .unwrap();
         if [5, 30, 119].contains(&t) {
-            let params = RidgeParams::new()
-                .alpha(alpha)
-                .fit_intercept(false)
-                .standardize(false)
-                .check()
-                .unwrap();
+            let params = no_intercept(alpha);
             let n = t + 1;
             let ridge = Ridge::fit_matrix(
                 d.x.slice(ndarray::s![..n, ..]),
@@ -126,31 +138,36 @@ fn rls_without_forgetting_is_the_ridge_solution() {
             assert!(diff < 1e-8 * scale, "after {n} samples: {diff:e}");
         }
     }
-    // With a bias column appended to the features, the same holds for ridge with the bias
-    // penalised like any weight: and the fit recovers the data's offsets.
+    // With the bias learned as a constant feature inside P, the pass is ridge on [x; 1]
+    // with the bias penalised like any weight.
     let ones = Array2::ones((d.x.nrows(), 1));
     let xb = concatenate![Axis(1), d.x, ones];
     let mut r = OnlineReadout::new(
         OnlineRule::Rls {
-            alpha: 1e-6,
+            alpha,
             forgetting: 1.0,
         },
-        false,
-        7,
+        OnlineBias::Feature,
+        6,
         2,
     )
     .unwrap();
-    for (xr, yr) in xb.rows().into_iter().zip(d.y.rows()) {
+    for (xr, yr) in d.x.rows().into_iter().zip(d.y.rows()) {
         r.learn(&xr.to_vec(), &yr.to_vec()).unwrap();
     }
-    let w = r.to_ridge().unwrap().weights;
-    for (j, b) in d.b.iter().enumerate() {
-        assert!(
-            (w[[6, j]] - b).abs() < 0.3,
-            "offset {j}: {} vs {b}",
-            w[[6, j]]
-        );
+    let params = no_intercept(alpha);
+    let ridge = Ridge::fit_matrix(xb.view(), d.y.view(), &params).unwrap();
+    let online = r.to_ridge().unwrap();
+    assert_eq!(online.n_features(), 6);
+    let scale = ridge.weights.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    let w = ridge.weights.slice(ndarray::s![..6, ..]).to_owned();
+    assert!(max_abs_diff(&online.weights, &w) < 1e-8 * scale);
+    for j in 0..2 {
+        let b = ridge.weights[[6, j]];
+        assert!((online.intercept[j] - b).abs() < 1e-8 * scale, "{j}");
     }
+    let p = online.predict(d.x.view()).unwrap();
+    assert!(max_abs_diff(&p, &ridge.predict(xb.view()).unwrap()) < 1e-8 * scale);
 }
 
 /// A forgetting factor < 1 tracks a change of the target mapping; forgetting 1 averages
@@ -165,7 +182,7 @@ fn forgetting_tracks_a_changed_mapping() {
                 alpha: 1e-3,
                 forgetting,
             },
-            false,
+            OnlineBias::None,
             3,
             1,
         )
@@ -192,7 +209,7 @@ fn lms_converges_on_a_noiseless_linear_map() {
         OnlineRule::Lms {
             learning_rate: 0.02,
         },
-        true,
+        OnlineBias::Reservoirpy,
         4,
         1,
     )
@@ -237,7 +254,7 @@ fn bad_parameters_and_input_are_errors() {
         ),
     ];
     for (rule, field) in bad {
-        match OnlineReadout::new(rule, true, 2, 1) {
+        match OnlineReadout::new(rule, OnlineBias::Reservoirpy, 2, 1) {
             Err(ReadoutError::InvalidParam { name, .. }) => assert_eq!(name, field),
             other => panic!("{rule:?}: {other:?}"),
         }
@@ -245,7 +262,7 @@ fn bad_parameters_and_input_are_errors() {
     let rule = OnlineRule::Lms {
         learning_rate: 1e-3,
     };
-    let mut r = OnlineReadout::new(rule, true, 2, 1).unwrap();
+    let mut r = OnlineReadout::new(rule, OnlineBias::Reservoirpy, 2, 1).unwrap();
     assert!(matches!(
         r.to_ridge(),
         Err(ReadoutError::NotEnoughSamples(_))
@@ -265,7 +282,7 @@ fn bad_parameters_and_input_are_errors() {
         OnlineRule::Lms {
             learning_rate: 10.0,
         },
-        true,
+        OnlineBias::Reservoirpy,
         2,
         1,
     )

@@ -9,6 +9,14 @@ use ndarray::{s, Array2, ArrayView2};
 // Reservoirs
 // ---------------------------------------------------------------------------------------------
 
+/// Copy `v` into row `r` of the row-major `a`.
+pub(crate) fn set_row(a: &mut Array2<Real>, r: usize, v: &[Real]) {
+    a.row_mut(r)
+        .as_slice_mut()
+        .expect("contiguous")
+        .copy_from_slice(v);
+}
+
 /// Feature rows folded into the Gram accumulator at once while the reservoir runs.
 pub(crate) const GRAM_BLOCK: usize = 512;
 
@@ -137,14 +145,8 @@ impl<'a> FeatureSource<'a> {
         let mut ft = Array2::zeros((len, self.n_features()));
         let k0 = keep.start;
         self.visit(keep, 0.0, 0..0, |t, x, f| {
-            st.row_mut(t - k0)
-                .as_slice_mut()
-                .expect("contiguous")
-                .copy_from_slice(x);
-            ft.row_mut(t - k0)
-                .as_slice_mut()
-                .expect("contiguous")
-                .copy_from_slice(f);
+            set_row(&mut st, t - k0, x);
+            set_row(&mut ft, t - k0, f);
             Ok(())
         })?;
         Ok((st, ft))
