@@ -489,7 +489,7 @@ impl TsConfig {
             if matches!(self.reservoir, ReservoirConfig::Spiking(_)) {
                 return cfg_err(
                     "prediction.mode",
-                    "closed-loop prediction is implemented for the ESN reservoir; use one-step or k-step with a spiking reservoir",
+                    "closed-loop prediction is implemented for the ESN and NVAR reservoirs; use one-step or k-step with a spiking reservoir",
                 );
             }
         }
@@ -502,6 +502,7 @@ impl TsConfig {
         match &self.reservoir {
             ReservoirConfig::Esn(e) => e.validate()?,
             ReservoirConfig::Spiking(s) => s.validate()?,
+            ReservoirConfig::Nvar(n) => n.validate()?,
         }
         self.data.mackey_glass.check()?;
         self.data.narma.check()?;

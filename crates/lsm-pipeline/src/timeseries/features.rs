@@ -21,8 +21,8 @@ pub(crate) fn set_row(a: &mut Array2<Real>, r: usize, v: &[Real]) {
 pub(crate) const GRAM_BLOCK: usize = 512;
 
 /// Teacher-forced features `[x(t); u(t)]` (or `x(t)`) of a series, streamed row by row: the
-/// ESN is run on the fly (nothing of size steps × units is held); the spiking reservoir is
-/// simulated once and its recorded rows are replayed.
+/// ESN is run on the fly (nothing of size steps × units is held); the spiking reservoir and
+/// NVAR are run once and their recorded rows are replayed.
 pub(crate) struct FeatureSource<'a> {
     res: &'a Reservoir,
     inputs: ArrayView2<'a, Real>,
@@ -41,8 +41,8 @@ impl<'a> FeatureSource<'a> {
     ) -> Result<Self> {
         let cached = match res {
             Reservoir::Esn(_) => None,
-            Reservoir::Spiking(sp) => {
-                let a = sp.states(inputs, seed)?;
+            Reservoir::Spiking(_) | Reservoir::Nvar(_) => {
+                let a = res.states(inputs, seed)?;
                 // Row-major, so that every row is one contiguous slice.
                 Some(if a.is_standard_layout() {
                     a
@@ -129,8 +129,8 @@ impl<'a> FeatureSource<'a> {
                 }
                 Ok(())
             }
-            (None, Reservoir::Spiking(_)) => Err(PipelineError::Runtime(
-                "spiking states were not recorded".into(),
+            (None, _) => Err(PipelineError::Runtime(
+                "the reservoir's states were not recorded".into(),
             )),
         }
     }
