@@ -99,3 +99,23 @@ fn nvar_config_errors_name_the_field() {
     let msg = lsm_core::error_chain(&fit(&c, &DataSource::Builtin(Task::Lorenz)).unwrap_err());
     assert!(msg.contains("order") && msg.contains("nvar"), "{msg}");
 }
+
+/// The example configs of `examples/` parse and say what their names say.
+#[test]
+fn example_configs_are_valid() {
+    let read = |name: &str| {
+        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../examples")
+            .join(name);
+        TsConfig::from_json_str(
+            &std::fs::read_to_string(&p).unwrap(),
+            &p.display().to_string(),
+        )
+        .unwrap()
+    };
+    let nvar = read("timeseries_lorenz_nvar.json");
+    assert!(matches!(nvar.reservoir, ReservoirConfig::Nvar(_)));
+    assert_eq!(nvar.prediction.mode, Mode::ClosedLoop);
+    let rls = read("timeseries_mackey_glass_rls.json");
+    assert_eq!(rls.readout.kind, SeriesReadoutKind::Rls);
+}

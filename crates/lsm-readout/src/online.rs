@@ -276,13 +276,14 @@ impl OnlineReadout {
                     *k = dot(row.as_slice().expect("row-major"), x);
                 }
                 let denom = forgetting + dot(x, &self.px);
+                let inv_forgetting = 1.0 / forgetting;
                 // P ← (P − k kᵀ / d) / λ, and the gain P_new x = k / d.
                 let ps = p.as_slice_mut().expect("row-major");
                 for i in 0..n {
                     let ki = self.px[i] / denom;
                     let row = &mut ps[i * n..(i + 1) * n];
                     for (pij, kj) in row.iter_mut().zip(&self.px) {
-                        *pij = (*pij - ki * kj) / forgetting;
+                        *pij = (*pij - ki * kj) * inv_forgetting;
                     }
                 }
                 for (mut wrow, e) in self.w.rows_mut().into_iter().zip(&err) {
