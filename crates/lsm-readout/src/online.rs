@@ -103,13 +103,14 @@ pub enum OnlineBias {
 /// ```
 /// use lsm_readout::{OnlineBias, OnlineReadout, OnlineRule};
 /// let rule = OnlineRule::Rls { alpha: 1e-6, forgetting: 1.0 };
-/// let mut r = OnlineReadout::new(rule, OnlineBias::Reservoirpy, 2, 1)?;
+/// let mut r = OnlineReadout::new(rule, OnlineBias::Feature, 2, 1)?;
 /// for t in 0..50 {
 ///     let x = [(t as f64 * 0.7).sin(), (t as f64 * 0.3).cos()];
 ///     r.learn(&x, &[2.0 * x[0] - x[1] + 0.5])?;
 /// }
 /// let ridge = r.to_ridge()?;
 /// assert!((ridge.weights[[0, 0]] - 2.0).abs() < 1e-3);
+/// assert!((ridge.intercept[0] - 0.5).abs() < 1e-3);
 /// # Ok::<(), lsm_readout::ReadoutError>(())
 /// ```
 #[derive(Clone, Debug)]
