@@ -162,7 +162,7 @@ pub(crate) fn check_linear_model<'a>(
 }
 
 /// The first non-finite entry of `a`, with its index.
-fn first_non_finite(a: ndarray::ArrayView2<'_, f64>) -> Option<((usize, usize), f64)> {
+pub(crate) fn first_non_finite(a: ndarray::ArrayView2<'_, f64>) -> Option<((usize, usize), f64)> {
     a.indexed_iter()
         .find(|(_, v)| !v.is_finite())
         .map(|(i, &v)| (i, v))

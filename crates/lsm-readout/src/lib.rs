@@ -9,6 +9,7 @@ mod error;
 mod gram;
 mod linalg;
 mod logistic;
+mod online;
 mod ridge;
 
 pub use classifier::{RidgeClassifier, RidgeClassifierParams, RidgeClassifierValidParams};
@@ -18,4 +19,5 @@ pub use error::{ReadoutError, Result};
 pub use gram::GramAccumulator;
 pub use linalg::{cholesky_solve, gram_rows};
 pub use logistic::{LogisticParams, LogisticRegression, LogisticValidParams};
+pub use online::{OnlineBias, OnlineReadout, OnlineRule};
 pub use ridge::{Ridge, RidgeParams, RidgeValidParams};

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::normal;
+use common::{normal, to2};
 use linfa::prelude::*;
 use lsm_readout::{
     Folds, LogisticParams, LogisticRegression, ReadoutError, Ridge, RidgeClassifier,
@@ -92,10 +92,6 @@ struct SkFixture {
     coef: Vec<Vec<f64>>,
     intercept: Vec<f64>,
     proba: Vec<Vec<f64>>,
-}
-
-fn to2(v: &[Vec<f64>]) -> Array2<f64> {
-    Array2::from_shape_fn((v.len(), v[0].len()), |(i, j)| v[i][j])
 }
 
 #[test]

@@ -12,6 +12,7 @@ pub mod hh;
 pub mod network;
 pub mod neuron;
 pub mod nir;
+pub mod nvar;
 pub mod plasticity;
 pub mod series;
 pub mod sim;
@@ -28,6 +29,7 @@ pub use generate::{
 pub use hh::{Hh, HhParams, HhState};
 pub use network::{Csr, Network, Neurons};
 pub use neuron::{Lif, LifState, NeuronModel};
+pub use nvar::{Nvar, NvarConfig, NvarState};
 pub use plasticity::{train_stdp, PlasticSynapses, Stdp, StdpConfig, StdpRule, StdpSummary};
 pub use series::{Reservoir, ReservoirConfig, SeriesReservoir};
 pub use sim::{

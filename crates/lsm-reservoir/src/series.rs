@@ -1,6 +1,6 @@
-//! One reservoir abstraction for analog series: an echo state network ([`Esn`]) or a spiking
-//! network ([`SpikingReservoir`]), chosen in a config ([`ReservoirConfig`], JSON
-//! `{"kind": "esn" | "spiking", ...}`), built with every weight ([`Reservoir`], the form a
+//! One reservoir abstraction for analog series: an echo state network ([`Esn`]), a spiking
+//! network ([`SpikingReservoir`]) or a nonlinear vector autoregression ([`Nvar`]), chosen in a
+//! config ([`ReservoirConfig`], JSON `{"kind": "esn" | "spiking" | "nvar", ...}`), built with every weight ([`Reservoir`], the form a
 //! model file stores), and run on a series by the one trait [`SeriesReservoir`]: one state row
 //! per input row, from the zero (resting) state.
 //!
@@ -15,6 +15,7 @@
 //! ```
 
 use crate::esn::{Esn, EsnConfig};
+use crate::nvar::{Nvar, NvarConfig};
 use crate::{Result, SpikingConfig, SpikingReservoir};
 use lsm_core::Real;
 use ndarray::{Array2, ArrayView2};
@@ -56,6 +57,18 @@ impl SeriesReservoir for Esn {
     }
 }
 
+impl SeriesReservoir for Nvar {
+    fn n_inputs(&self) -> usize {
+        Nvar::n_inputs(self)
+    }
+    fn n_state(&self) -> usize {
+        self.n_features()
+    }
+    fn states(&self, inputs: ArrayView2<Real>, _seed: u64) -> Result<Array2<Real>> {
+        self.run(inputs)
+    }
+}
+
 impl SeriesReservoir for SpikingReservoir {
     fn n_inputs(&self) -> usize {
         self.n_series_channels
@@ -76,6 +89,8 @@ pub enum ReservoirConfig {
     Esn(EsnConfig),
     /// Spiking LIF reservoir with analog or encoded input.
     Spiking(Box<SpikingConfig>),
+    /// Nonlinear vector autoregression (no random weights).
+    Nvar(NvarConfig),
 }
 
 impl Default for ReservoirConfig {
@@ -94,14 +109,16 @@ impl ReservoirConfig {
         match self {
             ReservoirConfig::Esn(e) => e.validate(),
             ReservoirConfig::Spiking(s) => s.validate(),
+            ReservoirConfig::Nvar(n) => n.validate(),
         }
     }
 
-    /// Short name of the kind: `esn` or `spiking`.
+    /// Short name of the kind: `esn`, `spiking` or `nvar`.
     pub fn kind(&self) -> &'static str {
         match self {
             ReservoirConfig::Esn(_) => "esn",
             ReservoirConfig::Spiking(_) => "spiking",
+            ReservoirConfig::Nvar(_) => "nvar",
         }
     }
 }
@@ -114,6 +131,8 @@ pub enum Reservoir {
     Esn(Esn),
     /// Spiking reservoir.
     Spiking(Box<SpikingReservoir>),
+    /// Nonlinear vector autoregression.
+    Nvar(Nvar),
 }
 
 impl Reservoir {
@@ -128,14 +147,16 @@ impl Reservoir {
             ReservoirConfig::Spiking(s) => {
                 Reservoir::Spiking(Box::new(SpikingReservoir::build(s, n_inputs, seed)?))
             }
+            ReservoirConfig::Nvar(n) => Reservoir::Nvar(Nvar::build(n, n_inputs)?),
         })
     }
 
-    /// Short name of the kind: `esn` or `spiking`.
+    /// Short name of the kind: `esn`, `spiking` or `nvar`.
     pub fn kind(&self) -> &'static str {
         match self {
             Reservoir::Esn(_) => "esn",
             Reservoir::Spiking(_) => "spiking",
+            Reservoir::Nvar(_) => "nvar",
         }
     }
 
@@ -143,6 +164,7 @@ impl Reservoir {
         match self {
             Reservoir::Esn(e) => e,
             Reservoir::Spiking(s) => s.as_ref(),
+            Reservoir::Nvar(n) => n,
         }
     }
 }

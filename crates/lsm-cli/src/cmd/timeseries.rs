@@ -126,10 +126,7 @@ pub fn evaluate(
     let secs = t0.elapsed().as_secs_f64();
     let cfg = &model.config;
     let mode = serde_json::to_value(cfg.prediction.mode)?;
-    let kind = match &model.reservoir {
-        ts::Reservoir::Esn(_) => "esn",
-        ts::Reservoir::Spiking(_) => "spiking",
-    };
+    let kind = model.reservoir.kind();
     if json {
         let o = serde_json::json!({
             "task": cfg.task.name(),

@@ -161,27 +161,117 @@ impl Default for PredictionConfig {
     }
 }
 
-/// Ridge readout.
+/// The readout's learning rule.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SeriesReadoutKind {
+    /// Ridge regression on the accumulated Gram matrix (exact least squares).
+    #[default]
+    Ridge,
+    /// Recursive least squares, learned step by step ([`lsm_readout::OnlineRule::Rls`]).
+    Rls,
+    /// Least mean squares, learned step by step ([`lsm_readout::OnlineRule::Lms`]).
+    Lms,
+}
+
+impl SeriesReadoutKind {
+    /// The config name: `ridge`, `rls` or `lms`.
+    pub fn name(self) -> &'static str {
+        match self {
+            SeriesReadoutKind::Ridge => "ridge",
+            SeriesReadoutKind::Rls => "rls",
+            SeriesReadoutKind::Lms => "lms",
+        }
+    }
+}
+
+/// The readout: ridge (default) or an online rule, with a grid of its `α`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SeriesReadoutConfig {
-    /// α grid (penalty on the sum of squared errors over training steps, raw feature units);
-    /// the value with the best validation score is kept. Default 1e-12, 1e-11, …, 1e-2; each
-    /// in [0, 1e12] ([`crate::config::MAX_PENALTY`]).
+    /// Learning rule. Default `ridge`.
+    pub kind: SeriesReadoutKind,
+    /// α grid; the value with the best validation score is kept. `ridge`: the penalty on the
+    /// sum of squared errors over training steps (raw feature units); `rls`: `P₀ = I/α`, the
+    /// same penalty (reservoirpy's `alpha`); `lms`: the learning rate (reservoirpy's
+    /// `learning_rate`). Default 1e-12, 1e-11, …, 1e-2; each in [0, 1e12]
+    /// ([`crate::config::MAX_PENALTY`]), > 0 for `rls` and `lms`.
     pub alphas: Vec<Real>,
     /// Append the input `u(t)` to the reservoir state in the features. Default true.
     pub include_input: bool,
-    /// Standardise features before penalising. Default false.
+    /// Standardise features before penalising (`ridge` only). Default false.
     pub standardize: bool,
+    /// RLS forgetting factor λ in (0, 1] (reservoirpy's `forgetting`). Default 1.
+    pub forgetting: Real,
+    /// How `rls` and `lms` learn the bias: `feature` (default: a constant feature 1 learned
+    /// with the others; for RLS, exactly ridge on `[features; 1]` with the bias penalised
+    /// too), `reservoirpy` (reservoirpy's `fit_bias` rule: for RLS, the running mean of the
+    /// errors, less accurate) or `none`.
+    pub bias: lsm_readout::OnlineBias,
 }
 
 impl Default for SeriesReadoutConfig {
     fn default() -> Self {
         Self {
+            kind: SeriesReadoutKind::Ridge,
             alphas: powers_of_ten(-12..=-2),
             include_input: true,
             standardize: false,
+            forgetting: 1.0,
+            bias: lsm_readout::OnlineBias::Feature,
         }
+    }
+}
+
+impl SeriesReadoutConfig {
+    /// The online rule of each α of the grid, or `None` for ridge.
+    pub fn online_rules(&self) -> Option<Vec<lsm_readout::OnlineRule>> {
+        let forgetting = self.forgetting;
+        let rule = |a: Real| match self.kind {
+            SeriesReadoutKind::Rls => Some(lsm_readout::OnlineRule::Rls {
+                alpha: a,
+                forgetting,
+            }),
+            SeriesReadoutKind::Lms => Some(lsm_readout::OnlineRule::Lms { learning_rate: a }),
+            SeriesReadoutKind::Ridge => None,
+        };
+        self.alphas.iter().map(|&a| rule(a)).collect()
+    }
+
+    fn validate(&self) -> Result<()> {
+        if !(self.forgetting > 0.0 && self.forgetting <= 1.0) {
+            return cfg_err(
+                "readout.forgetting",
+                format!("expected a value in (0, 1], found {}", self.forgetting),
+            );
+        }
+        if self.kind == SeriesReadoutKind::Ridge {
+            return Ok(());
+        }
+        if self.standardize {
+            return cfg_err(
+                "readout.standardize",
+                format!(
+                    "the `{}` readout learns on raw features; set it to false",
+                    self.kind.name()
+                ),
+            );
+        }
+        // The grid was checked to be in [0, MAX_PENALTY] (no NaN).
+        if let Some(a) = self.alphas.iter().find(|a| **a <= 0.0) {
+            let what = match self.kind {
+                SeriesReadoutKind::Lms => "learning rates",
+                _ => "values (P0 = I/alpha)",
+            };
+            return cfg_err(
+                "readout.alphas",
+                format!(
+                    "the `{}` readout needs {what} > 0, found {a}",
+                    self.kind.name()
+                ),
+            );
+        }
+        Ok(())
     }
 }
 
@@ -373,6 +463,7 @@ impl TsConfig {
                 ),
             );
         }
+        self.readout.validate()?;
         if self.split.validation == 0 && self.readout.alphas.len() > 1 {
             return cfg_err(
                 "readout.alphas",
@@ -405,7 +496,7 @@ impl TsConfig {
             if matches!(self.reservoir, ReservoirConfig::Spiking(_)) {
                 return cfg_err(
                     "prediction.mode",
-                    "closed-loop prediction is implemented for the ESN reservoir; use one-step or k-step with a spiking reservoir",
+                    "closed-loop prediction is implemented for the ESN and NVAR reservoirs; use one-step or k-step with a spiking reservoir",
                 );
             }
         }
@@ -418,6 +509,7 @@ impl TsConfig {
         match &self.reservoir {
             ReservoirConfig::Esn(e) => e.validate()?,
             ReservoirConfig::Spiking(s) => s.validate()?,
+            ReservoirConfig::Nvar(n) => n.validate()?,
         }
         self.data.mackey_glass.check()?;
         self.data.narma.check()?;

@@ -9,12 +9,20 @@ use ndarray::{s, Array2, ArrayView2};
 // Reservoirs
 // ---------------------------------------------------------------------------------------------
 
+/// Copy `v` into row `r` of the row-major `a`.
+pub(crate) fn set_row(a: &mut Array2<Real>, r: usize, v: &[Real]) {
+    a.row_mut(r)
+        .as_slice_mut()
+        .expect("contiguous")
+        .copy_from_slice(v);
+}
+
 /// Feature rows folded into the Gram accumulator at once while the reservoir runs.
 pub(crate) const GRAM_BLOCK: usize = 512;
 
 /// Teacher-forced features `[x(t); u(t)]` (or `x(t)`) of a series, streamed row by row: the
-/// ESN is run on the fly (nothing of size steps × units is held); the spiking reservoir is
-/// simulated once and its recorded rows are replayed.
+/// ESN is run on the fly (nothing of size steps × units is held); the spiking reservoir and
+/// NVAR are run once and their recorded rows are replayed.
 pub(crate) struct FeatureSource<'a> {
     res: &'a Reservoir,
     inputs: ArrayView2<'a, Real>,
@@ -33,8 +41,8 @@ impl<'a> FeatureSource<'a> {
     ) -> Result<Self> {
         let cached = match res {
             Reservoir::Esn(_) => None,
-            Reservoir::Spiking(sp) => {
-                let a = sp.states(inputs, seed)?;
+            Reservoir::Spiking(_) | Reservoir::Nvar(_) => {
+                let a = res.states(inputs, seed)?;
                 // Row-major, so that every row is one contiguous slice.
                 Some(if a.is_standard_layout() {
                     a
@@ -121,8 +129,8 @@ impl<'a> FeatureSource<'a> {
                 }
                 Ok(())
             }
-            (None, Reservoir::Spiking(_)) => Err(PipelineError::Runtime(
-                "spiking states were not recorded".into(),
+            (None, _) => Err(PipelineError::Runtime(
+                "the reservoir's states were not recorded".into(),
             )),
         }
     }
@@ -137,14 +145,8 @@ impl<'a> FeatureSource<'a> {
         let mut ft = Array2::zeros((len, self.n_features()));
         let k0 = keep.start;
         self.visit(keep, 0.0, 0..0, |t, x, f| {
-            st.row_mut(t - k0)
-                .as_slice_mut()
-                .expect("contiguous")
-                .copy_from_slice(x);
-            ft.row_mut(t - k0)
-                .as_slice_mut()
-                .expect("contiguous")
-                .copy_from_slice(f);
+            set_row(&mut st, t - k0, x);
+            set_row(&mut ft, t - k0, f);
             Ok(())
         })?;
         Ok((st, ft))

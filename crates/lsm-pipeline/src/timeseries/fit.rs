@@ -112,101 +112,109 @@ pub fn fit(cfg: &TsConfig, data: &DataSource) -> Result<(TsModel, FitReport)> {
     // timing) while the run continues. Three block buffers circulate between the two.
     let targets = &prep.targets;
     let mut starts = None;
-    let (gram, run_end) = match &res {
-        // Without state noise, an ESN runs on a team of threads that alternate between
-        // stepping the reservoir and folding the Gram matrix (`esn_pass`).
-        Reservoir::Esn(esn) if noise == 0.0 => {
-            let g = esn_pass(
-                esn,
-                prep.inputs.view(),
-                targets.view(),
-                cfg.readout.include_input,
-                tr.clone(),
-                keep.clone(),
-                &mut val_states,
-                &mut val_feats,
-                pass_threads(),
-            )?;
-            starts = Some(g.1);
-            (g.0, clock.elapsed().as_secs_f64())
-        }
-        _ => std::thread::scope(|scope| -> Result<(GramAccumulator, f64)> {
-            let (full_tx, full_rx) =
-                std::sync::mpsc::sync_channel::<(Array2<Real>, usize, usize)>(2);
-            let (free_tx, free_rx) = std::sync::mpsc::channel::<Array2<Real>>();
-            for _ in 0..2 {
-                free_tx
-                    .send(Array2::zeros((bl, nf)))
-                    .expect("receiver alive");
+    let mut diverged = Vec::new();
+    let (ridges, run_end) = if let Some(rules) = cfg.readout.online_rules() {
+        let pass = online_pass(
+            &rules,
+            cfg.readout.bias,
+            &src,
+            targets.view(),
+            tr.clone(),
+            keep.clone(),
+            noise,
+            &mut val_states,
+            &mut val_feats,
+        )?;
+        diverged = pass.diverged;
+        (pass.ridges, clock.elapsed().as_secs_f64())
+    } else {
+        let (gram, run_end) = match &res {
+            // Without state noise, an ESN runs on a team of threads that alternate between
+            // stepping the reservoir and folding the Gram matrix (`esn_pass`).
+            Reservoir::Esn(esn) if noise == 0.0 => {
+                let g = esn_pass(
+                    esn,
+                    prep.inputs.view(),
+                    targets.view(),
+                    cfg.readout.include_input,
+                    tr.clone(),
+                    keep.clone(),
+                    &mut val_states,
+                    &mut val_feats,
+                    pass_threads(),
+                )?;
+                starts = Some(g.1);
+                (g.0, clock.elapsed().as_secs_f64())
             }
-            let consumer = scope.spawn(move || -> Result<GramAccumulator> {
-                let mut gram = GramAccumulator::new(nf, o);
-                for (b, fill, t0) in full_rx {
-                    gram.add_batch(
-                        b.slice(s![..fill, ..]),
-                        targets.slice(s![t0..t0 + fill, ..]),
-                    )?;
-                    // The producer may have finished: then nobody needs the buffer back.
-                    let _ = free_tx.send(b);
+            _ => std::thread::scope(|scope| -> Result<(GramAccumulator, f64)> {
+                let (full_tx, full_rx) =
+                    std::sync::mpsc::sync_channel::<(Array2<Real>, usize, usize)>(2);
+                let (free_tx, free_rx) = std::sync::mpsc::channel::<Array2<Real>>();
+                for _ in 0..2 {
+                    free_tx
+                        .send(Array2::zeros((bl, nf)))
+                        .expect("receiver alive");
                 }
-                Ok(gram)
-            });
-            let mut block = Some(Array2::<Real>::zeros((bl, nf)));
-            let mut fill = 0usize;
-            let stopped = || PipelineError::Runtime("the Gram accumulation stopped".into());
-            let produced = src.visit(0..keep.end.max(tr.end), noise, tr.clone(), |t, x, f| {
-                if tr.contains(&t) {
-                    let blk = block.as_mut().expect("a buffer is held");
-                    blk.row_mut(fill)
-                        .as_slice_mut()
-                        .expect("contiguous")
-                        .copy_from_slice(f);
-                    fill += 1;
-                    if fill == bl || t + 1 == tr.end {
-                        let full = block.take().expect("a buffer is held");
-                        full_tx
-                            .send((full, fill, t + 1 - fill))
-                            .map_err(|_| stopped())?;
-                        fill = 0;
-                        if t + 1 < tr.end {
-                            block = Some(free_rx.recv().map_err(|_| stopped())?);
+                let consumer = scope.spawn(move || -> Result<GramAccumulator> {
+                    let mut gram = GramAccumulator::new(nf, o);
+                    for (b, fill, t0) in full_rx {
+                        gram.add_batch(
+                            b.slice(s![..fill, ..]),
+                            targets.slice(s![t0..t0 + fill, ..]),
+                        )?;
+                        // The producer may have finished: then nobody needs the buffer back.
+                        let _ = free_tx.send(b);
+                    }
+                    Ok(gram)
+                });
+                let mut block = Some(Array2::<Real>::zeros((bl, nf)));
+                let mut fill = 0usize;
+                let stopped = || PipelineError::Runtime("the Gram accumulation stopped".into());
+                let produced = src.visit(0..keep.end.max(tr.end), noise, tr.clone(), |t, x, f| {
+                    if tr.contains(&t) {
+                        let blk = block.as_mut().expect("a buffer is held");
+                        blk.row_mut(fill)
+                            .as_slice_mut()
+                            .expect("contiguous")
+                            .copy_from_slice(f);
+                        fill += 1;
+                        if fill == bl || t + 1 == tr.end {
+                            let full = block.take().expect("a buffer is held");
+                            full_tx
+                                .send((full, fill, t + 1 - fill))
+                                .map_err(|_| stopped())?;
+                            fill = 0;
+                            if t + 1 < tr.end {
+                                block = Some(free_rx.recv().map_err(|_| stopped())?);
+                            }
                         }
                     }
-                }
-                if keep_now && keep.contains(&t) {
-                    let r = t - keep.start;
-                    val_states
-                        .row_mut(r)
-                        .as_slice_mut()
-                        .expect("contiguous")
-                        .copy_from_slice(x);
-                    val_feats
-                        .row_mut(r)
-                        .as_slice_mut()
-                        .expect("contiguous")
-                        .copy_from_slice(f);
-                }
-                Ok(())
-            });
-            let run_end = clock.elapsed().as_secs_f64();
-            drop(full_tx);
-            let gram = consumer.join().map_err(|_| {
-                PipelineError::Runtime("the Gram accumulation thread panicked".into())
-            })?;
-            // A readout error (e.g. a non-finite state) explains a stopped producer: report it.
-            let gram = gram?;
-            produced?;
-            Ok((gram, run_end))
-        })?,
+                    if keep_now && keep.contains(&t) {
+                        set_row(&mut val_states, t - keep.start, x);
+                        set_row(&mut val_feats, t - keep.start, f);
+                    }
+                    Ok(())
+                });
+                let run_end = clock.elapsed().as_secs_f64();
+                drop(full_tx);
+                let gram = consumer.join().map_err(|_| {
+                    PipelineError::Runtime("the Gram accumulation thread panicked".into())
+                })?;
+                // A readout error (e.g. a non-finite state) explains a stopped producer: report it.
+                let gram = gram?;
+                produced?;
+                Ok((gram, run_end))
+            })?,
+        };
+        let params = RidgeValidParams {
+            alpha: cfg.readout.alphas[0],
+            fit_intercept: true,
+            standardize: cfg.readout.standardize,
+            ..RidgeValidParams::default()
+        };
+        (gram.solve_path(&params, &cfg.readout.alphas)?, run_end)
     };
     let seconds_run = run_end;
-    let params = RidgeValidParams {
-        alpha: cfg.readout.alphas[0],
-        fit_intercept: true,
-        standardize: cfg.readout.standardize,
-        ..RidgeValidParams::default()
-    };
-    let ridges = gram.solve_path(&params, &cfg.readout.alphas)?;
     // Readout: the Gram accumulation left after the run ended, plus the solves.
     let seconds_readout = clock.elapsed().as_secs_f64() - seconds_run;
     let clock = std::time::Instant::now();
@@ -239,6 +247,8 @@ pub fn fit(cfg: &TsConfig, data: &DataSource) -> Result<(TsModel, FitReport)> {
             }
         }
     }
+    // An online pass that diverged for some α of the grid scores them as `null`.
+    validation.extend(diverged.into_iter().map(|a| (a, None)));
     let ridge = ridges.into_iter().nth(best).expect("non-empty grid");
     // Training scores: a second pass (same states, noise included) through the chosen
     // readout, so that the train states are never held. A noise-free ESN runs its blocks

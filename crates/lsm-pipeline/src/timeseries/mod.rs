@@ -12,6 +12,9 @@
 //! 3. A ridge readout ([`lsm_readout::GramAccumulator`], intercept, no standardisation) is
 //!    fitted on the train segment (the first `washout` steps are discarded) for every α of the
 //!    grid; the α with the lowest validation score of the task's own protocol is kept.
+//!    With `readout.kind` = `rls` or `lms` an online readout ([`lsm_readout::OnlineReadout`])
+//!    learns each training row as the reservoir produces it instead, one learner per α of
+//!    the grid (`online`); the result is stored as the same [`lsm_readout::Ridge`] weights.
 //! 4. The test segment is scored ([`Scores`]): MSE, NRMSE (RMSE / std of the target over the
 //!    scored steps) and R².
 //!
@@ -50,6 +53,7 @@ mod fit;
 mod lockstep;
 mod metrics;
 mod model;
+mod online;
 mod pass;
 mod score;
 #[cfg(test)]
@@ -66,6 +70,7 @@ pub use lsm_reservoir::{
 };
 pub use metrics::*;
 pub use model::*;
+use online::*;
 #[allow(unused_imports)]
 use pass::*;
 pub use score::*;

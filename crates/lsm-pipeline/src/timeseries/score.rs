@@ -3,7 +3,74 @@
 use super::*;
 use lsm_core::Real;
 use lsm_readout::Ridge;
+use lsm_reservoir::SeriesReservoir;
 use ndarray::{s, Array1, Array2, ArrayView2, Axis};
+
+/// A reservoir run in closed loop: an ESN (its state vector) or an NVAR (its delay buffer).
+enum Looper<'a> {
+    Esn {
+        esn: &'a lsm_reservoir::Esn,
+        x: Vec<Real>,
+        scratch: Vec<Real>,
+    },
+    Nvar {
+        nvar: &'a lsm_reservoir::Nvar,
+        st: lsm_reservoir::NvarState,
+        feats: Vec<Real>,
+    },
+}
+
+impl<'a> Looper<'a> {
+    fn new(res: &'a Reservoir) -> Result<Self> {
+        match res {
+            Reservoir::Esn(esn) => Ok(Looper::Esn {
+                esn,
+                x: vec![0.0; esn.n_units()],
+                scratch: vec![0.0; esn.n_units()],
+            }),
+            Reservoir::Nvar(nvar) => Ok(Looper::Nvar {
+                nvar,
+                st: nvar.new_state(),
+                feats: vec![0.0; nvar.n_features()],
+            }),
+            Reservoir::Spiking(_) => Err(PipelineError::Runtime(
+                "closed loop needs an ESN or an NVAR".into(),
+            )),
+        }
+    }
+
+    /// Start from the teacher-forced state after input row `s − 1`.
+    fn start(&mut self, sc: &Scorer, s: usize) {
+        match self {
+            Looper::Esn { x, .. } => x.copy_from_slice(
+                sc.states
+                    .row(s - 1 - sc.offset)
+                    .as_slice()
+                    .expect("contiguous"),
+            ),
+            Looper::Nvar { nvar, st, .. } => *st = nvar.state_after(sc.prep.inputs.view(), s),
+        }
+    }
+
+    /// The current state row (what the readout sees before the input columns).
+    fn state(&mut self) -> &[Real] {
+        match self {
+            Looper::Esn { x, .. } => x,
+            Looper::Nvar { nvar, st, feats } => {
+                nvar.features(st, feats);
+                feats
+            }
+        }
+    }
+
+    /// Feed `u` as the next input.
+    fn step(&mut self, u: &[Real]) {
+        match self {
+            Looper::Esn { esn, x, scratch } => esn.step(x, u, scratch),
+            Looper::Nvar { nvar, st, .. } => nvar.push(st, u),
+        }
+    }
+}
 
 /// Settings shared by fit and evaluate to score a segment.
 pub(crate) struct Scorer<'a> {
@@ -70,9 +137,7 @@ impl Scorer<'_> {
         ridge: &Ridge,
         range: std::ops::Range<usize>,
     ) -> Result<SegmentResult> {
-        let Reservoir::Esn(esn) = self.res else {
-            return Err(PipelineError::Runtime("closed loop needs an ESN".into()));
-        };
+        let mut lp = Looper::new(self.res)?;
         let h = self.cfg.prediction.horizon;
         let trials = self.cfg.prediction.trials;
         let len = range.len();
@@ -90,9 +155,7 @@ impl Scorer<'_> {
             ));
         }
         let include = self.cfg.readout.include_input;
-        let n = esn.n_units();
-        let mut x = vec![0.0; n];
-        let mut scratch = vec![0.0; n];
+        let n = self.res.n_state();
         let mut feat = Array1::zeros(n + if include { k } else { 0 });
         let mut u = vec![0.0; k];
         let mut preds = Array2::zeros((trials, o));
@@ -100,16 +163,11 @@ impl Scorer<'_> {
         for j in 0..trials {
             // Start: the state after input row s − 1 (teacher forced), s >= range.start + 1.
             let s0 = range.start + 1 + (j * span.saturating_sub(1)) / trials.max(1);
-            x.copy_from_slice(
-                self.states
-                    .row(s0 - 1 - self.offset)
-                    .as_slice()
-                    .expect("contiguous"),
-            );
+            lp.start(self, s0);
             // Output after input row s0 - 1 predicts input row s0.
             for step in 0..h {
                 // Feature of the current state with the input that produced it.
-                for (d, v) in feat.iter_mut().zip(x.iter()) {
+                for (d, v) in feat.iter_mut().zip(lp.state()) {
                     *d = *v;
                 }
                 if include {
@@ -135,7 +193,7 @@ impl Scorer<'_> {
                     targs.row_mut(j).assign(&self.prep.targets.row(s0 + h - 2));
                 } else {
                     u.copy_from_slice(y.as_slice().expect("contiguous"));
-                    esn.step(&mut x, &u, &mut scratch);
+                    lp.step(&u);
                 }
             }
         }
@@ -180,19 +238,16 @@ impl Scorer<'_> {
         start: usize,
         len: usize,
     ) -> Result<(Array2<Real>, Array2<Real>)> {
-        let Reservoir::Esn(esn) = self.res else {
-            return Err(PipelineError::Runtime("closed loop needs an ESN".into()));
-        };
+        let mut lp = Looper::new(self.res)?;
+        lp.start(self, start);
         let k = self.prep.inputs.ncols();
-        let n = esn.n_units();
+        let n = self.res.n_state();
         let include = self.cfg.readout.include_input;
-        let mut x = self.states.row(start - 1 - self.offset).to_vec();
-        let mut scratch = vec![0.0; n];
         let mut u = self.prep.inputs.row(start - 1).to_vec();
         let mut feat = Array1::zeros(n + if include { k } else { 0 });
         let mut pred = Array2::zeros((len, k));
         for step in 0..len {
-            for (d, v) in feat.iter_mut().zip(x.iter()) {
+            for (d, v) in feat.iter_mut().zip(lp.state()) {
                 *d = *v;
             }
             if include {
@@ -207,7 +262,7 @@ impl Scorer<'_> {
             }
             pred.row_mut(step).assign(&y);
             u.copy_from_slice(y.as_slice().expect("contiguous"));
-            esn.step(&mut x, &u, &mut scratch);
+            lp.step(&u);
         }
         let m = pred.nrows();
         let t = self.prep.targets.slice(s![start - 1..start - 1 + m, ..]);

@@ -36,3 +36,8 @@ pub fn max_abs_diff(a: &Array2<f64>, b: &Array2<f64>) -> f64 {
     assert_eq!(a.dim(), b.dim());
     (a - b).iter().fold(0.0f64, |m, v| m.max(v.abs()))
 }
+
+/// A matrix from rows read from a JSON fixture.
+pub fn to2(v: &[Vec<f64>]) -> Array2<f64> {
+    Array2::from_shape_fn((v.len(), v[0].len()), |(i, j)| v[i][j])
+}
