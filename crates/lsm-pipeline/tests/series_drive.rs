@@ -38,7 +38,7 @@ fn spiking(bias: [f64; 2], drive: InputDrive) -> TsConfig {
 fn input_weights(r: &Reservoir) -> Vec<f64> {
     match r {
         Reservoir::Spiking(s) => s.spec.input.weight.clone(),
-        Reservoir::Esn(_) => panic!("expected a spiking reservoir"),
+        _ => panic!("expected a spiking reservoir"),
     }
 }
 
