@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 /// Where a sample's data are: a file named by [`Sample::path`] (a WAV recording or a spike
-/// CSV, as the config's [`crate::InputConfig`] says), or data already in memory.
+/// CSV, as the config's [`crate::InputSource`] says), or data already in memory.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub enum SampleData {
     /// The file at [`Sample::path`]: a WAV file for audio input, a `channel,time_ms` spike

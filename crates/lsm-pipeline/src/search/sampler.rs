@@ -1,6 +1,6 @@
 //! Drawing a trial's parameters and seed from `(base seed, trial id)` alone: random (the
 //! trial's own ChaCha stream), Sobol (point `id` of a digitally shifted Sobol sequence) or a
-//! grid (point `id` of the Cartesian product of [`Dist::grid`] values). No draw depends on
+//! grid (point `id` of the Cartesian product of [`Dist::grid`](crate::search::Dist::grid) values). No draw depends on
 //! another trial, so a trial is the same whatever machine, shard or order runs it.
 
 use super::sobol::{sobol_bits, SOBOL_MAX_DIMS};
@@ -17,7 +17,7 @@ pub enum SamplerKind {
     Random,
     /// A low-discrepancy Sobol sequence (at most [`SOBOL_MAX_DIMS`] parameters).
     Sobol,
-    /// Every combination of `points` values per parameter ([`Dist::grid`]).
+    /// Every combination of `points` values per parameter ([`Dist::grid`](crate::search::Dist::grid)).
     Grid {
         /// Values per real or integer parameter.
         points: usize,
