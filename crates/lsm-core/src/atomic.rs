@@ -224,7 +224,7 @@ pub fn remove_stale_temp_files(dest: &Path) {
     }
 }
 
-/// Write `bytes` to `path` atomically (see the [module docs](self) for what happens with
+/// Write `bytes` to `path` atomically (see the docs of `lsm-core`'s `atomic.rs` for what happens with
 /// links, pipes and devices): the data go to a fresh temporary file in the same folder, which
 /// is flushed to disk and then renamed over `path`. If anything fails, `path` is left as it
 /// was and the temporary file is removed.

@@ -39,7 +39,7 @@ pub fn same_file(a: &Path, b: &Path) -> bool {
 }
 
 /// Check that `path` (named by `flag`) can be written by [`crate::write_atomic`], without
-/// writing it: see the [module docs](self).
+/// writing it: see the docs of `lsm-core`'s `output.rs`.
 ///
 /// # Errors
 /// [`CoreError::Unusable`], [`CoreError::MissingFolder`], [`CoreError::NotWritable`].

@@ -75,7 +75,7 @@ impl FirFilter {
     /// Validate.
     ///
     /// # Errors
-    /// [`EncodingError::InvalidConfig`].
+    /// [`EncodingError::InvalidConfig`](crate::EncodingError::InvalidConfig).
     pub fn check(&self) -> Result<()> {
         let len_ok = |l: usize| {
             if l == 0 {
@@ -201,7 +201,7 @@ impl BsaParams {
     /// Validate.
     ///
     /// # Errors
-    /// [`EncodingError::InvalidConfig`].
+    /// [`EncodingError::InvalidConfig`](crate::EncodingError::InvalidConfig).
     pub fn check(&self) -> Result<()> {
         self.filter.check()?;
         if !(self.threshold.is_finite() && self.threshold >= 0.0) {
@@ -227,7 +227,7 @@ impl BsaParams {
     /// `[n_steps, n_channels]` on the spikes' grid.
     ///
     /// # Errors
-    /// [`EncodingError::InvalidConfig`] for an invalid filter.
+    /// [`EncodingError::InvalidConfig`](crate::EncodingError::InvalidConfig) for an invalid filter.
     pub fn decode(&self, spikes: &SpikeTrains) -> Result<Array2<Real>> {
         self.check()?;
         let h = self.filter.taps();

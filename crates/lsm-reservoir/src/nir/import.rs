@@ -44,7 +44,7 @@ fn is_neuron(k: &NodeKind) -> bool {
 /// `file` names the graph in errors.
 ///
 /// # Errors
-/// [`ReservoirError::Nir`] naming the node (and its type) that cannot be mapped, a limit error
+/// [`ReservoirError::Nir`](crate::ReservoirError::Nir) naming the node (and its type) that cannot be mapped, a limit error
 /// when the synapses cost too much, or a validation error of the resulting network.
 pub fn from_nir(g: &NirGraph, file: &str, opts: &ImportOptions) -> Result<NetworkSpec> {
     // 1. Every node is of a mapped type; one neuron population; at most one input.

@@ -1,7 +1,7 @@
 //! NIR interchange: an lsm network as a graph of the Neuromorphic Intermediate
 //! Representation (NIR, read and written by snnTorch, Norse, Sinabs, Lava...), and back.
 //!
-//! This module maps a [`NetworkSpec`] to an in-memory [`NirGraph`] ([`to_nir`]) and back
+//! This module maps a [`NetworkSpec`](crate::NetworkSpec) to an in-memory [`NirGraph`] ([`to_nir`]) and back
 //! ([`from_nir`]); the HDF5 file layer (`.nir` files) is in the command line (`lsm network
 //! export --format nir`, `lsm network import`), the one crate that links the HDF5 library.
 //!
