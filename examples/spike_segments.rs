@@ -272,6 +272,30 @@ fn explain(all: &[GeneratedSample], seed: u64) -> Res<()> {
     Ok(())
 }
 
+/// The segment task: `segments` segments of 100 ms, jitter σ, `per_class` training and test
+/// samples per class, drawn with `seed`.
+fn segment_task(
+    segments: usize,
+    jitter: f64,
+    per_class: usize,
+    seed: u64,
+) -> Res<Vec<GeneratedSample>> {
+    let cfg = SpikePatternConfig {
+        segments,
+        duration_ms: 100.0 * segments as f64,
+        jitter_ms: jitter,
+        n_train: per_class,
+        n_test: per_class,
+        ..SpikePatternConfig::default()
+    };
+    Ok(spike_patterns::generate(&cfg, seed)?)
+}
+
+/// The generated samples of one split.
+fn of_split(all: &[GeneratedSample], split: Split) -> Vec<&GeneratedSample> {
+    all.iter().filter(|s| s.split == split).collect()
+}
+
 /// Mean and standard deviation.
 fn mean_sd(v: &[f64]) -> (f64, f64) {
     let n = v.len() as f64;
@@ -297,15 +321,7 @@ fn main() -> Res<()> {
         (&[4.0, 8.0, 16.0], 200)
     };
     if args.iter().any(|a| a == "--explain") {
-        let cfg = SpikePatternConfig {
-            segments: 3,
-            duration_ms: 300.0,
-            jitter_ms: 4.0,
-            n_train: per_class,
-            n_test: per_class,
-            ..SpikePatternConfig::default()
-        };
-        return explain(&spike_patterns::generate(&cfg, 1)?, 1);
+        return explain(&segment_task(3, 4.0, per_class, 1)?, 1);
     }
     if n_seeds > 1 {
         return seeds_table(jitters, per_class, n_seeds);
@@ -317,15 +333,7 @@ fn main() -> Res<()> {
     println!("|---|---|---|---|---|---|---|");
     for (task, segments) in [("XOR, 2 x 100 ms", 2usize), ("parity, 3 x 100 ms", 3)] {
         for &jitter in jitters {
-            let cfg = SpikePatternConfig {
-                segments,
-                duration_ms: 100.0 * segments as f64,
-                jitter_ms: jitter,
-                n_train: per_class,
-                n_test: per_class,
-                ..SpikePatternConfig::default()
-            };
-            let all = spike_patterns::generate(&cfg, seed)?;
+            let all = segment_task(segments, jitter, per_class, seed)?;
             let (train, test) = (samples(&all, Split::Train), samples(&all, Split::Test));
             let cfg_seed = |c: &DigitsConfig| DigitsConfig { seed, ..c.clone() };
             let (def, gain, rate) = score(&cfg_seed(&base()), &train, &test)?;
@@ -344,10 +352,7 @@ fn main() -> Res<()> {
             let (tuned, _, tuned_rate) = score(&best.2, &train, &test)?;
             let (esn_acc, _, _) = score(&cfg_seed(&esn()), &train, &test)?;
             let (inp, _, _) = score(&cfg_seed(&input_alone(segments)), &train, &test)?;
-            let gtr: Vec<&GeneratedSample> =
-                all.iter().filter(|s| s.split == Split::Train).collect();
-            let gte: Vec<&GeneratedSample> =
-                all.iter().filter(|s| s.split == Split::Test).collect();
+            let (gtr, gte) = (of_split(&all, Split::Train), of_split(&all, Split::Test));
             let (svm_acc, svm_name) = svm(&gtr, &gte)?;
             println!(
                 "| {task} | {jitter} | {def:.3} (x{gain:.2}, {rate:.1} Hz) | {tuned:.3} ({}, {tuned_rate:.1} Hz) | {esn_acc:.3} | {inp:.3} | {svm_acc:.3} ({svm_name}) |",
@@ -367,15 +372,7 @@ fn seeds_table(jitters: &[f64], per_class: usize, n: usize) -> Res<()> {
         for &jitter in jitters {
             let mut cols: [Vec<f64>; 5] = Default::default();
             for seed in 1..=n as u64 {
-                let cfg = SpikePatternConfig {
-                    segments,
-                    duration_ms: 100.0 * segments as f64,
-                    jitter_ms: jitter,
-                    n_train: per_class,
-                    n_test: per_class,
-                    ..SpikePatternConfig::default()
-                };
-                let all = spike_patterns::generate(&cfg, seed)?;
+                let all = segment_task(segments, jitter, per_class, seed)?;
                 let (train, test) = (samples(&all, Split::Train), samples(&all, Split::Test));
                 let with_seed = |c: DigitsConfig| DigitsConfig { seed, ..c };
                 cols[0].push(score(&with_seed(base()), &train, &test)?.0);
@@ -387,10 +384,7 @@ fn seeds_table(jitters: &[f64], per_class: usize, n: usize) -> Res<()> {
                 cols[1].push(score(&with_seed(linear), &train, &test)?.0);
                 cols[2].push(score(&with_seed(esn()), &train, &test)?.0);
                 cols[3].push(score(&with_seed(input_alone(segments)), &train, &test)?.0);
-                let gtr: Vec<&GeneratedSample> =
-                    all.iter().filter(|s| s.split == Split::Train).collect();
-                let gte: Vec<&GeneratedSample> =
-                    all.iter().filter(|s| s.split == Split::Test).collect();
+                let (gtr, gte) = (of_split(&all, Split::Train), of_split(&all, Split::Test));
                 cols[4].push(svm(&gtr, &gte)?.0);
             }
             let cell = |v: &[f64]| {

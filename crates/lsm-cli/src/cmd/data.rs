@@ -151,11 +151,7 @@ pub fn default_config_for(data: &str) -> Result<lsm_pipeline::DigitsConfig> {
     Ok(match spike_input_of(data)? {
         Some(input) => {
             let mut c = lsm_pipeline::DigitsConfig::spikes(1.0);
-            c.input = input;
-            let dt = c.dt_ms();
-            if let Some(g) = c.network.generator_mut() {
-                g.dt_ms = dt;
-            }
+            use_spike_input(&mut c, input);
             c
         }
         None => lsm_pipeline::DigitsConfig::default(),
@@ -175,12 +171,21 @@ pub fn adapt_to_spike_data(
     if !config.input.is_audio() {
         return Ok(None);
     }
+    Ok(Some(use_spike_input(config, input)))
+}
+
+/// `config` with spike input `input`, its generated network on the input's step; returns
+/// that step (ms).
+fn use_spike_input(
+    config: &mut lsm_pipeline::DigitsConfig,
+    input: lsm_pipeline::InputSource,
+) -> f64 {
     config.input = input;
     let dt = config.dt_ms();
     if let Some(g) = config.network.generator_mut() {
         g.dt_ms = dt;
     }
-    Ok(Some(dt))
+    dt
 }
 
 /// The samples of a spike-train dataset (`labels.csv`, spike CSVs): selected like a CSV list
