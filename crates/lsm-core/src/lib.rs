@@ -84,6 +84,11 @@ pub mod stream {
     /// for memory and processing capacity, random spike templates and their jitter for
     /// separation, the perturbation of damage spreading.
     pub const ANALYSIS: u64 = DATA | (7 << 40);
+    /// Feedback weights from a readout's outputs into a reservoir (`"feedback"` of a
+    /// time-series config), distinct from the reservoir's own input weights.
+    pub const FEEDBACK: u64 = W_IN | (1 << 40);
+    /// The noise added to the teacher signal fed back during training.
+    pub const FEEDBACK_NOISE: u64 = DATA | (2 << 40);
     /// Per-sample encoder noise: `ENCODER + sample_id`.
     pub const ENCODER: u64 = 1 << 32;
     /// Per-sample simulation noise (noise currents): `SIM_NOISE + sample_id`.

@@ -138,6 +138,7 @@ pub fn evaluate(
             "mse": ev.scores.mse,
             "r2": ev.scores.r2,
             "n_scored": ev.n_scored,
+            "free_run": ev.free_run,
             "alpha": model.readout.alpha,
             "seconds": secs,
         });
@@ -158,6 +159,21 @@ pub fn evaluate(
                 " steps"
             }
         );
+        if let Some(f) = &ev.free_run {
+            println!(
+                "  over the horizon: NRMSE {:.4e}; valid prediction (error <= {}) {:.1} steps mean, {:.1} median = {:.3} time units{} ({} of {} trials valid to the end)",
+                f.nrmse_horizon,
+                ts::VALID_TIME_THRESHOLD,
+                f.valid_steps_mean,
+                f.valid_steps_median,
+                f.valid_time,
+                f.valid_lyapunov_times
+                    .map(|l| format!(" = {l:.2} Lyapunov times"))
+                    .unwrap_or_default(),
+                f.censored_trials,
+                ev.n_scored
+            );
+        }
     }
     if let Some(p) = plot {
         let title = format!(

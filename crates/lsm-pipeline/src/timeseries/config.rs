@@ -304,6 +304,10 @@ pub struct TsConfig {
     /// [`crate::drive`]) or a number. No effect on an ESN.
     #[serde(default)]
     pub input_drive: crate::drive::InputDrive,
+    /// Readout feedback into the reservoir ([`FeedbackConfig`]; see [`super::feedback`]).
+    /// Default `null`: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feedback: Option<FeedbackConfig>,
 }
 
 /// `10^e` for every `e` of `exponents`: an α grid.
@@ -335,6 +339,7 @@ impl TsConfig {
             reservoir: default_reservoir(),
             readout: SeriesReadoutConfig::default(),
             input_drive: crate::drive::InputDrive::Auto,
+            feedback: None,
         };
         match task {
             Task::MackeyGlass => {
@@ -412,6 +417,32 @@ impl TsConfig {
         }
         c.validate()?;
         Ok(c)
+    }
+
+    /// The series' sampling interval (its time units per step: Lorenz's `dt`, Mackey-Glass's
+    /// `h`, 1 otherwise) and its largest Lyapunov exponent when known (Lorenz with σ = 10,
+    /// ρ = 28, β = 8/3).
+    pub fn sample_interval(&self) -> (Real, Option<Real>) {
+        match self.task {
+            Task::Lorenz => {
+                let l = &self.data.lorenz;
+                let standard =
+                    l.sigma == 10.0 && l.rho == 28.0 && (l.beta - 8.0 / 3.0).abs() < 1e-12;
+                (l.dt, standard.then_some(LORENZ_LYAPUNOV))
+            }
+            Task::MackeyGlass => (self.data.mackey_glass.h, None),
+            _ => (1.0, None),
+        }
+    }
+
+    /// Input columns appended to the reservoir state in a feature row, for `k` series
+    /// inputs: `k` with `readout.include_input`, else 0.
+    pub(crate) fn feat_inputs(&self, k: usize) -> usize {
+        if self.readout.include_input {
+            k
+        } else {
+            0
+        }
     }
 
     /// Check every field once.
@@ -510,6 +541,9 @@ impl TsConfig {
             ReservoirConfig::Esn(e) => e.validate()?,
             ReservoirConfig::Spiking(s) => s.validate()?,
             ReservoirConfig::Nvar(n) => n.validate()?,
+        }
+        if let Some(fb) = &self.feedback {
+            fb.validate(self)?;
         }
         self.data.mackey_glass.check()?;
         self.data.narma.check()?;

@@ -18,6 +18,8 @@ pub struct SeriesEvaluation {
     pub target_names: Vec<String>,
     /// Number of test steps scored (or trials for closed loop).
     pub n_scored: usize,
+    /// Closed loop: NRMSE over the whole horizon and valid prediction time.
+    pub free_run: Option<FreeRunScores>,
 }
 
 /// Evaluate `model` on `data`: the test segment of the split (the same series is regenerated
@@ -70,10 +72,11 @@ pub fn evaluate(model: &TsModel, data: &DataSource) -> Result<SeriesEvaluation> 
     let start = sp.washout + sp.train + sp.validation;
     let te = start..start + sp.test;
     // Only the rows from the one before the test segment on are held.
+    let drive_in = drive_rows(cfg, prep.inputs.view(), prep.targets.view(), 0..0);
     let src = FeatureSource::new(
         &model.reservoir,
-        prep.inputs.view(),
-        cfg.readout.include_input,
+        drive_in.view(),
+        cfg.feat_inputs(prep.inputs.ncols()),
         cfg.seed,
     )?;
     let (states, feats) = src.collect(te.start - 1..te.end)?;
@@ -113,6 +116,7 @@ pub fn evaluate(model: &TsModel, data: &DataSource) -> Result<SeriesEvaluation> 
     }
     Ok(SeriesEvaluation {
         n_scored: r.scores.n,
+        free_run: r.free_run.clone(),
         scores: r.scores,
         plot_prediction: pp,
         plot_target: pt,

@@ -20,13 +20,16 @@ pub(crate) fn set_row(a: &mut Array2<Real>, r: usize, v: &[Real]) {
 /// Feature rows folded into the Gram accumulator at once while the reservoir runs.
 pub(crate) const GRAM_BLOCK: usize = 512;
 
-/// Teacher-forced features `[x(t); u(t)]` (or `x(t)`) of a series, streamed row by row: the
+/// Teacher-forced features `[x(t); u(t)]` (or `x(t)`) of a series, streamed row by row (the
+/// reservoir is driven by every column of its inputs, which with feedback end with the fed-back
+/// teacher signal; `u(t)` is the leading `feat_inputs` columns): the
 /// ESN is run on the fly (nothing of size steps × units is held); the spiking reservoir and
 /// NVAR are run once and their recorded rows are replayed.
 pub(crate) struct FeatureSource<'a> {
     res: &'a Reservoir,
     inputs: ArrayView2<'a, Real>,
-    include_input: bool,
+    /// Leading columns of `inputs` appended to the state in a feature row.
+    feat_inputs: usize,
     seed: u64,
     /// Spiking reservoir: the recorded state rows of the whole series.
     cached: Option<Array2<Real>>,
@@ -36,9 +39,15 @@ impl<'a> FeatureSource<'a> {
     pub(crate) fn new(
         res: &'a Reservoir,
         inputs: ArrayView2<'a, Real>,
-        include_input: bool,
+        feat_inputs: usize,
         seed: u64,
     ) -> Result<Self> {
+        if feat_inputs > inputs.ncols() {
+            return Err(PipelineError::Runtime(format!(
+                "{feat_inputs} input features asked of {} input columns",
+                inputs.ncols()
+            )));
+        }
         let cached = match res {
             Reservoir::Esn(_) => None,
             Reservoir::Spiking(_) | Reservoir::Nvar(_) => {
@@ -54,7 +63,7 @@ impl<'a> FeatureSource<'a> {
         Ok(Self {
             res,
             inputs,
-            include_input,
+            feat_inputs,
             seed,
             cached,
         })
@@ -62,12 +71,7 @@ impl<'a> FeatureSource<'a> {
 
     /// Columns of a feature row.
     pub(crate) fn n_features(&self) -> usize {
-        self.res.n_state()
-            + if self.include_input {
-                self.inputs.ncols()
-            } else {
-                0
-            }
+        self.res.n_state() + self.feat_inputs
     }
 
     /// Call `visit(t, state_row, feature_row)` for every row `t` of `keep`, in order. The ESN
@@ -83,13 +87,10 @@ impl<'a> FeatureSource<'a> {
         let n_state = self.res.n_state();
         let mut feat = vec![0.0; self.n_features()];
         let inputs = self.inputs;
-        let include = self.include_input;
         let fill = |t: usize, x: &[Real], feat: &mut [Real]| {
             feat[..n_state].copy_from_slice(x);
-            if include {
-                for (d, v) in feat[n_state..].iter_mut().zip(inputs.row(t).iter()) {
-                    *d = *v;
-                }
+            for (d, v) in feat[n_state..].iter_mut().zip(inputs.row(t).iter()) {
+                *d = *v;
             }
         };
         match (&self.cached, self.res) {

@@ -72,32 +72,32 @@ pub fn fit(cfg: &TsConfig, data: &DataSource) -> Result<(TsModel, FitReport)> {
         );
     }
     let k = prep.inputs.ncols();
+    let o = prep.targets.ncols();
+    let k_res = k + if cfg.feedback.is_some() { o } else { 0 };
     if let lsm_reservoir::ReservoirConfig::Esn(e) = &cfg.reservoir {
         // The cost of the whole run, checked before anything is built.
-        e.validate_cost(k, prep.inputs.nrows())?;
+        e.validate_cost(k_res, prep.inputs.nrows())?;
     }
-    let clock = std::time::Instant::now();
-    let res = Reservoir::build(&cfg.reservoir, k, cfg.seed)?;
-    let (res, input_drive) = drive::apply_input_drive(cfg, res, prep.inputs.view())?;
-    let seconds_build = clock.elapsed().as_secs_f64();
-    let clock = std::time::Instant::now();
     let w = cfg.split.washout;
     let tr = w..w + cfg.split.train;
     let va = tr.end..tr.end + cfg.split.validation;
+    // The reservoir's drive: the inputs, with feedback the teacher signal too (noisy on the
+    // rows before validation when `feedback.noise` > 0).
+    let drive_in = drive_rows(cfg, prep.inputs.view(), prep.targets.view(), 0..tr.end);
+    let fb_noise = cfg.feedback.as_ref().map_or(0.0, |f| f.noise);
+    let clock = std::time::Instant::now();
+    let res = build_reservoir(cfg, k, o)?;
+    let (res, input_drive) = drive::apply_input_drive(cfg, res, drive_in.view())?;
+    let seconds_build = clock.elapsed().as_secs_f64();
+    let clock = std::time::Instant::now();
     let noise = match &cfg.reservoir {
         ReservoirConfig::Esn(e) => e.noise,
         _ => 0.0,
     };
     // One pass: the reservoir runs over train and validation; train feature rows are folded
     // into the Gram accumulator in blocks as they come, validation rows are kept for scoring.
-    let src = FeatureSource::new(
-        &res,
-        prep.inputs.view(),
-        cfg.readout.include_input,
-        cfg.seed,
-    )?;
+    let src = FeatureSource::new(&res, drive_in.view(), cfg.feat_inputs(k), cfg.seed)?;
     let nf = src.n_features();
-    let o = prep.targets.ncols();
     let bl = GRAM_BLOCK.min(tr.len());
     let keep = if cfg.split.validation > 0 {
         va.start - 1..va.end
@@ -106,7 +106,7 @@ pub fn fit(cfg: &TsConfig, data: &DataSource) -> Result<(TsModel, FitReport)> {
     };
     let mut val_states = Array2::zeros((keep.len(), res.n_state()));
     let mut val_feats = Array2::zeros((keep.len(), nf));
-    let keep_now = noise == 0.0;
+    let keep_now = noise == 0.0 && fb_noise == 0.0;
     // The reservoir runs on this thread; full blocks of training rows go to a second thread
     // that folds them into the Gram accumulator (in order, so the sums do not depend on the
     // timing) while the run continues. Three block buffers circulate between the two.
@@ -134,9 +134,9 @@ pub fn fit(cfg: &TsConfig, data: &DataSource) -> Result<(TsModel, FitReport)> {
             Reservoir::Esn(esn) if noise == 0.0 => {
                 let g = esn_pass(
                     esn,
-                    prep.inputs.view(),
+                    drive_in.view(),
                     targets.view(),
-                    cfg.readout.include_input,
+                    cfg.feat_inputs(k),
                     tr.clone(),
                     keep.clone(),
                     &mut val_states,
@@ -218,9 +218,16 @@ pub fn fit(cfg: &TsConfig, data: &DataSource) -> Result<(TsModel, FitReport)> {
     // Readout: the Gram accumulation left after the run ended, plus the solves.
     let seconds_readout = clock.elapsed().as_secs_f64() - seconds_run;
     let clock = std::time::Instant::now();
-    // The states of validation must be noise-free: with noise, run again without it.
+    // The states of validation must be noise-free: with noise, run again without it (and
+    // with feedback noise, on the noise-free teacher signal).
     if !keep_now && !keep.is_empty() {
-        (val_states, val_feats) = src.collect(keep.clone())?;
+        (val_states, val_feats) = if fb_noise > 0.0 {
+            let clean = drive_rows(cfg, prep.inputs.view(), prep.targets.view(), 0..0);
+            FeatureSource::new(&res, clean.view(), cfg.feat_inputs(k), cfg.seed)?
+                .collect(keep.clone())?
+        } else {
+            src.collect(keep.clone())?
+        };
     }
     let scorer = Scorer {
         cfg,
@@ -258,13 +265,7 @@ pub fn fit(cfg: &TsConfig, data: &DataSource) -> Result<(TsModel, FitReport)> {
     let mut block = Array2::<Real>::zeros((bl, nf));
     let mut fill = 0usize;
     if let (Some(st), Reservoir::Esn(esn)) = (&starts, &res) {
-        train_pred = st.predict(
-            esn,
-            prep.inputs.view(),
-            cfg.readout.include_input,
-            &ridge,
-            tr.clone(),
-        )?;
+        train_pred = st.predict(esn, drive_in.view(), cfg.feat_inputs(k), &ridge, tr.clone())?;
     } else {
         src.visit(0..tr.end, noise, tr.clone(), |t, _x, f| {
             if tr.contains(&t) {

@@ -26,7 +26,13 @@
 //!   time, from `trials` evenly spaced teacher-forced states of the test segment, its output
 //!   is fed back as the next input for `horizon` steps (free run). Jaeger's NRMSE-84 is the
 //!   default of Mackey-Glass: `NRMSE = sqrt(mean_trials (ŷ_84 − y_84)²) / std(y)` over 100
-//!   trials with `std(y)` taken over the test segment. Needs an ESN reservoir.
+//!   trials with `std(y)` taken over the test segment; [`FreeRunScores`] adds the NRMSE
+//!   over the whole horizon and the valid prediction time. Needs an ESN or an NVAR.
+//!
+//! # Feedback
+//! With `"feedback"` ([`FeedbackConfig`]) the readout's outputs enter the reservoir through
+//! their own weights: teacher forced (with optional noise) in training and one-step scoring,
+//! the readout's own output in closed loop (see `feedback`'s module doc).
 //!
 //! The model file stores the config, the built reservoir (every weight), the scaler and the
 //! readout, with a format name and version, written atomically.
@@ -49,6 +55,7 @@ mod data;
 mod drive;
 mod evaluate;
 mod features;
+mod feedback;
 mod fit;
 mod lockstep;
 mod metrics;
@@ -64,6 +71,8 @@ pub use data::*;
 pub use drive::{DriveReport, CALIBRATION_ROWS};
 pub use evaluate::*;
 pub(crate) use features::*;
+pub use feedback::FeedbackConfig;
+use feedback::{build_reservoir, drive_rows};
 pub use fit::*;
 pub use lsm_reservoir::{
     Reservoir, ReservoirConfig, SpikingConfig, SpikingInput, SpikingReservoir,

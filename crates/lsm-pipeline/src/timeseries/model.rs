@@ -88,16 +88,16 @@ impl TsModel {
         self.config.validate()?;
         self.readout.check_model()?;
         let k = self.input_names.len();
-        let nf = self.reservoir.n_state()
-            + if self.config.readout.include_input {
-                k
-            } else {
-                0
-            };
+        let nf = self.reservoir.n_state() + self.config.feat_inputs(k);
+        let fed_back = if self.config.feedback.is_some() {
+            self.target_names.len()
+        } else {
+            0
+        };
         let dims = [
             (
-                "reservoir inputs vs input channels",
-                k,
+                "reservoir inputs vs input channels (+ fed-back outputs)",
+                k + fed_back,
                 self.reservoir.n_inputs(),
             ),
             (

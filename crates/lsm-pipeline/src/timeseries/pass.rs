@@ -30,7 +30,7 @@ pub(crate) fn esn_pass(
     esn: &Esn,
     inputs: ArrayView2<Real>,
     targets: ArrayView2<Real>,
-    include_input: bool,
+    feat_inputs: usize,
     tr: std::ops::Range<usize>,
     keep: std::ops::Range<usize>,
     val_states: &mut Array2<Real>,
@@ -40,7 +40,7 @@ pub(crate) fn esn_pass(
     use rayon::prelude::*;
     let n = esn.n_units();
     let k = inputs.ncols();
-    let nf = n + if include_input { k } else { 0 };
+    let nf = n + feat_inputs;
     let end = keep.end.max(tr.end).min(inputs.nrows());
     let mut gram = GramAccumulator::new(nf, targets.ncols());
     // Blocks: cut at tr.start and tr.end, then every GRAM_BLOCK rows.
@@ -145,8 +145,9 @@ pub(crate) fn esn_pass(
                 solo_blocks = 4;
             }
         }
-        if include_input {
-            buf.slice_mut(s![..m, n..]).assign(&u_rows);
+        if feat_inputs > 0 {
+            buf.slice_mut(s![..m, n..])
+                .assign(&u_rows.slice(s![.., ..feat_inputs]));
         }
         x0.copy_from_slice(&buf.row(m - 1).as_slice().expect("contiguous")[..n]);
         for t in lo.max(keep.start)..hi.min(keep.end) {
@@ -192,14 +193,13 @@ impl BlockStarts {
         &self,
         esn: &Esn,
         inputs: ArrayView2<Real>,
-        include_input: bool,
+        feat_inputs: usize,
         ridge: &Ridge,
         rows: std::ops::Range<usize>,
     ) -> Result<Array2<Real>> {
         use rayon::prelude::*;
         let n = esn.n_units();
-        let k = inputs.ncols();
-        let nf = n + if include_input { k } else { 0 };
+        let nf = n + feat_inputs;
         let preds = self
             .blocks
             .par_iter()
@@ -216,10 +216,8 @@ impl BlockStarts {
                         let mut row = feats.row_mut(i);
                         let row = row.as_slice_mut().expect("contiguous rows");
                         row[..n].copy_from_slice(xs);
-                        if include_input {
-                            for (d, v) in row[n..].iter_mut().zip(inputs.row(blk.start + i)) {
-                                *d = *v;
-                            }
+                        for (d, v) in row[n..].iter_mut().zip(inputs.row(blk.start + i)) {
+                            *d = *v;
                         }
                     },
                 )?;

@@ -12,6 +12,8 @@ enum Looper<'a> {
         esn: &'a lsm_reservoir::Esn,
         x: Vec<Real>,
         scratch: Vec<Real>,
+        /// The step's input `[u; y]` (the fed-back output `y` only with feedback).
+        drive: Vec<Real>,
     },
     Nvar {
         nvar: &'a lsm_reservoir::Nvar,
@@ -27,6 +29,7 @@ impl<'a> Looper<'a> {
                 esn,
                 x: vec![0.0; esn.n_units()],
                 scratch: vec![0.0; esn.n_units()],
+                drive: vec![0.0; esn.n_inputs()],
             }),
             Reservoir::Nvar(nvar) => Ok(Looper::Nvar {
                 nvar,
@@ -63,11 +66,22 @@ impl<'a> Looper<'a> {
         }
     }
 
-    /// Feed `u` as the next input.
-    fn step(&mut self, u: &[Real]) {
+    /// Feed the output `y` back as the next input (and, with feedback, through the feedback
+    /// weights too).
+    fn step(&mut self, y: &[Real]) {
         match self {
-            Looper::Esn { esn, x, scratch } => esn.step(x, u, scratch),
-            Looper::Nvar { nvar, st, .. } => nvar.push(st, u),
+            Looper::Esn {
+                esn,
+                x,
+                scratch,
+                drive,
+            } => {
+                for part in drive.chunks_mut(y.len()) {
+                    part.copy_from_slice(y);
+                }
+                esn.step(x, drive, scratch)
+            }
+            Looper::Nvar { nvar, st, .. } => nvar.push(st, y),
         }
     }
 }
@@ -94,6 +108,8 @@ pub struct SegmentResult {
     pub prediction: Array2<Real>,
     /// Target (original units), same shape.
     pub target: Array2<Real>,
+    /// Closed loop: the scores over the whole horizon (valid prediction time).
+    pub free_run: Option<FreeRunScores>,
 }
 
 impl Scorer<'_> {
@@ -115,6 +131,7 @@ impl Scorer<'_> {
                     scores: scores(po.view(), to.view()),
                     prediction: po,
                     target: to,
+                    free_run: None,
                 })
             }
             Mode::ClosedLoop => self.closed_loop(ridge, range),
@@ -160,7 +177,25 @@ impl Scorer<'_> {
         let mut u = vec![0.0; k];
         let mut preds = Array2::zeros((trials, o));
         let mut targs = Array2::zeros((trials, o));
-        for j in 0..trials {
+        // The normalised error at every free-run step: target variances over the segment
+        // (scaled units; the ratio does not depend on the affine scaling).
+        let inv_var: Vec<Real> = self
+            .prep
+            .targets
+            .slice(s![range.clone(), ..])
+            .axis_iter(Axis(1))
+            .map(|c| {
+                let v = c.var(0.0);
+                if v > 0.0 {
+                    1.0 / v
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let mut valid = vec![h; trials];
+        let mut sum_e2 = 0.0;
+        for (j, valid_j) in valid.iter_mut().enumerate() {
             // Start: the state after input row s − 1 (teacher forced), s >= range.start + 1.
             let s0 = range.start + 1 + (j * span.saturating_sub(1)) / trials.max(1);
             lp.start(self, s0);
@@ -186,6 +221,19 @@ impl Scorer<'_> {
                         "closed-loop prediction diverged in trial {j} at free-run step {}",
                         step + 1
                     )));
+                }
+                // Output after input row s0 − 1 + step predicts target row s0 − 1 + step.
+                let tg = self.prep.targets.row(s0 - 1 + step);
+                let e2 = y
+                    .iter()
+                    .zip(tg.iter())
+                    .zip(&inv_var)
+                    .map(|((a, b), w)| (a - b) * (a - b) * w)
+                    .sum::<Real>()
+                    / o as Real;
+                sum_e2 += e2;
+                if *valid_j == h && e2.sqrt() > VALID_TIME_THRESHOLD {
+                    *valid_j = step;
                 }
                 if step + 1 == h {
                     preds.row_mut(j).assign(&y);
@@ -228,6 +276,10 @@ impl Scorer<'_> {
             },
             prediction: po,
             target: to,
+            free_run: Some({
+                let (dt, lyap) = self.cfg.sample_interval();
+                FreeRunScores::new(&valid, sum_e2, trials * h, h, dt, lyap)
+            }),
         })
     }
 

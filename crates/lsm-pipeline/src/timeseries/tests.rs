@@ -53,7 +53,7 @@ fn esn_pass_is_bit_identical_for_any_thread_count() {
             esn,
             prep.inputs.view(),
             prep.targets.view(),
-            true,
+            prep.inputs.ncols(),
             tr.clone(),
             keep.clone(),
             &mut vs,
@@ -83,7 +83,13 @@ fn esn_pass_is_bit_identical_for_any_thread_count() {
             .unwrap();
         pool.install(|| {
             one.3
-                .predict(esn, prep.inputs.view(), true, &one.0, tr.clone())
+                .predict(
+                    esn,
+                    prep.inputs.view(),
+                    prep.inputs.ncols(),
+                    &one.0,
+                    tr.clone(),
+                )
                 .unwrap()
         })
     };
@@ -98,7 +104,7 @@ fn esn_pass_is_bit_identical_for_any_thread_count() {
         assert_eq!(p1.slice(s![r, ..]), direct, "block {blk:?}");
     }
     // The streamed pass on this thread, folded in the same blocks.
-    let src = FeatureSource::new(&res, prep.inputs.view(), true, c.seed).unwrap();
+    let src = FeatureSource::new(&res, prep.inputs.view(), prep.inputs.ncols(), c.seed).unwrap();
     let mut g = GramAccumulator::new(nf, 1);
     let mut rows = Vec::new();
     src.visit(0..tr.end, 0.0, 0..0, |t, _, f| {
@@ -132,7 +138,7 @@ fn src_features(
     c: &TsConfig,
     keep: std::ops::Range<usize>,
 ) -> (Array2<Real>, Array2<Real>) {
-    FeatureSource::new(res, prep.inputs.view(), true, c.seed)
+    FeatureSource::new(res, prep.inputs.view(), prep.inputs.ncols(), c.seed)
         .unwrap()
         .collect(keep)
         .unwrap()

@@ -387,6 +387,46 @@ impl Esn {
         );
     }
 
+    /// The same network with `extra` more input channels whose weights are `w_extra`
+    /// (N × `extra`, row-major): the input of a step is then `[u; v]`, `v` the new channels
+    /// (as readout feedback, `W_fb`, enters a reservoir).
+    ///
+    /// # Errors
+    /// [`ReservoirError::Input`] if `w_extra` does not have N × `extra` entries or holds a
+    /// non-finite value.
+    pub fn with_input_columns(
+        &self,
+        extra: usize,
+        w_extra: &[Real],
+    ) -> Result<Self, ReservoirError> {
+        let n = self.n_units;
+        if n.checked_mul(extra) != Some(w_extra.len()) {
+            return Err(ReservoirError::Input(format!(
+                "expected {n} × {extra} extra input weights, found {}",
+                w_extra.len()
+            )));
+        }
+        if let Some(v) = w_extra.iter().find(|v| !v.is_finite()) {
+            return Err(ReservoirError::Input(format!(
+                "extra input weights: non-finite value {v}"
+            )));
+        }
+        let (k, k2) = (self.n_inputs, self.n_inputs + extra);
+        let mut w_in = Vec::with_capacity(n * k2);
+        for i in 0..n {
+            w_in.extend_from_slice(&self.w_in[i * k..(i + 1) * k]);
+            w_in.extend_from_slice(&w_extra[i * extra..(i + 1) * extra]);
+        }
+        let mut e = Self {
+            n_inputs: k2,
+            w_in,
+            packed: None,
+            ..self.clone()
+        };
+        e.pack();
+        Ok(e)
+    }
+
     /// Number of units N.
     pub fn n_units(&self) -> usize {
         self.n_units
