@@ -3,6 +3,7 @@
 #![doc(test(attr(deny(warnings))))]
 
 pub mod analog;
+mod analog_step;
 pub mod anchor;
 pub mod cost;
 pub mod error;
@@ -14,12 +15,15 @@ pub mod neuron;
 pub mod nir;
 pub mod nvar;
 pub mod plasticity;
+mod record;
 pub mod series;
 pub mod sim;
 pub mod spec;
 pub mod spectral;
+mod stepper;
 
 pub use analog::{SpikingConfig, SpikingInput, SpikingReservoir};
+pub use analog_step::{SeriesState, SeriesStepper};
 pub use error::{ReservoirError, Result};
 pub use esn::{Esn, EsnConfig};
 pub use generate::{
@@ -37,3 +41,4 @@ pub use sim::{
     TraceSamples, TraceSpec,
 };
 pub use spec::{ModelKind, NetworkSpec, NeuronSpec, Param, SynapseKind, SynapseList};
+pub use stepper::Stepper;

@@ -46,162 +46,12 @@ use crate::network::{Csr, Network, Neurons};
 use crate::neuron::{LifState, NeuronModel};
 use crate::plasticity::Stdp;
 use lsm_core::{rng_for, stream, Real, SimRng, SpikeTrains};
-use ndarray::{Array1, Array2, ArrayView2};
+use ndarray::{Array1, Array2};
 use rand::Rng;
 use rand_distr::StandardNormal;
 use rayon::prelude::*;
 
-/// What drives the network's inputs during a run.
-#[derive(Clone, Copy, Debug)]
-pub enum Drive<'a> {
-    /// No input (spontaneous activity from bias and noise).
-    None,
-    /// Input spikes: `n_channels` must equal the network's `n_inputs` and `dt_ms` its step.
-    /// Steps past the end of the train have no input.
-    Spikes(&'a SpikeTrains),
-    /// Analog drive `x[t, k]` (steps × channels), injected as the current
-    /// `Σ_k w_in[k→n] · x[t, k]` (nA) during step `t`. Rows past the end are zero.
-    Current(ArrayView2<'a, Real>),
-}
-
-impl Drive<'_> {
-    /// The natural length of the drive in steps (0 for [`Drive::None`]).
-    pub fn n_steps(&self) -> usize {
-        match self {
-            Drive::None => 0,
-            Drive::Spikes(s) => s.n_steps(),
-            Drive::Current(x) => x.nrows(),
-        }
-    }
-}
-
-/// Spike-count bins.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Bins {
-    /// `B` equal bins spanning the run: step `t` falls in bin `⌊t·B / n_steps⌋`.
-    Count(usize),
-    /// Bins of fixed width (ms) from time 0: step `t` falls in bin `⌊t·dt / width⌋`; the last
-    /// bin may be partial.
-    WidthMs(Real),
-}
-
-/// When the filtered traces are sampled.
-#[derive(Clone, Debug, PartialEq)]
-pub enum TraceSamples {
-    /// Not sampled (only mean and/or last).
-    None,
-    /// `K` evenly spaced steps ending at the last step: `⌊(k+1)·n_steps/K⌋ - 1`, k = 0..K.
-    Even(usize),
-    /// These steps (each `< n_steps`).
-    Steps(Vec<usize>),
-}
-
-/// Exponentially filtered spike traces.
-#[derive(Clone, Debug, PartialEq)]
-pub struct TraceSpec {
-    /// Filter time constant τ, ms (> 0). Default 30 ms.
-    pub tau_ms: Real,
-    /// Sampling steps. Default: [`TraceSamples::None`].
-    pub samples: TraceSamples,
-    /// Record the time average of the trace over all steps. Default true.
-    pub mean: bool,
-    /// Record the trace at the last step. Default true.
-    pub last: bool,
-}
-
-impl Default for TraceSpec {
-    fn default() -> Self {
-        Self {
-            tau_ms: 30.0,
-            samples: TraceSamples::None,
-            mean: true,
-            last: true,
-        }
-    }
-}
-
-/// What to record during a run. Default: spikes only.
-#[derive(Clone, Debug, PartialEq)]
-pub struct RecordSpec {
-    /// Spike raster. Default true.
-    pub spikes: bool,
-    /// Membrane potential at every step (steps × neurons, or steps × the neurons of
-    /// `v_neurons`). Default false.
-    pub v: bool,
-    /// Spike counts per neuron in time bins. Default none.
-    pub bins: Option<Bins>,
-    /// Filtered spike traces. Default none.
-    pub traces: Option<TraceSpec>,
-    /// The state at the end of the run. Default false.
-    pub final_state: bool,
-    /// Membrane potentials at the trace sampling steps ([`TraceSpec::samples`]), read at the
-    /// end of each of those steps (after the reset), as the traces. Default false.
-    pub v_samples: bool,
-    /// With `v`: the neurons whose membrane potential is recorded, in this order (the columns
-    /// of [`Recording::v`]; each below the network's size). Default `None`: every neuron.
-    pub v_neurons: Option<Vec<usize>>,
-}
-
-impl Default for RecordSpec {
-    fn default() -> Self {
-        Self {
-            spikes: true,
-            v: false,
-            bins: None,
-            traces: None,
-            final_state: false,
-            v_samples: false,
-            v_neurons: None,
-        }
-    }
-}
-
-/// The state at the end of a run.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct FinalState {
-    /// Membrane potential, mV.
-    pub v: Vec<Real>,
-    /// Excitatory synaptic current, nA (0 for delta synapses).
-    pub i_exc: Vec<Real>,
-    /// Inhibitory synaptic current, nA (0 for delta synapses).
-    pub i_inh: Vec<Real>,
-    /// Remaining refractory steps (0 when not refractory).
-    pub refractory_steps_left: Vec<i64>,
-    /// Threshold adaptation `θ`, mV (the threshold is `v_th + θ`; all 0 without adaptation).
-    pub theta: Vec<Real>,
-}
-
-/// The results of one run (fields are `None` unless asked for in the [`RecordSpec`]).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Recording {
-    /// Number of steps run.
-    pub n_steps: usize,
-    /// Total reservoir spikes.
-    pub n_spikes: usize,
-    /// Synaptic events delivered: Σ over recurrent spikes of their fan-out plus Σ over input
-    /// spikes of their fan-out.
-    pub n_events: u64,
-    /// Spike raster (`neuron` channels).
-    pub spikes: Option<SpikeTrains>,
-    /// Membrane potential, steps × neurons (row `t` = time `t·dt`, before the update of step t;
-    /// the columns are the neurons of [`RecordSpec::v_neurons`] when it is set).
-    pub v: Option<Array2<Real>>,
-    /// Spike counts, bins × neurons.
-    pub bin_counts: Option<Array2<Real>>,
-    /// Sampled traces, samples × neurons.
-    pub traces: Option<Array2<Real>>,
-    /// Steps at which `traces` were sampled.
-    pub trace_steps: Vec<usize>,
-    /// Membrane potentials at the trace sampling steps, samples × neurons
-    /// ([`RecordSpec::v_samples`]).
-    pub v_samples: Option<Array2<Real>>,
-    /// Time average of the traces over the run, per neuron.
-    pub trace_mean: Option<Array1<Real>>,
-    /// Traces at the last step, per neuron.
-    pub trace_last: Option<Array1<Real>>,
-    /// State at the end of the run.
-    pub final_state: Option<FinalState>,
-}
+pub use crate::record::{Bins, Drive, FinalState, RecordSpec, Recording, TraceSamples, TraceSpec};
 
 #[derive(Clone, Debug)]
 enum StateAny {
@@ -279,7 +129,15 @@ impl Network {
         ws: &mut SimWorkspace,
         out: &mut Recording,
     ) -> Result<()> {
-        self.run_impl(drive, n_steps, spec, seed, sample_id, ws, out, None)
+        self.run_impl(
+            drive,
+            n_steps,
+            spec,
+            Start::Rest { seed, sample_id },
+            ws,
+            out,
+            None,
+        )
     }
 
     /// As [`Network::run_into`], with spike-timing-dependent plasticity: the recurrent spikes
@@ -307,17 +165,24 @@ impl Network {
                 "the plasticity state was made for another network".into(),
             ));
         }
-        self.run_impl(drive, n_steps, spec, seed, sample_id, ws, out, Some(stdp))
+        self.run_impl(
+            drive,
+            n_steps,
+            spec,
+            Start::Rest { seed, sample_id },
+            ws,
+            out,
+            Some(stdp),
+        )
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn run_impl(
+    pub(crate) fn run_impl(
         &self,
         drive: Drive<'_>,
         n_steps: usize,
         spec: &RecordSpec,
-        seed: u64,
-        sample_id: u64,
+        start: Start<'_>,
         ws: &mut SimWorkspace,
         out: &mut Recording,
         mut plast: Option<&mut Stdp>,
@@ -436,18 +301,28 @@ impl Network {
             trace_steps,
             ..Recording::default()
         };
-        // Reset every state variable.
-        ws.ring_e.fill(0.0);
-        ws.ring_i.fill(0.0);
-        ws.trace.fill(0.0);
-        ws.trace_sum.fill(0.0);
-        let rng = self
-            .noise
-            .as_ref()
-            .map(|_| rng_for(seed, stream::SIM_NOISE.wrapping_add(sample_id)));
+        let mut own_rng: Option<SimRng>;
+        let (rng, t0, reset) = match start {
+            Start::Rest { seed, sample_id } => {
+                own_rng = self
+                    .noise
+                    .as_ref()
+                    .map(|_| rng_for(seed, stream::SIM_NOISE.wrapping_add(sample_id)));
+                (&mut own_rng, 0, true)
+            }
+            Start::Resume { rng, t0, fresh } => (rng, t0, fresh),
+        };
+        if reset {
+            // Reset every state variable.
+            ws.ring_e.fill(0.0);
+            ws.ring_i.fill(0.0);
+            ws.trace.fill(0.0);
+            ws.trace_sum.fill(0.0);
+        }
         let ctx = Ctx {
             net: self,
             drive,
+            t0,
             n_steps,
             spec,
             n_bins,
@@ -464,7 +339,7 @@ impl Network {
         if let Some(p) = plast.as_deref_mut() {
             p.start_sample();
         }
-        let t_end = n_steps as i64;
+        let t_end = (t0 + n_steps) as i64;
         let fin = spec.final_state;
         let state =
             |v: &[Real], ie: &[Real], ii: &[Real], refr: Vec<i64>, theta: &[Real]| FinalState {
@@ -487,7 +362,9 @@ impl Network {
         };
         match (&self.neurons, &mut ws.state) {
             (Neurons::Lif(m), StateAny::Lif(st)) => {
-                m.reset(st);
+                if reset {
+                    m.reset(st);
+                }
                 run_loop_dispatch(m, st, run);
                 if fin {
                     let refr = st.refractory_until.iter().map(|&r| r as i64).collect();
@@ -495,7 +372,9 @@ impl Network {
                 }
             }
             (Neurons::Hh(m), StateAny::Hh(st)) => {
-                m.reset(st);
+                if reset {
+                    m.reset(st);
+                }
                 run_loop_dispatch(m, st, run);
                 if fin {
                     let refr = st.refractory_until.clone();
@@ -508,9 +387,24 @@ impl Network {
     }
 }
 
+/// Where a run starts.
+pub(crate) enum Start<'s> {
+    /// From rest: every state variable reset, noise from `rng_for(seed, SIM_NOISE + sample_id)`.
+    Rest { seed: u64, sample_id: u64 },
+    /// Where a [`crate::Stepper`] left off: absolute step `t0`, its noise generator; `fresh`
+    /// resets the state first (a stepper that has not run yet).
+    Resume {
+        rng: &'s mut Option<SimRng>,
+        t0: usize,
+        fresh: bool,
+    },
+}
+
 struct Ctx<'a, 'd> {
     net: &'a Network,
     drive: Drive<'d>,
+    /// Absolute step of the run's first step (0 from rest).
+    t0: usize,
     n_steps: usize,
     spec: &'a RecordSpec,
     n_bins: usize,
@@ -620,7 +514,7 @@ fn scatter(
 struct Run<'a, 'd> {
     ctx: &'a Ctx<'a, 'd>,
     b: Bufs<'a>,
-    rng: Option<SimRng>,
+    rng: &'a mut Option<SimRng>,
     out: &'a mut Recording,
     plast: Option<&'a mut Stdp>,
 }
@@ -656,7 +550,7 @@ fn run_loop<M: NeuronModel>(model: &M, st: &mut M::State, run: Run<'_, '_>) {
     let Run {
         ctx,
         b,
-        mut rng,
+        rng,
         out,
         mut plast,
     } = run;
@@ -677,7 +571,7 @@ fn run_loop<M: NeuronModel>(model: &M, st: &mut M::State, run: Run<'_, '_>) {
     };
     let dt = net.dt_ms();
     for t in 0..n_steps {
-        let ti = t as i64;
+        let ti = (ctx.t0 + t) as i64;
         if let Some(v) = out.v.as_mut() {
             let row = v.row_mut(t).into_slice().expect("standard layout");
             match &spec.v_neurons {
@@ -722,7 +616,7 @@ fn run_loop<M: NeuronModel>(model: &M, st: &mut M::State, run: Run<'_, '_>) {
         let n_spk = model.threshold(st, ti, b.spikes);
         let spikes = &b.spikes[..n_spk];
         // Propagation.
-        let slot_t = t % n_slots;
+        let slot_t = (ctx.t0 + t) % n_slots;
         if let Drive::Spikes(s) = ctx.drive {
             if t < s.n_steps() {
                 for &c in s.at(t) {
