@@ -537,6 +537,74 @@ fn time_series_tasks_dispatch_to_the_time_series_pipeline() {
     assert!(e.contains("time series"), "{e}");
 }
 
+/// `lsm predict` on a time-series model writes the predicted series and its target as CSV:
+/// teacher forced over the test segment, or one closed-loop free run of `--horizon` steps
+/// whose first steps follow the target.
+#[test]
+fn predict_writes_a_time_series_as_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("mg.json");
+    let o = ok(&["default-config", "--task", "mackey-glass"]);
+    let mut v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    v["reservoir"]["n_units"] = 100.into();
+    v["split"]["train"] = 1000.into();
+    v["split"]["test"] = 300.into();
+    v["prediction"]["trials"] = 10.into();
+    std::fs::write(&cfg, v.to_string()).unwrap();
+    let m = dir.path().join("m.json");
+    ok(&[
+        "fit",
+        "--config",
+        s(&cfg),
+        "--data",
+        "mackey-glass",
+        "--out",
+        s(&m),
+    ]);
+    let p = dir.path().join("p.csv");
+    let read = |p: &Path| -> Vec<Vec<f64>> {
+        let text = std::fs::read_to_string(p).unwrap();
+        let mut lines = text.lines();
+        assert_eq!(lines.next(), Some("step,x_pred,x_true"));
+        lines
+            .map(|l| l.split(',').map(|x| x.parse().unwrap()).collect())
+            .collect()
+    };
+    let base = [
+        "predict",
+        "--model",
+        s(&m),
+        "--data",
+        "mackey-glass",
+        "--out",
+        s(&p),
+    ];
+    ok(&[&base[..], &["--horizon", "60"]].concat());
+    let rows = read(&p);
+    assert_eq!(rows.len(), 60);
+    assert_eq!(rows[0][0], 1.0, "closed-loop steps count from 1");
+    let err: f64 = rows[..20]
+        .iter()
+        .map(|r| (r[1] - r[2]).abs())
+        .fold(0.0, f64::max);
+    assert!(err < 0.05, "the first 20 free-run steps are off by {err}");
+    ok(&[&base[..], &["--mode", "teacher-forced"]].concat());
+    let rows = read(&p);
+    assert_eq!(rows.len(), 300, "the whole test segment");
+    assert_eq!(rows[299][0], 299.0);
+    let e = fails(&[&base[..], &["--horizon", "100000"]].concat());
+    assert!(e.contains("closed loop of 100000 steps"), "{e}");
+    let e = fails(&[&base[..], &["--mode", "teacher-forced", "--horizon", "5"]].concat());
+    assert!(e.contains("--horizon"), "{e}");
+    // The model is an input: it is never overwritten.
+    let mut onto_model = base;
+    onto_model[6] = s(&m);
+    let e = fails(&onto_model);
+    assert!(e.contains("--out"), "{e}");
+    let e = fails(&["predict", "--model", s(&m), "--data", "mackey-glass"]);
+    assert!(e.contains("--out PRED.csv"), "{e}");
+}
+
 /// Digital silence encodes to no spikes: `predict` refuses it with a message naming the file
 /// instead of a confident label, and `evaluate --skip-bad` leaves it out of a dataset.
 #[test]

@@ -49,6 +49,11 @@ impl SeriesState {
     pub fn features(&self) -> &[Real] {
         &self.feats
     }
+
+    /// Bytes of state held (what a copy costs).
+    pub fn heap_bytes(&self) -> usize {
+        self.sim.heap_bytes() + 8 * (self.extra.len() + self.feats.len())
+    }
 }
 
 impl SpikingReservoir {

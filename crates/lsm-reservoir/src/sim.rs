@@ -73,6 +73,20 @@ pub struct SimWorkspace {
     trace_sum: Vec<Real>,
 }
 
+impl SimWorkspace {
+    /// Bytes of the buffers (state, delay rings, traces).
+    pub(crate) fn heap_bytes(&self) -> usize {
+        let state = match &self.state {
+            StateAny::Lif(_) => 8 * self.n,
+            StateAny::Hh(_) => 12 * self.n,
+        };
+        8 * (self.ring_e.len() + self.ring_i.len() + self.i_ext.len() + self.trace.len())
+            + 8 * self.trace_sum.len()
+            + 4 * self.spikes.len()
+            + 8 * state
+    }
+}
+
 impl Network {
     /// A workspace for this network.
     pub fn workspace(&self) -> SimWorkspace {

@@ -47,6 +47,11 @@ impl Stepper {
     pub fn steps(&self) -> usize {
         self.t
     }
+
+    /// Bytes of state held (what a copy costs).
+    pub fn heap_bytes(&self) -> usize {
+        self.ws.heap_bytes()
+    }
 }
 
 impl Network {

@@ -73,9 +73,27 @@ pub fn escape_text(s: &str) -> String {
     out
 }
 
+/// A name made safe for one CSV field: control characters escaped as [`escape_text`] does,
+/// then quoted as RFC 4180 asks when it holds a comma or a double quote (doubled).
+pub fn escape_csv(s: &str) -> String {
+    let t = escape_text(s);
+    if t.contains(',') || t.contains('"') {
+        format!("\"{}\"", t.replace('"', "\"\""))
+    } else {
+        t
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn csv_fields_are_quoted_when_they_hold_a_comma_or_a_quote() {
+        assert_eq!(escape_csv("x"), "x");
+        assert_eq!(escape_csv("a,b"), "\"a,b\"");
+        assert_eq!(escape_csv("say \"hi\"\n"), "\"say \"\"hi\"\"\\n\"");
+    }
 
     #[test]
     fn control_characters_are_escaped_and_nothing_else() {

@@ -113,12 +113,30 @@ pub struct PredictArgs {
     /// Model file written by `lsm fit`.
     #[arg(long)]
     pub model: PathBuf,
-    /// WAV files to classify.
-    #[arg(required = true)]
+    /// WAV files to classify (spoken-digit model).
     pub files: Vec<PathBuf>,
     /// Print one JSON object per line instead of tab-separated text.
     #[arg(long)]
     pub json: bool,
+    /// Time-series model: the series (`mackey-glass`, `narma10`, `lorenz` or a CSV file).
+    #[arg(long)]
+    pub data: Option<String>,
+    /// Time-series model: the CSV file to write (header `step`, then `<name>_pred` and
+    /// `<name>_true` per output).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Time-series model: `teacher-forced` (the readout over the test segment, the true
+    /// inputs fed in) or `closed-loop` (one free run from the start of the test segment).
+    /// Default: `closed-loop` for a closed-loop model, else `teacher-forced`.
+    #[arg(long, value_parser = ["teacher-forced", "closed-loop"])]
+    pub mode: Option<String>,
+    /// Closed loop: free-run steps. Default: the model's horizon for a closed-loop model,
+    /// else the test segment's length.
+    #[arg(long)]
+    pub horizon: Option<usize>,
+    /// Target column of a CSV time series (default: the model's).
+    #[arg(long)]
+    pub target: Option<String>,
 }
 
 // ---------------------------------------------------------------------------------------
@@ -583,12 +601,32 @@ fn evaluation_text(r: &ClassificationReport) -> String {
 pub fn predict(args: PredictArgs, quiet: bool) -> Result<()> {
     crate::cmd::check_inputs(&[("--model", Some(&args.model))])?;
     let (v, task, version) = pio::read_model(&args.model)?;
+    if is_timeseries_task(&task) {
+        return crate::cmd::timeseries::predict(&args, quiet);
+    }
     if task != TASK_SPOKEN_DIGITS {
         bail!(
-            "--model {}: a \"{task}\" model; `lsm predict` classifies WAV files with a \
-             spoken-digits model (use `lsm evaluate` for time series)",
+            "--model {}: unknown task \"{task}\" (this lsm knows spoken-digits, mackey-glass, \
+             narma10, lorenz, csv)",
             args.model.display()
         );
+    }
+    if args.files.is_empty() {
+        bail!("no WAV files given: `lsm predict --model M FILE.wav...` classifies them");
+    }
+    for (flag, given) in [
+        ("--data", args.data.is_some()),
+        ("--out", args.out.is_some()),
+        ("--mode", args.mode.is_some()),
+        ("--horizon", args.horizon.is_some()),
+        ("--target", args.target.is_some()),
+    ] {
+        if given {
+            bail!(
+                "{flag} is for time-series models; --model {} is a spoken-digits model",
+                args.model.display()
+            );
+        }
     }
     let model = DigitsPipeline::from_file_value(&args.model, v, &task, version)
         .with_context(|| format!("--model {}", args.model.display()))?;

@@ -279,3 +279,88 @@ impl Figure for SeriesPlot<'_> {
         Ok(())
     }
 }
+
+/// `lsm predict` on a time-series model: write the predicted series and its target as CSV.
+///
+/// # Errors
+/// Missing `--data` / `--out`, WAV files given, unreadable model, data or prediction errors,
+/// write errors.
+pub fn predict(args: &crate::cmd::pipeline::PredictArgs, quiet: bool) -> anyhow::Result<()> {
+    use anyhow::bail;
+    let model = TsModel::load(&args.model)?;
+    let cfg = &model.config;
+    if !args.files.is_empty() {
+        bail!(
+            "--model {} is a {} model: it predicts a series (--data SERIES --out PRED.csv); \
+             WAV files need a spoken-digits model",
+            args.model.display(),
+            cfg.task.name()
+        );
+    }
+    let (Some(data), Some(out)) = (&args.data, &args.out) else {
+        bail!("a time-series model predicts with --data SERIES --out PRED.csv");
+    };
+    crate::cmd::check_outputs(
+        &[("--out", Some(out))],
+        &[
+            ("--model", Some(&args.model)),
+            ("--data", crate::cmd::data::data_file(data)),
+        ],
+    )?;
+    let closed = match args.mode.as_deref() {
+        Some("closed-loop") => true,
+        Some(_) => false,
+        None => cfg.prediction.mode == ts::Mode::ClosedLoop,
+    };
+    if args.horizon.is_some() && !closed {
+        bail!("--horizon is the length of a closed loop: add --mode closed-loop");
+    }
+    let mode = if closed {
+        let h = args
+            .horizon
+            .unwrap_or(if cfg.prediction.mode == ts::Mode::ClosedLoop {
+                cfg.prediction.horizon
+            } else {
+                cfg.split.test
+            });
+        ts::PredictMode::ClosedLoop(h)
+    } else {
+        ts::PredictMode::TeacherForced
+    };
+    let src = DataSource::parse(data, args.target.as_deref());
+    let p = ts::predict(&model, &src, mode)?;
+    let mut text = String::from("step");
+    for n in &p.names {
+        let n = crate::cmd::escape_csv(n);
+        text += &format!(",{n}_pred,{n}_true");
+    }
+    text.push('\n');
+    for (t, (pr, tg)) in p
+        .prediction
+        .outer_iter()
+        .zip(p.target.outer_iter())
+        .enumerate()
+    {
+        text += &format!("{}", if closed { t + 1 } else { t });
+        for (a, b) in pr.iter().zip(tg.iter()) {
+            text += &format!(",{a},{b}");
+        }
+        text.push('\n');
+    }
+    lsm_core::write_atomic(out, text.as_bytes())
+        .with_context(|| format!("writing {}", out.display()))?;
+    if !quiet {
+        eprintln!(
+            "{} {} predictions of {} output(s) written to {}",
+            p.prediction.nrows(),
+            if closed {
+                "closed-loop"
+            } else {
+                "teacher-forced"
+            },
+            p.names.len(),
+            out.display()
+        );
+    }
+    Ok(())
+}

@@ -524,11 +524,15 @@ impl TsConfig {
             if p.horizon >= self.split.test {
                 return cfg_err("prediction.horizon", "must be shorter than split.test");
             }
-            if matches!(self.reservoir, ReservoirConfig::Spiking(_)) {
-                return cfg_err(
-                    "prediction.mode",
-                    "closed-loop prediction is implemented for the ESN and NVAR reservoirs; use one-step or k-step with a spiking reservoir",
-                );
+            if let ReservoirConfig::Spiking(s) = &self.reservoir {
+                if !matches!(s.input, lsm_reservoir::SpikingInput::Current { .. }) {
+                    return cfg_err(
+                        "prediction.mode",
+                        "closed-loop prediction with a spiking reservoir needs current input \
+                         (\"input\": {\"kind\": \"current\"}): an encoder's spikes are drawn \
+                         for the whole series at once",
+                    );
+                }
             }
         }
         if self.task == Task::Narma10 && p.mode == Mode::KStep {

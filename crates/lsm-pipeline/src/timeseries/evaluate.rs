@@ -22,6 +22,171 @@ pub struct SeriesEvaluation {
     pub free_run: Option<FreeRunScores>,
 }
 
+/// The test segment of `data` run through a model's reservoir: what [`evaluate`] and
+/// [`predict`] score from.
+struct TestRun {
+    prep: Prepared,
+    drive: Array2<Real>,
+    states: Array2<Real>,
+    feats: Array2<Real>,
+    te: std::ops::Range<usize>,
+}
+
+impl TestRun {
+    fn new(model: &TsModel, data: &DataSource) -> Result<Self> {
+        let cfg = &model.config;
+        if let DataSource::Builtin(t) = data {
+            if *t != cfg.task {
+                return cfg_err(
+                    "task",
+                    format!(
+                        "the model was fitted on `{}` but the data are `{}`",
+                        cfg.task.name(),
+                        t.name()
+                    ),
+                );
+            }
+        }
+        let data = match data {
+            DataSource::Csv { path, target: None } => DataSource::Csv {
+                path: path.clone(),
+                target: model.target.clone(),
+            },
+            DataSource::Series {
+                series,
+                target: None,
+            } => DataSource::Series {
+                series: series.clone(),
+                target: model.target.clone(),
+            },
+            d => d.clone(),
+        };
+        let prep = prepare(
+            cfg,
+            &data,
+            Some((&model.input_scaler, &model.target_scaler)),
+        )?;
+        if prep.inputs.ncols() != model.input_names.len() {
+            return Err(PipelineError::Runtime(format!(
+                "{}: {} input channels, the model expects {}",
+                prep.source,
+                prep.inputs.ncols(),
+                model.input_names.len()
+            )));
+        }
+        let sp = &cfg.split;
+        let start = sp.washout + sp.train + sp.validation;
+        let te = start..start + sp.test;
+        // Only the rows from the one before the test segment on are held.
+        let drive = drive_rows(cfg, prep.inputs.view(), prep.targets.view(), 0..0);
+        let src = FeatureSource::new(
+            &model.reservoir,
+            drive.view(),
+            cfg.feat_inputs(prep.inputs.ncols()),
+            cfg.seed,
+        )?;
+        let (states, feats) = src.collect(te.start - 1..te.end)?;
+        Ok(Self {
+            prep,
+            drive,
+            states,
+            feats,
+            te,
+        })
+    }
+
+    fn scorer<'a>(&'a self, model: &'a TsModel) -> Scorer<'a> {
+        Scorer {
+            cfg: &model.config,
+            prep: &self.prep,
+            res: &model.reservoir,
+            states: &self.states,
+            feats: &self.feats,
+            offset: self.te.start - 1,
+            drive: self.drive.view(),
+            spiking_starts: Default::default(),
+        }
+    }
+}
+
+/// What [`predict`] computes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PredictMode {
+    /// The readout's predictions over the test segment, teacher forced (one step, or the
+    /// model's `k` steps ahead).
+    TeacherForced,
+    /// One free run of this many steps from the start of the test segment: the readout's
+    /// output fed back as the next input (autonomous series), warmed up on the data before.
+    ClosedLoop(usize),
+}
+
+/// A predicted series with its target, original units.
+#[derive(Clone, Debug)]
+pub struct SeriesPrediction {
+    /// Prediction, steps × outputs.
+    pub prediction: Array2<Real>,
+    /// Target, same shape.
+    pub target: Array2<Real>,
+    /// Output names.
+    pub names: Vec<String>,
+}
+
+/// Predict `data` with `model` (see [`PredictMode`]).
+///
+/// # Errors
+/// As [`evaluate`]; a closed loop on a model whose outputs are not its inputs; a horizon
+/// past the end of the data (naming `--horizon`'s limit).
+pub fn predict(model: &TsModel, data: &DataSource, mode: PredictMode) -> Result<SeriesPrediction> {
+    let run = TestRun::new(model, data)?;
+    let scorer = run.scorer(model);
+    let (prediction, target) = match mode {
+        PredictMode::TeacherForced => {
+            let sc = Scorer {
+                cfg: &TsConfig {
+                    prediction: PredictionConfig {
+                        mode: Mode::OneStep,
+                        horizon: 1,
+                        trials: 1,
+                    },
+                    ..model.config.clone()
+                },
+                ..scorer
+            };
+            let r = sc.score(&model.readout, run.te.clone())?;
+            (r.prediction, r.target)
+        }
+        PredictMode::ClosedLoop(h) => {
+            if !run.prep.autonomous {
+                return cfg_err(
+                    "prediction.mode",
+                    "a closed loop feeds the outputs back as inputs: this model's inputs are not its targets",
+                );
+            }
+            let avail = run.prep.targets.nrows() + 1 - run.te.start;
+            if h == 0 || h > avail {
+                return Err(PipelineError::Runtime(format!(
+                    "{}: a closed loop of {h} steps from the start of the test segment: expected 1 to {avail} (the rows left in the data)",
+                    run.prep.source
+                )));
+            }
+            let (p, t) = scorer.free_run(&model.readout, run.te.start, h)?;
+            if p.nrows() < h {
+                return Err(PipelineError::Runtime(format!(
+                    "{}: the closed loop diverged at free-run step {}",
+                    run.prep.source,
+                    p.nrows() + 1
+                )));
+            }
+            (p, t)
+        }
+    };
+    Ok(SeriesPrediction {
+        prediction,
+        target,
+        names: run.prep.target_names.clone(),
+    })
+}
+
 /// Evaluate `model` on `data`: the test segment of the split (the same series is regenerated
 /// from the stored config and seed; for a CSV file, the file is cut with the same split).
 ///
@@ -29,65 +194,9 @@ pub struct SeriesEvaluation {
 /// Data, reservoir or readout errors.
 pub fn evaluate(model: &TsModel, data: &DataSource) -> Result<SeriesEvaluation> {
     let cfg = &model.config;
-    if let DataSource::Builtin(t) = data {
-        if *t != cfg.task {
-            return cfg_err(
-                "task",
-                format!(
-                    "the model was fitted on `{}` but the data are `{}`",
-                    cfg.task.name(),
-                    t.name()
-                ),
-            );
-        }
-    }
-    let data = match data {
-        DataSource::Csv { path, target: None } => DataSource::Csv {
-            path: path.clone(),
-            target: model.target.clone(),
-        },
-        DataSource::Series {
-            series,
-            target: None,
-        } => DataSource::Series {
-            series: series.clone(),
-            target: model.target.clone(),
-        },
-        d => d.clone(),
-    };
-    let prep = prepare(
-        cfg,
-        &data,
-        Some((&model.input_scaler, &model.target_scaler)),
-    )?;
-    if prep.inputs.ncols() != model.input_names.len() {
-        return Err(PipelineError::Runtime(format!(
-            "{}: {} input channels, the model expects {}",
-            prep.source,
-            prep.inputs.ncols(),
-            model.input_names.len()
-        )));
-    }
-    let sp = &cfg.split;
-    let start = sp.washout + sp.train + sp.validation;
-    let te = start..start + sp.test;
-    // Only the rows from the one before the test segment on are held.
-    let drive_in = drive_rows(cfg, prep.inputs.view(), prep.targets.view(), 0..0);
-    let src = FeatureSource::new(
-        &model.reservoir,
-        drive_in.view(),
-        cfg.feat_inputs(prep.inputs.ncols()),
-        cfg.seed,
-    )?;
-    let (states, feats) = src.collect(te.start - 1..te.end)?;
-    let scorer = Scorer {
-        cfg,
-        prep: &prep,
-        res: &model.reservoir,
-        states: &states,
-        feats: &feats,
-        offset: te.start - 1,
-    };
+    let run = TestRun::new(model, data)?;
+    let scorer = run.scorer(model);
+    let (prep, te, sp) = (&run.prep, run.te.clone(), &cfg.split);
     let r = scorer.score(&model.readout, te.clone())?;
     let (pp, pt) = if cfg.prediction.mode == Mode::ClosedLoop {
         scorer.free_run(&model.readout, te.start, 500.min(sp.test))?

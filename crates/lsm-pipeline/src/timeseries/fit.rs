@@ -220,11 +220,16 @@ pub fn fit(cfg: &TsConfig, data: &DataSource) -> Result<(TsModel, FitReport)> {
     let clock = std::time::Instant::now();
     // The states of validation must be noise-free: with noise, run again without it (and
     // with feedback noise, on the noise-free teacher signal).
+    let clean_owned;
+    let clean = if fb_noise > 0.0 {
+        clean_owned = drive_rows(cfg, prep.inputs.view(), prep.targets.view(), 0..0);
+        clean_owned.view()
+    } else {
+        drive_in.view()
+    };
     if !keep_now && !keep.is_empty() {
         (val_states, val_feats) = if fb_noise > 0.0 {
-            let clean = drive_rows(cfg, prep.inputs.view(), prep.targets.view(), 0..0);
-            FeatureSource::new(&res, clean.view(), cfg.feat_inputs(k), cfg.seed)?
-                .collect(keep.clone())?
+            FeatureSource::new(&res, clean, cfg.feat_inputs(k), cfg.seed)?.collect(keep.clone())?
         } else {
             src.collect(keep.clone())?
         };
@@ -236,6 +241,8 @@ pub fn fit(cfg: &TsConfig, data: &DataSource) -> Result<(TsModel, FitReport)> {
         states: &val_states,
         feats: &val_feats,
         offset: keep.start,
+        drive: clean,
+        spiking_starts: Default::default(),
     };
     let mut validation = Vec::new();
     let mut best = 0usize;

@@ -6,7 +6,8 @@ use lsm_readout::Ridge;
 use lsm_reservoir::SeriesReservoir;
 use ndarray::{s, Array1, Array2, ArrayView2, Axis};
 
-/// A reservoir run in closed loop: an ESN (its state vector) or an NVAR (its delay buffer).
+/// A reservoir run in closed loop: an ESN (its state vector), an NVAR (its delay buffer) or
+/// a spiking reservoir (its whole simulation state, copied from teacher-forced snapshots).
 enum Looper<'a> {
     Esn {
         esn: &'a lsm_reservoir::Esn,
@@ -20,7 +21,16 @@ enum Looper<'a> {
         st: lsm_reservoir::NvarState,
         feats: Vec<Real>,
     },
+    Spiking {
+        stepper: Box<lsm_reservoir::SeriesStepper>,
+        st: Box<lsm_reservoir::SeriesState>,
+        drive: Vec<Real>,
+    },
 }
+
+/// Teacher-forced states of a spiking reservoir at the closed-loop trial starts, computed once
+/// per scored segment and reused for every α of the grid: (starts, state after row start − 1).
+pub(crate) type SpikingStarts = (Vec<usize>, Vec<lsm_reservoir::SeriesState>);
 
 impl<'a> Looper<'a> {
     fn new(res: &'a Reservoir) -> Result<Self> {
@@ -36,15 +46,59 @@ impl<'a> Looper<'a> {
                 st: nvar.new_state(),
                 feats: vec![0.0; nvar.n_features()],
             }),
-            Reservoir::Spiking(_) => Err(PipelineError::Runtime(
-                "closed loop needs an ESN or an NVAR".into(),
-            )),
+            Reservoir::Spiking(sr) => {
+                let stepper = Box::new(sr.series_stepper()?);
+                let st = Box::new(stepper.start(0));
+                let drive = vec![0.0; stepper.n_inputs()];
+                Ok(Looper::Spiking { stepper, st, drive })
+            }
         }
     }
 
-    /// Start from the teacher-forced state after input row `s − 1`.
+    /// Get ready to start from the teacher-forced states after rows `starts[j] − 1`
+    /// (ascending): a spiking reservoir runs teacher forced once and keeps a copy of its state
+    /// at each start (cached in `sc` across calls); the others need nothing.
+    fn prepare(&mut self, sc: &Scorer, starts: &[usize]) -> Result<()> {
+        let Looper::Spiking { stepper, .. } = self else {
+            return Ok(());
+        };
+        if let Some((s, _)) = &*sc.spiking_starts.borrow() {
+            if s == starts {
+                return Ok(());
+            }
+        }
+        let mut st = stepper.start(sc.cfg.seed);
+        let bytes = st.heap_bytes() as f64 * starts.len() as f64;
+        lsm_core::limits::check(
+            lsm_core::limits::Limit::MemoryBytes,
+            bytes,
+            "closed loop: the spiking reservoir's state at every trial start (prediction.trials)",
+        )
+        .map_err(|e| PipelineError::config("prediction.trials", e.to_string()))?;
+        let mut snaps = Vec::with_capacity(starts.len());
+        let mut row = 0usize;
+        for &s0 in starts {
+            while row < s0 {
+                let u = sc.drive.row(row);
+                stepper.step(&mut st, &u.to_vec())?;
+                row += 1;
+            }
+            snaps.push(st.clone());
+        }
+        *sc.spiking_starts.borrow_mut() = Some((starts.to_vec(), snaps));
+        Ok(())
+    }
+
+    /// Start from the teacher-forced state after input row `s − 1` (for a spiking reservoir,
+    /// `s` must be one of the starts given to `prepare`).
     fn start(&mut self, sc: &Scorer, s: usize) {
         match self {
+            Looper::Spiking { st, .. } => {
+                let cache = sc.spiking_starts.borrow();
+                let (starts, snaps) = cache.as_ref().expect("prepare() ran first");
+                let j = starts.partition_point(|&x| x < s);
+                **st = snaps[j].clone();
+            }
             Looper::Esn { x, .. } => x.copy_from_slice(
                 sc.states
                     .row(s - 1 - sc.offset)
@@ -63,13 +117,20 @@ impl<'a> Looper<'a> {
                 nvar.features(st, feats);
                 feats
             }
+            Looper::Spiking { st, .. } => st.features(),
         }
     }
 
     /// Feed the output `y` back as the next input (and, with feedback, through the feedback
     /// weights too).
-    fn step(&mut self, y: &[Real]) {
+    fn step(&mut self, y: &[Real]) -> Result<()> {
         match self {
+            Looper::Spiking { stepper, st, drive } => {
+                for part in drive.chunks_mut(y.len()) {
+                    part.copy_from_slice(y);
+                }
+                stepper.step(st, drive)?;
+            }
             Looper::Esn {
                 esn,
                 x,
@@ -83,6 +144,7 @@ impl<'a> Looper<'a> {
             }
             Looper::Nvar { nvar, st, .. } => nvar.push(st, y),
         }
+        Ok(())
     }
 }
 
@@ -97,6 +159,11 @@ pub(crate) struct Scorer<'a> {
     pub(crate) feats: &'a Array2<Real>,
     /// Row of the series held in row 0 of `states` and `feats`.
     pub(crate) offset: usize,
+    /// The reservoir's teacher-forced drive, every row (inputs, then with feedback the
+    /// previous targets): what a spiking reservoir runs on up to a closed-loop start.
+    pub(crate) drive: ArrayView2<'a, Real>,
+    /// Cache of a spiking reservoir's states at the closed-loop starts.
+    pub(crate) spiking_starts: std::cell::RefCell<Option<SpikingStarts>>,
 }
 
 /// A scored segment: the scores plus what to plot.
@@ -195,9 +262,13 @@ impl Scorer<'_> {
             .collect();
         let mut valid = vec![h; trials];
         let mut sum_e2 = 0.0;
+        // Starts: the state after input row s − 1 (teacher forced), s >= range.start + 1.
+        let starts: Vec<usize> = (0..trials)
+            .map(|j| range.start + 1 + (j * span.saturating_sub(1)) / trials.max(1))
+            .collect();
+        lp.prepare(self, &starts)?;
         for (j, valid_j) in valid.iter_mut().enumerate() {
-            // Start: the state after input row s − 1 (teacher forced), s >= range.start + 1.
-            let s0 = range.start + 1 + (j * span.saturating_sub(1)) / trials.max(1);
+            let s0 = starts[j];
             lp.start(self, s0);
             // Output after input row s0 - 1 predicts input row s0.
             for step in 0..h {
@@ -241,7 +312,7 @@ impl Scorer<'_> {
                     targs.row_mut(j).assign(&self.prep.targets.row(s0 + h - 2));
                 } else {
                     u.copy_from_slice(y.as_slice().expect("contiguous"));
-                    lp.step(&u);
+                    lp.step(&u)?;
                 }
             }
         }
@@ -291,6 +362,7 @@ impl Scorer<'_> {
         len: usize,
     ) -> Result<(Array2<Real>, Array2<Real>)> {
         let mut lp = Looper::new(self.res)?;
+        lp.prepare(self, &[start])?;
         lp.start(self, start);
         let k = self.prep.inputs.ncols();
         let n = self.res.n_state();
@@ -314,7 +386,7 @@ impl Scorer<'_> {
             }
             pred.row_mut(step).assign(&y);
             u.copy_from_slice(y.as_slice().expect("contiguous"));
-            lp.step(&u);
+            lp.step(&u)?;
         }
         let m = pred.nrows();
         let t = self.prep.targets.slice(s![start - 1..start - 1 + m, ..]);
