@@ -18,7 +18,7 @@ for example in spoken_digits mackey_glass simulate_raster; do
     echo "== cargo run --example $example"
     cargo run --locked --profile test --example "$example"
 done
-for example in spike_patterns spike_segments; do
+for example in spike_patterns spike_segments force_generator; do
     echo "== cargo run --example $example -- --quick"
     cargo run --locked --profile test --example "$example" -- --quick
 done

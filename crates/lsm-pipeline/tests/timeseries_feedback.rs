@@ -250,3 +250,68 @@ fn feedback_config_errors_name_the_field() {
         assert!(msg.contains(field), "{extra}: {msg}");
     }
 }
+
+/// FORCE (Sussillo & Abbott 2009): an ESN whose readout learns by RLS while its own output is
+/// fed back learns to generate a sum of three sinusoids from a constant input, and keeps it
+/// up in closed loop on the test segment for several periods; FORCE needs feedback.
+#[test]
+fn force_learns_a_pattern_generator() {
+    use std::f64::consts::TAU;
+    let len = 3000;
+    let data = ndarray::Array2::from_shape_fn((len, 2), |(t, j)| {
+        let t = t as f64;
+        if j == 0 {
+            1.0
+        } else {
+            (TAU * t / 60.0).sin() + 0.5 * (TAU * t / 25.0).sin() + 0.25 * (TAU * t / 12.0).sin()
+        }
+    });
+    let series = TimeSeries {
+        names: vec!["c".into(), "y".into()],
+        data,
+        source: "sines".into(),
+    };
+    let src = DataSource::Series {
+        series: series.into(),
+        target: Some("y".into()),
+    };
+    let mut c = TsConfig::default_for(Task::Csv);
+    c.data.discard = 0;
+    c.data.csv.inputs = Some(vec!["c".into()]);
+    c.split.washout = 100;
+    c.split.train = 1500;
+    c.split.validation = 500;
+    c.split.test = 800;
+    c.prediction = PredictionConfig {
+        mode: Mode::ClosedLoop,
+        horizon: 200,
+        trials: 5,
+    };
+    c.reservoir = ReservoirConfig::Esn(EsnConfig {
+        n_units: 200,
+        in_degree: 10,
+        spectral_radius: 1.2,
+        input_scaling: 0.5,
+        bias_scaling: 0.2,
+        leak_rate: 0.5,
+        ..EsnConfig::default()
+    });
+    c.readout.kind = lsm_pipeline::timeseries::SeriesReadoutKind::Force;
+    c.readout.alphas = vec![1e-2, 1e-1, 1.0];
+    let e = fit(&c, &src).unwrap_err();
+    assert!(lsm_core::error_chain(&e).contains("feedback"), "{e}");
+    c.feedback = Some(FeedbackConfig {
+        scaling: 1.0,
+        connectivity: 1.0,
+        noise: 0.0,
+    });
+    let (m, _) = fit(&c, &src).unwrap();
+    let f = evaluate(&m, &src).unwrap().free_run.unwrap();
+    // Valid for at least two periods of the slowest sine (measured: 180 of 200 steps).
+    assert!(
+        f.valid_steps_mean >= 120.0,
+        "valid for {} steps",
+        f.valid_steps_mean
+    );
+    assert!(f.nrmse_horizon < 0.5, "{}", f.nrmse_horizon);
+}

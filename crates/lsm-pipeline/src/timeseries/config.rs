@@ -172,6 +172,9 @@ pub enum SeriesReadoutKind {
     Rls,
     /// Least mean squares, learned step by step ([`lsm_readout::OnlineRule::Lms`]).
     Lms,
+    /// FORCE learning (Sussillo & Abbott 2009): recursive least squares while the readout's
+    /// own output is fed back (needs `"feedback"`).
+    Force,
 }
 
 impl SeriesReadoutKind {
@@ -181,6 +184,7 @@ impl SeriesReadoutKind {
             SeriesReadoutKind::Ridge => "ridge",
             SeriesReadoutKind::Rls => "rls",
             SeriesReadoutKind::Lms => "lms",
+            SeriesReadoutKind::Force => "force",
         }
     }
 }
@@ -228,10 +232,12 @@ impl SeriesReadoutConfig {
     pub fn online_rules(&self) -> Option<Vec<lsm_readout::OnlineRule>> {
         let forgetting = self.forgetting;
         let rule = |a: Real| match self.kind {
-            SeriesReadoutKind::Rls => Some(lsm_readout::OnlineRule::Rls {
-                alpha: a,
-                forgetting,
-            }),
+            SeriesReadoutKind::Rls | SeriesReadoutKind::Force => {
+                Some(lsm_readout::OnlineRule::Rls {
+                    alpha: a,
+                    forgetting,
+                })
+            }
             SeriesReadoutKind::Lms => Some(lsm_readout::OnlineRule::Lms { learning_rate: a }),
             SeriesReadoutKind::Ridge => None,
         };
@@ -495,6 +501,12 @@ impl TsConfig {
             );
         }
         self.readout.validate()?;
+        if self.readout.kind == SeriesReadoutKind::Force && self.feedback.is_none() {
+            return cfg_err(
+                "readout.kind",
+                "FORCE learns while the readout's output is fed back: add \"feedback\"",
+            );
+        }
         if self.split.validation == 0 && self.readout.alphas.len() > 1 {
             return cfg_err(
                 "readout.alphas",
@@ -515,10 +527,11 @@ impl TsConfig {
             if p.trials == 0 {
                 return cfg_err("prediction.trials", "expected at least 1 trial");
             }
-            if self.task == Task::Narma10 {
+            if self.task == Task::Narma10 && self.feedback.is_none() {
                 return cfg_err(
                     "prediction.mode",
-                    "closed-loop prediction needs an autonomous series (input = target); NARMA is input-driven",
+                    "closed-loop prediction feeds the output back: NARMA is input-driven, so it \
+                     needs \"feedback\" (the output fed back through its own weights)",
                 );
             }
             if p.horizon >= self.split.test {

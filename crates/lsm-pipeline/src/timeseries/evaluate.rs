@@ -156,10 +156,11 @@ pub fn predict(model: &TsModel, data: &DataSource, mode: PredictMode) -> Result<
             (r.prediction, r.target)
         }
         PredictMode::ClosedLoop(h) => {
-            if !run.prep.autonomous {
+            if !run.prep.autonomous && model.config.feedback.is_none() {
                 return cfg_err(
                     "prediction.mode",
-                    "a closed loop feeds the outputs back as inputs: this model's inputs are not its targets",
+                    "a closed loop feeds the outputs back: this model's inputs are not its targets \
+                     and it has no feedback",
                 );
             }
             let avail = run.prep.targets.nrows() + 1 - run.te.start;

@@ -65,10 +65,11 @@ pub fn fit(cfg: &TsConfig, data: &DataSource) -> Result<(TsModel, FitReport)> {
         }
     }
     let prep = prepare(cfg, data, None)?;
-    if cfg.prediction.mode == Mode::ClosedLoop && !prep.autonomous {
+    if cfg.prediction.mode == Mode::ClosedLoop && !prep.autonomous && cfg.feedback.is_none() {
         return cfg_err(
             "prediction.mode",
-            "closed-loop prediction needs the inputs to be the target (data.csv.inputs = [target])",
+            "closed-loop prediction feeds the output back: as the next input (data.csv.inputs = \
+             [target]) or, for an input-driven series, through \"feedback\"",
         );
     }
     let k = prep.inputs.ncols();
@@ -85,6 +86,15 @@ pub fn fit(cfg: &TsConfig, data: &DataSource) -> Result<(TsModel, FitReport)> {
     // rows before validation when `feedback.noise` > 0).
     let drive_in = drive_rows(cfg, prep.inputs.view(), prep.targets.view(), 0..tr.end);
     let fb_noise = cfg.feedback.as_ref().map_or(0.0, |f| f.noise);
+    // The same without the noise, for the states that are scored.
+    let clean_owned;
+    let clean = if fb_noise > 0.0 {
+        clean_owned = drive_rows(cfg, prep.inputs.view(), prep.targets.view(), 0..0);
+        clean_owned.view()
+    } else {
+        drive_in.view()
+    };
+    let force = cfg.readout.kind == SeriesReadoutKind::Force;
     let clock = std::time::Instant::now();
     let res = build_reservoir(cfg, k, o)?;
     let (res, input_drive) = drive::apply_input_drive(cfg, res, drive_in.view())?;
@@ -113,7 +123,12 @@ pub fn fit(cfg: &TsConfig, data: &DataSource) -> Result<(TsModel, FitReport)> {
     let targets = &prep.targets;
     let mut starts = None;
     let mut diverged = Vec::new();
-    let (ridges, run_end) = if let Some(rules) = cfg.readout.online_rules() {
+    let (ridges, run_end) = if force {
+        let rules = cfg.readout.online_rules().expect("FORCE learns by RLS");
+        let pass = force_pass(cfg, &res, &prep, clean, &rules, tr.clone())?;
+        diverged = pass.diverged;
+        (pass.ridges, clock.elapsed().as_secs_f64())
+    } else if let Some(rules) = cfg.readout.online_rules() {
         let pass = online_pass(
             &rules,
             cfg.readout.bias,
@@ -220,14 +235,8 @@ pub fn fit(cfg: &TsConfig, data: &DataSource) -> Result<(TsModel, FitReport)> {
     let clock = std::time::Instant::now();
     // The states of validation must be noise-free: with noise, run again without it (and
     // with feedback noise, on the noise-free teacher signal).
-    let clean_owned;
-    let clean = if fb_noise > 0.0 {
-        clean_owned = drive_rows(cfg, prep.inputs.view(), prep.targets.view(), 0..0);
-        clean_owned.view()
-    } else {
-        drive_in.view()
-    };
-    if !keep_now && !keep.is_empty() {
+    // (FORCE's pass keeps no states.)
+    if (!keep_now || force) && !keep.is_empty() {
         (val_states, val_feats) = if fb_noise > 0.0 {
             FeatureSource::new(&res, clean, cfg.feat_inputs(k), cfg.seed)?.collect(keep.clone())?
         } else {

@@ -57,7 +57,9 @@ mod evaluate;
 mod features;
 mod feedback;
 mod fit;
+mod force;
 mod lockstep;
+mod looper;
 mod metrics;
 mod model;
 mod online;
@@ -74,6 +76,8 @@ pub(crate) use features::*;
 pub use feedback::FeedbackConfig;
 use feedback::{build_reservoir, drive_rows};
 pub use fit::*;
+use force::force_pass;
+use looper::{Looper, SpikingStarts};
 pub use lsm_reservoir::{
     Reservoir, ReservoirConfig, SpikingConfig, SpikingInput, SpikingReservoir,
 };

@@ -13,6 +13,20 @@ use std::ops::Range;
 /// (each α on its own; the result does not depend on the thread count).
 const PARALLEL_WORK: usize = 1 << 16;
 
+/// The learners' state (RLS: `P`, features² numbers per α) within the memory limit.
+pub(crate) fn check_rls_memory(rules: &[OnlineRule], nf: usize) -> Result<()> {
+    let bytes: f64 = rules
+        .iter()
+        .map(|r| OnlineReadout::state_bytes(r, nf + 1))
+        .sum();
+    lsm_core::limits::check(
+        lsm_core::limits::Limit::MemoryBytes,
+        bytes,
+        format!("the RLS matrices P ({nf}² features, one per α of readout.alphas)"),
+    )
+    .map_err(|e| PipelineError::config("readout.alphas", e.to_string()))
+}
+
 /// What the online pass learned.
 pub(crate) struct OnlinePass {
     /// The readouts whose weights stayed finite, in grid order.
@@ -42,16 +56,7 @@ pub(crate) fn online_pass(
 ) -> Result<OnlinePass> {
     let nf = src.n_features();
     let o = targets.ncols();
-    let bytes: f64 = rules
-        .iter()
-        .map(|r| OnlineReadout::state_bytes(r, nf + 1))
-        .sum();
-    lsm_core::limits::check(
-        lsm_core::limits::Limit::MemoryBytes,
-        bytes,
-        format!("the RLS matrices P ({nf}² features, one per α of readout.alphas)"),
-    )
-    .map_err(|e| PipelineError::config("readout.alphas", e.to_string()))?;
+    check_rls_memory(rules, nf)?;
     let mut learners = rules
         .iter()
         .map(|r| OnlineReadout::new(*r, bias, nf, o))

@@ -6,148 +6,6 @@ use lsm_readout::Ridge;
 use lsm_reservoir::SeriesReservoir;
 use ndarray::{s, Array1, Array2, ArrayView2, Axis};
 
-/// A reservoir run in closed loop: an ESN (its state vector), an NVAR (its delay buffer) or
-/// a spiking reservoir (its whole simulation state, copied from teacher-forced snapshots).
-enum Looper<'a> {
-    Esn {
-        esn: &'a lsm_reservoir::Esn,
-        x: Vec<Real>,
-        scratch: Vec<Real>,
-        /// The step's input `[u; y]` (the fed-back output `y` only with feedback).
-        drive: Vec<Real>,
-    },
-    Nvar {
-        nvar: &'a lsm_reservoir::Nvar,
-        st: lsm_reservoir::NvarState,
-        feats: Vec<Real>,
-    },
-    Spiking {
-        stepper: Box<lsm_reservoir::SeriesStepper>,
-        st: Box<lsm_reservoir::SeriesState>,
-        drive: Vec<Real>,
-    },
-}
-
-/// Teacher-forced states of a spiking reservoir at the closed-loop trial starts, computed once
-/// per scored segment and reused for every α of the grid: (starts, state after row start − 1).
-pub(crate) type SpikingStarts = (Vec<usize>, Vec<lsm_reservoir::SeriesState>);
-
-impl<'a> Looper<'a> {
-    fn new(res: &'a Reservoir) -> Result<Self> {
-        match res {
-            Reservoir::Esn(esn) => Ok(Looper::Esn {
-                esn,
-                x: vec![0.0; esn.n_units()],
-                scratch: vec![0.0; esn.n_units()],
-                drive: vec![0.0; esn.n_inputs()],
-            }),
-            Reservoir::Nvar(nvar) => Ok(Looper::Nvar {
-                nvar,
-                st: nvar.new_state(),
-                feats: vec![0.0; nvar.n_features()],
-            }),
-            Reservoir::Spiking(sr) => {
-                let stepper = Box::new(sr.series_stepper()?);
-                let st = Box::new(stepper.start(0));
-                let drive = vec![0.0; stepper.n_inputs()];
-                Ok(Looper::Spiking { stepper, st, drive })
-            }
-        }
-    }
-
-    /// Get ready to start from the teacher-forced states after rows `starts[j] − 1`
-    /// (ascending): a spiking reservoir runs teacher forced once and keeps a copy of its state
-    /// at each start (cached in `sc` across calls); the others need nothing.
-    fn prepare(&mut self, sc: &Scorer, starts: &[usize]) -> Result<()> {
-        let Looper::Spiking { stepper, .. } = self else {
-            return Ok(());
-        };
-        if let Some((s, _)) = &*sc.spiking_starts.borrow() {
-            if s == starts {
-                return Ok(());
-            }
-        }
-        let mut st = stepper.start(sc.cfg.seed);
-        let bytes = st.heap_bytes() as f64 * starts.len() as f64;
-        lsm_core::limits::check(
-            lsm_core::limits::Limit::MemoryBytes,
-            bytes,
-            "closed loop: the spiking reservoir's state at every trial start (prediction.trials)",
-        )
-        .map_err(|e| PipelineError::config("prediction.trials", e.to_string()))?;
-        let mut snaps = Vec::with_capacity(starts.len());
-        let mut row = 0usize;
-        for &s0 in starts {
-            while row < s0 {
-                let u = sc.drive.row(row);
-                stepper.step(&mut st, &u.to_vec())?;
-                row += 1;
-            }
-            snaps.push(st.clone());
-        }
-        *sc.spiking_starts.borrow_mut() = Some((starts.to_vec(), snaps));
-        Ok(())
-    }
-
-    /// Start from the teacher-forced state after input row `s − 1` (for a spiking reservoir,
-    /// `s` must be one of the starts given to `prepare`).
-    fn start(&mut self, sc: &Scorer, s: usize) {
-        match self {
-            Looper::Spiking { st, .. } => {
-                let cache = sc.spiking_starts.borrow();
-                let (starts, snaps) = cache.as_ref().expect("prepare() ran first");
-                let j = starts.partition_point(|&x| x < s);
-                **st = snaps[j].clone();
-            }
-            Looper::Esn { x, .. } => x.copy_from_slice(
-                sc.states
-                    .row(s - 1 - sc.offset)
-                    .as_slice()
-                    .expect("contiguous"),
-            ),
-            Looper::Nvar { nvar, st, .. } => *st = nvar.state_after(sc.prep.inputs.view(), s),
-        }
-    }
-
-    /// The current state row (what the readout sees before the input columns).
-    fn state(&mut self) -> &[Real] {
-        match self {
-            Looper::Esn { x, .. } => x,
-            Looper::Nvar { nvar, st, feats } => {
-                nvar.features(st, feats);
-                feats
-            }
-            Looper::Spiking { st, .. } => st.features(),
-        }
-    }
-
-    /// Feed the output `y` back as the next input (and, with feedback, through the feedback
-    /// weights too).
-    fn step(&mut self, y: &[Real]) -> Result<()> {
-        match self {
-            Looper::Spiking { stepper, st, drive } => {
-                for part in drive.chunks_mut(y.len()) {
-                    part.copy_from_slice(y);
-                }
-                stepper.step(st, drive)?;
-            }
-            Looper::Esn {
-                esn,
-                x,
-                scratch,
-                drive,
-            } => {
-                for part in drive.chunks_mut(y.len()) {
-                    part.copy_from_slice(y);
-                }
-                esn.step(x, drive, scratch)
-            }
-            Looper::Nvar { nvar, st, .. } => nvar.push(st, y),
-        }
-        Ok(())
-    }
-}
-
 /// Settings shared by fit and evaluate to score a segment.
 pub(crate) struct Scorer<'a> {
     pub(crate) cfg: &'a TsConfig,
@@ -215,13 +73,15 @@ impl Scorer<'_> {
 
     /// Jaeger's protocol on `range`: trial starts `s_j` evenly spaced so that
     /// `s_j + horizon <= range.end`; from the teacher-forced state after input row `s_j − 1`
-    /// the readout output is fed back for `horizon` steps; error of step `horizon`.
+    /// the readout output is fed back for `horizon` steps; error of step `horizon`. The
+    /// output is fed back as the next input (autonomous series) and through the feedback
+    /// weights (with feedback; an input-driven series keeps its inputs from the data).
     pub(crate) fn closed_loop(
         &self,
         ridge: &Ridge,
         range: std::ops::Range<usize>,
     ) -> Result<SegmentResult> {
-        let mut lp = Looper::new(self.res)?;
+        let mut lp = Looper::new(self.res, self.cfg.seed)?;
         let h = self.cfg.prediction.horizon;
         let trials = self.cfg.prediction.trials;
         let len = range.len();
@@ -231,17 +91,7 @@ impl Scorer<'_> {
             )));
         }
         let span = len - h; // start offsets 0..=span-1 (+1 so that start >= 1 row in)
-        let k = self.prep.inputs.ncols();
         let o = ridge.n_outputs();
-        if o != k {
-            return Err(PipelineError::Runtime(
-                "closed loop needs as many outputs as inputs".into(),
-            ));
-        }
-        let include = self.cfg.readout.include_input;
-        let n = self.res.n_state();
-        let mut feat = Array1::zeros(n + if include { k } else { 0 });
-        let mut u = vec![0.0; k];
         let mut preds = Array2::zeros((trials, o));
         let mut targs = Array2::zeros((trials, o));
         // The normalised error at every free-run step: target variances over the segment
@@ -269,24 +119,7 @@ impl Scorer<'_> {
         lp.prepare(self, &starts)?;
         for (j, valid_j) in valid.iter_mut().enumerate() {
             let s0 = starts[j];
-            lp.start(self, s0);
-            // Output after input row s0 - 1 predicts input row s0.
-            for step in 0..h {
-                // Feature of the current state with the input that produced it.
-                for (d, v) in feat.iter_mut().zip(lp.state()) {
-                    *d = *v;
-                }
-                if include {
-                    let uin: Vec<Real> = if step == 0 {
-                        self.prep.inputs.row(s0 - 1).to_vec()
-                    } else {
-                        u.clone()
-                    };
-                    for (i, v) in uin.iter().enumerate() {
-                        feat[n + i] = *v;
-                    }
-                }
-                let y = ridge.predict_one(feat.view())?;
+            self.run_free(&mut lp, ridge, s0, h, |step, y| {
                 if !y.iter().all(|v| v.is_finite() && v.abs() < 1e6) {
                     return Err(PipelineError::Runtime(format!(
                         "closed-loop prediction diverged in trial {j} at free-run step {}",
@@ -307,14 +140,11 @@ impl Scorer<'_> {
                     *valid_j = step;
                 }
                 if step + 1 == h {
-                    preds.row_mut(j).assign(&y);
-                    // Output after input row s0 + h - 2 predicts row s0 + h - 1.
-                    targs.row_mut(j).assign(&self.prep.targets.row(s0 + h - 2));
-                } else {
-                    u.copy_from_slice(y.as_slice().expect("contiguous"));
-                    lp.step(&u)?;
+                    preds.row_mut(j).assign(y);
+                    targs.row_mut(j).assign(&tg);
                 }
-            }
+                Ok(true)
+            })?;
         }
         let po = self.unscale(preds.view());
         let to = self.unscale(targs.view());
@@ -354,23 +184,55 @@ impl Scorer<'_> {
         })
     }
 
-    /// One long free run from the start of `range` (for plots): `len` steps.
+    /// One long free run from the start of `range` (for plots): `len` steps (fewer if it
+    /// diverges).
     pub fn free_run(
         &self,
         ridge: &Ridge,
         start: usize,
         len: usize,
     ) -> Result<(Array2<Real>, Array2<Real>)> {
-        let mut lp = Looper::new(self.res)?;
+        let mut lp = Looper::new(self.res, self.cfg.seed)?;
         lp.prepare(self, &[start])?;
-        lp.start(self, start);
+        let mut pred = Array2::zeros((len, ridge.n_outputs()));
+        let mut m = 0;
+        self.run_free(&mut lp, ridge, start, len, |step, y| {
+            if !y.iter().all(|v| v.is_finite() && v.abs() < 1e6) {
+                return Ok(false);
+            }
+            pred.row_mut(step).assign(y);
+            m = step + 1;
+            Ok(true)
+        })?;
+        let pred = pred.slice(s![..m, ..]);
+        let t = self.prep.targets.slice(s![start - 1..start - 1 + m, ..]);
+        Ok((self.unscale(pred), self.unscale(t)))
+    }
+
+    /// From the teacher-forced state after input row `s0 − 1`, `h` steps of free run: at
+    /// each step the readout's output `y` goes to `visit(step, y)` (which stops the run by
+    /// returning false), then is fed back as the next input (autonomous series; otherwise the
+    /// next input row of the data) and through the feedback weights.
+    fn run_free<F>(
+        &self,
+        lp: &mut Looper,
+        ridge: &Ridge,
+        s0: usize,
+        h: usize,
+        mut visit: F,
+    ) -> Result<()>
+    where
+        F: FnMut(usize, &Array1<Real>) -> Result<bool>,
+    {
+        lp.start(self, s0);
         let k = self.prep.inputs.ncols();
         let n = self.res.n_state();
         let include = self.cfg.readout.include_input;
-        let mut u = self.prep.inputs.row(start - 1).to_vec();
+        let autonomous = self.prep.autonomous;
+        // The input that produced the current state.
+        let mut u = self.prep.inputs.row(s0 - 1).to_vec();
         let mut feat = Array1::zeros(n + if include { k } else { 0 });
-        let mut pred = Array2::zeros((len, k));
-        for step in 0..len {
+        for step in 0..h {
             for (d, v) in feat.iter_mut().zip(lp.state()) {
                 *d = *v;
             }
@@ -380,16 +242,21 @@ impl Scorer<'_> {
                 }
             }
             let y = ridge.predict_one(feat.view())?;
-            if !y.iter().all(|v| v.is_finite() && v.abs() < 1e6) {
-                pred = pred.slice(s![..step, ..]).to_owned();
+            if !visit(step, &y)? {
                 break;
             }
-            pred.row_mut(step).assign(&y);
-            u.copy_from_slice(y.as_slice().expect("contiguous"));
-            lp.step(&u)?;
+            if step + 1 < h {
+                let y = y.as_slice().expect("contiguous");
+                if autonomous {
+                    u.copy_from_slice(y);
+                } else {
+                    for (d, v) in u.iter_mut().zip(self.prep.inputs.row(s0 + step)) {
+                        *d = *v;
+                    }
+                }
+                lp.step(&u, y)?;
+            }
         }
-        let m = pred.nrows();
-        let t = self.prep.targets.slice(s![start - 1..start - 1 + m, ..]);
-        Ok((self.unscale(pred.view()), self.unscale(t)))
+        Ok(())
     }
 }
