@@ -36,7 +36,7 @@ pub enum Command {
     Fit(cmd::pipeline::FitArgs),
     /// Evaluate a saved model on a dataset.
     Evaluate(cmd::pipeline::EvaluateArgs),
-    /// Predict the label of WAV files with a saved model.
+    /// Predict with a saved model: label WAV files (spoken digits), or write a time-series model's predictions as CSV (--data, --out).
     Predict(cmd::pipeline::PredictArgs),
     /// Network files: generate one from a generator config.
     Network {
@@ -47,7 +47,7 @@ pub enum Command {
     Simulate(cmd::simulate::SimulateArgs),
     /// Encode a WAV file into spikes, or a dataset of WAV files into a spike dataset.
     Encode(cmd::encode::EncodeArgs),
-    /// Dataset generators: write a synthetic spike dataset.
+    /// Dataset generators: a synthetic spike dataset, or the series of a built-in time-series task as CSV.
     Data {
         #[command(subcommand)]
         command: cmd::data::DataCommand,

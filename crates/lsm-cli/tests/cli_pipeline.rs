@@ -605,6 +605,54 @@ fn predict_writes_a_time_series_as_csv() {
     assert!(e.contains("--out PRED.csv"), "{e}");
 }
 
+/// `lsm data series` writes the very numbers a built-in task fits on: a model fitted on the
+/// CSV (as a `csv` task) scores exactly as the one fitted on the generator.
+#[test]
+fn data_series_writes_the_numbers_fit_uses() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = ok(&["default-config", "--task", "mackey-glass"]);
+    let mut v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    v["reservoir"]["n_units"] = 50.into();
+    v["split"]["train"] = 600.into();
+    v["split"]["validation"] = 0.into();
+    v["split"]["test"] = 300.into();
+    v["prediction"] = serde_json::json!({"mode": "one-step", "horizon": 1});
+    v["readout"]["alphas"] = serde_json::json!([1e-8]);
+    let cfg = dir.path().join("mg.json");
+    std::fs::write(&cfg, v.to_string()).unwrap();
+    let csv = dir.path().join("mg.csv");
+    ok(&[
+        "data",
+        "series",
+        "--task",
+        "mackey-glass",
+        "--config",
+        s(&cfg),
+        "--out",
+        s(&csv),
+    ]);
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert_eq!(text.lines().next(), Some("x"));
+    // discard 500 + washout 500 + train 600 + test 300 + 1 step ahead.
+    assert_eq!(text.lines().count(), 1 + 500 + 500 + 600 + 300 + 1);
+    v["task"] = "csv".into();
+    v["data"]["csv"] = serde_json::json!({"target": "x"});
+    let cfg_csv = dir.path().join("mg_csv.json");
+    std::fs::write(&cfg_csv, v.to_string()).unwrap();
+    let score = |cfg: &Path, data: &str, name: &str| -> f64 {
+        let m = dir.path().join(name);
+        ok(&["fit", "--config", s(cfg), "--data", data, "--out", s(&m)]);
+        let o = ok(&["evaluate", "--model", s(&m), "--data", data, "--json"]);
+        let e: Value = serde_json::from_slice(&o.stdout).unwrap();
+        e["nrmse"].as_f64().unwrap()
+    };
+    let a = score(&cfg, "mackey-glass", "a.json");
+    let b = score(&cfg_csv, s(&csv), "b.json");
+    assert_eq!(a, b);
+    let e = fails(&["data", "series", "--task", "csv", "--out", s(&csv)]);
+    assert!(e.contains("--task csv"), "{e}");
+}
+
 /// Digital silence encodes to no spikes: `predict` refuses it with a message naming the file
 /// instead of a confident label, and `evaluate --skip-bad` leaves it out of a dataset.
 #[test]

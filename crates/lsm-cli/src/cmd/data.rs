@@ -237,6 +237,28 @@ pub enum DataCommand {
     /// a spike dataset: jittered copies of random Poisson spike templates, one class per
     /// template.
     SpikePatterns(SpikePatternsArgs),
+    /// Write the series of a built-in time-series task (mackey-glass, narma10, lorenz) as CSV
+    /// with a header: the very numbers `lsm fit --data TASK` uses (from the first row,
+    /// before the config's `data.discard`), for other tools to read.
+    Series(SeriesArgs),
+}
+
+/// `lsm data series` arguments.
+#[derive(clap::Args, Debug)]
+pub struct SeriesArgs {
+    /// The task: mackey-glass, narma10 or lorenz.
+    #[arg(long)]
+    pub task: String,
+    /// A time-series config (its generator parameters, seed and split set the series and
+    /// its length). Default: `lsm default-config --task TASK`.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Override the config's seed.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// The CSV file to write.
+    #[arg(long)]
+    pub out: PathBuf,
 }
 
 /// `lsm data spike-patterns` arguments.
@@ -272,7 +294,50 @@ pub struct SpikePatternsArgs {
 pub fn data(command: DataCommand, quiet: bool) -> Result<()> {
     match command {
         DataCommand::SpikePatterns(a) => spike_patterns(a, quiet),
+        DataCommand::Series(a) => series(a, quiet),
     }
+}
+
+fn series(args: SeriesArgs, quiet: bool) -> Result<()> {
+    use lsm_pipeline::timeseries::{generated_series, Task};
+    let task = match Task::parse(&args.task) {
+        Some(Task::Csv) | None => bail!(
+            "--task {}: expected mackey-glass, narma10 or lorenz",
+            args.task
+        ),
+        Some(t) => t,
+    };
+    crate::cmd::check_outputs(
+        &[("--out", Some(&args.out))],
+        &[("--config", args.config.as_deref())],
+    )?;
+    let mut cfg = crate::cmd::timeseries::load_config(args.config.as_deref(), task.name())?;
+    if cfg.task != task {
+        bail!(
+            "--config is for `{}`, --task is `{}`",
+            cfg.task.name(),
+            task.name()
+        );
+    }
+    if let Some(s) = args.seed {
+        cfg.seed = s;
+    }
+    let ts = generated_series(&cfg)?;
+    let mut buf = Vec::new();
+    ts.write_csv(&mut buf)?;
+    lsm_core::write_atomic(&args.out, &buf)
+        .with_context(|| format!("writing {}", args.out.display()))?;
+    if !quiet {
+        eprintln!(
+            "{} rows of {} ({}; the first {} are the config's data.discard) written to {}",
+            ts.data.nrows(),
+            task.name(),
+            ts.names.join(", "),
+            cfg.data.discard,
+            args.out.display()
+        );
+    }
+    Ok(())
 }
 
 fn spike_patterns(args: SpikePatternsArgs, quiet: bool) -> Result<()> {

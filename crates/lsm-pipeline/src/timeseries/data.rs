@@ -105,6 +105,30 @@ pub(crate) fn needed_steps(cfg: &TsConfig) -> (usize, String) {
     )
 }
 
+/// The series a built-in task generates for `cfg` (Mackey-Glass `x`; NARMA `u, y`; Lorenz
+/// `x, y, z`), every row from the first (before `data.discard`): the very numbers `fit` and
+/// `evaluate` use, for other tools to read.
+///
+/// # Errors
+/// A `csv` task (it has no generator); the generator's errors; the steps limit.
+pub fn generated_series(cfg: &TsConfig) -> Result<TimeSeries> {
+    cfg.validate()?;
+    let raw = raw_series(cfg, &DataSource::Builtin(cfg.task))?;
+    let (data, names) = match cfg.task {
+        Task::Narma10 => (
+            ndarray::concatenate(ndarray::Axis(1), &[raw.input.view(), raw.target.view()])
+                .expect("same rows"),
+            vec!["u".to_string(), "y".to_string()],
+        ),
+        _ => (raw.input, raw.input_names),
+    };
+    Ok(TimeSeries {
+        names,
+        data,
+        source: raw.source,
+    })
+}
+
 pub(crate) fn raw_series(cfg: &TsConfig, data: &DataSource) -> Result<Raw> {
     let (need, _) = needed_steps(cfg);
     let total = cfg.data.discard + need;
