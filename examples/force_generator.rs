@@ -69,6 +69,7 @@ fn config(reservoir: ReservoirConfig, readout: SeriesReadoutKind) -> TsConfig {
         mode: Mode::ClosedLoop,
         horizon: 300,
         trials: 10,
+        ..PredictionConfig::default()
     };
     c.reservoir = reservoir;
     c.readout.kind = readout;

@@ -52,6 +52,7 @@ fn small_cfg(mode: Mode, horizon: usize) -> TsConfig {
         mode,
         horizon,
         trials: 20,
+        ..PredictionConfig::default()
     };
     c.reservoir = ReservoirConfig::Esn(EsnConfig {
         n_units: 60,

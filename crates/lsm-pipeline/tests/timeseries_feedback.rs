@@ -178,6 +178,7 @@ fn valid_time_counts_steps_until_the_normalised_error_exceeds_the_threshold() {
         mode: Mode::ClosedLoop,
         horizon: 200,
         trials: 1,
+        ..PredictionConfig::default()
     };
     c.reservoir = ReservoirConfig::Nvar(NvarConfig {
         delay: 2,
@@ -236,6 +237,10 @@ fn feedback_config_errors_name_the_field() {
         (r#""feedback": {"noise": 1e9}"#, "feedback.noise"),
         (r#""feedback": {"gain": 1}"#, "gain"),
         (
+            r#""prediction": {"mode": "one-step", "select": "valid-time"}"#,
+            "prediction.select",
+        ),
+        (
             r#""feedback": {}, "reservoir": {"kind": "nvar"}"#,
             "NVAR has no state",
         ),
@@ -286,6 +291,7 @@ fn force_learns_a_pattern_generator() {
         mode: Mode::ClosedLoop,
         horizon: 200,
         trials: 5,
+        ..PredictionConfig::default()
     };
     c.reservoir = ReservoirConfig::Esn(EsnConfig {
         n_units: 200,

@@ -13,6 +13,7 @@ fn lorenz_nvar(mode: Mode, horizon: usize) -> TsConfig {
         mode,
         horizon,
         trials: 50,
+        ..PredictionConfig::default()
     };
     c.reservoir = ReservoirConfig::Nvar(NvarConfig {
         delay: 3,

@@ -17,6 +17,7 @@ fn spiking_mg(mode: Mode, horizon: usize, trials: usize) -> TsConfig {
         mode,
         horizon,
         trials,
+        ..PredictionConfig::default()
     };
     let mut s = SpikingConfig::default();
     if let lsm_reservoir::NetworkSource::Generate(g) = &mut s.network {

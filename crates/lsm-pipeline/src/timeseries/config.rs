@@ -149,6 +149,25 @@ pub struct PredictionConfig {
     pub horizon: usize,
     /// Closed-loop trials (start points spread over the scored segment). Default 100.
     pub trials: usize,
+    /// How the α of the grid is chosen on the validation segment: `nrmse` (default: the
+    /// NRMSE of the mode, for closed loop at step `horizon`, Jaeger's), `nrmse-horizon`
+    /// (closed loop: over the whole horizon) or `valid-time` (closed loop: the most valid
+    /// steps, see [`FreeRunScores`]; ties by the error over the horizon).
+    #[serde(default)]
+    pub select: Select,
+}
+
+/// The validation criterion that chooses α ([`PredictionConfig::select`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Select {
+    /// The mode's NRMSE.
+    #[default]
+    Nrmse,
+    /// Closed loop: the NRMSE over the whole horizon.
+    NrmseHorizon,
+    /// Closed loop: the mean valid prediction time.
+    ValidTime,
 }
 
 impl Default for PredictionConfig {
@@ -157,6 +176,7 @@ impl Default for PredictionConfig {
             mode: Mode::OneStep,
             horizon: 1,
             trials: 100,
+            select: Select::Nrmse,
         }
     }
 }
@@ -353,6 +373,7 @@ impl TsConfig {
                     mode: Mode::ClosedLoop,
                     horizon: 84,
                     trials: 100,
+                    ..PredictionConfig::default()
                 };
                 c.split = SplitConfig {
                     washout: 500,
@@ -516,6 +537,12 @@ impl TsConfig {
         let p = &self.prediction;
         if p.horizon == 0 {
             return cfg_err("prediction.horizon", "expected at least 1");
+        }
+        if p.select != Select::Nrmse && p.mode != Mode::ClosedLoop {
+            return cfg_err(
+                "prediction.select",
+                "`nrmse-horizon` and `valid-time` score free runs: they need closed-loop mode",
+            );
         }
         if p.mode == Mode::OneStep && p.horizon != 1 {
             return cfg_err(

@@ -147,6 +147,7 @@ pub fn predict(model: &TsModel, data: &DataSource, mode: PredictMode) -> Result<
                         mode: Mode::OneStep,
                         horizon: 1,
                         trials: 1,
+                        ..PredictionConfig::default()
                     },
                     ..model.config.clone()
                 },

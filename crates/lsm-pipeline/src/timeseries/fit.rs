@@ -258,14 +258,24 @@ pub fn fit(cfg: &TsConfig, data: &DataSource) -> Result<(TsModel, FitReport)> {
     if cfg.split.validation > 0 {
         let mut best_v = Real::INFINITY;
         for (i, r) in ridges.iter().enumerate() {
-            let v = match scorer.score(r, va.clone()) {
-                Ok(sr) => sr.scores.nrmse,
-                Err(PipelineError::Runtime(_)) => Real::INFINITY,
+            let (v, key) = match scorer.score(r, va.clone()) {
+                Ok(sr) => {
+                    let key = match (cfg.prediction.select, &sr.free_run) {
+                        (Select::NrmseHorizon, Some(f)) => f.nrmse_horizon,
+                        // More valid steps first, then the lower error over the horizon.
+                        (Select::ValidTime, Some(f)) => {
+                            -f.valid_steps_mean + f.nrmse_horizon.min(1.0) * 1e-3
+                        }
+                        _ => sr.scores.nrmse,
+                    };
+                    (sr.scores.nrmse, key)
+                }
+                Err(PipelineError::Runtime(_)) => (Real::INFINITY, Real::INFINITY),
                 Err(e) => return Err(e),
             };
             validation.push((r.alpha, v.is_finite().then_some(v)));
-            if v < best_v {
-                best_v = v;
+            if key < best_v {
+                best_v = key;
                 best = i;
             }
         }

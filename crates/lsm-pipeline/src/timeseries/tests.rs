@@ -184,6 +184,7 @@ fn spiking_reservoir_learns_mackey_glass_one_step() {
             mode: Mode::OneStep,
             horizon: 1,
             trials: 1,
+            ..PredictionConfig::default()
         };
         c.split = SplitConfig {
             washout: 100,
