@@ -103,6 +103,12 @@ pub fn fit(
             out.display()
         );
     }
+    if let (false, Some(f)) = (quiet, &report.validation_free_run) {
+        eprintln!(
+            "validation free runs: NRMSE over the horizon {:.4e}, valid {:.1} steps (mean)",
+            f.nrmse_horizon, f.valid_steps_mean
+        );
+    }
     Ok(())
 }
 

@@ -29,6 +29,9 @@ pub struct FitReport {
     /// Seconds spent scoring: validation (α selection) and training scores (a second run
     /// over the training segment).
     pub seconds_score: Real,
+    /// Closed loop: the free-run scores of the chosen α on the validation segment.
+    #[serde(default)]
+    pub validation_free_run: Option<FreeRunScores>,
     /// The input drive of a spiking reservoir: its gain and rate (`None` for an ESN).
     #[serde(default)]
     pub input_drive: Option<DriveReport>,
@@ -255,10 +258,11 @@ pub fn fit(cfg: &TsConfig, data: &DataSource) -> Result<(TsModel, FitReport)> {
     };
     let mut validation = Vec::new();
     let mut best = 0usize;
+    let mut validation_free_run = None;
     if cfg.split.validation > 0 {
         let mut best_v = Real::INFINITY;
         for (i, r) in ridges.iter().enumerate() {
-            let (v, key) = match scorer.score(r, va.clone()) {
+            let (v, key, free) = match scorer.score(r, va.clone()) {
                 Ok(sr) => {
                     let key = match (cfg.prediction.select, &sr.free_run) {
                         (Select::NrmseHorizon, Some(f)) => f.nrmse_horizon,
@@ -268,15 +272,16 @@ pub fn fit(cfg: &TsConfig, data: &DataSource) -> Result<(TsModel, FitReport)> {
                         }
                         _ => sr.scores.nrmse,
                     };
-                    (sr.scores.nrmse, key)
+                    (sr.scores.nrmse, key, sr.free_run)
                 }
-                Err(PipelineError::Runtime(_)) => (Real::INFINITY, Real::INFINITY),
+                Err(PipelineError::Runtime(_)) => (Real::INFINITY, Real::INFINITY, None),
                 Err(e) => return Err(e),
             };
             validation.push((r.alpha, v.is_finite().then_some(v)));
             if key < best_v {
                 best_v = key;
                 best = i;
+                validation_free_run = free;
             }
         }
     }
@@ -324,6 +329,7 @@ pub fn fit(cfg: &TsConfig, data: &DataSource) -> Result<(TsModel, FitReport)> {
         seconds_run,
         seconds_readout,
         seconds_score,
+        validation_free_run: validation_free_run.clone(),
         input_drive,
     };
     let (data_name, target) = match data {
@@ -343,6 +349,7 @@ pub fn fit(cfg: &TsConfig, data: &DataSource) -> Result<(TsModel, FitReport)> {
         target_scaler: prep.target_scaler.clone(),
         readout: ridge,
         validation,
+        validation_free_run,
         input_names: prep.input_names.clone(),
         target_names: prep.target_names.clone(),
     };

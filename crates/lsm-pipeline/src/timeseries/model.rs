@@ -36,6 +36,10 @@ pub struct TsModel {
     /// Validation score of each α of the grid (NRMSE of the task's protocol; `null` where
     /// the closed loop diverged).
     pub validation: Vec<(Real, Option<Real>)>,
+    /// Closed loop: the free-run scores of the chosen α on the validation segment (valid
+    /// time, NRMSE over the horizon).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validation_free_run: Option<FreeRunScores>,
     /// Input channel names.
     pub input_names: Vec<String>,
     /// Target names.
