@@ -98,3 +98,50 @@ fn closed_loop_needs_current_input() {
     let e = c.validate().unwrap_err();
     assert!(lsm_core::error_chain(&e).contains("current input"), "{e}");
 }
+
+/// With an encoder input, the fed-back output is encoded to spikes like the input (one more
+/// channel); the model runs one step ahead and reloads with the same scores.
+#[test]
+fn feedback_through_an_encoder() {
+    let data = DataSource::Builtin(Task::MackeyGlass);
+    let mut c = spiking_mg(Mode::OneStep, 1, 1);
+    if let ReservoirConfig::Spiking(s) = &mut c.reservoir {
+        s.input = lsm_reservoir::SpikingInput::Encoder(lsm_encoding::EncoderConfig::Rate(
+            Default::default(),
+        ));
+        s.membrane = false;
+    }
+    c.feedback = Some(FeedbackConfig {
+        scaling: 1.0,
+        connectivity: 1.0,
+        noise: 0.0,
+    });
+    let (m, _) = fit(&c, &data).unwrap();
+    if let lsm_reservoir::Reservoir::Spiking(s) = &m.reservoir {
+        assert_eq!(s.n_series_channels, 2, "input + fed-back output");
+        assert_eq!(s.spec.n_inputs, 2);
+    } else {
+        panic!("a spiking reservoir");
+    }
+    let ev = evaluate(&m, &data).unwrap();
+    assert!(
+        ev.scores.nrmse.is_finite() && ev.scores.nrmse < 1.0,
+        "{}",
+        ev.scores.nrmse
+    );
+    // Scaling and connectivity need one spike channel per signal channel.
+    let mut d = c.clone();
+    if let ReservoirConfig::Spiking(s) = &mut d.reservoir {
+        s.input = serde_json::from_value(
+            serde_json::json!({"kind": "delta", "threshold": 0.1, "off_spike": true}),
+        )
+        .map(lsm_reservoir::SpikingInput::Encoder)
+        .unwrap();
+    }
+    d.feedback.as_mut().unwrap().scaling = 0.5;
+    let e = d.validate().unwrap_err();
+    assert!(
+        lsm_core::error_chain(&e).contains("several spike channels"),
+        "{e}"
+    );
+}
