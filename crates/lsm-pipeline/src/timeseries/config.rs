@@ -330,7 +330,8 @@ pub struct TsConfig {
     /// [`crate::drive`]) or a number. No effect on an ESN.
     #[serde(default)]
     pub input_drive: crate::drive::InputDrive,
-    /// Readout feedback into the reservoir ([`FeedbackConfig`]; see [`super::feedback`]).
+    /// Readout feedback into the reservoir ([`FeedbackConfig`]: own weights, teacher forcing
+    /// in training, the readout's own output in closed loop).
     /// Default `null`: none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub feedback: Option<FeedbackConfig>,
