@@ -4,11 +4,13 @@
 
 pub mod analog;
 pub mod anchor;
+mod batch;
 pub mod cost;
 pub mod error;
 pub mod esn;
 pub mod generate;
 pub mod hh;
+pub mod izhikevich;
 pub mod network;
 pub mod neuron;
 pub mod nir;
@@ -27,6 +29,7 @@ pub use generate::{
     NetworkSource, PairScale, Topology, WeightDist,
 };
 pub use hh::{Hh, HhParams, HhState};
+pub use izhikevich::{IzhParams, IzhState, Izhikevich};
 pub use network::{Csr, Network, Neurons};
 pub use neuron::{Lif, LifState, NeuronModel};
 pub use nvar::{Nvar, NvarConfig, NvarState};
