@@ -362,3 +362,28 @@ fn generator_mixture_errors_name_the_field() {
     }
     assert_eq!(spec.neuron.synapse, SynapseKind::ExpCurrent);
 }
+
+#[test]
+fn the_example_generator_config_gives_an_asynchronous_network() {
+    // examples/izhikevich_generator.json: the 2003 paper's 1000-neuron network on a p = 0.1
+    // random graph with delta synapses and a noise current as its thalamic input.
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/izhikevich_generator.json");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let cfg = GeneratorConfig::from_json_str(&text, "izhikevich_generator.json").unwrap();
+    let spec = cfg.generate(4, 42).unwrap();
+    assert_eq!(spec.neuron.model, ModelKind::Izhikevich);
+    let net = Network::from_spec(&spec).unwrap();
+    let n_steps = 3000; // 300 ms
+    let r = net
+        .run(Drive::None, n_steps, &RecordSpec::default(), 42, 0)
+        .unwrap();
+    let spikes = r.spikes.unwrap();
+    let rate_hz = spikes.n_spikes() as Real / 1000.0 / 0.3;
+    // Noise-driven, neither silent nor saturated (about 6 Hz with the seed of the example).
+    assert!((1.0..30.0).contains(&rate_hz), "{rate_hz} Hz");
+    let active = (0..1000)
+        .filter(|&i| spikes.iter().any(|(_, j)| j == i))
+        .count();
+    assert!(active > 500, "{active} neurons fired");
+}
