@@ -52,6 +52,9 @@
 //! against them. The schedule of a step is the LIF's (update, threshold `v >= v_th`, synaptic
 //! delivery, reset), so a spike arriving in the step in which the neuron fires is overwritten by
 //! the reset. `tests/izhikevich.rs` checks spike for spike against Brian2 2.9.
+//!
+//! A recording's final state ([`crate::FinalState`]) holds `v` and the synaptic currents, with
+//! no refractory steps; the recovery variable `u` is not part of it.
 
 // Hot loops index several SoA slices in lock step.
 #![allow(clippy::needless_range_loop)]
