@@ -76,6 +76,9 @@ pub mod stream {
     /// reservoir for analog series (`lsm_reservoir::SpikingReservoir`), distinct from the
     /// generator's [`NEURON`] stream.
     pub const SPIKING_HETEROGENEITY: u64 = NEURON | (1 << 40);
+    /// The per-neuron jitter of the Izhikevich parameters of a generated network's populations
+    /// (`lsm_reservoir::generate::IzhMix`), distinct from the generator's [`NEURON`] stream.
+    pub const IZHIKEVICH_JITTER: u64 = NEURON | (2 << 40);
     /// The spike templates of the spike-pattern classification task
     /// (`lsm_datasets::spike_patterns`), distinct from the [`DATA`] stream of the series
     /// generators.

@@ -251,3 +251,30 @@ fn the_esn_is_a_classification_reservoir() {
         .install(|| DigitsPipeline::fit(&cfg, &train).unwrap());
     assert_eq!(two.model(), model.model());
 }
+
+#[test]
+fn an_izhikevich_mixture_is_a_classification_reservoir() {
+    // examples/digits_izhikevich.json: the default pipeline with the Izhikevich 2003 mixture
+    // (excitatory RS toward CH, inhibitory LTS toward FS) as its reservoir, here 150 neurons.
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/digits_izhikevich.json");
+    let mut cfg = DigitsConfig::load(&path).unwrap();
+    let g = cfg.network.generator_mut().unwrap();
+    assert_eq!(g.neuron.model, lsm_reservoir::ModelKind::Izhikevich);
+    assert!(g.izhikevich.is_some());
+    g.n_neurons = Some(150);
+    let (train, test) = (files(false, 5), files(true, 5));
+    let model = DigitsPipeline::fit(&cfg, &train).unwrap();
+    let net = model.model().network.as_ref().unwrap();
+    assert_eq!(net.neuron.model, lsm_reservoir::ModelKind::Izhikevich);
+    let ev = model.evaluate(&test).unwrap();
+    // Three classes: chance is 1/3.
+    assert!(ev.report.accuracy > 0.6, "accuracy {}", ev.report.accuracy);
+    let tmp = tempfile::tempdir().unwrap();
+    let m = tmp.path().join("izh.json");
+    model.save(&m).unwrap();
+    let loaded = DigitsPipeline::load(&m).unwrap();
+    assert_eq!(
+        loaded.predict(&test).unwrap(),
+        model.predict(&test).unwrap()
+    );
+}

@@ -5,11 +5,13 @@
 pub mod analog;
 mod analog_step;
 pub mod anchor;
+mod batch;
 pub mod cost;
 pub mod error;
 pub mod esn;
 pub mod generate;
 pub mod hh;
+pub mod izhikevich;
 pub mod network;
 pub mod neuron;
 pub mod nir;
@@ -31,6 +33,7 @@ pub use generate::{
     NetworkSource, PairScale, Topology, WeightDist,
 };
 pub use hh::{Hh, HhParams, HhState};
+pub use izhikevich::{IzhParams, IzhState, Izhikevich};
 pub use network::{Csr, Network, Neurons};
 pub use neuron::{Lif, LifState, NeuronModel};
 pub use nvar::{Nvar, NvarConfig, NvarState};

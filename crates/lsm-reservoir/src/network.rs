@@ -8,6 +8,7 @@
 
 use crate::error::Result;
 use crate::hh::Hh;
+use crate::izhikevich::Izhikevich;
 use crate::neuron::{Lif, NeuronModel};
 use crate::spec::{ModelKind, NetworkSpec, SynapseKind, SynapseList};
 use lsm_core::Real;
@@ -126,6 +127,8 @@ pub enum Neurons {
     Lif(Lif),
     /// Hodgkin-Huxley.
     Hh(Hh),
+    /// Izhikevich 2003.
+    Izhikevich(Izhikevich),
 }
 
 /// An immutable, built network shared by every simulation (and every thread).
@@ -151,10 +154,14 @@ impl Network {
         let neurons = match spec.neuron.model {
             ModelKind::Lif => Neurons::Lif(Lif::from_spec(&spec.neuron, n, dt)),
             ModelKind::Hh => Neurons::Hh(Hh::from_spec(&spec.neuron, n, dt)),
+            ModelKind::Izhikevich => {
+                Neurons::Izhikevich(Izhikevich::from_spec(&spec.neuron, n, dt))
+            }
         };
         let split = match &neurons {
             Neurons::Lif(m) => m.splits_sign(),
             Neurons::Hh(m) => m.splits_sign(),
+            Neurons::Izhikevich(m) => m.splits_sign(),
         };
         let rec = Csr::build(&spec.recurrent, n, dt, split);
         let inp = Csr::build(&spec.input, spec.n_inputs, dt, split);

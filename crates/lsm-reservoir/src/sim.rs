@@ -40,8 +40,10 @@
 //!   does not contract `a * b + c` into a fused multiply-add, so the results do not depend on
 //!   the CPU). `tests/reference.rs` checks each path against a dense reference bit for bit.
 
+pub use crate::batch::{run_batch, run_batch_items};
 use crate::error::{ReservoirError, Result};
 use crate::hh::HhState;
+use crate::izhikevich::IzhState;
 use crate::network::{Csr, Network, Neurons};
 use crate::neuron::{LifState, NeuronModel};
 use crate::plasticity::Stdp;
@@ -49,7 +51,6 @@ use lsm_core::{rng_for, stream, Real, SimRng, SpikeTrains};
 use ndarray::{Array1, Array2};
 use rand::Rng;
 use rand_distr::StandardNormal;
-use rayon::prelude::*;
 
 pub use crate::record::{Bins, Drive, FinalState, RecordSpec, Recording, TraceSamples, TraceSpec};
 
@@ -57,6 +58,7 @@ pub use crate::record::{Bins, Drive, FinalState, RecordSpec, Recording, TraceSam
 enum StateAny {
     Lif(LifState),
     Hh(HhState),
+    Izh(IzhState),
 }
 
 /// All mutable buffers of a simulation, created once per worker and reused for every sample.
@@ -94,6 +96,7 @@ impl Network {
         let state = match &self.neurons {
             Neurons::Lif(m) => StateAny::Lif(m.new_state()),
             Neurons::Hh(m) => StateAny::Hh(m.new_state()),
+            Neurons::Izhikevich(m) => StateAny::Izh(m.new_state()),
         };
         SimWorkspace {
             n,
@@ -205,7 +208,9 @@ impl Network {
         let bad = |m: String| Err(ReservoirError::Input(m));
         let same_model = matches!(
             (&self.neurons, &ws.state),
-            (Neurons::Lif(_), StateAny::Lif(_)) | (Neurons::Hh(_), StateAny::Hh(_))
+            (Neurons::Lif(_), StateAny::Lif(_))
+                | (Neurons::Hh(_), StateAny::Hh(_))
+                | (Neurons::Izhikevich(_), StateAny::Izh(_))
         );
         if ws.n != n || ws.n_slots != self.n_slots || !same_model {
             return bad("the workspace was made for another network".into());
@@ -380,20 +385,22 @@ impl Network {
                     m.reset(st);
                 }
                 run_loop_dispatch(m, st, run);
-                if fin {
-                    let refr = st.refractory_until.iter().map(|&r| r as i64).collect();
-                    out.final_state = Some(state(&st.v, &st.i_exc, &st.i_inh, refr, &st.theta));
-                }
+                let refr = || st.refractory_until.iter().map(|&r| r as i64).collect();
+                out.final_state =
+                    fin.then(|| state(&st.v, &st.i_exc, &st.i_inh, refr(), &st.theta));
             }
             (Neurons::Hh(m), StateAny::Hh(st)) => {
                 if reset {
                     m.reset(st);
                 }
                 run_loop_dispatch(m, st, run);
-                if fin {
-                    let refr = st.refractory_until.clone();
-                    out.final_state = Some(state(&st.v, &st.i_exc, &st.i_inh, refr, &[]));
-                }
+                let refr = || st.refractory_until.clone();
+                out.final_state = fin.then(|| state(&st.v, &st.i_exc, &st.i_inh, refr(), &[]));
+            }
+            (Neurons::Izhikevich(m), StateAny::Izh(st)) => {
+                m.reset(st);
+                run_loop_dispatch(m, st, run);
+                out.final_state = fin.then(|| state(&st.v, &st.i_exc, &st.i_inh, vec![0; n], &[]));
             }
             _ => unreachable!("checked above: the workspace's state matches the model"),
         }
@@ -726,48 +733,4 @@ fn run_loop<M: NeuronModel>(model: &M, st: &mut M::State, run: Run<'_, '_>) {
             out.trace_last = Some(Array1::from(b.trace.to_vec()));
         }
     }
-}
-
-/// Run many samples in parallel (rayon, one [`SimWorkspace`] per worker) over one immutable
-/// network. Sample `i` runs `drives[i].n_steps()` steps with noise stream
-/// `rng_for(seed, SIM_NOISE + i)`; results are identical for any thread count.
-///
-/// # Errors
-/// The first error of any sample.
-pub fn run_batch(
-    net: &Network,
-    drives: &[Drive<'_>],
-    spec: &RecordSpec,
-    seed: u64,
-) -> Result<Vec<Recording>> {
-    let items: Vec<(u64, Drive<'_>, usize)> = drives
-        .iter()
-        .enumerate()
-        .map(|(i, d)| (i as u64, *d, d.n_steps()))
-        .collect();
-    run_batch_items(net, &items, spec, seed)
-}
-
-/// As [`run_batch`] with explicit `(sample_id, drive, n_steps)` per sample (stable sample ids
-/// select the noise streams; the order of results follows `items`).
-///
-/// # Errors
-/// The first error of any sample.
-pub fn run_batch_items(
-    net: &Network,
-    items: &[(u64, Drive<'_>, usize)],
-    spec: &RecordSpec,
-    seed: u64,
-) -> Result<Vec<Recording>> {
-    items
-        .par_iter()
-        .map_init(
-            || net.workspace(),
-            |ws, &(id, drive, n_steps)| {
-                let mut out = Recording::default();
-                net.run_into(drive, n_steps, spec, seed, id, ws, &mut out)?;
-                Ok(out)
-            },
-        )
-        .collect()
 }

@@ -26,7 +26,10 @@
 //!   level, `t_ref_ms` the shortest interval between detected spikes, `v_reset_mv` is unused;
 //!   `leaky` must be true and `adapt_mv` 0). `neuron.hh` (`"hh"` only, optional): the channel
 //!   parameters `g_na_us`, `g_k_us`, `e_na_mv`, `e_k_mv`, `e_l_mv`, `substep_ms`
-//!   ([`crate::hh::HhParams`]).
+//!   ([`crate::hh::HhParams`]). `"izhikevich"` (Izhikevich 2003, [`crate::izhikevich`]) with
+//!   `neuron.izhikevich`: a `preset` (`"regular-spiking"`, `"intrinsically-bursting"`,
+//!   `"chattering"`, `"fast-spiking"`, `"low-threshold-spiking"`) and/or `a`, `b`, `c`, `d`;
+//!   `v_th_mv` is the spike peak (30 mV), the reset is `c`, `t_ref_ms` must be 0.
 //! * `neuron.leaky` (default `true`): `false` gives the non-leaky integrate-and-fire neuron
 //!   `C dv/dt = I` with `C = tau_m_ms / r_mohm` (nF). `tau_m_ms` and `r_mohm` are still given and
 //!   only their ratio matters; `v_rest_mv` is then unused except as the default initial value.
@@ -66,6 +69,7 @@
 
 use crate::error::{field_err, limit, ReservoirError, Result};
 use crate::hh::HhParams;
+use crate::izhikevich::IzhParams;
 use lsm_core::limits::{checked_steps, Limit, MAX_EXACT_STEPS};
 use lsm_core::Real;
 use serde::{Deserialize, Serialize};
@@ -113,7 +117,7 @@ impl Param {
     pub fn expand(&self, n: usize) -> Vec<Real> {
         (0..n).map(|i| self.get(i)).collect()
     }
-    fn check(
+    pub(crate) fn check(
         &self,
         file: &str,
         name: &str,
@@ -167,6 +171,8 @@ pub enum ModelKind {
     Lif,
     /// Hodgkin-Huxley ([`crate::hh`]; channel parameters in `neuron.hh`).
     Hh,
+    /// Izhikevich 2003 ([`crate::izhikevich`]; parameters in `neuron.izhikevich`).
+    Izhikevich,
 }
 
 /// Synapse kind.
@@ -240,6 +246,10 @@ pub struct NeuronSpec {
     /// for the defaults). Must be absent for `"lif"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hh: Option<HhParams>,
+    /// Parameters of the Izhikevich model (`model: "izhikevich"` only, where it is
+    /// required). Must be absent for the other models.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub izhikevich: Option<IzhParams>,
 }
 
 impl Default for NeuronSpec {
@@ -265,6 +275,7 @@ impl Default for NeuronSpec {
             adapt_mv: 0.0.into(),
             tau_adapt_ms: None,
             hh: None,
+            izhikevich: None,
         }
     }
 }
@@ -293,6 +304,7 @@ impl NeuronSpec {
             adapt_mv: 0.0.into(),
             tau_adapt_ms: None,
             hh: Some(HhParams::default()),
+            izhikevich: None,
         }
     }
 }
@@ -646,19 +658,28 @@ impl NetworkSpec {
             nonneg,
             "a threshold jump >= 0 mV (0: no adaptation)",
         )?;
+        if ne.model != ModelKind::Hh && ne.hh.is_some() {
+            return Err(field_err(
+                file,
+                "neuron.hh",
+                "must be absent unless \"model\" is \"hh\" (Hodgkin-Huxley parameters)",
+            ));
+        }
+        if ne.model != ModelKind::Izhikevich && ne.izhikevich.is_some() {
+            return Err(field_err(
+                file,
+                "neuron.izhikevich",
+                "must be absent unless \"model\" is \"izhikevich\" (Izhikevich parameters)",
+            ));
+        }
         match (ne.model, &ne.hh) {
-            (ModelKind::Lif, Some(_)) => {
-                return Err(field_err(
-                    file,
-                    "neuron.hh",
-                    "must be absent for model \"lif\" (Hodgkin-Huxley parameters need \"model\": \"hh\")",
-                ))
-            }
             (ModelKind::Hh, hh) => {
                 if let Some((name, msg)) = hh.as_ref().and_then(|p| p.invalid()) {
                     return Err(field_err(file, format!("neuron.hh.{name}"), msg));
                 }
-                let sub = hh.as_ref().map_or(HhParams::default().substep_ms, |p| p.substep_ms);
+                let sub = hh
+                    .as_ref()
+                    .map_or(HhParams::default().substep_ms, |p| p.substep_ms);
                 limit(
                     Limit::Substeps,
                     crate::hh::substeps_f(self.dt_ms, sub),
@@ -679,7 +700,8 @@ impl NetworkSpec {
                     ));
                 }
             }
-            (ModelKind::Lif, None) => {}
+            (ModelKind::Izhikevich, _) => crate::izhikevich::check_spec(ne, file, n)?,
+            (ModelKind::Lif, _) => {}
         }
         match (&ne.tau_adapt_ms, ne.adapt_mv.is_all_zero()) {
             (Some(p), false) => p.check(file, "tau_adapt_ms", n, pos, "a time constant > 0 ms")?,

@@ -8,6 +8,8 @@
 //! exact solution with differently arranged (sympy-generated) expressions, and sums synaptic
 //! inputs in another order, so the last bits differ; no spike lies that close to threshold.
 
+mod common;
+
 use lsm_core::SpikeTrains;
 use lsm_reservoir::{Drive, Network, NetworkSpec, RecordSpec};
 use std::path::PathBuf;
@@ -55,15 +57,7 @@ fn spikes_match_brian2_exactly() {
         "fixture has {} spikes",
         want.n_spikes()
     );
-    let w: Vec<(usize, u32)> = want.iter().collect();
-    let g: Vec<(usize, u32)> = got.iter().collect();
-    if let Some(k) = (0..w.len().min(g.len())).find(|&k| w[k] != g[k]) {
-        panic!(
-            "first difference at spike {k}: Brian2 {:?}, lsm {:?}",
-            w[k], g[k]
-        );
-    }
-    assert_eq!(g.len(), w.len());
+    common::assert_same_spikes("Brian2 LIF network", &want, &got);
 
     // Membrane traces of neurons 0..2 over the first 150 ms.
     let text = std::fs::read_to_string(fixture("brian2_v.csv")).unwrap();

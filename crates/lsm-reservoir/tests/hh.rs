@@ -3,6 +3,8 @@
 //! substeps), the classic firing rate at 10 µA/cm², synaptic transmission between two
 //! neurons, and the network file's checks.
 
+mod common;
+
 use lsm_core::Real;
 use lsm_reservoir::{
     Drive, Network, NetworkSpec, NeuronSpec, Param, RecordSpec, SynapseKind, SynapseList,
@@ -85,17 +87,7 @@ fn single(i_na: Real, substep: Real, dt: Real) -> NetworkSpec {
 
 /// v every step (before each step's update, i.e. at t = k·dt) and the spike steps.
 fn simulate(spec: &NetworkSpec, t_ms: Real) -> (Vec<Real>, Vec<usize>) {
-    let net = Network::from_spec(spec).unwrap();
-    let n_steps = (t_ms / spec.dt_ms).round() as usize;
-    let rs = RecordSpec {
-        v: true,
-        ..RecordSpec::default()
-    };
-    let r = net.run(Drive::None, n_steps, &rs, 1, 0).unwrap();
-    let v = r.v.as_ref().unwrap().column(0).to_vec();
-    let sp = r.spikes.as_ref().unwrap();
-    let steps = (0..n_steps).filter(|&t| !sp.at(t).is_empty()).collect();
-    (v, steps)
+    common::run_undriven(spec, (t_ms / spec.dt_ms).round() as usize)
 }
 
 #[test]

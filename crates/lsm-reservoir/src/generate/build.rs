@@ -201,6 +201,10 @@ impl GeneratorConfig {
                 (0..n).map(|_| rng_n.gen_range(lo..hi)).collect(),
             ));
         }
+        // 8. Izhikevich parameters per population.
+        if let Some(mix) = &self.izhikevich {
+            neuron.izhikevich = Some(mix.params(&exc, seed));
+        }
         let mut spec = NetworkSpec::new(self.dt_ms, n, n_inputs, neuron);
         spec.recurrent = SynapseList {
             pre,

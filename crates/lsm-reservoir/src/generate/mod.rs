@@ -30,6 +30,8 @@
 //!    `|w| = scale_exc` (to excitatory) or `scale_inh` (to inhibitory neurons) times `ξ` of its
 //!    own [`WeightDist`], positive (or of random sign with `sign: "random"`).
 //! 7. Initial membrane potentials (`stream::NEURON`) if `v_init_uniform_mv` is set.
+//! 8. Izhikevich parameters per population (`stream::IZHIKEVICH_JITTER`, one `r` per neuron
+//!    in neuron order) if `izhikevich` is set ([`IzhMix`]).
 //!
 //! The generated file's `meta` holds `{"generator": <config>, "seed": seed, "excitatory":
 //! [bool; N]}`, plus `"positions"` for the Maass column and `"rewired"` (number of rewired
@@ -355,6 +357,11 @@ pub struct GeneratorConfig {
     pub v_init_uniform_mv: Option<[Real; 2]>,
     /// Input projection.
     pub input: InputConfig,
+    /// Izhikevich parameters per population, jittered ([`IzhMix`]; needs `neuron.model`
+    /// `"izhikevich"`; it replaces `neuron.izhikevich`). Default none: every neuron has
+    /// `neuron`'s parameters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub izhikevich: Option<IzhMix>,
 }
 
 impl Default for GeneratorConfig {
@@ -376,6 +383,7 @@ impl Default for GeneratorConfig {
             spectral_radius: None,
             v_init_uniform_mv: None,
             input: InputConfig::default(),
+            izhikevich: None,
         }
     }
 }
@@ -597,8 +605,13 @@ impl GeneratorConfig {
                 "generator config: field `topology` (expected recurrent synapses of {n} neurons)"
             ),
         )?;
+        let mut probe = NetworkSpec::new(self.dt_ms, n, 0, self.neuron.clone());
+        if let Some(mix) = &self.izhikevich {
+            mix.check(&self.neuron)?;
+            // Drawn per population in `generate`; a preset stands in for the check.
+            probe.neuron.izhikevich = crate::izhikevich::IzhParams::preset(&mix.exc.preset);
+        }
         // The neuron spec is validated with the whole network.
-        let probe = NetworkSpec::new(self.dt_ms, n, 0, self.neuron.clone());
         probe
             .validate_named("generator config")
             .map_err(|e| match e {
@@ -632,6 +645,8 @@ impl GeneratorConfig {
 }
 
 mod build;
+mod izh_mix;
 mod source;
 pub use build::{excitatory_mask, maass_positions};
+pub use izh_mix::{IzhMix, IzhPopulation};
 pub use source::NetworkSource;

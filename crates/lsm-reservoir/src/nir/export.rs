@@ -52,6 +52,13 @@ fn check_expressible(spec: &NetworkSpec, file: &str) -> Result<()> {
             "Hodgkin-Huxley neurons cannot be written as NIR (NIR has LIF, CubaLIF and IF neurons)",
         ));
     }
+    if ne.model == ModelKind::Izhikevich {
+        return Err(field_err(
+            file,
+            "neuron.model",
+            "Izhikevich neurons cannot be written as NIR (NIR has LIF, CubaLIF and IF neurons, no quadratic membrane with a recovery variable)",
+        ));
+    }
     if !ne.adapt_mv.is_all_zero() {
         return Err(field_err(
             file,

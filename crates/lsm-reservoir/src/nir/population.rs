@@ -96,6 +96,7 @@ pub(super) fn population(
             adapt_mv: Param::Scalar(0.0),
             tau_adapt_ms: None,
             hh: None,
+            izhikevich: None,
         };
     // A time constant in ms: lsm's extra when it agrees, else the exact inverse of s.
     let time = |key: &str, s: &[f64]| {
