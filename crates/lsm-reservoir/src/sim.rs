@@ -81,6 +81,7 @@ impl SimWorkspace {
         let state = match &self.state {
             StateAny::Lif(_) => 8 * self.n,
             StateAny::Hh(_) => 12 * self.n,
+            StateAny::Izh(_) => 8 * self.n,
         };
         8 * (self.ring_e.len() + self.ring_i.len() + self.i_ext.len() + self.trace.len())
             + 8 * self.trace_sum.len()
@@ -398,7 +399,9 @@ impl Network {
                 out.final_state = fin.then(|| state(&st.v, &st.i_exc, &st.i_inh, refr(), &[]));
             }
             (Neurons::Izhikevich(m), StateAny::Izh(st)) => {
-                m.reset(st);
+                if reset {
+                    m.reset(st);
+                }
                 run_loop_dispatch(m, st, run);
                 out.final_state = fin.then(|| state(&st.v, &st.i_exc, &st.i_inh, vec![0; n], &[]));
             }

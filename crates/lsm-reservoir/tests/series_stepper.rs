@@ -61,3 +61,41 @@ fn a_copied_state_runs_on_like_the_original() {
     assert_eq!(st.features(), &whole.row(119).to_vec()[..]);
     assert!(stepper.step(&mut st, &[1.0]).is_err(), "wrong input length");
 }
+
+/// A network of Izhikevich neurons (the paper's mixture, noise on) advanced in uneven chunks
+/// spikes exactly as in one run: the model's state (v and u) carries over between chunks.
+#[test]
+fn an_izhikevich_network_steps_like_one_run() {
+    use lsm_reservoir::{Drive, GeneratorConfig, Network, RecordSpec};
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples/izhikevich_generator.json");
+    let mut g =
+        GeneratorConfig::from_json_str(&std::fs::read_to_string(&p).unwrap(), "izh").unwrap();
+    g.n_neurons = Some(200);
+    let net = Network::from_spec(&g.generate(2, 3).unwrap()).unwrap();
+    let x = Array2::from_shape_fn(
+        (3000, 2),
+        |(t, j)| if (t / 300 + j) % 2 == 0 { 8.0 } else { 0.0 },
+    );
+    let spec = RecordSpec::default();
+    let whole = net
+        .run(Drive::Current(x.view()), 3000, &spec, 4, 0)
+        .unwrap();
+    let mut st = net.stepper(4, 0);
+    let mut out = Default::default();
+    let mut spikes: Vec<Vec<u32>> = Vec::new();
+    let mut t = 0;
+    for len in [1, 7, 500, 992, 1500] {
+        let chunk = x.slice(ndarray::s![t..t + len, ..]);
+        net.advance(&mut st, Drive::Current(chunk), len, &spec, &mut out)
+            .unwrap();
+        let sp = out.spikes.as_ref().unwrap();
+        spikes.extend((0..len).map(|s| sp.at(s).to_vec()));
+        t += len;
+    }
+    assert_eq!(st.steps(), 3000);
+    let all = whole.spikes.unwrap();
+    let want: Vec<Vec<u32>> = (0..3000).map(|s| all.at(s).to_vec()).collect();
+    assert!(whole.n_spikes > 100, "{} spikes", whole.n_spikes);
+    assert_eq!(spikes, want);
+}
