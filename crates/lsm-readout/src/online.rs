@@ -49,6 +49,14 @@ impl OnlineRule {
         }
     }
 
+    /// The value a grid of rules varies: RLS's `alpha`, LMS's learning rate.
+    pub fn grid_value(&self) -> f64 {
+        match self {
+            OnlineRule::Rls { alpha, .. } => *alpha,
+            OnlineRule::Lms { learning_rate } => *learning_rate,
+        }
+    }
+
     /// Check the parameters.
     ///
     /// # Errors

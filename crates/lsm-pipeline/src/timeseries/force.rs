@@ -88,10 +88,7 @@ pub(crate) fn force_pass(
     for (r, rule) in runs.into_iter().zip(rules) {
         match r? {
             Some(r) => pass.ridges.push(r),
-            None => pass.diverged.push(match rule {
-                OnlineRule::Rls { alpha, .. } => *alpha,
-                OnlineRule::Lms { learning_rate } => *learning_rate,
-            }),
+            None => pass.diverged.push(rule.grid_value()),
         }
     }
     if pass.ridges.is_empty() {

@@ -92,10 +92,7 @@ pub(crate) fn online_pass(
         match l.to_ridge() {
             Ok(r) => pass.ridges.push(r),
             Err(e @ ReadoutError::NonFiniteResult { .. }) => {
-                pass.diverged.push(match a {
-                    OnlineRule::Rls { alpha, .. } => *alpha,
-                    OnlineRule::Lms { learning_rate } => *learning_rate,
-                });
+                pass.diverged.push(a.grid_value());
                 first_err.get_or_insert(e);
             }
             Err(e) => return Err(e.into()),
