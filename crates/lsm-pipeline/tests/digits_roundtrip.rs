@@ -106,6 +106,18 @@ fn fit_save_load_predict_identical_and_above_chance() {
         assert_eq!(p.label, q.label);
         assert_eq!(p.probability.to_bits(), q.probability.to_bits());
     }
+    // Every class's probability: rows sum to 1, the predicted label is the most probable one
+    // with the probability `predict` reports.
+    let proba = model
+        .predict_proba_with_progress(&test, &lsm_pipeline::NoProgress)
+        .unwrap();
+    assert_eq!(proba.dim(), (test.len(), model.classes().len()));
+    for (row, p) in proba.rows().into_iter().zip(&a) {
+        assert!((row.sum() - 1.0).abs() < 1e-12, "{}", row.sum());
+        let best = (0..row.len()).fold(0, |b, i| if row[i] > row[b] { i } else { b });
+        assert_eq!(model.classes()[best], p.label);
+        assert_eq!(row[best].to_bits(), p.probability.to_bits());
+    }
     // Saving again gives the same bytes.
     let p2 = dir.path().join("m2.json");
     back.save(&p2).unwrap();

@@ -493,6 +493,23 @@ impl DigitsPipeline {
         Ok(self.predict_with_stats(samples, progress)?.0)
     }
 
+    /// Calibrated probabilities of every class for each sample (`n × n_classes`, the columns
+    /// in the order of [`DigitsPipeline::classes`]); the predicted label of
+    /// [`DigitsPipeline::predict`] is the most probable one.
+    ///
+    /// # Errors
+    /// As [`DigitsPipeline::predict`].
+    pub fn predict_proba_with_progress(
+        &self,
+        samples: &[Sample],
+        progress: &dyn Progress,
+    ) -> Result<Array2<Real>, PipelineError> {
+        progress.start("encoding + simulating", samples.len() as u64);
+        let (x, _) = self.extractor.features(samples, progress)?;
+        progress.finish();
+        self.model.readout.probabilities(x.view())
+    }
+
     pub(crate) fn predict_with_stats(
         &self,
         samples: &[Sample],

@@ -364,6 +364,20 @@ impl ClassifierReadout {
         r.map_err(PipelineError::Readout)
     }
 
+    /// Calibrated probabilities of every class (`n × n_classes`, rows summing to 1; the
+    /// columns in the order of `classes`) for each row of `x`.
+    ///
+    /// # Errors
+    /// As [`ClassifierReadout::scores`].
+    pub fn probabilities(&self, x: ArrayView2<'_, Real>) -> Result<Array2<Real>, PipelineError> {
+        let mut s = self.scores(x)?;
+        for mut row in s.axis_iter_mut(Axis(0)) {
+            let p = softmax(row.as_slice().expect("standard layout"), self.temperature);
+            row.iter_mut().zip(p).for_each(|(d, v)| *d = v);
+        }
+        Ok(s)
+    }
+
     /// Predicted class index and its probability for each row of `x`.
     ///
     /// # Errors
