@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The project's test command: formatting, lints, the whole test suite (unit, integration, doc),
-# then the examples.
+# then the examples, then the Python package (its wheel built and tested in a fresh virtual
+# environment).
 # Installs the system LAPACK first if it is missing. Runs from any directory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,3 +23,5 @@ for example in spike_patterns spike_segments force_generator; do
     echo "== cargo run --example $example -- --quick"
     cargo run --locked --profile test --example "$example" -- --quick
 done
+echo "== Python package"
+bash scripts/python-test.sh

@@ -1,0 +1,77 @@
+"""The scikit-learn estimators: the parameter protocol, cross-validation, grid search,
+pipelines, and scikit-learn's own estimator checks where they apply."""
+
+import numpy as np
+import pytest
+
+sklearn = pytest.importorskip("sklearn")
+from sklearn.base import clone  # noqa: E402
+from sklearn.model_selection import GridSearchCV, KFold, cross_val_score  # noqa: E402
+from sklearn.pipeline import make_pipeline  # noqa: E402
+from sklearn.preprocessing import StandardScaler  # noqa: E402
+
+import lsm  # noqa: E402
+from conftest import tones  # noqa: E402
+from lsm.sklearn import ESNRegressor, LSMClassifier  # noqa: E402
+
+
+def series(n=1500):
+    t = np.arange(n) * 0.1
+    return np.sin(t)[:, None], np.sin(t + 0.5)
+
+
+def test_parameters_round_trip_through_clone():
+    reg = ESNRegressor(units=50, sr=0.8, ridge=1e-4)
+    assert reg.get_params()["units"] == 50
+    c = clone(reg)
+    assert c.get_params() == reg.get_params() and c is not reg
+    reg.set_params(units=70)
+    assert reg.units == 70
+    clf = LSMClassifier(config={"seed": 1})
+    assert clone(clf).get_params()["config"] == {"seed": 1}
+
+
+def test_cross_val_score_and_grid_search():
+    X, y = series()
+    scores = cross_val_score(ESNRegressor(units=80, warmup=20), X, y, cv=KFold(3))
+    assert scores.shape == (3,) and np.all(scores > 0.9)
+    gs = GridSearchCV(ESNRegressor(units=60, warmup=20), {"ridge": [1e-8, 1e3]}, cv=KFold(3))
+    gs.fit(X, y)
+    assert gs.best_params_ == {"ridge": 1e-8}
+
+
+def test_in_a_pipeline():
+    X, y = series()
+    pipe = make_pipeline(StandardScaler(), ESNRegressor(units=80, warmup=20))
+    assert pipe.fit(X, y).score(X, y) > 0.95
+
+
+def test_classifier_with_any_labels():
+    xs, ys = tones(10)
+    labels = np.array(["low" if v == "0" else "high" for v in ys])
+    cfg = lsm.default_config("spoken-digits")
+    cfg["network"]["n_neurons"] = 100
+    clf = LSMClassifier(config=cfg, sample_rate=8000)
+    clf.fit(xs, labels)
+    assert set(clf.classes_) == {"low", "high"}
+    txs, tys = tones(5, seed=9)
+    tl = np.array(["low" if v == "0" else "high" for v in tys])
+    assert clf.score(txs, tl) >= 0.9
+    proba = clf.predict_proba(txs)
+    assert proba.shape == (10, 2)
+    assert (clf.classes_[proba.argmax(1)] == clf.predict(txs)).all()
+
+
+# scikit-learn's estimator checks feed random tabular data. ESNRegressor reads X as one time
+# series (rows are time steps), so the checks that assume rows are independent samples
+# (shuffling or subsetting rows must not change other rows' predictions) do not apply.
+ROW_ORDER_CHECKS = {
+    "check_methods_subset_invariance": "rows are time steps: a row's state depends on earlier rows",
+    "check_methods_sample_order_invariance": "rows are time steps: reordering changes the series",
+}
+
+
+def test_sklearn_estimator_checks_for_the_regressor():
+    from sklearn.utils.estimator_checks import check_estimator
+
+    check_estimator(ESNRegressor(units=20), expected_failed_checks=ROW_ORDER_CHECKS)
