@@ -24,3 +24,7 @@ fi
 echo "== pytest crates/lsm-python/tests (against the installed wheel)"
 cd "$work"
 "$py" -m pytest "$root/crates/lsm-python/tests" -q -p no:cacheprovider
+echo "== examples/python (spoken digits, Mackey-Glass)"
+cd "$root"
+"$py" examples/python/spoken_digits.py
+LSM_PLOT="$work/mackey_glass.png" "$py" examples/python/mackey_glass.py

@@ -2,6 +2,8 @@
 prediction scored on the test segment for both, then the ESN's closed-loop generation (Jaeger's
 NRMSE after 84 steps, the default config's score) plotted against the series (to
 mackey_glass.png, if matplotlib is installed). Run: python examples/python/mackey_glass.py"""
+import os
+
 import lsm
 import numpy as np
 
@@ -35,5 +37,6 @@ else:
     ax.set_xlabel("step")
     ax.legend()
     fig.tight_layout()
-    fig.savefig("mackey_glass.png", dpi=120)
-    print("wrote mackey_glass.png")
+    out = os.environ.get("LSM_PLOT", "mackey_glass.png")
+    fig.savefig(out, dpi=120)
+    print(f"wrote {out}")
