@@ -10,6 +10,7 @@
 use lsm_pipeline as _;
 
 mod arrays;
+mod classify;
 mod errors;
 mod json;
 mod network;
@@ -32,6 +33,7 @@ fn _lsm(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<reservoirs::PyRidge>()?;
     m.add_class::<reservoirs::PyRls>()?;
     m.add_class::<reservoirs::PyLms>()?;
+    m.add_class::<classify::PyLogistic>()?;
     m.add_class::<pipelines::PyDigitsModel>()?;
     m.add_class::<pipelines::PySeriesModel>()?;
     m.add_function(wrap_pyfunction!(pipelines::load, m)?)?;

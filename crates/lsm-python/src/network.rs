@@ -39,24 +39,51 @@ impl PyNetwork {
 impl PyNetwork {
     /// Generate a network from a generator config (a dict of the fields to change from the
     /// default: the spoken-digit pipeline's 1000 LIF neurons, dt 1 ms; see
-    /// `lsm network generate`), with `n_inputs` input channels (default: the default audio
-    /// encoder's), from `seed`. The same seed gives the network `lsm network generate` writes.
+    /// `lsm network generate`) or a preset name: `"spoken-digits"` (that default) or
+    /// `"anchor"` (the speed-anchor network of the Brian2 comparisons: dimensionless LIF,
+    /// 80 % excitatory, 100 synapses out of each neuron, dt 0.1 ms, one Poisson input
+    /// channel per neuron; 4000 neurons unless `n_neurons` says). `n_inputs` defaults to the
+    /// default audio encoder's channels; `n_neurons` overrides the config's size. The same
+    /// seed gives the network `lsm network generate` writes.
     #[staticmethod]
-    #[pyo3(signature = (config=None, n_inputs=None, seed=42))]
+    #[pyo3(signature = (config=None, n_inputs=None, seed=42, n_neurons=None))]
     fn generate(
         py: Python<'_>,
         config: Option<&Bound<'_, PyAny>>,
         n_inputs: Option<usize>,
         seed: u64,
+        n_neurons: Option<usize>,
     ) -> PyResult<Self> {
         let base = lsm_pipeline::DigitsConfig::default_network();
-        let cfg = match config {
-            None => base,
-            Some(c) => {
+        // A string is a preset name, unless it is JSON text (an object).
+        let preset = config
+            .and_then(|c| c.extract::<String>().ok())
+            .filter(|s| !s.trim_start().starts_with('{'));
+        let mut cfg = match (preset.as_deref(), config) {
+            (Some("anchor"), _) => {
+                if n_inputs.is_some() {
+                    return Err(config_err(
+                        "n_inputs: the anchor network has one input channel per neuron",
+                    ));
+                }
+                let n = n_neurons.unwrap_or(4000);
+                let spec = run(py, None, |_| lsm_reservoir::anchor::anchor_spec(n, seed).py_err())?;
+                return Self::from_spec(&spec);
+            }
+            (Some("spoken-digits"), _) | (None, None) => base,
+            (Some(other), _) => {
+                return Err(config_err(format!(
+                    "config: unknown preset \"{other}\" (expected a dict, \"spoken-digits\" or \"anchor\")"
+                )))
+            }
+            (None, Some(c)) => {
                 GeneratorConfig::from_json_str_over(&to_json_text(c, "config")?, "config", &base)
                     .config_err()?
             }
         };
+        if let Some(n) = n_neurons {
+            cfg.n_neurons = Some(n);
+        }
         let n_inputs = match n_inputs {
             Some(n) => n,
             None => lsm_encoding::AudioEncoder::new(&lsm_pipeline::DigitsConfig::default_encoder())

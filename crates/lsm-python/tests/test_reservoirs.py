@@ -98,3 +98,33 @@ def test_esn_generates_a_sine_in_closed_loop():
     assert np.abs(gen[:, 0] - np.sin(t[2000:2300])).max() < 0.05
     zero = np.abs(np.sin(t[2000:2300])).max()
     assert zero > 0.9  # the error bound above is far below the signal's amplitude
+
+
+def test_logistic_readout_on_any_labels_and_pickle():
+    import pickle
+
+    rng = np.random.default_rng(6)
+    X = np.vstack([rng.normal(m, 1.0, (60, 3)) for m in (-3, 0, 3)])
+    y = np.repeat([10, 20, 30], 60)
+    clf = lsm.Logistic(alpha=1e-2).fit(X, y)
+    assert clf.classes_.tolist() == [10, 20, 30]
+    p = clf.predict_proba(X)
+    assert p.shape == (180, 3) and np.allclose(p.sum(1), 1)
+    assert (clf.predict(X) == y).mean() > 0.95
+    back = pickle.loads(pickle.dumps(clf))
+    assert np.array_equal(back.predict_proba(X), p)
+    with pytest.raises(lsm.DataError, match="two classes"):
+        lsm.Logistic().fit(X, np.zeros(180))
+
+
+def test_fitted_objects_pickle():
+    import pickle
+
+    X = np.sin(np.linspace(0, 30, 400))[:, None]
+    res = lsm.Reservoir(units=40, seed=3)
+    S = res.run(X)
+    r = lsm.Ridge(ridge=1e-6).fit(S, X)
+    res2, r2 = pickle.loads(pickle.dumps((res, r)))
+    assert np.array_equal(res2.state, res.state)
+    assert np.array_equal(res2.run(X, reset=True), S)
+    assert np.array_equal(r2.run(S), r.run(S))

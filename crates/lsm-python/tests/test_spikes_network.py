@@ -145,3 +145,15 @@ def test_python_simulates_the_spikes_of_the_command_line(tmp_path, lsm_bin):
     pc, pt = py.to_numpy()
     assert rows.shape[0] == py.n_spikes
     assert np.array_equal(rows[:, 0].astype(int), pc) and np.allclose(rows[:, 1], pt)
+
+
+def test_network_presets_by_name():
+    anchor = lsm.Network.generate("anchor", n_neurons=200, seed=1)
+    assert (anchor.n_neurons, anchor.n_inputs, anchor.dt) == (200, 200, 0.1)
+    assert anchor.n_synapses == 200 * 100  # every neuron has exactly 100 outgoing synapses
+    default = lsm.Network.generate("spoken-digits", n_inputs=4, seed=1)
+    assert default.to_dict() == lsm.Network.generate(None, n_inputs=4, seed=1).to_dict()
+    small = lsm.Network.generate('{"n_neurons": 30}', n_inputs=2, seed=1)
+    assert small.n_neurons == 30
+    with pytest.raises(lsm.ConfigError, match="unknown preset"):
+        lsm.Network.generate("brunel3000")

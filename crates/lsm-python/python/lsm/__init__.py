@@ -27,6 +27,7 @@ from ._lsm import (
     series,
 )
 from .esn import ESN
+from .readouts import Logistic
 from .plot import raster
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "FileError",
     "InternalError",
     "LMS",
+    "Logistic",
     "LsmError",
     "NVAR",
     "Network",

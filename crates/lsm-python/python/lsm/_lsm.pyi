@@ -56,7 +56,10 @@ def encode_audio(
 class Network:
     @staticmethod
     def generate(
-        config: Optional[Config] = None, n_inputs: Optional[int] = None, seed: int = 42
+        config: Optional[Config] = None,
+        n_inputs: Optional[int] = None,
+        seed: int = 42,
+        n_neurons: Optional[int] = None,
     ) -> "Network": ...
     @staticmethod
     def load(path: Path) -> "Network": ...
@@ -140,6 +143,20 @@ class LMS:
     def Wout(self) -> npt.NDArray[np.float64]: ...
     @property
     def bias(self) -> npt.NDArray[np.float64]: ...
+
+class _Logistic:
+    def __init__(
+        self,
+        alpha: float = 1.0,
+        standardize: bool = True,
+        fit_intercept: bool = True,
+        max_iter: int = 1000,
+        tol: float = 1e-6,
+    ) -> None: ...
+    def fit(self, X: ArrayLike, y: Sequence[int], n_classes: int, n_threads: Optional[int] = None) -> None: ...
+    def predict_proba(self, X: ArrayLike) -> npt.NDArray[np.float64]: ...
+    @property
+    def converged(self) -> Optional[bool]: ...
 
 class DigitsModel:
     @staticmethod
