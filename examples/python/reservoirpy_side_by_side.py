@@ -1,6 +1,7 @@
 """reservoirpy and lsm on the same Mackey-Glass series, in one process: the same ESN settings
-(units, spectral radius, leak rate, input scaling, 10 % recurrent connectivity, bias scaling
-1, ridge; each draws its own random weights), teacher-forced one-step prediction,
+(units, spectral radius, leak rate, input scaling, every unit receiving the input, 10 %
+recurrent connectivity, no bias, ridge; each draws its own random weights: reservoirpy's input
+weights are ±1, lsm's uniform), teacher-forced one-step prediction,
 NRMSE on the same test segment and the wall time of run + fit + predict for each.
 Needs reservoirpy (pip install reservoirpy). Run: python examples/python/reservoirpy_side_by_side.py"""
 import time
@@ -27,7 +28,7 @@ def nrmse(p, t):
 
 def run_lsm():
     esn = lsm.ESN(lsm.Reservoir(units=units, sr=sr, lr=lr, input_scaling=scaling,
-                                in_degree=units // 10, bias_scaling=1.0, seed=1),
+                                in_degree=units // 10, bias_scaling=0.0, seed=1),
                   lsm.Ridge(ridge=ridge))
     states = esn.reservoir.run(X[: train + test], reset=True)
     esn.readout.fit(states[:train], Y[:train], warmup=warmup)
@@ -36,8 +37,8 @@ def run_lsm():
 
 def run_rpy():
     rpy.set_seed(1)
-    res = RpyReservoir(units, sr=sr, lr=lr, input_scaling=scaling, rc_connectivity=0.1,
-                       bias_scaling=1.0, seed=1)
+    res = RpyReservoir(units, sr=sr, lr=lr, input_scaling=scaling, input_connectivity=1.0,
+                       rc_connectivity=0.1, seed=1)
     out = RpyRidge(ridge=ridge)
     states = res.run(X[: train + test])
     out.fit(states[:train], Y[:train], warmup=warmup)
