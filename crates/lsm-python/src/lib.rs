@@ -17,6 +17,7 @@ mod network;
 mod pipelines;
 mod reservoirs;
 mod spikes;
+mod spiking;
 
 use pyo3::prelude::*;
 
@@ -30,6 +31,7 @@ fn _lsm(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<network::PyNetwork>()?;
     m.add_class::<reservoirs::PyReservoir>()?;
     m.add_class::<reservoirs::PyNvar>()?;
+    m.add_class::<spiking::PySpikingReservoir>()?;
     m.add_class::<reservoirs::PyRidge>()?;
     m.add_class::<reservoirs::PyRls>()?;
     m.add_class::<reservoirs::PyLms>()?;

@@ -128,3 +128,16 @@ def test_fitted_objects_pickle():
     assert np.array_equal(res2.state, res.state)
     assert np.array_equal(res2.run(X, reset=True), S)
     assert np.array_equal(r2.run(S), r.run(S))
+
+
+def test_spiking_reservoir_features_are_its_traces_and_deterministic():
+    cfg = {"network": {"n_neurons": 60, "dt_ms": 0.1}, "steps_per_sample": 10, "counts": True}
+    X = np.sin(np.linspace(0, 12, 80))
+    a = lsm.SpikingReservoir(cfg, seed=4).run(X)
+    assert a.shape == (80, 120)  # a trace and a count per neuron
+    counts = a[:, 60:]
+    assert np.all(counts == np.round(counts)) and np.all(counts <= 10)  # <= one spike per step
+    assert np.array_equal(lsm.SpikingReservoir(cfg, seed=4).run(X), a)
+    assert not np.array_equal(lsm.SpikingReservoir(cfg, seed=5).run(X), a)
+    with pytest.raises(lsm.ConfigError, match="steps_per_sample|unknown field"):
+        lsm.SpikingReservoir({"steps_per_sampel": 3})
