@@ -101,6 +101,16 @@ pub fn feature_pass(
     progress: &dyn Progress,
 ) -> Result<FeaturePass, PipelineError> {
     config.validate()?;
+    if let crate::ReservoirChoice::Esn { esn, .. } = &config.reservoir {
+        if esn.learning_epochs() > 0 {
+            return Err(PipelineError::config(
+                "reservoir.esn",
+                "plasticity / intrinsic learn on each fit's training recordings; a shared \
+                 feature pass (cross-validated experiments, `lsm features`) has no training \
+                 set: remove them here, or use `lsm fit`",
+            ));
+        }
+    }
     let mut cfg = config.clone();
     cfg.features.include_input = true;
     crate::digits::resolve_spike_channels(&mut cfg, samples)?;

@@ -278,3 +278,71 @@ fn an_izhikevich_mixture_is_a_classification_reservoir() {
         model.predict(&test).unwrap()
     );
 }
+
+#[test]
+fn the_esn_learns_its_rules_on_the_training_recordings() {
+    let esn = EsnConfig {
+        n_units: 60,
+        spectral_radius: 0.9,
+        leak_rate: 0.3,
+        ..EsnConfig::default()
+    };
+    let with_rules = EsnConfig {
+        intrinsic: Some(lsm_reservoir::esn::IntrinsicConfig {
+            target: lsm_reservoir::esn::IpTarget::Gaussian,
+            mu: 0.0,
+            sigma: 0.3,
+            eta: 1e-3,
+            epochs: 1,
+        }),
+        plasticity: Some(lsm_reservoir::esn::SynapticConfig {
+            rule: lsm_reservoir::esn::LocalRule::Oja,
+            eta: 1e-4,
+            bcm_theta: 0.0,
+            synapse_normalization: false,
+            epochs: 1,
+        }),
+        ..esn.clone()
+    };
+    let mut cfg = small();
+    cfg.features.include_input = false;
+    let (train, test) = (files(false, 5), files(true, 5));
+    let fit = |cfg: &DigitsConfig, threads: usize| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| DigitsPipeline::fit(cfg, &train).unwrap())
+    };
+    cfg.reservoir = ReservoirChoice::Esn { bin_ms: 10.0, esn };
+    let plain = fit(&cfg, 1);
+    cfg.reservoir = ReservoirChoice::Esn {
+        bin_ms: 10.0,
+        esn: with_rules,
+    };
+    let model = fit(&cfg, 1);
+    let learned = model.model().esn.as_ref().unwrap();
+    assert_ne!(learned, plain.model().esn.as_ref().unwrap());
+    let ev = model.evaluate(&test).unwrap();
+    assert!(ev.report.accuracy > 0.5, "accuracy {}", ev.report.accuracy);
+    // Deterministic whatever the thread count; the model file keeps the learned ESN.
+    assert_eq!(fit(&cfg, 2).model(), model.model());
+    let tmp = tempfile::tempdir().unwrap();
+    let m = tmp.path().join("esn.json");
+    model.save(&m).unwrap();
+    let loaded = DigitsPipeline::load(&m).unwrap();
+    assert_eq!(loaded.model().esn.as_ref(), Some(learned));
+    assert_eq!(
+        loaded.predict(&test).unwrap(),
+        model.predict(&test).unwrap()
+    );
+    // A shared feature pass has no training set to learn on: refused, naming the field.
+    let e = lsm_pipeline::feature_pass(&cfg, &test, None, &lsm_pipeline::NoProgress)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        e.contains("reservoir.esn") && e.contains("intrinsic"),
+        "{e}"
+    );
+}

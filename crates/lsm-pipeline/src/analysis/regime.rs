@@ -311,6 +311,7 @@ pub fn esn_lyapunov(
     }
     let n = esn.n_units();
     let a = esn.leak_rate();
+    let sigmoid = esn.activation() == lsm_reservoir::esn::Activation::Sigmoid;
     let mut x_prev = vec![0.0; n];
     let mut v: Vec<Real> = (0..n)
         .map(|i| 1.0 + 0.5 * ((i + 1) as Real).sin())
@@ -328,7 +329,13 @@ pub fn esn_lyapunov(
         let mut norm2 = 0.0;
         for i in 0..n {
             let xt = (x[i] - (1.0 - a) * x_prev[i]) / a;
-            let jv = (1.0 - a) * v[i] + a * (1.0 - xt * xt) * wv[i];
+            // f'(s) from f(s): tanh' = 1 − f², sigmoid' = f·(1 − f).
+            let df = if sigmoid {
+                xt * (1.0 - xt)
+            } else {
+                1.0 - xt * xt
+            };
+            let jv = (1.0 - a) * v[i] + a * df * wv[i];
             wv[i] = jv;
             norm2 += jv * jv;
         }

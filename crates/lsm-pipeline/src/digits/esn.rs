@@ -3,10 +3,16 @@
 //! drive a leaky tanh ESN one bin per update; its states are pooled like spikes (see
 //! [`crate::sources`]).
 
+use super::input::InputStage;
+use super::{Progress, Sample};
+use crate::config::DigitsConfig;
 use crate::error::PipelineError;
 use crate::features::{sample_step, Pooling};
-use lsm_core::{Real, SpikeTrains};
-use lsm_reservoir::Esn;
+use lsm_core::{rng_for, stream, Real, SpikeTrains};
+use lsm_reservoir::{Esn, EsnConfig};
+use ndarray::Array2;
+use rand::seq::SliceRandom;
+use rayon::prelude::*;
 
 /// The built ESN stage.
 #[derive(Debug)]
@@ -28,13 +34,7 @@ pub(crate) struct EsnWorkspace {
 impl EsnStage {
     /// The stage of `esn` with count bins of `bin_ms` on a `dt_ms` grid (at least one step).
     pub(crate) fn new(esn: Esn, bin_ms: Real, dt_ms: Real) -> Result<Self, PipelineError> {
-        let steps = (bin_ms / dt_ms).round();
-        let bin_steps = lsm_core::limits::checked_steps(steps.max(1.0)).ok_or_else(|| {
-            PipelineError::config(
-                "reservoir.bin_ms",
-                format!("{bin_ms} ms is not a usable number of {dt_ms} ms steps"),
-            )
-        })? as usize;
+        let bin_steps = bin_steps(bin_ms, dt_ms)?;
         Ok(Self { esn, bin_steps })
     }
 
@@ -79,16 +79,7 @@ impl EsnStage {
         let mut next_sample = 0usize; // Traces: next sampling time to fill
         for r in 0..rows {
             let (s0, s1) = (r * bs, ((r + 1) * bs).min(n_steps));
-            ws.u.iter_mut().for_each(|v| *v = 0.0);
-            let mut in_row = 0usize;
-            for s in s0..s1 {
-                for &c in input.at(s) {
-                    ws.u[c as usize] += 1.0;
-                }
-                in_row += input.at(s).len();
-            }
-            let scale = 1.0 / (s1 - s0) as Real;
-            ws.u.iter_mut().for_each(|v| *v *= scale);
+            let in_row = fill_row(input, s0..s1, &mut ws.u);
             self.esn.step(&mut ws.x, &ws.u, &mut ws.scratch);
             match *pooling {
                 Pooling::SpikeCounts { bins, warp } => {
@@ -130,6 +121,91 @@ impl EsnStage {
             Pooling::Traces { .. } => {}
         }
     }
+}
+
+/// Steps per count bin of `bin_ms` on a `dt_ms` grid (at least one).
+fn bin_steps(bin_ms: Real, dt_ms: Real) -> Result<usize, PipelineError> {
+    let steps = (bin_ms / dt_ms).round();
+    lsm_core::limits::checked_steps(steps.max(1.0))
+        .map(|s| s as usize)
+        .ok_or_else(|| {
+            PipelineError::config(
+                "reservoir.bin_ms",
+                format!("{bin_ms} ms is not a usable number of {dt_ms} ms steps"),
+            )
+        })
+}
+
+/// The ESN's input of steps `steps` of `input` into `u`: the spike count of each channel
+/// divided by the number of steps. Returns the spikes in those steps.
+fn fill_row(input: &SpikeTrains, steps: std::ops::Range<usize>, u: &mut [Real]) -> usize {
+    u.iter_mut().for_each(|v| *v = 0.0);
+    let mut in_row = 0usize;
+    let scale = 1.0 / steps.len() as Real;
+    for s in steps {
+        for &c in input.at(s) {
+            u[c as usize] += 1.0;
+        }
+        in_row += input.at(s).len();
+    }
+    u.iter_mut().for_each(|v| *v *= scale);
+    in_row
+}
+
+/// The ESN's input rows of `input` (bins × channels), as [`EsnStage::pool_into`] feeds them.
+fn bin_rows(input: &SpikeTrains, bin_steps: usize) -> Array2<Real> {
+    let n_steps = input.n_steps();
+    let rows = n_steps.div_ceil(bin_steps);
+    let mut out = Array2::zeros((rows, input.n_channels()));
+    for (r, mut row) in out.outer_iter_mut().enumerate() {
+        let steps = r * bin_steps..((r + 1) * bin_steps).min(n_steps);
+        let u = row
+            .as_slice_mut()
+            .expect("a row of a standard-layout array");
+        fill_row(input, steps, u);
+    }
+    out
+}
+
+/// The ESN's unsupervised rules (`reservoir.esn.intrinsic`, `reservoir.esn.plasticity`),
+/// learned on the training recordings before any feature is extracted: every recording, in
+/// a seeded random order (stream `PLASTICITY`, as STDP's), encoded as for the features and
+/// binned as the ESN stage feeds it; the state carries over from one recording to the next
+/// (reservoirpy's `fit` over several series). Returns `esn` unchanged without the rules.
+///
+/// # Errors
+/// A recording that fails to encode; the rule's error (non-finite weights, naming the field).
+pub(crate) fn learn_esn(
+    config: &DigitsConfig,
+    cfg: &EsnConfig,
+    bin_ms: Real,
+    input: &InputStage,
+    mut esn: Esn,
+    train: &[Sample],
+    progress: &dyn Progress,
+) -> Result<Esn, PipelineError> {
+    if cfg.learning_epochs() == 0 {
+        return Ok(esn);
+    }
+    let bs = bin_steps(bin_ms, input.dt_ms())?;
+    let mut order: Vec<usize> = (0..train.len()).collect();
+    order.shuffle(&mut rng_for(config.seed, stream::PLASTICITY));
+    progress.start("encoding (ESN plasticity)", order.len() as u64);
+    let rows: Vec<Array2<Real>> = order
+        .par_iter()
+        .map_init(lsm_encoding::AudioWorkspace::default, |ews, &i| {
+            let st = input.spikes(&train[i], config.seed, ews)?;
+            progress.inc(1);
+            Ok(bin_rows(&st, bs))
+        })
+        .collect::<Result<_, PipelineError>>()?;
+    progress.finish();
+    progress.start("ESN plasticity (unsupervised)", 0);
+    let views: Vec<_> = rows.iter().map(|r| r.view()).collect();
+    esn.learn(cfg, &views)
+        .map_err(|e| PipelineError::config("reservoir.esn", e.to_string()))?;
+    progress.finish();
+    Ok(esn)
 }
 
 fn add(acc: &mut [Real], x: &[Real]) {

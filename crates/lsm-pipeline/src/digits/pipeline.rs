@@ -128,7 +128,8 @@ pub(crate) struct BuiltReservoir {
 /// The reservoir of `config` for its input: the spiking network (generated from the seed, or
 /// read from its file; its input weights scaled by `config.input_drive`, calibrated on
 /// `calibrate_on` for `"auto"`; then, with `plasticity` and `train` given, trained by STDP on
-/// `train`), or the ESN; neither without reservoir features.
+/// `train`), or the ESN (with `train` given, its unsupervised rules learned on it); neither
+/// without reservoir features.
 ///
 /// # Errors
 /// The generator's, the network file's or the ESN's errors, naming the field or the file;
@@ -173,10 +174,15 @@ pub(crate) fn build_reservoir(
             };
             built.network = Some(spec);
         }
-        ReservoirChoice::Esn { esn, .. } => {
+        ReservoirChoice::Esn { esn, bin_ms } => {
             let e = lsm_reservoir::Esn::build(esn, input.n_channels(), config.seed)
                 .map_err(|e| PipelineError::config("reservoir.esn", e.to_string()))?;
-            built.esn = Some(e);
+            built.esn = Some(match train {
+                Some(train) => {
+                    super::esn::learn_esn(config, esn, *bin_ms, &input, e, train, progress)?
+                }
+                None => e,
+            });
         }
     }
     Ok(built)

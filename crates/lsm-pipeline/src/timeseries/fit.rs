@@ -16,7 +16,8 @@ pub struct FitReport {
     pub validation_nrmse: Real,
     /// Training scores (one-step style, teacher forced).
     pub train: Scores,
-    /// Seconds spent building the reservoir (weights, spectral radius).
+    /// Seconds spent building the reservoir (weights, spectral radius, and learning the
+    /// ESN's unsupervised rules if configured).
     pub seconds_build: Real,
     /// Seconds spent running the reservoir over the train and validation segments (state
     /// collection). For an ESN without state noise this includes folding the training rows
@@ -100,6 +101,7 @@ pub fn fit(cfg: &TsConfig, data: &DataSource) -> Result<(TsModel, FitReport)> {
     let force = cfg.readout.kind == SeriesReadoutKind::Force;
     let clock = std::time::Instant::now();
     let res = build_reservoir(cfg, k, o)?;
+    let res = unsupervised::learn(cfg, res, drive_in.slice(s![..tr.end, ..]))?;
     let (res, input_drive) = drive::apply_input_drive(cfg, res, drive_in.view())?;
     let seconds_build = clock.elapsed().as_secs_f64();
     let clock = std::time::Instant::now();

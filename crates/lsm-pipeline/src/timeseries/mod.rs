@@ -67,6 +67,7 @@ mod pass;
 mod score;
 #[cfg(test)]
 mod tests;
+mod unsupervised;
 
 pub use config::*;
 pub use data::*;

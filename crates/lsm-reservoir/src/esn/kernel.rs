@@ -308,10 +308,17 @@ impl Esn {
         self.update(&x[rows], out);
     }
 
-    /// `out ← (1 − a)·x_old + a·tanh(out)` (`out` holds the pre-activation on entry).
+    /// `out ← (1 − a)·x_old + a·f(out)` (`out` holds the pre-activation on entry).
     #[inline(always)]
     pub(super) fn update(&self, x_old: &[Real], out: &mut [Real]) {
         let a = self.leak_rate;
+        if self.activation == Activation::Sigmoid {
+            for (p, xi) in out.iter_mut().zip(x_old.iter()) {
+                let y = 0.5 + 0.5 * tanh_fast(0.5 * *p);
+                *p = if a == 1.0 { y } else { (1.0 - a) * *xi + a * y };
+            }
+            return;
+        }
         if a == 1.0 {
             for p in out.iter_mut() {
                 *p = tanh_fast(*p);

@@ -7,11 +7,13 @@
 //! With state `x ∈ ℝᴺ`, input `u ∈ ℝᴷ`, one step is
 //!
 //! ```text
-//! x̃(t) = tanh(W·x(t−1) + W_in·u(t) + b)
+//! x̃(t) = f(W·x(t−1) + W_in·u(t) + b)
 //! x(t)  = (1 − a)·x(t−1) + a·x̃(t) + ν(t)
 //! ```
 //!
-//! with leak rate `a ∈ (0, 1]`, bias `b`, and `ν(t) ~ U[−noise, noise]` i.i.d. per unit
+//! with `f = tanh` (sigmoid for an exponential intrinsic-plasticity target, see
+//! [`plasticity`], which also learns `W`, gains and biases before a readout), leak rate
+//! `a ∈ (0, 1]`, bias `b`, and `ν(t) ~ U[−noise, noise]` i.i.d. per unit
 //! (training-time regulariser, Jaeger 2001; zero unless asked for). `W` is evaluated on the
 //! old state for every unit before any unit is updated (synchronous update).
 //!
@@ -39,7 +41,6 @@
 //! does not depend on regenerating anything.
 
 use crate::ReservoirError;
-use lsm_core::limits::{self, Limit};
 use lsm_core::{rng_for, stream, Real, SimRng};
 use ndarray::{Array2, ArrayView2, ArrayViewMut2};
 use rand::seq::index::sample;
@@ -47,163 +48,6 @@ use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 use std::ops::Range;
-
-/// Distribution of the recurrent weights before rescaling.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum EsnWeightDist {
-    /// Standard normal (reservoirpy's default).
-    Normal,
-    /// Uniform on [−1, 1] (Jaeger's).
-    Uniform,
-}
-
-/// Distribution of the input weights.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum InputDist {
-    /// `U[−1, 1]·input_scaling`.
-    Uniform,
-    /// `±input_scaling` with equal probability (reservoirpy's default).
-    Bernoulli,
-}
-
-/// Echo state network parameters (the `"reservoir": {"kind": "esn", ...}` object of a
-/// time-series config).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct EsnConfig {
-    /// Number of units N. Default 400. >= 1.
-    pub n_units: usize,
-    /// Recurrent connections per unit (fixed in-degree; density = in_degree / N).
-    /// Default 10. 1..=N.
-    pub in_degree: usize,
-    /// Spectral radius of `W` after rescaling. Default 1.0. >= 0 (0 = no recurrence).
-    pub spectral_radius: Real,
-    /// Distribution of recurrent weights before rescaling. Default `normal`.
-    pub weights: EsnWeightDist,
-    /// Input weight scale. Default 0.5. >= 0.
-    pub input_scaling: Real,
-    /// Probability that an input–unit connection exists. Default 1.0. (0, 1].
-    pub input_connectivity: Real,
-    /// Input weight distribution. Default `uniform`.
-    pub input_weights: InputDist,
-    /// Bias scale: `b_i ~ U[−1, 1]·bias_scaling`. Default 0.2. >= 0.
-    pub bias_scaling: Real,
-    /// Leak rate `a`. Default 1.0 (no leak). (0, 1].
-    pub leak_rate: Real,
-    /// Amplitude of the uniform state noise used while collecting training states.
-    /// Default 0 (none). >= 0.
-    pub noise: Real,
-}
-
-impl Default for EsnConfig {
-    fn default() -> Self {
-        Self {
-            n_units: 400,
-            in_degree: 10,
-            spectral_radius: 1.0,
-            weights: EsnWeightDist::Normal,
-            input_scaling: 0.5,
-            input_connectivity: 1.0,
-            input_weights: InputDist::Uniform,
-            bias_scaling: 0.2,
-            leak_rate: 1.0,
-            noise: 0.0,
-        }
-    }
-}
-
-impl EsnConfig {
-    /// Check every field, and the sizes against [`lsm_core::limits`] (`n_units` against
-    /// [`Limit::Neurons`], `n_units × in_degree` against [`Limit::Synapses`]).
-    ///
-    /// # Errors
-    /// [`ReservoirError::Config`] naming the first bad field.
-    pub fn validate(&self) -> Result<(), ReservoirError> {
-        let bad = |field: &str, msg: &str| {
-            Err(ReservoirError::Config {
-                what: "esn",
-                field: String::from(field),
-                msg: msg.to_string(),
-            })
-        };
-        if self.n_units == 0 || self.n_units > i32::MAX as usize {
-            return bad("n_units", "expected 1..=2^31-1 units");
-        }
-        esn_limit(Limit::Neurons, self.n_units as Real, "n_units", "units")?;
-        esn_limit(
-            Limit::Synapses,
-            self.n_units as Real * self.in_degree.min(self.n_units) as Real,
-            "in_degree",
-            "n_units x in_degree recurrent weights",
-        )?;
-        if self.in_degree == 0 || self.in_degree > self.n_units {
-            return bad(
-                "in_degree",
-                &format!(
-                    "expected 1..={} (n_units), found {}",
-                    self.n_units, self.in_degree
-                ),
-            );
-        }
-        if !(self.spectral_radius.is_finite() && self.spectral_radius >= 0.0) {
-            return bad("spectral_radius", "expected a finite number >= 0");
-        }
-        if !(self.input_scaling.is_finite() && self.input_scaling >= 0.0) {
-            return bad("input_scaling", "expected a finite number >= 0");
-        }
-        if !(self.input_connectivity > 0.0 && self.input_connectivity <= 1.0) {
-            return bad("input_connectivity", "expected a probability in (0, 1]");
-        }
-        if !(self.bias_scaling.is_finite() && self.bias_scaling >= 0.0) {
-            return bad("bias_scaling", "expected a finite number >= 0");
-        }
-        if !(self.leak_rate > 0.0 && self.leak_rate <= 1.0) {
-            return bad("leak_rate", "expected a leak rate in (0, 1]");
-        }
-        if !(self.noise.is_finite() && self.noise >= 0.0) {
-            return bad("noise", "expected a finite amplitude >= 0");
-        }
-        Ok(())
-    }
-
-    /// [`EsnConfig::validate`], and the cost of `n_inputs` input channels (the dense input
-    /// matrix `n_units × n_inputs` against [`Limit::Synapses`]) and of running `n_steps`
-    /// steps in total (`n_steps × (n_units × in_degree + n_units × n_inputs)` against
-    /// [`Limit::Work`], and the collected states `n_steps × n_units × 8` bytes against
-    /// [`Limit::MemoryBytes`]). For the time-series pipeline: call it before building.
-    ///
-    /// # Errors
-    /// [`ReservoirError::Config`] naming the field, the limit and how to lift it.
-    pub fn validate_cost(&self, n_inputs: usize, n_steps: usize) -> Result<(), ReservoirError> {
-        self.validate()?;
-        let (n, k, s) = (self.n_units as Real, n_inputs as Real, n_steps as Real);
-        let inputs = format!("n_units x {n_inputs} input channels: input weights");
-        esn_limit(Limit::Synapses, n * k, "n_units", &inputs)?;
-        let work = format!("{n_steps} steps x (recurrent + input weights)");
-        let w = s * (n * self.in_degree as Real + n * k);
-        esn_limit(Limit::Work, w, "n_units", &work)?;
-        let states = format!("collected states of {n_steps} steps x n_units x 8");
-        esn_limit(Limit::MemoryBytes, s * n * 8.0, "n_units", &states)
-    }
-}
-
-/// A cost check of an ESN config field, as [`ReservoirError::Config`].
-fn esn_limit(
-    l: Limit,
-    amount: Real,
-    field: &'static str,
-    what: &str,
-) -> Result<(), ReservoirError> {
-    limits::check(l, amount, format!("esn: field `{field}` ({what})")).map_err(|e| {
-        ReservoirError::Config {
-            what: "esn",
-            field: field.to_string(),
-            msg: e.to_string(),
-        }
-    })
-}
 
 /// A built echo state network: every weight, ready to run. Deserialising checks the CSR
 /// structure and every size (a model file cannot make the simulator read out of bounds).
@@ -223,6 +67,9 @@ pub struct Esn {
     w_in: Vec<Real>,
     /// Bias per unit.
     bias: Vec<Real>,
+    /// Activation of the units (omitted for tanh, which files from before it have).
+    #[serde(default, skip_serializing_if = "Activation::is_tanh")]
+    activation: Activation,
     /// The same weights in row groups for the vector kernels (derived, not serialised).
     #[serde(skip_serializing)]
     packed: Option<Box<Packed>>,
@@ -240,6 +87,8 @@ struct EsnData {
     values: Vec<Real>,
     w_in: Vec<Real>,
     bias: Vec<Real>,
+    #[serde(default)]
+    activation: Activation,
 }
 
 impl TryFrom<EsnData> for Esn {
@@ -284,6 +133,11 @@ impl TryFrom<EsnData> for Esn {
                 d.bias.len()
             ));
         }
+        for (name, v) in [("values", &d.values), ("w_in", &d.w_in), ("bias", &d.bias)] {
+            if let Some(x) = v.iter().find(|x| !x.is_finite()) {
+                return Err(format!("esn: {name} holds a non-finite value {x}"));
+            }
+        }
         let mut e = Esn {
             n_units: d.n_units,
             n_inputs: d.n_inputs,
@@ -293,6 +147,7 @@ impl TryFrom<EsnData> for Esn {
             values: d.values,
             w_in: d.w_in,
             bias: d.bias,
+            activation: d.activation,
             packed: None,
         };
         e.pack();
@@ -361,6 +216,7 @@ impl Esn {
             values,
             w_in,
             bias,
+            activation: cfg.activation(),
             packed: None,
         };
         let rho = esn.spectral_radius()?;
@@ -438,6 +294,10 @@ impl Esn {
     /// Leak rate.
     pub fn leak_rate(&self) -> Real {
         self.leak_rate
+    }
+    /// Activation of the units.
+    pub fn activation(&self) -> Activation {
+        self.activation
     }
     /// Number of nonzero recurrent weights.
     pub fn n_connections(&self) -> usize {
@@ -700,9 +560,17 @@ impl Esn {
     }
 }
 
+mod config;
+mod dense;
 mod kernel;
+pub mod plasticity;
 #[cfg(test)]
 mod tests;
+
+pub use config::{EsnConfig, EsnWeightDist, InputDist};
+pub use plasticity::{
+    Activation, IntrinsicConfig, IntrinsicParams, IpTarget, LocalRule, SynapticConfig,
+};
 
 pub use kernel::tanh_fast;
 use kernel::{Packed, LANES};
