@@ -207,15 +207,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             println!("wrote {}", path.display());
         }
     }
+    // Parsed (and checked) even with --quick.
+    let spiking: Vec<(&str, TsConfig)> = SPIKING
+        .iter()
+        .map(|(name, text)| Ok((*name, TsConfig::from_json_str(text, name)?)))
+        .collect::<Result<_, Box<dyn std::error::Error>>>()?;
     if quick {
         return Ok(());
     }
     for (_, task, y) in &spiking_series {
         println!("{task} (spiking, 1 ms samples): closed loop, 4 runs of 500 steps");
         let d = data(task, &ones, y);
-        for (name, text) in SPIKING {
-            let c = TsConfig::from_json_str(text, name)?;
-            run(name, &c, &d);
+        for (name, c) in &spiking {
+            run(name, c, &d);
         }
     }
     Ok(())

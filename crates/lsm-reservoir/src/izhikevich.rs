@@ -119,9 +119,8 @@ pub struct IzhParams {
     pub d: Option<Param>,
     /// The coefficients `[k2, k1, k0]` of the membrane's quadratic,
     /// `dv/dt = k2 v² + k1 v + k0 − u + I`, shared by every neuron. Default (`null`): the
-    /// 2003 paper's `[0.04, 5, 140]`. Izhikevich's dimensional form (2007 book)
-    /// `C dv/dt = k (v − v_r)(v − v_t) − u + I` is `[k/C, k (−v_r − v_t)/C, k v_r v_t/C]`
-    /// with `u` and `I` divided by `C` (see the module documentation).
+    /// 2003 paper's `[0.04, 5, 140]`. Izhikevich's dimensional form (2007 book) is this model
+    /// with rescaled coefficients, `b`, `d` and currents (see the module documentation).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quadratic: Option<[Real; 3]>,
 }

@@ -206,7 +206,12 @@ impl GeneratorConfig {
         }
         // 8. Izhikevich parameters per population.
         if let Some(mix) = &self.izhikevich {
-            neuron.izhikevich = Some(mix.params(&exc, seed));
+            // The mixture gives a, b, c, d; the neuron's quadratic (if any) is kept.
+            let quadratic = neuron.izhikevich.as_ref().and_then(|p| p.quadratic);
+            neuron.izhikevich = Some(crate::izhikevich::IzhParams {
+                quadratic,
+                ..mix.params(&exc, seed)
+            });
         }
         let mut spec = NetworkSpec::new(self.dt_ms, n, n_inputs, neuron);
         spec.recurrent = SynapseList {

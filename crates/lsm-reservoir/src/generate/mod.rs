@@ -366,8 +366,8 @@ pub struct GeneratorConfig {
     /// Input projection.
     pub input: InputConfig,
     /// Izhikevich parameters per population, jittered ([`IzhMix`]; needs `neuron.model`
-    /// `"izhikevich"`; it replaces `neuron.izhikevich`). Default none: every neuron has
-    /// `neuron`'s parameters.
+    /// `"izhikevich"`; it replaces `a`, `b`, `c`, `d` of `neuron.izhikevich`, whose
+    /// `quadratic` is kept). Default none: every neuron has `neuron`'s parameters.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub izhikevich: Option<IzhMix>,
 }
