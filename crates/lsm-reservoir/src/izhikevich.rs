@@ -35,6 +35,16 @@
 //! is `c`, so `v_reset_mv`, `tau_m_ms` and `r_mohm` are unused (they must still be valid);
 //! `leaky` must be true, `t_ref_ms` and `adapt_mv` 0 (the model has its own recovery).
 //!
+//! **Dimensional form.** `quadratic: [k2, k1, k0]` replaces `0.04 v² + 5 v + 140`. The form
+//! of Izhikevich's 2007 book used by Nicola & Clopath (2017),
+//! `C dv/dt = k (v − v_r)(v − v_t) − u + I`, `du/dt = a (b (v − v_r) − u)`, `u ← u + d`, is
+//! this model with `u' = (u + b v_r)/C` and the currents (bias, synaptic weights, feedback)
+//! divided by `C`: `k2 = k/C`, `k1 = −k (v_r + v_t)/C`, `k0 = (k v_r v_t + b v_r)/C`,
+//! `b' = b/C`, `d' = d/C`. Nicola & Clopath's values (`C` = 250 pF,
+//! `k` = 2.5, `v_r` = −60 mV, `v_t` = −19.2 mV, `a` = 0.01, `b` = −2 nS, `d` = 200 pA) give
+//! `[0.01, 0.792, 12.0]`, `a` 0.01, `b` −0.008, `d` 0.8, `c` −65 and peak 30 mV; a current of
+//! 1 nA here is 250 pA there.
+//!
 //! # Integration: forward Euler at the simulation step
 //!
 //! With `h = dt_ms` and the values at the start of the step (Brian2's `method='euler'`, whose
@@ -107,6 +117,12 @@ pub struct IzhParams {
     /// Jump of the recovery variable at a spike.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub d: Option<Param>,
+    /// The coefficients `[k2, k1, k0]` of the membrane's quadratic,
+    /// `dv/dt = k2 v² + k1 v + k0 − u + I`, shared by every neuron. Default (`null`): the
+    /// 2003 paper's `[0.04, 5, 140]`. Izhikevich's dimensional form (2007 book) is this model
+    /// with rescaled coefficients, `b`, `d` and currents (see the module documentation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quadratic: Option<[Real; 3]>,
 }
 
 const NAMES: [&str; 4] = ["a", "b", "c", "d"];
@@ -128,6 +144,7 @@ impl IzhParams {
             b: Some(b),
             c: Some(c),
             d: Some(d),
+            quadratic: None,
         }
     }
 
@@ -173,6 +190,15 @@ impl IzhParams {
                     ))
                 }
                 None => {}
+            }
+        }
+        if let Some(q) = &self.quadratic {
+            if !q.iter().all(|x| x.is_finite()) || q[0] <= 0.0 {
+                return Err(field_err(
+                    file,
+                    "neuron.izhikevich.quadratic",
+                    format!("expected [k2, k1, k0] finite with k2 > 0, found {q:?}"),
+                ));
             }
         }
         Ok(())
@@ -247,6 +273,8 @@ pub struct Izhikevich {
     v_peak: Vec<Real>,
     v_init: Vec<Real>,
     i_bias: Vec<Real>,
+    /// `[k2, k1, k0]` of the quadratic.
+    quad: [Real; 3],
     /// Per-step decay of the synaptic currents (exp_current; 0 for delta).
     p11e: Vec<Real>,
     p11i: Vec<Real>,
@@ -269,11 +297,11 @@ impl Izhikevich {
     /// Build from a validated neuron spec (`model: "izhikevich"`) for `n` neurons and step
     /// `dt_ms`.
     pub fn from_spec(ne: &NeuronSpec, n: usize, dt_ms: Real) -> Self {
-        let [a, b, c, d] = ne
+        let p = ne
             .izhikevich
             .as_ref()
-            .expect("validated: model izhikevich has parameters")
-            .resolved();
+            .expect("validated: model izhikevich has parameters");
+        let [a, b, c, d] = p.resolved();
         let decay = |tau: &Option<Param>| -> Vec<Real> {
             match (ne.synapse, tau) {
                 (SynapseKind::ExpCurrent, Some(t)) => {
@@ -293,6 +321,7 @@ impl Izhikevich {
             v_peak: ne.v_th_mv.expand(n),
             v_init: ne.v_init_mv.as_ref().unwrap_or(&ne.v_rest_mv).expand(n),
             i_bias: ne.i_bias_na.expand(n),
+            quad: p.quadratic.unwrap_or(PAPER_QUADRATIC),
             p11e: decay(&ne.tau_syn_exc_ms),
             p11i: decay(&ne.tau_syn_inh_ms),
         }
@@ -304,11 +333,29 @@ impl Izhikevich {
     }
 }
 
+/// The 2003 paper's quadratic `[k2, k1, k0]`: `0.04 v² + 5 v + 140`.
+pub const PAPER_QUADRATIC: [Real; 3] = [0.04, 5.0, 140.0];
+
 /// One forward-Euler step of neuron `(v, u)` with input `i` over `h` ms: the expressions of
 /// Brian2's `euler` code for these equations, in the same order (bit-identical results).
 #[inline(always)]
 pub fn euler_step(v: Real, u: Real, i: Real, a: Real, b: Real, h: Real) -> (Real, Real) {
-    let vn = h * ((140.0 + ((i + 0.04 * (v * v)) + 5.0 * v)) - u) + v;
+    euler_step_quadratic(v, u, i, a, b, h, PAPER_QUADRATIC)
+}
+
+/// [`euler_step`] with the quadratic `dv/dt = k2 v² + k1 v + k0 − u + I` (`q = [k2, k1, k0]`),
+/// in the same order of operations (with the paper's coefficients, the same bits).
+#[inline(always)]
+pub fn euler_step_quadratic(
+    v: Real,
+    u: Real,
+    i: Real,
+    a: Real,
+    b: Real,
+    h: Real,
+    q: [Real; 3],
+) -> (Real, Real) {
+    let vn = h * ((q[2] + ((i + q[0] * (v * v)) + q[1] * v)) - u) + v;
     let un = h * (a * (b * v - u)) + u;
     (vn, un)
 }
@@ -357,13 +404,14 @@ impl NeuronModel for Izhikevich {
             &self.p11e[..n],
             &self.p11i[..n],
         );
-        let h = self.h;
+        let (h, q) = (self.h, self.quad);
         for k in 0..n {
             let bias = match i_ext {
                 Some(x) => ib[k] + x[k],
                 None => ib[k],
             };
-            let (vn, un) = euler_step(v[k], u[k], (bias + ie[k]) + ii[k], a[k], b[k], h);
+            let (vn, un) =
+                euler_step_quadratic(v[k], u[k], (bias + ie[k]) + ii[k], a[k], b[k], h, q);
             v[k] = vn;
             u[k] = un;
             ie[k] *= pe[k];

@@ -475,3 +475,29 @@ fn generation_is_deterministic_per_seed() {
         c.generate(2, 10).unwrap().recurrent
     );
 }
+
+/// `balance_rows` (Nicola & Clopath's row balance): the same synapses, every neuron's incoming
+/// weights shifted by one amount so that they sum to zero.
+#[test]
+fn balance_rows_zeroes_every_incoming_sum() {
+    let mut c = cfg(200, Topology::Random { p: 0.1 });
+    c.frac_exc = 0.5;
+    c.weight_dist = WeightDist::Lognormal { sigma: 0.5 };
+    let plain = c.generate(1, 7).unwrap();
+    c.balance_rows = true;
+    let bal = c.generate(1, 7).unwrap();
+    let (p, q) = (&plain.recurrent, &bal.recurrent);
+    assert_eq!((&p.pre, &p.post), (&q.pre, &q.post));
+    let mut sum = vec![0.0; 200];
+    let mut shift: Vec<Option<Real>> = vec![None; 200];
+    for k in 0..p.len() {
+        let j = p.post[k] as usize;
+        sum[j] += q.weight[k];
+        let s = q.weight[k] - p.weight[k];
+        let s0 = *shift[j].get_or_insert(s);
+        assert!((s - s0).abs() < 1e-12, "neuron {j}: shifts {s0} and {s}");
+    }
+    assert!(sum.iter().all(|s| s.abs() < 1e-9), "{sum:?}");
+    // The unbalanced sums were not zero.
+    assert!(shift.iter().flatten().any(|s| s.abs() > 0.1), "{shift:?}");
+}

@@ -230,6 +230,11 @@ fn file_round_trip_and_errors_name_the_field() {
         e.contains("neuron.izhikevich.b") && e.contains("preset"),
         "{e}"
     );
+    let e = bad(&|n| n.izhikevich.as_mut().unwrap().quadratic = Some([0.0, 5.0, 140.0]));
+    assert!(
+        e.contains("neuron.izhikevich.quadratic") && e.contains("k2 > 0"),
+        "{e}"
+    );
     let e = bad(&|n| n.t_ref_ms = 1.0.into());
     assert!(e.contains("neuron.t_ref_ms"), "{e}");
     let e = bad(&|n| {
@@ -386,4 +391,36 @@ fn the_example_generator_config_gives_an_asynchronous_network() {
         .filter(|&i| spikes.iter().any(|(_, j)| j == i))
         .count();
     assert!(active > 500, "{active} neurons fired");
+}
+
+/// `quadratic` gives Izhikevich's dimensional neuron as Nicola & Clopath (2017) use it,
+/// `C dv/dt = k (v − v_r)(v − v_t) − u + I`, `du/dt = a (b (v − v_r) − u)` (pA, pF, ms), with
+/// the conversion of the module doc: the same spikes as that recurrence iterated here (under
+/// 1500 pA, above the 1000 pA rheobase at which their networks sit).
+#[test]
+fn the_dimensional_form_follows_its_own_recurrence() {
+    let (cap, k, vr, vt, a, b, d, bias_pa) = (250.0, 2.5, -60.0, -19.2, 0.01, -2.0, 200.0, 1500.0);
+    let (h, n_steps) = (0.05, 20_000);
+    let (mut v, mut u): (Real, Real) = (vr, 0.0);
+    let mut want = Vec::new();
+    for t in 0..n_steps {
+        let vn = v + h * (k * (v - vr) * (v - vt) - u + bias_pa) / cap;
+        u += h * a * (b * (v - vr) - u);
+        v = vn;
+        if v >= 30.0 {
+            want.push(t);
+            v = -65.0;
+            u += d;
+        }
+    }
+    let mut ne = NeuronSpec::izhikevich("regular-spiking").unwrap();
+    ne.izhikevich = Some(IzhParams {
+        quadratic: Some([k / cap, -k * (vr + vt) / cap, (k * vr * vt + b * vr) / cap]),
+        ..IzhParams::explicit(a.into(), (b / cap).into(), (-65.0).into(), (d / cap).into())
+    });
+    ne.v_rest_mv = vr.into();
+    ne.i_bias_na = (bias_pa / cap).into();
+    let (_, got) = run_single(&NetworkSpec::new(h, 1, 0, ne), n_steps);
+    assert!(want.len() >= 5, "{want:?}");
+    assert_eq!(got, want);
 }

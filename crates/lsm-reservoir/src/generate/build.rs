@@ -148,6 +148,9 @@ impl GeneratorConfig {
         let delay: Vec<Real> = (0..pre.len())
             .map(|_| self.delay.sample(&mut rng))
             .collect();
+        if self.balance_rows {
+            balance_rows(n, &post, &mut weight);
+        }
         // 5. Spectral radius.
         if let Some(target) = self.spectral_radius {
             let rho = crate::spectral::spectral_radius(n, &pre, &post, &weight);
@@ -203,7 +206,12 @@ impl GeneratorConfig {
         }
         // 8. Izhikevich parameters per population.
         if let Some(mix) = &self.izhikevich {
-            neuron.izhikevich = Some(mix.params(&exc, seed));
+            // The mixture gives a, b, c, d; the neuron's quadratic (if any) is kept.
+            let quadratic = neuron.izhikevich.as_ref().and_then(|p| p.quadratic);
+            neuron.izhikevich = Some(crate::izhikevich::IzhParams {
+                quadratic,
+                ..mix.params(&exc, seed)
+            });
         }
         let mut spec = NetworkSpec::new(self.dt_ms, n, n_inputs, neuron);
         spec.recurrent = SynapseList {
@@ -229,6 +237,20 @@ impl GeneratorConfig {
         spec.meta = Some(serde_json::Value::Object(meta));
         spec.validate()?;
         Ok(spec)
+    }
+}
+
+/// Subtract from every neuron's incoming weights their mean (a neuron with no input keeps
+/// none).
+fn balance_rows(n: usize, post: &[u32], weight: &mut [Real]) {
+    let mut sum = vec![0.0; n];
+    let mut count = vec![0usize; n];
+    for (&j, &w) in post.iter().zip(weight.iter()) {
+        sum[j as usize] += w;
+        count[j as usize] += 1;
+    }
+    for (&j, w) in post.iter().zip(weight.iter_mut()) {
+        *w -= sum[j as usize] / count[j as usize] as Real;
     }
 }
 

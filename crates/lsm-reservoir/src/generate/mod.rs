@@ -22,7 +22,11 @@
 //! 3. Weights (`stream::W_REC`, in synapse order): `|w| = scale[pair] · ξ` where `pair` is
 //!    `ee`, `ei`, `ie`, `ii` (**presynaptic type first**: `ei` = E → I) and `ξ` is drawn from
 //!    [`WeightDist`] (all but `uniform` have mean 1); the sign follows Dale's law.
-//! 4. Delays (`stream::W_REC`), by [`Delay`].
+//! 4. Delays (`stream::W_REC`), by [`Delay`]. With `balance_rows`, the mean incoming weight
+//!    of every neuron is then subtracted from each of its incoming weights (no draw), so that
+//!    every neuron's recurrent input sums to zero when all its inputs fire alike: the
+//!    row-balanced weights of Nicola & Clopath (2017), whose networks are chaotic before FORCE
+//!    training. Signs may then break Dale's law.
 //! 5. Optional rescaling of all recurrent weights so that the spectral radius of
 //!    `W[post, pre]` is `spectral_radius` (see [`crate::spectral`]).
 //! 6. Input projection (`stream::W_IN`): each channel projects to `round(fraction · N)`
@@ -350,6 +354,10 @@ pub struct GeneratorConfig {
     pub weight_dist: WeightDist,
     /// Recurrent delays. Default constant 1 ms.
     pub delay: Delay,
+    /// Subtract from every neuron's incoming recurrent weights their mean (step 4 of the
+    /// module doc). Default false.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub balance_rows: bool,
     /// Rescale recurrent weights to this spectral radius (> 0). Default none.
     pub spectral_radius: Option<Real>,
     /// Initial membrane potentials drawn uniformly from `[lo, hi)` mV per neuron (stream
@@ -358,8 +366,8 @@ pub struct GeneratorConfig {
     /// Input projection.
     pub input: InputConfig,
     /// Izhikevich parameters per population, jittered ([`IzhMix`]; needs `neuron.model`
-    /// `"izhikevich"`; it replaces `neuron.izhikevich`). Default none: every neuron has
-    /// `neuron`'s parameters.
+    /// `"izhikevich"`; it replaces `a`, `b`, `c`, `d` of `neuron.izhikevich`, whose
+    /// `quadratic` is kept). Default none: every neuron has `neuron`'s parameters.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub izhikevich: Option<IzhMix>,
 }
@@ -380,6 +388,7 @@ impl Default for GeneratorConfig {
             },
             weight_dist: WeightDist::Constant,
             delay: Delay::Constant { ms: 1.0 },
+            balance_rows: false,
             spectral_radius: None,
             v_init_uniform_mv: None,
             input: InputConfig::default(),
