@@ -132,6 +132,9 @@ def test_builtin_series_match_the_cli(tmp_path, lsm_bin):
 
 def test_ctrl_c_stops_a_long_fit_with_keyboard_interrupt():
     xs, ys = tones(400, seconds=1.0, seed=5)
+    # Python's Ctrl-C handler, whatever this process inherited (a shell starts background
+    # jobs with SIGINT ignored, and Python then installs no handler).
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     timer = threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT))
     timer.start()
     try:
@@ -139,3 +142,4 @@ def test_ctrl_c_stops_a_long_fit_with_keyboard_interrupt():
             lsm.DigitsModel.fit(xs, ys, sample_rate=8000, n_threads=1)
     finally:
         timer.cancel()
+        signal.signal(signal.SIGINT, previous)
