@@ -130,6 +130,11 @@ pub struct Cancel(AtomicBool);
 struct Cancelled;
 
 impl Cancel {
+    /// Stop the computation (by unwinding to [`run`]) if the user pressed Ctrl-C.
+    pub fn check(&self) {
+        self.progress().check();
+    }
+
     /// Progress hooks that stop the computation (by unwinding to [`run`]) once cancelled.
     pub fn progress(&self) -> CancelProgress<'_> {
         CancelProgress(&self.0)

@@ -146,9 +146,8 @@ impl PyDigitsModel {
         sample_rate: Option<u32>,
         n_threads: Option<usize>,
     ) -> PyResult<Vec<String>> {
-        let s = samples(X, None, None, names, sample_rate)?;
-        let p = run(py, n_threads, |c| {
-            self.inner.predict_with_progress(&s, &c.progress()).py_err()
+        let p = self.on_samples(py, X, None, names, sample_rate, n_threads, |m, s, c| {
+            m.predict_with_progress(s, c)
         })?;
         Ok(p.into_iter().map(|p| p.label).collect())
     }
@@ -164,11 +163,8 @@ impl PyDigitsModel {
         sample_rate: Option<u32>,
         n_threads: Option<usize>,
     ) -> PyResult<Bound<'py, PyArray2<f64>>> {
-        let s = samples(X, None, None, names, sample_rate)?;
-        let p = run(py, n_threads, |c| {
-            self.inner
-                .predict_proba_with_progress(&s, &c.progress())
-                .py_err()
+        let p = self.on_samples(py, X, None, names, sample_rate, n_threads, |m, s, c| {
+            m.predict_proba_with_progress(s, c)
         })?;
         Ok(out2(py, p))
     }
@@ -185,11 +181,8 @@ impl PyDigitsModel {
         sample_rate: Option<u32>,
         n_threads: Option<usize>,
     ) -> PyResult<Bound<'py, PyArray2<f64>>> {
-        let s = samples(X, None, None, names, sample_rate)?;
-        let f = run(py, n_threads, |c| {
-            self.inner
-                .features_with_progress(&s, &c.progress())
-                .py_err()
+        let f = self.on_samples(py, X, None, names, sample_rate, n_threads, |m, s, c| {
+            m.features_with_progress(s, c)
         })?;
         Ok(out2(py, f.0))
     }
@@ -207,11 +200,8 @@ impl PyDigitsModel {
         sample_rate: Option<u32>,
         n_threads: Option<usize>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let s = samples(X, Some(y), None, names, sample_rate)?;
-        let ev = run(py, n_threads, |c| {
-            self.inner
-                .evaluate_with_progress(&s, &c.progress())
-                .py_err()
+        let ev = self.on_samples(py, X, Some(y), names, sample_rate, n_threads, |m, s, c| {
+            m.evaluate_with_progress(s, c)
         })?;
         to_py(py, &ev.report)
     }
@@ -238,6 +228,28 @@ impl PyDigitsModel {
     #[getter]
     fn config<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         to_py(py, &self.inner.model().config)
+    }
+}
+
+impl PyDigitsModel {
+    /// `call` on the model and the samples of `X` (with labels `y`), without the GIL, on
+    /// `n_threads` threads, stoppable with Ctrl-C.
+    #[allow(non_snake_case, clippy::too_many_arguments)]
+    fn on_samples<T: Send, E: std::error::Error + 'static>(
+        &self,
+        py: Python<'_>,
+        X: &Bound<'_, PyAny>,
+        y: Option<Vec<String>>,
+        names: Option<Vec<String>>,
+        sample_rate: Option<u32>,
+        n_threads: Option<usize>,
+        call: impl FnOnce(&DigitsPipeline, &[Sample], &crate::errors::CancelProgress<'_>) -> Result<T, E>
+            + Send,
+    ) -> PyResult<T> {
+        let s = samples(X, y, None, names, sample_rate)?;
+        run(py, n_threads, |c| {
+            call(&self.inner, &s, &c.progress()).py_err()
+        })
     }
 }
 
@@ -317,7 +329,9 @@ impl PySeriesModel {
             Some(c) => ts_config(c, None)?,
         };
         let src = series_source(data, names.clone(), target, cfg.task)?;
-        let (inner, _report) = run(py, n_threads, |_| timeseries::fit(&cfg, &src).py_err())?;
+        let (inner, _report) = run(py, n_threads, |c| {
+            timeseries::fit_with_progress(&cfg, &src, &c.progress()).py_err()
+        })?;
         Ok(Self { inner, names })
     }
 

@@ -1,197 +1,15 @@
-//! Reservoirs and readouts named as a reservoirpy user expects: `Reservoir` (the echo state
-//! network's reservoir), `NVAR`, and the readouts `Ridge`, `RLS`, `LMS`.
+//! Reservoirs and readouts named as a reservoirpy user expects: `NVAR` and the readouts
+//! `Ridge`, `RLS`, `LMS` and `FORCE` (the echo state network's `Reservoir` is in
+//! [`crate::esn_node`]).
 
 use crate::arrays::{matrix, out2};
 use crate::errors::{config_err, data_err, run, IntoPy};
 use lsm_readout::{OnlineBias, OnlineReadout, OnlineRule, Ridge as RustRidge, RidgeValidParams};
-use lsm_reservoir::{Esn, EsnConfig, Nvar, NvarConfig, NvarState};
+use lsm_reservoir::{Nvar, NvarConfig, NvarState};
 use ndarray::{s, Array2};
 use numpy::PyArray2;
 use pyo3::prelude::*;
-use std::sync::Mutex;
-
-/// An echo state network's reservoir: `x(t+1) = (1−lr)·x(t) + lr·tanh(W x(t) + W_in u(t) + b)`,
-/// `W` sparse (`in_degree` connections per unit) rescaled to spectral radius `sr`. Stateful
-/// like reservoirpy's `Reservoir`: `run` continues from the last state; `reset` goes back to 0.
-/// The weights are drawn from `seed` at the first `run` (when the input size is known).
-///
-/// >>> import numpy as np, lsm
-/// >>> res = lsm.Reservoir(units=100, sr=0.9, lr=0.5, seed=1)
-/// >>> X = np.sin(np.linspace(0, 20, 300))[:, None]
-/// >>> states = res.run(X)
-/// >>> states.shape
-/// (300, 100)
-/// >>> bool(np.allclose(lsm.Reservoir(units=100, sr=0.9, lr=0.5, seed=1).run(X), states))
-/// True
-#[pyclass(module = "lsm", name = "Reservoir")]
-pub struct PyReservoir {
-    cfg: EsnConfig,
-    seed: u64,
-    esn: Option<Esn>,
-    state: Vec<f64>,
-}
-
-#[pymethods]
-impl PyReservoir {
-    #[new]
-    #[pyo3(signature = (units=400, sr=1.0, lr=1.0, input_scaling=0.5, in_degree=10, bias_scaling=0.2, input_connectivity=1.0, seed=42))]
-    #[allow(clippy::too_many_arguments)]
-    fn new(
-        units: usize,
-        sr: f64,
-        lr: f64,
-        input_scaling: f64,
-        in_degree: usize,
-        bias_scaling: f64,
-        input_connectivity: f64,
-        seed: u64,
-    ) -> PyResult<Self> {
-        let cfg = EsnConfig {
-            n_units: units,
-            in_degree: in_degree.min(units),
-            spectral_radius: sr,
-            input_scaling,
-            bias_scaling,
-            leak_rate: lr,
-            input_connectivity,
-            ..EsnConfig::default()
-        };
-        cfg.validate().py_err()?;
-        Ok(Self {
-            cfg,
-            seed,
-            esn: None,
-            state: vec![0.0; units],
-        })
-    }
-
-    /// Run over `X` (steps × inputs; 1-D is one input) from the current state; returns the
-    /// states (steps × units) and keeps the last one. `reset=True` starts from 0.
-    #[pyo3(signature = (X, reset=false, n_threads=None))]
-    #[allow(non_snake_case)]
-    fn run<'py>(
-        &mut self,
-        py: Python<'py>,
-        X: &Bound<'py, PyAny>,
-        reset: bool,
-        n_threads: Option<usize>,
-    ) -> PyResult<Bound<'py, PyArray2<f64>>> {
-        let x = matrix(X, "X")?;
-        let xv = x.as_array();
-        let k = xv.ncols();
-        if self.esn.is_none() {
-            self.esn = Some(Esn::build(&self.cfg, k, self.seed).py_err()?);
-        }
-        let esn = self.esn.as_ref().expect("built above");
-        if esn.n_inputs() != k {
-            return Err(data_err(format!(
-                "X: expected {} input columns (the reservoir was built for them), got {k}",
-                esn.n_inputs()
-            )));
-        }
-        self.cfg.validate_cost(k, xv.nrows()).py_err()?;
-        if reset {
-            self.state.iter_mut().for_each(|v| *v = 0.0);
-        }
-        let state = &mut self.state;
-        let out = run(py, n_threads, |_| {
-            let mut out = Array2::zeros((xv.nrows(), esn.n_units()));
-            esn.run_into(xv, state, out.view_mut(), 0.0, None)
-                .py_err()?;
-            Ok(out)
-        })?;
-        Ok(out2(py, out))
-    }
-
-    /// Set the state to zero.
-    fn reset(&mut self) {
-        self.state.iter_mut().for_each(|v| *v = 0.0);
-    }
-
-    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (String,))> {
-        let me = slf.borrow();
-        let state = (&me.cfg, me.seed, &me.esn, &me.state);
-        crate::json::reduce(slf.as_any(), &state)
-    }
-
-    #[staticmethod]
-    fn _from_json(text: &str) -> PyResult<Self> {
-        let (cfg, seed, esn, state): (EsnConfig, u64, Option<Esn>, Vec<f64>) =
-            crate::json::unreduce(text, "Reservoir")?;
-        Ok(Self {
-            cfg,
-            seed,
-            esn,
-            state,
-        })
-    }
-
-    /// The current state (a copy).
-    #[getter]
-    fn state<'py>(&self, py: Python<'py>) -> Bound<'py, PyAny> {
-        crate::arrays::out1(py, self.state.clone()).into_any()
-    }
-
-    /// Number of units.
-    #[getter]
-    fn units(&self) -> usize {
-        self.cfg.n_units
-    }
-
-    /// The recurrent weights as a dense units × units array (after the first run).
-    #[getter]
-    #[allow(non_snake_case)]
-    fn W<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<f64>>> {
-        let esn = self
-            .esn
-            .as_ref()
-            .ok_or_else(|| data_err("W: the reservoir is built at its first run"))?;
-        Ok(out2(py, esn.w_dense()))
-    }
-
-    /// The input weights, units × inputs (after the first run).
-    #[getter]
-    #[allow(non_snake_case)]
-    fn Win<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<f64>>> {
-        let (w_in, _) = self.input_and_bias()?;
-        let k = w_in.len() / self.cfg.n_units;
-        let a = Array2::from_shape_vec((self.cfg.n_units, k), w_in)
-            .map_err(|e| data_err(format!("Win: {e}")))?;
-        Ok(out2(py, a))
-    }
-
-    /// The bias of each unit (after the first run).
-    #[getter]
-    fn bias<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        Ok(crate::arrays::out1(py, self.input_and_bias()?.1).into_any())
-    }
-
-    fn __repr__(&self) -> String {
-        format!(
-            "Reservoir(units={}, sr={}, lr={}, input_scaling={}, seed={})",
-            self.cfg.n_units,
-            self.cfg.spectral_radius,
-            self.cfg.leak_rate,
-            self.cfg.input_scaling,
-            self.seed
-        )
-    }
-}
-
-impl PyReservoir {
-    /// `(w_in, bias)` of the built reservoir, from its serialised form.
-    fn input_and_bias(&self) -> PyResult<(Vec<f64>, Vec<f64>)> {
-        let esn = self
-            .esn
-            .as_ref()
-            .ok_or_else(|| data_err("the reservoir is built at its first run"))?;
-        let v = serde_json::to_value(esn).map_err(|e| data_err(e.to_string()))?;
-        let get = |k: &str| -> PyResult<Vec<f64>> {
-            serde_json::from_value(v[k].clone()).map_err(|e| data_err(format!("{k}: {e}")))
-        };
-        Ok((get("w_in")?, get("bias")?))
-    }
-}
+use std::sync::{Mutex, MutexGuard};
 
 /// Next-generation reservoir computing (Gauthier et al. 2021): the input and `delay − 1`
 /// delayed copies `strides` apart, then their monomials of degree `order` (reservoirpy's
@@ -382,7 +200,7 @@ impl PyRidge {
     }
 }
 
-fn check_rows(nx: usize, ny: usize, warmup: usize) -> PyResult<()> {
+pub(crate) fn check_rows(nx: usize, ny: usize, warmup: usize) -> PyResult<()> {
     if nx != ny {
         return Err(data_err(format!(
             "X and Y: expected the same number of rows, got {nx} and {ny}"
@@ -424,17 +242,9 @@ impl Online {
         let (x, y) = (matrix(x, "X")?, matrix(y, "Y")?);
         let (xv, yv) = (x.as_array(), y.as_array());
         check_rows(xv.nrows(), yv.nrows(), 0)?;
-        let mut guard = self
-            .learner
-            .lock()
-            .map_err(|_| data_err("readout poisoned"))?;
+        let mut guard = self.lock()?;
         if guard.is_none() {
-            let bias = if self.fit_bias {
-                OnlineBias::Reservoirpy
-            } else {
-                OnlineBias::None
-            };
-            *guard = Some(OnlineReadout::new(self.rule, bias, xv.ncols(), yv.ncols()).py_err()?);
+            *guard = Some(self.new_learner(xv.ncols(), yv.ncols())?);
         }
         let l = guard.as_mut().expect("made above");
         if l.n_features() != xv.ncols() || l.n_outputs() != yv.ncols() {
@@ -461,13 +271,26 @@ impl Online {
         })
     }
 
+    fn lock(&self) -> PyResult<MutexGuard<'_, Option<OnlineReadout>>> {
+        self.learner
+            .lock()
+            .map_err(|_| data_err("readout poisoned"))
+    }
+
+    /// A learner of this rule for `nf` features and `o` outputs.
+    fn new_learner(&self, nf: usize, o: usize) -> PyResult<OnlineReadout> {
+        let bias = if self.fit_bias {
+            OnlineBias::Reservoirpy
+        } else {
+            OnlineBias::None
+        };
+        OnlineReadout::new(self.rule, bias, nf, o).py_err()
+    }
+
     fn run(&self, x: &Bound<'_, PyAny>) -> PyResult<Array2<f64>> {
         let x = matrix(x, "X")?;
         let xv = x.as_array();
-        let guard = self
-            .learner
-            .lock()
-            .map_err(|_| data_err("readout poisoned"))?;
+        let guard = self.lock()?;
         let l = guard
             .as_ref()
             .ok_or_else(|| data_err("the readout has not learned yet: call train first"))?;
@@ -519,14 +342,14 @@ macro_rules! online_class {
             #[getter]
             #[allow(non_snake_case)]
             fn Wout<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<f64>>> {
-                let g = self.0.learner.lock().map_err(|_| data_err("readout poisoned"))?;
+                let g = self.0.lock()?;
                 let l = g.as_ref().ok_or_else(|| data_err("the readout has not learned yet"))?;
                 Ok(out2(py, l.weights().t().to_owned()))
             }
             /// The bias per output.
             #[getter]
             fn bias<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-                let g = self.0.learner.lock().map_err(|_| data_err("readout poisoned"))?;
+                let g = self.0.lock()?;
                 let l = g.as_ref().ok_or_else(|| data_err("the readout has not learned yet"))?;
                 Ok(crate::arrays::out1(py, l.bias().to_vec()).into_any())
             }
@@ -558,3 +381,27 @@ online_class!(
         }
     }
 );
+online_class!(
+    PyForce,
+    "FORCE",
+    "FORCE readout (Sussillo & Abbott 2009): recursive least squares (`P0 = I/alpha`) that learns while its own output is fed back into the reservoir. Used in `lsm.ESN(reservoir, lsm.FORCE(), feedback=True)`, whose `fit` runs the closed-loop training; `train(X, Y)` on given states is plain RLS.\n\n>>> import numpy as np, lsm\n>>> t = np.arange(2500)\n>>> y = np.sin(2 * np.pi * t / 50)[:, None]\n>>> esn = lsm.ESN(lsm.Reservoir(units=200, sr=1.2, lr=0.3, fb_scaling=1.0, fb_connectivity=1.0, seed=3), lsm.FORCE(alpha=1.0), feedback=True)\n>>> _ = esn.fit(np.zeros((2000, 1)), y[:2000], warmup=100)\n>>> gen = esn.run(np.zeros((500, 1)))\n>>> bool(np.sqrt(np.mean((gen - y[2000:]) ** 2)) < 0.1)\nTrue",
+    {
+        #[new]
+        #[pyo3(signature = (alpha=1e-6, forgetting=1.0, fit_bias=true))]
+        fn new(alpha: f64, forgetting: f64, fit_bias: bool) -> PyResult<Self> {
+            Online::new(OnlineRule::Rls { alpha, forgetting }, fit_bias).map(Self)
+        }
+    }
+);
+
+impl PyForce {
+    /// The learner (`None` before the first training).
+    pub(crate) fn learner(&self) -> PyResult<MutexGuard<'_, Option<OnlineReadout>>> {
+        self.0.lock()
+    }
+
+    /// A new learner for `nf` features and `o` outputs.
+    pub(crate) fn new_learner(&self, nf: usize, o: usize) -> PyResult<OnlineReadout> {
+        self.0.new_learner(nf, o)
+    }
+}

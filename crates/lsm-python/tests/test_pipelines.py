@@ -143,3 +143,26 @@ def test_ctrl_c_stops_a_long_fit_with_keyboard_interrupt():
     finally:
         timer.cancel()
         signal.signal(signal.SIGINT, previous)
+
+
+def test_ctrl_c_stops_a_long_series_fit():
+    # An RLS readout on 1,000 units over 30,000 training rows takes minutes; Ctrl-C after
+    # 0.5 s stops it within a block of rows.
+    n = 40_000
+    x = np.sin(np.arange(n) * 0.05)
+    cfg = {
+        "data": {"discard": 0},
+        "split": {"washout": 100, "train": 30_000, "validation": 100, "test": 1000},
+        "prediction": {"mode": "one-step"},
+        "reservoir": {"kind": "esn", "n_units": 1000},
+        "readout": {"kind": "rls", "alphas": [1.0]},
+    }
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    timer = threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            lsm.SeriesModel.fit(x, config=cfg, n_threads=1)
+    finally:
+        timer.cancel()
+        signal.signal(signal.SIGINT, previous)

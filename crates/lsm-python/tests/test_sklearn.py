@@ -75,3 +75,34 @@ def test_sklearn_estimator_checks_for_the_regressor():
     from sklearn.utils.estimator_checks import check_estimator
 
     check_estimator(ESNRegressor(units=20), expected_failed_checks=ROW_ORDER_CHECKS)
+
+
+def test_sklearn_estimator_checks_for_the_classifier_on_tables():
+    # A 2-D numeric array is a table (one sample per row, complement rate coding): every
+    # scikit-learn check runs. Only those needing an optional package or an environment
+    # variable (pandas, SCIPY_ARRAY_API) may skip.
+    from sklearn.utils.estimator_checks import check_estimator
+
+    clf = LSMClassifier(config={"network": {"n_neurons": 100}}, presentation_ms=50)
+    results = check_estimator(clf, on_fail=None)
+    bad = [(r["check_name"], r["exception"]) for r in results if r["status"] == "failed"]
+    assert not bad
+    skipped = {r["check_name"] for r in results if r["status"] == "skipped"}
+    assert skipped <= {"check_array_api_input", "check_classifier_data_not_an_array"}
+    assert len(results) - len(skipped) >= 50
+
+
+def test_table_rows_are_rate_coded_with_their_complement():
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(40, 3))
+    y = (X[:, 0] > 0).astype(int)
+    clf = LSMClassifier(config={"network": {"n_neurons": 100}}, presentation_ms=40).fit(X, y)
+    spikes = clf._rows_to_spikes(X[:2])
+    counts = [s.counts() for s in spikes]
+    scaled = (X[:2] - X.min(0)) / (X.max(0) - X.min(0))
+    for c, v in zip(counts, scaled):
+        assert c.shape == (6,)
+        # Regular rate coding up to 400 Hz over 40 ms: at most 16 spikes per channel, and a
+        # feature's two channels share them (value and complement).
+        assert np.all(np.abs(c[0::2] - 16 * v) <= 1) and np.all(np.abs(c[1::2] - 16 * (1 - v)) <= 1)
+    assert clf.score(X, y) > 0.8

@@ -33,7 +33,12 @@ pub(crate) struct FeatureSource<'a> {
     seed: u64,
     /// Spiking reservoir: the recorded state rows of the whole series.
     cached: Option<Array2<Real>>,
+    /// Told of every [`TICK_ROWS`] rows visited (a hook that may stop the run).
+    progress: &'a dyn Progress,
 }
+
+/// Rows between two progress ticks of a streamed pass.
+pub(crate) const TICK_ROWS: usize = 1024;
 
 impl<'a> FeatureSource<'a> {
     pub(crate) fn new(
@@ -66,7 +71,13 @@ impl<'a> FeatureSource<'a> {
             feat_inputs,
             seed,
             cached,
+            progress: &NoProgress,
         })
+    }
+
+    /// The same source, telling `progress` of every [`TICK_ROWS`] rows it visits.
+    pub(crate) fn with_progress(self, progress: &'a dyn Progress) -> Self {
+        Self { progress, ..self }
     }
 
     /// Columns of a feature row.
@@ -84,6 +95,13 @@ impl<'a> FeatureSource<'a> {
         noise_steps: std::ops::Range<usize>,
         mut visit: F,
     ) -> Result<()> {
+        let progress = self.progress;
+        let mut visit = |t: usize, x: &[Real], f: &[Real]| {
+            if t % TICK_ROWS == TICK_ROWS - 1 {
+                progress.inc(TICK_ROWS as u64);
+            }
+            visit(t, x, f)
+        };
         let n_state = self.res.n_state();
         let mut feat = vec![0.0; self.n_features()];
         let inputs = self.inputs;

@@ -112,29 +112,12 @@ pub(crate) fn build_reservoir(cfg: &TsConfig, k: usize, o: usize) -> Result<Rese
         return Ok(Reservoir::build(&cfg.reservoir, k, cfg.seed)?);
     };
     use rand::Rng;
-    let mut rng = rng_for(cfg.seed, stream::FEEDBACK);
     match &cfg.reservoir {
         ReservoirConfig::Esn(e) => {
             let esn = lsm_reservoir::Esn::build(e, k, cfg.seed)?;
-            let n = esn.n_units();
-            let mut w = vec![0.0; n * o];
-            for v in w.iter_mut() {
-                let on = fb.connectivity >= 1.0 || rng.gen::<Real>() < fb.connectivity;
-                let x: Real = match e.input_weights {
-                    lsm_reservoir::esn::InputDist::Uniform => rng.gen_range(-1.0..=1.0),
-                    lsm_reservoir::esn::InputDist::Bernoulli => {
-                        if rng.gen::<bool>() {
-                            1.0
-                        } else {
-                            -1.0
-                        }
-                    }
-                };
-                if on {
-                    *v = x * fb.scaling;
-                }
-            }
-            Ok(Reservoir::Esn(esn.with_input_columns(o, &w)?))
+            let esn =
+                esn.with_feedback(o, e.input_weights, fb.scaling, fb.connectivity, cfg.seed)?;
+            Ok(Reservoir::Esn(esn))
         }
         ReservoirConfig::Spiking(s) => {
             let mut s = (**s).clone();
@@ -151,6 +134,7 @@ pub(crate) fn build_reservoir(cfg: &TsConfig, k: usize, o: usize) -> Result<Rese
             // Input channels of the network that carry feedback: with current input (or a
             // one-channel-per-signal encoder) network channel j is series channel j.
             let first_fb = k as u32;
+            let mut rng = rng_for(cfg.seed, stream::FEEDBACK);
             let inp = &mut sr.spec.input;
             let mut keep = Vec::with_capacity(inp.pre.len());
             for (pre, w) in inp.pre.iter().zip(inp.weight.iter_mut()) {

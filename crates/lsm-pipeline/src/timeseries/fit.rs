@@ -55,6 +55,19 @@ impl FitReport {
 /// # Errors
 /// Config, data, reservoir or readout errors.
 pub fn fit(cfg: &TsConfig, data: &DataSource) -> Result<(TsModel, FitReport)> {
+    fit_with_progress(cfg, data, &NoProgress)
+}
+
+/// [`fit`], telling `progress` of the rows run (every [`TICK_ROWS`] rows or block of rows; a
+/// hook that unwinds stops the fit there).
+///
+/// # Errors
+/// As [`fit`].
+pub fn fit_with_progress(
+    cfg: &TsConfig,
+    data: &DataSource,
+    progress: &dyn Progress,
+) -> Result<(TsModel, FitReport)> {
     cfg.validate()?;
     if let DataSource::Builtin(t) = data {
         if *t != cfg.task {
@@ -111,7 +124,8 @@ pub fn fit(cfg: &TsConfig, data: &DataSource) -> Result<(TsModel, FitReport)> {
     };
     // One pass: the reservoir runs over train and validation; train feature rows are folded
     // into the Gram accumulator in blocks as they come, validation rows are kept for scoring.
-    let src = FeatureSource::new(&res, drive_in.view(), cfg.feat_inputs(k), cfg.seed)?;
+    let src = FeatureSource::new(&res, drive_in.view(), cfg.feat_inputs(k), cfg.seed)?
+        .with_progress(progress);
     let nf = src.n_features();
     let bl = GRAM_BLOCK.min(tr.len());
     let keep = if cfg.split.validation > 0 {
@@ -130,7 +144,7 @@ pub fn fit(cfg: &TsConfig, data: &DataSource) -> Result<(TsModel, FitReport)> {
     let mut diverged = Vec::new();
     let (ridges, run_end) = if force {
         let rules = cfg.readout.online_rules().expect("FORCE learns by RLS");
-        let pass = force_pass(cfg, &res, &prep, clean, &rules, tr.clone())?;
+        let pass = force_pass(cfg, &res, &prep, clean, &rules, tr.clone(), progress)?;
         diverged = pass.diverged;
         (pass.ridges, clock.elapsed().as_secs_f64())
     } else if let Some(rules) = cfg.readout.online_rules() {
@@ -162,6 +176,7 @@ pub fn fit(cfg: &TsConfig, data: &DataSource) -> Result<(TsModel, FitReport)> {
                     &mut val_states,
                     &mut val_feats,
                     pass_threads(),
+                    progress,
                 )?;
                 starts = Some(g.1);
                 (g.0, clock.elapsed().as_secs_f64())

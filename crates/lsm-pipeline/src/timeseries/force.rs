@@ -21,7 +21,7 @@ use rayon::prelude::*;
 use std::ops::Range;
 
 /// FORCE-train one readout per rule (see the module doc) on the rows `tr`; `drive` is the
-/// teacher-forced drive `[u(t); y(t − 1)]`.
+/// teacher-forced drive `[u(t); y(t − 1)]`; `progress` is told of every [`TICK_ROWS`] rows.
 ///
 /// # Errors
 /// The memory limit (RLS holds features² numbers per α), reservoir errors, or every α
@@ -33,6 +33,7 @@ pub(crate) fn force_pass(
     drive: ArrayView2<Real>,
     rules: &[OnlineRule],
     tr: Range<usize>,
+    progress: &dyn Progress,
 ) -> Result<OnlinePass> {
     use lsm_reservoir::SeriesReservoir;
     let k = prep.inputs.ncols();
@@ -49,6 +50,9 @@ pub(crate) fn force_pass(
             let mut feat = vec![0.0; nf];
             let mut u = vec![0.0; k];
             for t in 0..tr.end {
+                if t % TICK_ROWS == TICK_ROWS - 1 {
+                    progress.inc(TICK_ROWS as u64);
+                }
                 let row = drive.row(t);
                 for (d, v) in u.iter_mut().zip(row.iter()) {
                     *d = *v;

@@ -40,6 +40,7 @@
 pub use crate::io::{MODEL_FORMAT, MODEL_FORMAT_VERSION};
 
 pub(crate) use crate::PipelineError;
+pub(crate) use crate::{NoProgress, Progress};
 
 pub(crate) type Result<T> = std::result::Result<T, PipelineError>;
 

@@ -24,7 +24,7 @@ pub(crate) fn pass_threads() -> usize {
 /// (row 0 = `keep.start`). Same blocks and same per-row arithmetic for any thread count, so
 /// the result is bit-identical to the streamed pass of [`FeatureSource::visit`]. Also returns
 /// the blocks of training rows with the state each starts from ([`BlockStarts`]), from which
-/// any block can be run again alone.
+/// any block can be run again alone. `progress` is told of each block before it runs.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn esn_pass(
     esn: &Esn,
@@ -36,6 +36,7 @@ pub(crate) fn esn_pass(
     val_states: &mut Array2<Real>,
     val_feats: &mut Array2<Real>,
     threads: usize,
+    progress: &dyn Progress,
 ) -> Result<(GramAccumulator, BlockStarts)> {
     use rayon::prelude::*;
     let n = esn.n_units();
@@ -73,6 +74,8 @@ pub(crate) fn esn_pass(
     for blk in &blocks {
         let (lo, hi) = (blk.start, blk.end);
         let m = hi - lo;
+        // Between blocks every thread of the team has finished: a hook may stop here.
+        progress.inc(m as u64);
         if tr.contains(&lo) {
             starts.push(blk.clone(), &x0);
         }

@@ -59,6 +59,7 @@ fn esn_pass_is_bit_identical_for_any_thread_count() {
             &mut vs,
             &mut vf,
             threads,
+            &NoProgress,
         )
         .unwrap();
         (g.0.solve(&params).unwrap(), vs, vf, g.1)

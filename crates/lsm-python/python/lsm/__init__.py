@@ -10,6 +10,7 @@ True
 
 from ._errors import ConfigError, DataError, FileError, InternalError, LsmError
 from ._lsm import (
+    FORCE,
     LMS,
     NVAR,
     RLS,
@@ -36,6 +37,7 @@ __all__ = [
     "DataError",
     "DigitsModel",
     "ESN",
+    "FORCE",
     "FileError",
     "InternalError",
     "LMS",

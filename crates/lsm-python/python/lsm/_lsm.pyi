@@ -95,10 +95,35 @@ class Reservoir:
         in_degree: int = 10,
         bias_scaling: float = 0.2,
         input_connectivity: float = 1.0,
+        fb_scaling: float = 1.0,
+        fb_connectivity: float = 0.1,
         seed: int = 42,
     ) -> None: ...
     def run(
-        self, X: ArrayLike, reset: bool = False, n_threads: Optional[int] = None
+        self,
+        X: ArrayLike,
+        feedback: Optional[ArrayLike] = None,
+        reset: bool = False,
+        n_threads: Optional[int] = None,
+    ) -> npt.NDArray[np.float64]: ...
+    def _closed_loop(
+        self,
+        X: Optional[ArrayLike],
+        Wout: ArrayLike,
+        bias: ArrayLike,
+        y0: ArrayLike,
+        n_steps: int = 0,
+        reset: bool = False,
+        n_threads: Optional[int] = None,
+    ) -> Tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...
+    def _force(
+        self,
+        X: ArrayLike,
+        Y: ArrayLike,
+        readout: "FORCE",
+        warmup: int = 0,
+        reset: bool = True,
+        n_threads: Optional[int] = None,
     ) -> npt.NDArray[np.float64]: ...
     def reset(self) -> None: ...
     @property
@@ -109,6 +134,8 @@ class Reservoir:
     def W(self) -> npt.NDArray[np.float64]: ...
     @property
     def Win(self) -> npt.NDArray[np.float64]: ...
+    @property
+    def Wfb(self) -> npt.NDArray[np.float64]: ...
     @property
     def bias(self) -> npt.NDArray[np.float64]: ...
 
@@ -143,6 +170,15 @@ class RLS:
 
 class LMS:
     def __init__(self, learning_rate: float = 1e-6, fit_bias: bool = True) -> None: ...
+    def train(self, X: ArrayLike, Y: ArrayLike) -> npt.NDArray[np.float64]: ...
+    def run(self, X: ArrayLike) -> npt.NDArray[np.float64]: ...
+    @property
+    def Wout(self) -> npt.NDArray[np.float64]: ...
+    @property
+    def bias(self) -> npt.NDArray[np.float64]: ...
+
+class FORCE:
+    def __init__(self, alpha: float = 1e-6, forgetting: float = 1.0, fit_bias: bool = True) -> None: ...
     def train(self, X: ArrayLike, Y: ArrayLike) -> npt.NDArray[np.float64]: ...
     def run(self, X: ArrayLike) -> npt.NDArray[np.float64]: ...
     @property

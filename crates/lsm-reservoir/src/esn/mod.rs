@@ -188,22 +188,13 @@ impl Esn {
             indptr.push(indices.len() as u32);
         }
         let mut w_in = vec![0.0; n * n_inputs];
-        for w in w_in.iter_mut() {
-            let on = cfg.input_connectivity >= 1.0 || rng.gen::<Real>() < cfg.input_connectivity;
-            let v = match cfg.input_weights {
-                InputDist::Uniform => rng.gen_range(-1.0..=1.0),
-                InputDist::Bernoulli => {
-                    if rng.gen::<bool>() {
-                        1.0
-                    } else {
-                        -1.0
-                    }
-                }
-            };
-            if on {
-                *w = v * cfg.input_scaling;
-            }
-        }
+        feedback::draw_input_weights(
+            &mut w_in,
+            cfg.input_weights,
+            cfg.input_connectivity,
+            cfg.input_scaling,
+            &mut rng,
+        );
         let bias: Vec<Real> = (0..n)
             .map(|_| rng.gen_range(-1.0..=1.0) * cfg.bias_scaling)
             .collect();
@@ -562,6 +553,8 @@ impl Esn {
 
 mod config;
 mod dense;
+mod feedback;
+pub use feedback::check_feedback;
 mod kernel;
 pub mod plasticity;
 #[cfg(test)]
