@@ -31,7 +31,9 @@ use crate::error::PipelineError;
 use crate::features::{Pooling, Transform};
 use lsm_core::Real;
 use lsm_encoding::{AudioEncoderConfig, FilterbankConfig, GammatoneConfig};
-use lsm_reservoir::{Delay, GeneratorConfig, InputConfig, PairScale, StdpConfig, Topology};
+use lsm_reservoir::{
+    Delay, GeneratorConfig, HomeostasisConfig, InputConfig, PairScale, StdpConfig, Topology,
+};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -226,22 +228,28 @@ impl Default for DigitsConfig {
     }
 }
 
-/// Unsupervised STDP of the reservoir before the readout is fitted (`"plasticity"` in the
-/// config): the generated network runs through `samples` training recordings, `epochs` times,
-/// with spike-timing-dependent plasticity of its excitatory synapses
-/// ([`lsm_reservoir::plasticity`]); the learned weights are then frozen, every feature is
-/// computed with them, and the model file stores them. No label is used.
+/// Unsupervised plasticity of the reservoir before the readout is fitted (`"plasticity"` in
+/// the config): the generated network runs through `samples` training recordings, `epochs`
+/// times, with spike-timing-dependent plasticity of its excitatory synapses
+/// ([`lsm_reservoir::plasticity`], pair or triplet rule), then, with `homeostasis`, through the
+/// same recordings again while each neuron's threshold moves toward a target rate
+/// ([`lsm_reservoir::homeostasis`]); the learned weights and thresholds are then frozen, every
+/// feature is computed with them, and the model file stores them. No label is used.
 ///
 /// | Name | Default | Unit | Purpose |
 /// |---|---|---|---|
-/// | `stdp` | [`StdpConfig::default`] (τ± 20 ms, A+ 0.005, A− 0.00525, `w_max` = 2 × initial, additive, E→E) | | the rule |
+/// | `stdp` | [`StdpConfig::default`] (τ± 20 ms, A+ 0.005, A− 0.00525, `w_max` = 2 × initial, additive, E→E) | | the rule; `null`: no STDP |
+/// | `homeostasis` | absent | | [`HomeostasisConfig`]: homeostatic thresholds after STDP |
 /// | `samples` | 200 | recordings | how many training recordings to learn from, drawn in a seeded random order (stream `PLASTICITY`); 0 = all |
 /// | `epochs` | 1 | passes | passes over those recordings (>= 1) |
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PlasticityConfig {
-    /// The STDP rule.
-    pub stdp: StdpConfig,
+    /// The STDP rule (`None`: no STDP).
+    pub stdp: Option<StdpConfig>,
+    /// Homeostatic thresholds, after STDP.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub homeostasis: Option<HomeostasisConfig>,
     /// Training recordings to learn from (0 = all).
     pub samples: usize,
     /// Passes over them.
@@ -251,7 +259,8 @@ pub struct PlasticityConfig {
 impl Default for PlasticityConfig {
     fn default() -> Self {
         Self {
-            stdp: StdpConfig::default(),
+            stdp: Some(StdpConfig::default()),
+            homeostasis: None,
             samples: 200,
             epochs: 1,
         }
@@ -396,9 +405,14 @@ impl DigitsConfig {
                      plasticity",
                 ));
             }
-            p.stdp
-                .check("plasticity.stdp")
-                .map_err(|e| PipelineError::config("plasticity.stdp", e.to_string()))?;
+            if let Some(stdp) = &p.stdp {
+                stdp.check("plasticity.stdp")
+                    .map_err(|e| PipelineError::config("plasticity.stdp", e.to_string()))?;
+            }
+            if let Some(h) = &p.homeostasis {
+                h.check("plasticity.homeostasis")
+                    .map_err(|e| PipelineError::config("plasticity.homeostasis", e.to_string()))?;
+            }
             if p.epochs == 0 {
                 return Err(PipelineError::config(
                     "plasticity.epochs",

@@ -263,3 +263,39 @@ fn stdp_learned_weights_are_kept_by_the_model_and_deterministic() {
     .to_string();
     assert!(e.contains("tau_plus_ms"), "{e}");
 }
+
+#[test]
+fn homeostatic_thresholds_are_learned_on_training_data_and_kept_by_the_model() {
+    let (train, test) = (samples(false), samples(true));
+    let mut cfg = small_ridge();
+    cfg.plasticity = Some(lsm_pipeline::PlasticityConfig {
+        stdp: None,
+        homeostasis: Some(lsm_reservoir::HomeostasisConfig::default()),
+        samples: 20,
+        ..Default::default()
+    });
+    let m = DigitsPipeline::fit(&cfg, &train).unwrap();
+    let learned = m.model().network.as_ref().unwrap();
+    let generated = cfg
+        .network
+        .spec(learned.n_inputs, None, cfg.seed, "inputs")
+        .unwrap();
+    // Without STDP the weights stay; the thresholds are now one per neuron and moved.
+    assert_eq!(learned.recurrent, generated.recurrent);
+    let th = learned.neuron.v_th_mv.values();
+    assert_eq!(th.len(), learned.n_neurons);
+    let th0 = generated.neuron.v_th_mv.expand(learned.n_neurons);
+    assert!(th.iter().zip(&th0).filter(|(a, b)| a != b).count() > learned.n_neurons / 2);
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("m.json");
+    m.save(&p).unwrap();
+    let back = DigitsPipeline::load(&p).unwrap();
+    assert_eq!(back.predict(&test).unwrap(), m.predict(&test).unwrap());
+    let e = DigitsConfig::from_json_str(
+        r#"{"plasticity": {"homeostasis": {"max_shift_mv": 0}}}"#,
+        Path::new("c.json"),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("plasticity.homeostasis.max_shift_mv"), "{e}");
+}

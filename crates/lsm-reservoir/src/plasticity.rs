@@ -21,6 +21,22 @@
 //! count as pre before post (the order of Brian2's `on_pre` / `on_post` pathways in its STDP
 //! example). Spike times are taken at the soma: synaptic delays do not enter the rule.
 //!
+//! # The triplet rule (`"model": "triplet"`; Pfister & Gerstner 2006, all-to-all)
+//!
+//! Two more traces, a slow presynaptic `x₂` (`τx`) and a slow postsynaptic `y₂` (`τy`), decay
+//! and are incremented like `x` and `y` (in step 2 `x₂_j ← x₂_j + 1` after the depression, in
+//! step 3 `y₂_i ← y₂_i + 1` after the potentiation), and the changes become
+//!
+//! ```text
+//! Δ− = (A− + A3− · x₂_j) · w_max · y_i        Δ+ = (A+ + A3+ · y₂_i) · w_max · x_j
+//! ```
+//!
+//! (additive; multiplicative: `w` and `w_max − w` in place of `w_max`), each slow trace read
+//! before its own spike's increment (Pfister & Gerstner's `t − ε`). With `A3± = 0` this is
+//! the pair rule, bit for bit. Potentiation then grows with the postsynaptic rate: a pairing
+//! protocol potentiates at high pairing frequencies and depresses at low ones (their Fig. 4),
+//! which the pair rule cannot do.
+//!
 //! `w_max` is per synapse: `w_max_rel` times the synapse's weight when plasticity started.
 //! Plastic synapses are the positive-weight recurrent synapses whose presynaptic neuron is
 //! excitatory and, with `"synapses": "exc_to_exc"` (the default), whose postsynaptic neuron is
@@ -40,6 +56,17 @@ use crate::sim::{Drive, RecordSpec, Recording};
 use crate::spec::NetworkSpec;
 use lsm_core::Real;
 use serde::{Deserialize, Serialize};
+
+/// Which spikes a weight change depends on.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StdpModel {
+    /// Pairs of a pre- and a postsynaptic spike (Song, Miller & Abbott 2000).
+    #[default]
+    Pair,
+    /// Pairs and triplets (Pfister & Gerstner 2006, all-to-all): two slow traces more.
+    Triplet,
+}
 
 /// How a weight change depends on the weight.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -72,6 +99,15 @@ pub enum PlasticSynapses {
 /// | `w_max_rel` | 2 | 1 | `w_max` of a synapse / its initial weight (>= 1) |
 /// | `rule` | `"additive"` | | [`StdpRule`] |
 /// | `synapses` | `"exc_to_exc"` | | [`PlasticSynapses`] |
+/// | `model` | `"pair"` | | [`StdpModel`]; the fields below are read by `"triplet"` only |
+/// | `tau_x_ms` | 101 | ms | slow presynaptic trace `τx` (> 0) |
+/// | `tau_y_ms` | 125 | ms | slow postsynaptic trace `τy` (> 0) |
+/// | `a3_plus` | 0.0062 | 1 | triplet potentiation amplitude `A3+` (>= 0) |
+/// | `a3_minus` | 0.00023 | 1 | triplet depression amplitude `A3−` (>= 0) |
+///
+/// The triplet defaults are Pfister & Gerstner's all-to-all fit to visual cortex data
+/// (their Table 3, with their `τ+` 16.8 ms, `τ−` 33.7 ms, `A2+` 5e-10, `A2−` 7e-3 to be set
+/// in `tau_plus_ms`, `tau_minus_ms`, `a_plus`, `a_minus`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct StdpConfig {
@@ -89,6 +125,21 @@ pub struct StdpConfig {
     pub rule: StdpRule,
     /// Plastic synapses.
     pub synapses: PlasticSynapses,
+    /// Pair or triplet rule.
+    #[serde(skip_serializing_if = "is_pair")]
+    pub model: StdpModel,
+    /// Slow presynaptic trace time constant `τx`, ms (triplet rule).
+    pub tau_x_ms: Real,
+    /// Slow postsynaptic trace time constant `τy`, ms (triplet rule).
+    pub tau_y_ms: Real,
+    /// Triplet potentiation amplitude `A3+` (fraction of `w_max`).
+    pub a3_plus: Real,
+    /// Triplet depression amplitude `A3−` (fraction of `w_max`).
+    pub a3_minus: Real,
+}
+
+fn is_pair(m: &StdpModel) -> bool {
+    *m == StdpModel::Pair
 }
 
 impl Default for StdpConfig {
@@ -101,6 +152,11 @@ impl Default for StdpConfig {
             w_max_rel: 2.0,
             rule: StdpRule::Additive,
             synapses: PlasticSynapses::ExcToExc,
+            model: StdpModel::Pair,
+            tau_x_ms: 101.0,
+            tau_y_ms: 125.0,
+            a3_plus: 6.2e-3,
+            a3_minus: 2.3e-4,
         }
     }
 }
@@ -140,6 +196,8 @@ impl StdpConfig {
         for (name, v) in [
             ("tau_plus_ms", self.tau_plus_ms),
             ("tau_minus_ms", self.tau_minus_ms),
+            ("tau_x_ms", self.tau_x_ms),
+            ("tau_y_ms", self.tau_y_ms),
         ] {
             if !(v.is_finite() && v > 0.0) {
                 return Err(config_err(
@@ -148,7 +206,12 @@ impl StdpConfig {
                 ));
             }
         }
-        for (name, v) in [("a_plus", self.a_plus), ("a_minus", self.a_minus)] {
+        for (name, v) in [
+            ("a_plus", self.a_plus),
+            ("a_minus", self.a_minus),
+            ("a3_plus", self.a3_plus),
+            ("a3_minus", self.a3_minus),
+        ] {
             if !(v.is_finite() && v >= 0.0) {
                 return Err(config_err(
                     f(name),
@@ -184,6 +247,11 @@ pub struct Stdp {
     y_post: Vec<Real>,
     d_plus: Real,
     d_minus: Real,
+    /// Triplet rule: the slow traces `x₂`, `y₂` and their decays (empty for the pair rule).
+    x2_pre: Vec<Real>,
+    y2_post: Vec<Real>,
+    d_x: Real,
+    d_y: Real,
     n_plastic: usize,
 }
 
@@ -268,6 +336,11 @@ impl Stdp {
             }
         }
         let dt = net.dt_ms();
+        let slow = if cfg.model == StdpModel::Triplet {
+            n
+        } else {
+            0
+        };
         Ok(Stdp {
             cfg: cfg.clone(),
             n,
@@ -280,6 +353,10 @@ impl Stdp {
             y_post: vec![0.0; n],
             d_plus: (-dt / cfg.tau_plus_ms).exp(),
             d_minus: (-dt / cfg.tau_minus_ms).exp(),
+            x2_pre: vec![0.0; slow],
+            y2_post: vec![0.0; slow],
+            d_x: (-dt / cfg.tau_x_ms).exp(),
+            d_y: (-dt / cfg.tau_y_ms).exp(),
             n_plastic,
         })
     }
@@ -329,6 +406,8 @@ impl Stdp {
     pub(crate) fn start_sample(&mut self) {
         self.x_pre.fill(0.0);
         self.y_post.fill(0.0);
+        self.x2_pre.fill(0.0);
+        self.y2_post.fill(0.0);
     }
 
     /// The plasticity of one step, after its spikes went out (see the module docs).
@@ -339,15 +418,25 @@ impl Stdp {
         for y in self.y_post.iter_mut() {
             *y *= self.d_minus;
         }
+        for x in self.x2_pre.iter_mut() {
+            *x *= self.d_x;
+        }
+        for y in self.y2_post.iter_mut() {
+            *y *= self.d_y;
+        }
         if spikes.is_empty() {
             return;
         }
-        let a_plus = self.cfg.a_plus;
-        let a_minus = self.cfg.a_minus;
+        let triplet = !self.x2_pre.is_empty();
         let mult = self.cfg.rule == StdpRule::Multiplicative;
         // Presynaptic spikes: depression by the postsynaptic traces.
         for &j in spikes {
             let j = j as usize;
+            let a_minus = if triplet {
+                self.cfg.a_minus + self.cfg.a3_minus * self.x2_pre[j]
+            } else {
+                self.cfg.a_minus
+            };
             let (a, b) = (rec.ptr[j], rec.split[j]);
             for s in a..b {
                 let wm = self.w_max[s];
@@ -365,10 +454,18 @@ impl Stdp {
                 }
             }
             self.x_pre[j] += 1.0;
+            if triplet {
+                self.x2_pre[j] += 1.0;
+            }
         }
         // Postsynaptic spikes: potentiation by the presynaptic traces.
         for &i in spikes {
             let i = i as usize;
+            let a_plus = if triplet {
+                self.cfg.a_plus + self.cfg.a3_plus * self.y2_post[i]
+            } else {
+                self.cfg.a_plus
+            };
             for k in self.in_ptr[i]..self.in_ptr[i + 1] {
                 let x = self.x_pre[self.in_pre[k] as usize];
                 if x != 0.0 {
@@ -383,6 +480,9 @@ impl Stdp {
                 }
             }
             self.y_post[i] += 1.0;
+            if triplet {
+                self.y2_post[i] += 1.0;
+            }
         }
     }
 

@@ -1,10 +1,13 @@
 //! STDP: the pair rule against its closed form, the bounds, which synapses learn, causal
-//! learning over repeated pairings, determinism, and a zero-amplitude run equal to a frozen one.
+//! learning over repeated pairings, determinism, and a zero-amplitude run equal to a frozen one;
+//! the triplet rule (Pfister & Gerstner 2006) against its closed form on one pre and two post
+//! spikes, as the pair rule when its triplet amplitudes are 0, and its frequency dependence.
 
 use lsm_core::{rng_for, Real, SpikeTrains};
 use lsm_reservoir::{
     excitatory_mask, train_stdp, Drive, GeneratorConfig, InputConfig, Network, NetworkSpec,
-    NeuronSpec, PairScale, RecordSpec, Stdp, StdpConfig, StdpRule, SynapseKind, SynapseList,
+    NeuronSpec, PairScale, RecordSpec, Stdp, StdpConfig, StdpModel, StdpRule, SynapseKind,
+    SynapseList,
 };
 use rand::Rng;
 
@@ -322,4 +325,148 @@ fn bad_parameters_name_the_field() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("a_plsu"), "{e}");
+}
+
+fn triplet(a_plus: Real, a_minus: Real, a3_plus: Real, a3_minus: Real) -> StdpConfig {
+    StdpConfig {
+        model: StdpModel::Triplet,
+        tau_plus_ms: 16.8,
+        tau_minus_ms: 33.7,
+        tau_x_ms: 101.0,
+        tau_y_ms: 125.0,
+        a_plus,
+        a_minus,
+        a3_plus,
+        a3_minus,
+        w_max_rel: 2.0,
+        ..StdpConfig::default()
+    }
+}
+
+#[test]
+fn one_pre_and_two_post_spikes_follow_the_closed_form() {
+    let (w0, w1) = (0.01, 0.012);
+    let c = triplet(0.02, 0.03, 0.5, 0.4);
+    for (k1, k2) in [(3usize, 8usize), (5, 30), (1, 4)] {
+        let (s0, s1, w) = run_pairs(
+            &trio(w0, w1),
+            &c,
+            &[(10, 0), (10 + k1, 1), (10 + k2, 1)],
+            80,
+        );
+        assert_eq!(s0.len(), 1);
+        assert_eq!(s1.len(), 2);
+        let (l1, l2) = ((s1[0] - s0[0]) as Real, (s1[1] - s0[0]) as Real);
+        assert_eq!((l1, l2), (k1 as Real, k2 as Real));
+        let e = |lag: Real, tau: Real| (-lag * DT / tau).exp();
+        let (m0, m1) = (2.0 * w0, 2.0 * w1);
+        // 0→1: pre, then two posts. The first post sees no earlier post (y₂ = 0); the second
+        // sees y₂ = e^{-(k2-k1)/τy}.
+        let mut want01 = w0 + c.a_plus * m0 * e(l1, c.tau_plus_ms);
+        want01 += (c.a_plus + c.a3_plus * e(l2 - l1, c.tau_y_ms)) * m0 * e(l2, c.tau_plus_ms);
+        // 1→0: its post (neuron 0) first, then its two pres (neuron 1). The first pre sees
+        // x₂ = 0; the second x₂ = e^{-(k2-k1)/τx}.
+        let mut want10 = w1 - c.a_minus * m1 * e(l1, c.tau_minus_ms);
+        want10 -= (c.a_minus + c.a3_minus * e(l2 - l1, c.tau_x_ms)) * m1 * e(l2, c.tau_minus_ms);
+        assert!(
+            (w[0] - want01).abs() < 1e-15,
+            "{k1},{k2}: {} vs {want01}",
+            w[0]
+        );
+        assert!(
+            (w[1] - want10).abs() < 1e-15,
+            "{k1},{k2}: {} vs {want10}",
+            w[1]
+        );
+        // The triplet terms matter here: the pair rule alone gives other weights.
+        let (_, _, pair) = run_pairs(
+            &trio(w0, w1),
+            &StdpConfig {
+                model: StdpModel::Pair,
+                ..c.clone()
+            },
+            &[(10, 0), (10 + k1, 1), (10 + k2, 1)],
+            80,
+        );
+        assert!(pair[0] < w[0] && pair[1] > w[1]);
+    }
+}
+
+#[test]
+fn without_triplet_terms_it_is_the_pair_rule_bit_for_bit() {
+    let (net, inputs) = generated(150, 3);
+    let drives: Vec<Drive> = inputs.iter().map(Drive::Spikes).collect();
+    let pair = StdpConfig {
+        a_plus: 0.02,
+        a_minus: 0.021,
+        ..StdpConfig::default()
+    };
+    let trip = StdpConfig {
+        model: StdpModel::Triplet,
+        a3_plus: 0.0,
+        a3_minus: 0.0,
+        ..pair.clone()
+    };
+    let (a, sa) = train_stdp(&net, &drives, &pair, None, 9, &|_| {}).unwrap();
+    let (b, sb) = train_stdp(&net, &drives, &trip, None, 9, &|_| {}).unwrap();
+    assert!(
+        sa.n_spikes > 300,
+        "the reservoir is active: {}",
+        sa.n_spikes
+    );
+    assert_ne!(sa.mean_weight_after, sa.mean_weight_before);
+    assert_eq!(a.recurrent, b.recurrent);
+    assert_eq!(sa.mean_weight_after, sb.mean_weight_after);
+    // With them, the same run learns other weights.
+    let (c, _) = train_stdp(
+        &net,
+        &drives,
+        &StdpConfig {
+            a3_plus: 0.05,
+            ..trip
+        },
+        None,
+        9,
+        &|_| {},
+    )
+    .unwrap();
+    assert_ne!(a.recurrent, c.recurrent);
+}
+
+/// Weight change of 0→1 after 60 pairings at `hz`, the post spike `lag` ms after the pre
+/// spike (negative: before it).
+fn pairing(cfg: &StdpConfig, hz: Real, lag: i64) -> Real {
+    let w = 0.01;
+    let period = (1000.0 / hz).round() as i64;
+    let start = 40;
+    let mut ev = Vec::new();
+    for p in 0..60 {
+        let t = start + p * period;
+        ev.push((t as usize, 0));
+        ev.push(((t + lag) as usize, 1));
+    }
+    ev.sort();
+    let n = (start + 60 * period + 100) as usize;
+    let (s0, s1, learned) = run_pairs(&trio(w, 0.0001), cfg, &ev, n);
+    assert_eq!((s0.len(), s1.len()), (60, 60));
+    learned[0] - w
+}
+
+#[test]
+fn potentiation_grows_with_the_pairing_frequency() {
+    // Pfister & Gerstner's all-to-all minimal model fitted to visual cortex (their Table 3).
+    let tri = triplet(5e-10, 7e-3, 6.2e-3, 0.0);
+    // Post before pre by 10 ms: depression at 1 Hz, potentiation at 40 Hz (their Fig. 4).
+    let (slow, fast) = (pairing(&tri, 1.0, -10), pairing(&tri, 40.0, -10));
+    assert!(slow < 0.0 && fast > 0.0, "1 Hz: {slow}, 40 Hz: {fast}");
+    // Pre before post by 10 ms potentiates more at 40 Hz than at 1 Hz.
+    assert!(pairing(&tri, 40.0, 10) > pairing(&tri, 1.0, 10));
+    // The pair rule with the same pair amplitudes never turns the post-pre pairing into
+    // potentiation.
+    let pair = StdpConfig {
+        model: StdpModel::Pair,
+        a_plus: 6.2e-3,
+        ..tri
+    };
+    assert!(pairing(&pair, 40.0, -10) < 0.0);
 }

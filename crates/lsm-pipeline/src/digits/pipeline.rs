@@ -9,7 +9,7 @@ use crate::metrics::ClassificationReport;
 use crate::sources::ReservoirChoice;
 use lsm_core::{rng_for, stream, Real, SpikeTrains};
 use lsm_datasets::{class_index, group_index, LabelIndex};
-use lsm_reservoir::{train_stdp, Drive, Network, NetworkSpec};
+use lsm_reservoir::{train_homeostasis, train_stdp, Drive, Network, NetworkSpec};
 use ndarray::Array2;
 use rand::seq::SliceRandom;
 use rayon::prelude::*;
@@ -75,10 +75,11 @@ pub(crate) fn group_indices(samples: &[Sample]) -> Option<LabelIndex> {
     Some(group_index(&groups?))
 }
 
-/// Unsupervised STDP of the generated network on training recordings (see
-/// [`PlasticityConfig`]): `samples` of them drawn in the order of a shuffle with stream
-/// `PLASTICITY`, encoded as for the features (same encoder noise streams), run one after
-/// another `epochs` times; returns the network with the learned weights.
+/// Unsupervised STDP and homeostatic thresholds of the generated network on training
+/// recordings (see [`PlasticityConfig`]): `samples` of them drawn in the order of a shuffle
+/// with stream `PLASTICITY`, encoded as for the features (same encoder noise streams), run one
+/// after another `epochs` times by each rule in turn; returns the network with the learned
+/// weights and thresholds.
 pub(crate) fn learn_stdp(
     config: &DigitsConfig,
     pc: &PlasticityConfig,
@@ -87,7 +88,6 @@ pub(crate) fn learn_stdp(
     train: &[Sample],
     progress: &dyn Progress,
 ) -> Result<NetworkSpec, PipelineError> {
-    let net = Network::from_spec(&spec)?;
     let mut order: Vec<usize> = (0..train.len()).collect();
     order.shuffle(&mut rng_for(config.seed, stream::PLASTICITY));
     let n = if pc.samples == 0 {
@@ -108,12 +108,22 @@ pub(crate) fn learn_stdp(
     let drives: Vec<Drive<'_>> = (0..pc.epochs)
         .flat_map(|_| trains.iter().map(Drive::Spikes))
         .collect();
-    progress.start("STDP (unsupervised)", drives.len() as u64);
-    let (learned, _) = train_stdp(&net, &drives, &pc.stdp, None, config.seed, &|_| {
-        progress.inc(1)
-    })
-    .map_err(PipelineError::Plasticity)?;
-    progress.finish();
+    let mut learned = spec;
+    if let Some(stdp) = &pc.stdp {
+        progress.start("STDP (unsupervised)", drives.len() as u64);
+        let net = Network::from_spec(&learned)?;
+        learned = train_stdp(&net, &drives, stdp, None, config.seed, &|_| progress.inc(1))
+            .map_err(PipelineError::Plasticity)?
+            .0;
+        progress.finish();
+    }
+    if let Some(h) = &pc.homeostasis {
+        progress.start("homeostatic thresholds (unsupervised)", drives.len() as u64);
+        learned = train_homeostasis(&learned, &drives, h, config.seed, &|_| progress.inc(1))
+            .map_err(PipelineError::Plasticity)?
+            .0;
+        progress.finish();
+    }
     Ok(learned)
 }
 
