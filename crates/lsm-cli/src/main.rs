@@ -64,6 +64,9 @@ pub enum Command {
     /// Pooled features of a dataset to a .npy file (optionally one shard of the files);
     /// `features merge` joins shards.
     Features(cmd::features::FeaturesArgs),
+    /// ANN-to-SNN conversion: a ReLU network trained on the pooled features, converted into
+    /// integrate-and-fire neurons; prints ANN and spiking accuracy per simulation length.
+    Convert(cmd::convert::ConvertArgs),
 }
 
 /// Set by the interrupt handler as it starts: an error that the interrupt causes meanwhile
@@ -120,6 +123,7 @@ fn main() {
         Command::Analyze(a) => cmd::analyze::analyze(a, quiet),
         Command::Search(a) => cmd::search::search(a, quiet),
         Command::Features(a) => cmd::features::features(a, quiet),
+        Command::Convert(a) => cmd::convert::convert(a, quiet),
     };
     if let Err(e) = r {
         while INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst) {

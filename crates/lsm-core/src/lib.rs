@@ -92,6 +92,9 @@ pub mod stream {
     pub const FEEDBACK: u64 = W_IN | (1 << 40);
     /// The noise added to the teacher signal fed back during training.
     pub const FEEDBACK_NOISE: u64 = DATA | (2 << 40);
+    /// The ReLU network of the ANN-to-SNN conversion (`lsm_learn::convert`): its initial
+    /// weights, then the order of its mini-batches.
+    pub const ANN_CONVERSION: u64 = READOUT | (5 << 40);
     /// Per-sample encoder noise: `ENCODER + sample_id`.
     pub const ENCODER: u64 = 1 << 32;
     /// Per-sample simulation noise (noise currents): `SIM_NOISE + sample_id`.

@@ -11,6 +11,7 @@ pub mod error;
 pub mod esn;
 pub mod generate;
 pub mod hh;
+pub mod homeostasis;
 pub mod izhikevich;
 pub mod network;
 pub mod neuron;
@@ -33,15 +34,18 @@ pub use generate::{
     NetworkSource, PairScale, Topology, WeightDist,
 };
 pub use hh::{Hh, HhParams, HhState};
+pub use homeostasis::{train_homeostasis, HomeostasisConfig, HomeostasisSummary};
 pub use izhikevich::{IzhParams, IzhState, Izhikevich};
 pub use network::{Csr, Network, Neurons};
 pub use neuron::{Lif, LifState, NeuronModel};
 pub use nvar::{Nvar, NvarConfig, NvarState};
-pub use plasticity::{train_stdp, PlasticSynapses, Stdp, StdpConfig, StdpRule, StdpSummary};
+pub use plasticity::{
+    train_stdp, PlasticSynapses, Stdp, StdpConfig, StdpModel, StdpRule, StdpSummary,
+};
 pub use series::{Reservoir, ReservoirConfig, SeriesReservoir};
 pub use sim::{
     run_batch, run_batch_items, Bins, Drive, FinalState, RecordSpec, Recording, SimWorkspace,
     TraceSamples, TraceSpec,
 };
-pub use spec::{ModelKind, NetworkSpec, NeuronSpec, Param, SynapseKind, SynapseList};
+pub use spec::{ModelKind, NetworkSpec, NeuronSpec, Param, ResetKind, SynapseKind, SynapseList};
 pub use stepper::Stepper;

@@ -38,7 +38,9 @@
 //!    delivered: `I_exc += Σ w⁺`, `I_inh += Σ w⁻` (exp_current, also during refractoriness, as
 //!    NEST's `iaf_psc_exp`), or `v += Σ w` for non-refractory neurons (delta; input arriving
 //!    during the refractory period is discarded, as NEST's `iaf_psc_delta`).
-//! 4. **Reset**: spiking neurons get `v = v_reset` and `refractory_until = t + timestep(t_ref, dt)`.
+//! 4. **Reset**: spiking neurons get `v = v_reset` (or, with `reset: "subtract"`,
+//!    `v = v − (v_th − v_reset)`, after the input of step 3) and
+//!    `refractory_until = t + timestep(t_ref, dt)`.
 //!
 //! # Threshold adaptation (adaptive LIF)
 //!
@@ -61,7 +63,7 @@
 // Hot loops index several SoA slices in lock step; indexed loops read best and vectorise.
 #![allow(clippy::needless_range_loop)]
 
-use crate::spec::{NeuronSpec, SynapseKind};
+use crate::spec::{NeuronSpec, ResetKind, SynapseKind};
 use lsm_core::Real;
 
 /// A neuron model: parameters and precomputed propagators (immutable, shared by all threads)
@@ -128,6 +130,8 @@ pub struct Lif {
     /// no neuron adapts.
     adapt: Vec<Real>,
     p_adapt: Vec<Real>,
+    /// Reset by subtraction (`v -= v_th - v_reset`) instead of to `v_reset`.
+    subtract: bool,
     /// The per-neuron parameters as scalars when every neuron has the same ones (the common
     /// case): the hot loops then stream the state only, not eight parameter arrays.
     uniform: Option<Uniform>,
@@ -206,6 +210,7 @@ impl Lif {
             p11i: vec![0.0; n],
             adapt: Vec::new(),
             p_adapt: Vec::new(),
+            subtract: ne.reset == ResetKind::Subtract,
             uniform: None,
         };
         if !ne.adapt_mv.is_all_zero() {
@@ -497,10 +502,18 @@ impl NeuronModel for Lif {
 
     #[inline(always)]
     fn reset_spiked(&self, s: &mut LifState, t: i64, spikes: &[u32]) {
-        for &i in spikes {
-            let i = i as usize;
-            s.v[i] = self.v_reset[i];
-            s.refractory_until[i] = (t + self.ref_steps[i]) as Real;
+        if self.subtract {
+            for &i in spikes {
+                let i = i as usize;
+                s.v[i] -= self.v_th[i] - self.v_reset[i];
+                s.refractory_until[i] = (t + self.ref_steps[i]) as Real;
+            }
+        } else {
+            for &i in spikes {
+                let i = i as usize;
+                s.v[i] = self.v_reset[i];
+                s.refractory_until[i] = (t + self.ref_steps[i]) as Real;
+            }
         }
         if !self.adapt.is_empty() {
             for &i in spikes {

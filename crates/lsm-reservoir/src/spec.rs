@@ -37,6 +37,15 @@
 //!   membrane is `tau_m dv/dt = -(v - v_rest) + R I(t)`, with `R I` in mV for `I` in nA.
 //! * `v_rest_mv`, `v_reset_mv`, `v_th_mv`: resting, reset and threshold potentials. A neuron
 //!   spikes when `v > v_th` (strictly, as Brian2's `threshold='v > v_th'`).
+//! * `reset` (`"lif"` only, default `"value"`): what a spike does to the membrane. `"value"`
+//!   sets `v = v_reset`; `"subtract"` lowers it by the threshold's height above the reset,
+//!   `v = v − (v_th − v_reset)` (per neuron; `v_th_mv > v_reset_mv` is required), so the
+//!   charge above the threshold carries over to the next spike ("reset by subtraction", the
+//!   integrate-and-fire neurons of converted ANNs, Rueckauer et al. 2017). The reset comes
+//!   after the step's synaptic input (step 4 of [`crate::neuron`]), so with delta synapses the
+//!   input arriving in a neuron's spiking step is kept too. The threshold adaptation, if any,
+//!   is not part of the subtracted amount; during a refractory period the membrane stays at
+//!   the value the subtraction left.
 //! * `t_ref_ms` (>= 0): absolute refractory period. It lasts `R = timestep(t_ref, dt)` steps
 //!   (Brian2's `timestep(t, dt) = floor(t/dt + 1e-3)`): after a spike at step `s` the membrane is
 //!   clamped at `v_reset` for the state updates of steps `s+1 .. s+R-1` and integrates again from
@@ -195,6 +204,22 @@ fn is_zero_param(p: &Param) -> bool {
     *p == Param::Scalar(0.0)
 }
 
+/// What a spike does to the membrane of a LIF neuron (`neuron.reset`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResetKind {
+    /// Reset to a value: `v ← v_reset` (the default).
+    #[default]
+    Value,
+    /// Reset by subtraction: `v ← v − (v_th − v_reset)`, keeping the charge above the
+    /// threshold (the integrate-and-fire neurons of converted ANNs, Rueckauer et al. 2017).
+    Subtract,
+}
+
+fn is_value_reset(r: &ResetKind) -> bool {
+    *r == ResetKind::Value
+}
+
 /// The `neuron` object of a network file (see the module documentation for every field).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -217,6 +242,10 @@ pub struct NeuronSpec {
     pub v_th_mv: Param,
     /// Absolute refractory period, ms, >= 0.
     pub t_ref_ms: Param,
+    /// What a spike does to the membrane: `"value"` (`v ← v_reset`, the default) or
+    /// `"subtract"` (`v ← v − (v_th − v_reset)`; `"lif"` only, with `v_th > v_reset`).
+    #[serde(default, skip_serializing_if = "is_value_reset")]
+    pub reset: ResetKind,
     /// Constant bias current, nA. Default 0.
     #[serde(default = "zero_param", skip_serializing_if = "is_zero_param")]
     pub i_bias_na: Param,
@@ -266,6 +295,7 @@ impl Default for NeuronSpec {
             v_reset_mv: 13.5.into(),
             v_th_mv: 15.0.into(),
             t_ref_ms: 2.0.into(),
+            reset: ResetKind::Value,
             i_bias_na: 13.5.into(),
             i_noise_na: 0.0.into(),
             v_init_mv: None,
@@ -295,6 +325,7 @@ impl NeuronSpec {
             v_reset_mv: (-65.0).into(),
             v_th_mv: 0.0.into(),
             t_ref_ms: 0.0.into(),
+            reset: ResetKind::Value,
             i_bias_na: 0.0.into(),
             i_noise_na: 0.0.into(),
             v_init_mv: None,
@@ -658,6 +689,27 @@ impl NetworkSpec {
             nonneg,
             "a threshold jump >= 0 mV (0: no adaptation)",
         )?;
+        if ne.reset == ResetKind::Subtract {
+            if ne.model != ModelKind::Lif {
+                return Err(field_err(
+                    file,
+                    "neuron.reset",
+                    "\"subtract\" is available for model \"lif\" only: expected \"value\"",
+                ));
+            }
+            if let Some(i) = (0..n).find(|&i| ne.v_th_mv.get(i) <= ne.v_reset_mv.get(i)) {
+                return Err(field_err(
+                    file,
+                    "neuron.reset",
+                    format!(
+                        "\"subtract\" lowers v by v_th_mv - v_reset_mv, which must be > 0: \
+                         neuron {i} has v_th_mv {} and v_reset_mv {}",
+                        ne.v_th_mv.get(i),
+                        ne.v_reset_mv.get(i)
+                    ),
+                ));
+            }
+        }
         if ne.model != ModelKind::Hh && ne.hh.is_some() {
             return Err(field_err(
                 file,

@@ -3,8 +3,8 @@
 
 use lsm_core::{rng_for, Real, SpikeTrains};
 use lsm_reservoir::{
-    Drive, Lif, Network, NetworkSpec, NeuronSpec, Neurons, Param, RecordSpec, SynapseKind,
-    SynapseList,
+    Drive, Lif, Network, NetworkSpec, NeuronSpec, Neurons, Param, RecordSpec, ResetKind,
+    SynapseKind, SynapseList,
 };
 use rand::Rng;
 
@@ -151,7 +151,10 @@ fn reference(
             bi[slot][j] = 0.0;
         }
         for &i in &spk {
-            v[i] = ne.v_reset_mv.get(i);
+            v[i] = match ne.reset {
+                ResetKind::Value => ne.v_reset_mv.get(i),
+                ResetKind::Subtract => v[i] - (ne.v_th_mv.get(i) - ne.v_reset_mv.get(i)),
+            };
             last_spike[i] = t as i64;
             out.push((t, i as u32));
         }
@@ -195,11 +198,20 @@ fn assert_matches_reference(
     want
 }
 
+/// Every synapse kind with every reset.
+const SYNAPSE_RESET: [(SynapseKind, ResetKind); 4] = [
+    (SynapseKind::ExpCurrent, ResetKind::Value),
+    (SynapseKind::Delta, ResetKind::Value),
+    (SynapseKind::ExpCurrent, ResetKind::Subtract),
+    (SynapseKind::Delta, ResetKind::Subtract),
+];
+
 #[test]
 fn csr_simulator_equals_dense_reference_bit_for_bit() {
-    for synapse in [SynapseKind::ExpCurrent, SynapseKind::Delta] {
+    for (synapse, reset) in SYNAPSE_RESET {
         for seed in 0..4u64 {
-            let spec = random_spec(synapse, seed);
+            let mut spec = random_spec(synapse, seed);
+            spec.neuron.reset = reset;
             let net = Network::from_spec(&spec).unwrap();
             assert!(net.recurrent().uniform_delay.is_none());
             let n_steps = 1500;
@@ -209,13 +221,17 @@ fn csr_simulator_equals_dense_reference_bit_for_bit() {
                 .filter(|_| rng.gen::<Real>() < 0.1)
                 .collect();
             let input = SpikeTrains::from_events(spec.n_inputs, spec.dt_ms, n_steps, ev).unwrap();
-            let n_spikes =
-                assert_matches_reference(&spec, &net, &input, &format!("{synapse:?} seed {seed}"))
-                    .len();
+            let n_spikes = assert_matches_reference(
+                &spec,
+                &net,
+                &input,
+                &format!("{synapse:?} {reset:?} seed {seed}"),
+            )
+            .len();
             // Refractoriness must matter in this network.
             assert!(
                 n_spikes > 200,
-                "{synapse:?} seed {seed}: only {n_spikes} spikes, weak test"
+                "{synapse:?} {reset:?} seed {seed}: only {n_spikes} spikes, weak test"
             );
         }
     }
@@ -310,9 +326,10 @@ fn homogeneous_spec(synapse: SynapseKind, delay_steps: usize, seed: u64) -> Netw
 
 #[test]
 fn homogeneous_fast_paths_equal_reference() {
-    for synapse in [SynapseKind::ExpCurrent, SynapseKind::Delta] {
+    for (synapse, reset) in SYNAPSE_RESET {
         for (seed, d) in [(0u64, 0usize), (1, 2)] {
-            let spec = homogeneous_spec(synapse, d, seed);
+            let mut spec = homogeneous_spec(synapse, d, seed);
+            spec.neuron.reset = reset;
             let net = Network::from_spec(&spec).unwrap();
             let Neurons::Lif(lif) = net.neurons() else {
                 panic!("a LIF network")
@@ -327,7 +344,7 @@ fn homogeneous_fast_paths_equal_reference() {
                 .filter(|_| rng.gen::<Real>() < 0.08)
                 .collect();
             let input = SpikeTrains::from_events(spec.n_inputs, spec.dt_ms, n_steps, ev).unwrap();
-            let what = format!("{synapse:?} seed {seed} delay {d}");
+            let what = format!("{synapse:?} {reset:?} seed {seed} delay {d}");
             let spikes = assert_matches_reference(&spec, &net, &input, &what);
             assert!(
                 spikes.len() > 300,

@@ -375,3 +375,88 @@ fn non_leaky_integrator_is_linear_ramp() {
     let exact = -70.0 + 1.0 * 5.0 / 2.0 * (1.0 - (-(2999.0 - 2.0) * dt / 5.0_f64).exp());
     assert!((end - exact).abs() < 1e-9, "{end} vs {exact}");
 }
+
+/// Reset by subtraction: a non-leaky neuron with a constant drive `a` per step keeps the
+/// charge above the threshold, so after `T` steps `v(T) = T a − N(T) (v_th − v_reset)` exactly
+/// (up to rounding) and its rate is within `1/T` of `a / (v_th − v_reset)`; resetting to a
+/// value loses that charge and fires less.
+#[test]
+fn reset_by_subtraction_keeps_the_charge_above_threshold() {
+    use lsm_reservoir::ResetKind;
+    let (a, t_steps) = (0.37, 1000usize);
+    let run = |reset: ResetKind| {
+        let ne = NeuronSpec {
+            leaky: false,
+            tau_m_ms: 1.0.into(),
+            r_mohm: 1.0.into(),
+            v_rest_mv: 0.0.into(),
+            v_reset_mv: (-0.5).into(),
+            v_th_mv: 1.5.into(),
+            t_ref_ms: 0.0.into(),
+            i_bias_na: a.into(),
+            synapse: SynapseKind::Delta,
+            tau_syn_exc_ms: None,
+            tau_syn_inh_ms: None,
+            reset,
+            ..NeuronSpec::default()
+        };
+        let net = Network::from_spec(&one_neuron(ne, 1.0, 0)).unwrap();
+        let spec = RecordSpec {
+            final_state: true,
+            ..RecordSpec::default()
+        };
+        let rec = net.run(Drive::None, t_steps, &spec, 0, 0).unwrap();
+        (rec.n_spikes, rec.final_state.unwrap().v[0])
+    };
+    let (n, v) = run(ResetKind::Subtract);
+    let want = t_steps as Real * a - n as Real * 2.0;
+    assert!((v - want).abs() < 1e-9, "v {v}, T a - 2 N = {want}");
+    assert!((-0.5..=1.5).contains(&v), "{v}");
+    let rate = n as Real / t_steps as Real;
+    assert!((rate - a / 2.0).abs() <= 1.0 / t_steps as Real, "{rate}");
+    // Reset to v_reset = -0.5: the first spike after 5 steps from 0 (5 a = 1.85 > 1.5), then
+    // one every 6 steps (6 a = 2.22 > 2 > 5 a): 166 spikes in 1000 steps, against
+    // 1000 a / 2 = 185 with subtraction.
+    let (n_value, _) = run(ResetKind::Value);
+    assert_eq!(n, 185);
+    assert_eq!(n_value, 1 + (t_steps - 5) / 6);
+}
+
+#[test]
+fn reset_by_subtraction_is_validated() {
+    use lsm_reservoir::ResetKind;
+    let mut ne = lif(SynapseKind::Delta);
+    ne.reset = ResetKind::Subtract;
+    ne.v_reset_mv = (-50.0).into();
+    let err = one_neuron(ne.clone(), 0.1, 0)
+        .validate()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("neuron.reset") && err.contains("v_th_mv -50"),
+        "{err}"
+    );
+    let mut hh = NeuronSpec::hodgkin_huxley();
+    hh.reset = ResetKind::Subtract;
+    let err = one_neuron(hh, 0.01, 0).validate().unwrap_err().to_string();
+    assert!(
+        err.contains("neuron.reset") && err.contains("\"lif\" only"),
+        "{err}"
+    );
+    // The default is not written, so older files stay byte for byte; "subtract" round-trips.
+    let plain = one_neuron(lif(SynapseKind::Delta), 0.1, 0);
+    assert!(!plain.to_json_string().contains("reset\""));
+    ne.v_reset_mv = (-70.0).into();
+    let sub = one_neuron(ne, 0.1, 0);
+    let text = sub.to_json_string();
+    assert_eq!(NetworkSpec::from_json_str(&text, "x").unwrap(), sub);
+    let bad = text.replace("\"subtract\"", "\"halve\"");
+    assert!(NetworkSpec::from_json_str(&bad, "x").is_err());
+    // NIR's neurons reset to a value: the export refuses instead of changing the model.
+    let opts = lsm_reservoir::nir::ExportOptions::default();
+    let err = lsm_reservoir::nir::to_nir(&sub, "x", &opts)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("neuron.reset"), "{err}");
+    assert!(lsm_reservoir::nir::to_nir(&plain, "x", &opts).is_ok());
+}

@@ -3,6 +3,7 @@
 pub mod analyze;
 pub mod analyze_plot;
 pub mod bench;
+pub mod convert;
 pub mod data;
 pub mod encode;
 pub mod encode_dataset;

@@ -66,6 +66,13 @@ fn check_expressible(spec: &NetworkSpec, file: &str) -> Result<()> {
             "threshold adaptation cannot be written as NIR (no NIR neuron adapts its threshold): expected 0",
         ));
     }
+    if ne.reset == crate::spec::ResetKind::Subtract {
+        return Err(field_err(
+            file,
+            "neuron.reset",
+            "reset by subtraction cannot be written as NIR (NIR's LIF and IF reset to v_reset): expected \"value\"",
+        ));
+    }
     if !ne.i_noise_na.is_all_zero() {
         return Err(field_err(
             file,

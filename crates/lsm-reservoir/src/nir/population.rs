@@ -4,7 +4,7 @@
 use super::graph::{Meta, MetaValue, NodeKind};
 use super::{ms_to_s, s_to_ms};
 use crate::error::{ReservoirError, Result};
-use crate::spec::{ModelKind, NeuronSpec, Param, SynapseKind};
+use crate::spec::{ModelKind, NeuronSpec, Param, ResetKind, SynapseKind};
 
 pub(super) fn err(file: &str, node: &str, msg: impl Into<String>) -> ReservoirError {
     ReservoirError::Nir {
@@ -87,6 +87,7 @@ pub(super) fn population(
             v_reset_mv: param(v_reset),
             v_th_mv: param(v_th),
             t_ref_ms: meta_param(meta, "lsm_t_ref_ms", n).unwrap_or(Param::Scalar(0.0)),
+            reset: ResetKind::Value,
             i_bias_na: Param::Scalar(0.0),
             i_noise_na: Param::Scalar(0.0),
             v_init_mv: meta_param(meta, "lsm_v_init_mv", n),
