@@ -17,8 +17,10 @@
 //! defaults `tau_m_ms` 10/3 ms and `r_mohm` 1000/3 MΩ are the squid's 1 µF/cm² and
 //! 0.3 mS/cm² on a 1,000 µm² patch; [`HhParams`] holds the channel densities scaled the same
 //! way (`g_Na` 120 mS/cm² → 1.2 µS, `g_K` 36 mS/cm² → 0.36 µS), so 0.1 nA is 10 µA/cm².
-//! Synaptic currents are the LIF's exponential currents (`exp_current`) or voltage jumps
-//! (`delta`).
+//! Synaptic currents are the LIF's exponential currents (`exp_current`), voltage jumps
+//! (`delta`) or exponentially decaying conductances (`exp_conductance`, weights in nS): the
+//! synaptic term is then `1e-3 (g_exc (E_exc − v) + g_inh (E_inh − v))` nA, part of `G` and
+//! `E` below.
 //!
 //! # Integration
 //!
@@ -162,9 +164,12 @@ pub struct Hh {
     v_th: Vec<Real>,
     ref_steps: Vec<i64>,
     i_bias: Vec<Real>,
-    /// Per-substep decay of the synaptic currents.
+    /// Per-substep decay of the synaptic currents (or conductances).
     d_exc: Vec<Real>,
     d_inh: Vec<Real>,
+    /// Reversal potentials of `exp_conductance` synapses, mV (empty otherwise).
+    e_exc: Vec<Real>,
+    e_inh: Vec<Real>,
 }
 
 /// Structure-of-arrays state of [`Hh`].
@@ -178,9 +183,9 @@ pub struct HhState {
     pub h: Vec<Real>,
     /// Potassium activation.
     pub n: Vec<Real>,
-    /// Excitatory synaptic current, nA.
+    /// Excitatory synaptic current, nA (the conductance, nS, with `exp_conductance`).
     pub i_exc: Vec<Real>,
-    /// Inhibitory synaptic current, nA.
+    /// Inhibitory synaptic current, nA (the conductance, nS, >= 0, with `exp_conductance`).
     pub i_inh: Vec<Real>,
     /// Armed for the next upward crossing (`v <= v_th` seen since the last spike).
     pub armed: Vec<bool>,
@@ -197,7 +202,11 @@ impl Hh {
         let n_sub = substeps_f(dt_ms, p.substep_ms) as usize;
         let h = dt_ms / n_sub as Real;
         let tau = |o: &Option<crate::spec::Param>, i: usize| o.as_ref().map_or(1.0, |p| p.get(i));
-        let exp_syn = ne.synapse == SynapseKind::ExpCurrent;
+        let exp_syn = ne.synapse != SynapseKind::Delta;
+        let reversal = |p: &Option<crate::spec::Param>| match (ne.synapse, p) {
+            (SynapseKind::ExpConductance, Some(p)) => p.expand(n),
+            _ => Vec::new(),
+        };
         Hh {
             n,
             synapse: ne.synapse,
@@ -231,6 +240,8 @@ impl Hh {
                     }
                 })
                 .collect(),
+            e_exc: reversal(&ne.e_syn_exc_mv),
+            e_inh: reversal(&ne.e_syn_inh_mv),
             p,
         }
     }
@@ -296,13 +307,33 @@ impl NeuronModel for Hh {
             let (c, g_l, v_th) = (self.c[i], self.g_l[i], self.v_th[i]);
             let mut armed = s.armed[i];
             let mut crossed = false;
+            let cond = !self.e_exc.is_empty();
+            let (ee, ei) = if cond {
+                (self.e_exc[i], self.e_inh[i])
+            } else {
+                (0.0, 0.0)
+            };
             for _ in 0..self.n_sub {
                 let [am, bm, ah, bh, an, bn] = rates(v);
                 let g_na = p.g_na_us * m * m * m * hg;
                 let g_k = p.g_k_us * ng * ng * ng * ng;
-                let g = g_na + g_k + g_l;
-                let e =
-                    (g_na * p.e_na_mv + g_k * p.e_k_mv + g_l * p.e_l_mv + ie + ii + i_const) / g;
+                let (g, e) = if cond {
+                    // Conductances in nS, the channels' in µS.
+                    let (ge, gi) = (1e-3 * ie, 1e-3 * ii);
+                    let g = g_na + g_k + g_l + ge + gi;
+                    let num = g_na * p.e_na_mv
+                        + g_k * p.e_k_mv
+                        + g_l * p.e_l_mv
+                        + ge * ee
+                        + gi * ei
+                        + i_const;
+                    (g, num / g)
+                } else {
+                    let g = g_na + g_k + g_l;
+                    let num =
+                        g_na * p.e_na_mv + g_k * p.e_k_mv + g_l * p.e_l_mv + ie + ii + i_const;
+                    (g, num / g)
+                };
                 v = e + (v - e) * (-hs * g / c).exp();
                 for (x, a, b) in [(&mut m, am, bm), (&mut hg, ah, bh), (&mut ng, an, bn)] {
                     let k = a + b;
@@ -351,6 +382,14 @@ impl NeuronModel for Hh {
                 }
                 inh.fill(0.0);
             }
+            SynapseKind::ExpConductance => {
+                // `inh` sums the negative weights: the conductance grows by the magnitude.
+                for i in 0..self.n {
+                    s.i_exc[i] += exc[i];
+                    s.i_inh[i] -= inh[i];
+                }
+                inh.fill(0.0);
+            }
             SynapseKind::Delta => {
                 for i in 0..self.n {
                     s.v[i] += exc[i];
@@ -371,7 +410,7 @@ impl NeuronModel for Hh {
     }
 
     fn splits_sign(&self) -> bool {
-        self.synapse == SynapseKind::ExpCurrent
+        self.synapse != SynapseKind::Delta
     }
 
     fn v<'a>(&self, s: &'a HhState) -> &'a [Real] {

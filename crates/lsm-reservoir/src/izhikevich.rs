@@ -435,7 +435,8 @@ impl NeuronModel for Izhikevich {
     fn receive(&self, s: &mut IzhState, _t: i64, exc: &mut [Real], inh: &mut [Real]) {
         let n = self.n;
         match self.synapse {
-            SynapseKind::ExpCurrent => {
+            // Validation refuses conductance synapses for this model.
+            SynapseKind::ExpCurrent | SynapseKind::ExpConductance => {
                 for i in 0..n {
                     s.i_exc[i] += exc[i];
                     s.i_inh[i] += inh[i];

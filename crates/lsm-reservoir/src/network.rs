@@ -121,6 +121,9 @@ impl Csr {
 }
 
 /// The neuron population: one variant per model (dispatched once per run, not per step).
+// One value per network, built once: the size difference costs nothing, a box would add an
+// indirection to every step of the LIF loops.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
 pub enum Neurons {
     /// Leaky / non-leaky integrate-and-fire.

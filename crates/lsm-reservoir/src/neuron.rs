@@ -1,5 +1,6 @@
 //! Neuron models: a trait over structure-of-arrays state with precomputed propagators, and the
-//! leaky / non-leaky integrate-and-fire neuron with delta or exponential-current synapses.
+//! leaky / non-leaky integrate-and-fire neuron with delta, exponential-current or
+//! conductance-based synapses.
 //!
 //! # The LIF model
 //!
@@ -41,6 +42,24 @@
 //! 4. **Reset**: spiking neurons get `v = v_reset` (or, with `reset: "subtract"`,
 //!    `v = v − (v_th − v_reset)`, after the input of step 3) and
 //!    `refractory_until = t + timestep(t_ref, dt)`.
+//!
+//! # Conductance-based synapses (`exp_conductance`)
+//!
+//! Weights are conductance jumps in nS; `g_exc` and `g_inh` (>= 0, stored in the current
+//! fields of [`LifState`]) decay as the currents above. The membrane
+//!
+//! ```text
+//! C dv/dt = (v_rest − v)/R + 1e-3 g_exc (E_exc − v) + 1e-3 g_inh (E_inh − v) + I_bias + I_ext
+//! ```
+//!
+//! (`1/R` is 0 for the non-leaky neuron; nS·mV = pA, hence `1e-3`) is linear in `v` only for
+//! fixed conductances, so step 1 is exponential Euler with the conductances of the step's
+//! start, as Brian2's `exponential_euler`: `G = 1/R + 1e-3 (g_exc + g_inh)` (µS),
+//! `v∞ = (v_rest/R + 1e-3 (g_exc E_exc + g_inh E_inh) + I) / G`,
+//! `v ← v∞ + (v − v∞) exp(−h G / C)` (`v ← v + h I / C` when `G = 0`); then the conductances
+//! decay exactly. Exact for constant conductances, first order otherwise, and (without bias
+//! or external current) `v` never leaves the interval spanned by its start, `v_rest` and the
+//! reversal potentials, however large the conductances.
 //!
 //! # Threshold adaptation (adaptive LIF)
 //!
@@ -132,6 +151,12 @@ pub struct Lif {
     p_adapt: Vec<Real>,
     /// Reset by subtraction (`v -= v_th - v_reset`) instead of to `v_reset`.
     subtract: bool,
+    /// Conductance synapses only (empty otherwise): leak conductance `1/R` (µS; 0 for the
+    /// non-leaky neuron), `h / C` (ms/nF), reversal potentials (mV).
+    g_l: Vec<Real>,
+    h_over_c: Vec<Real>,
+    e_exc: Vec<Real>,
+    e_inh: Vec<Real>,
     /// The per-neuron parameters as scalars when every neuron has the same ones (the common
     /// case): the hot loops then stream the state only, not eight parameter arrays.
     uniform: Option<Uniform>,
@@ -162,9 +187,11 @@ fn all_equal(v: &[Real]) -> Option<Real> {
 pub struct LifState {
     /// Membrane potential, mV.
     pub v: Vec<Real>,
-    /// Excitatory synaptic current, nA (>= 0).
+    /// Excitatory synaptic current, nA (>= 0); with `exp_conductance` synapses the
+    /// excitatory conductance, nS (>= 0).
     pub i_exc: Vec<Real>,
-    /// Inhibitory synaptic current, nA (<= 0).
+    /// Inhibitory synaptic current, nA (<= 0); with `exp_conductance` synapses the
+    /// inhibitory conductance, nS (>= 0).
     pub i_inh: Vec<Real>,
     /// First step at which the neuron integrates again after its last spike (a whole number
     /// stored as a float, so that the per-step comparison with `t` vectorises).
@@ -211,8 +238,32 @@ impl Lif {
             adapt: Vec::new(),
             p_adapt: Vec::new(),
             subtract: ne.reset == ResetKind::Subtract,
+            g_l: Vec::new(),
+            h_over_c: Vec::new(),
+            e_exc: Vec::new(),
+            e_inh: Vec::new(),
             uniform: None,
         };
+        if ne.synapse == SynapseKind::ExpConductance {
+            let (ee, ei) = (
+                ne.e_syn_exc_mv.as_ref().expect("validated"),
+                ne.e_syn_inh_mv.as_ref().expect("validated"),
+            );
+            m.e_exc = ee.expand(n);
+            m.e_inh = ei.expand(n);
+            m.g_l = (0..n)
+                .map(|i| {
+                    if ne.leaky {
+                        1.0 / ne.r_mohm.get(i)
+                    } else {
+                        0.0
+                    }
+                })
+                .collect();
+            m.h_over_c = (0..n)
+                .map(|i| h * ne.r_mohm.get(i) / ne.tau_m_ms.get(i))
+                .collect();
+        }
         if !ne.adapt_mv.is_all_zero() {
             let tau = ne.tau_adapt_ms.as_ref().expect("validated");
             m.adapt = ne.adapt_mv.expand(n);
@@ -229,7 +280,7 @@ impl Lif {
                 m.p22[i] = 1.0;
                 m.p20[i] = h / c;
             }
-            if ne.synapse == SynapseKind::ExpCurrent {
+            if ne.synapse != SynapseKind::Delta {
                 let te = ne.tau_syn_exc_ms.as_ref().expect("validated").get(i);
                 let ti = ne.tau_syn_inh_ms.as_ref().expect("validated").get(i);
                 m.p11e[i] = (-h / te).exp();
@@ -400,6 +451,33 @@ impl NeuronModel for Lif {
                     }
                 }
             }
+            SynapseKind::ExpConductance => {
+                let (p11e, p11i) = (&self.p11e[..n], &self.p11i[..n]);
+                let (gl, hc, ee, ei) = (
+                    &self.g_l[..n],
+                    &self.h_over_c[..n],
+                    &self.e_exc[..n],
+                    &self.e_inh[..n],
+                );
+                for i in 0..n {
+                    // Exponential Euler with the conductances of the step's start (Brian2's
+                    // `exponential_euler`): dv/dt = (I∞ − G v) / C with G and I∞ held.
+                    let ge = 1e-3 * ie[i]; // nS -> µS
+                    let gi = 1e-3 * ii[i];
+                    let g = gl[i] + ge + gi;
+                    let drive = ib[i] + i_ext.map_or(0.0, |x| x[i]);
+                    let a = gl[i] * vr[i] + ge * ee[i] + gi * ei[i] + drive;
+                    let vn = if g > 0.0 {
+                        let v_inf = a / g;
+                        v_inf + (v[i] - v_inf) * (-hc[i] * g).exp()
+                    } else {
+                        v[i] + hc[i] * a
+                    };
+                    v[i] = if t >= ru[i] { vn } else { v[i] };
+                    ie[i] *= p11e[i];
+                    ii[i] *= p11i[i];
+                }
+            }
             SynapseKind::Delta => match i_ext {
                 None => {
                     for i in 0..n {
@@ -486,6 +564,22 @@ impl NeuronModel for Lif {
                     h[i] = 0.0;
                 }
             }
+            SynapseKind::ExpConductance => {
+                // `inh` holds the sum of the negative weights: the inhibitory conductance
+                // grows by its magnitude.
+                let (ge, gi, e, h) = (
+                    &mut s.i_exc[..n],
+                    &mut s.i_inh[..n],
+                    &mut exc[..n],
+                    &mut inh[..n],
+                );
+                for i in 0..n {
+                    ge[i] += e[i];
+                    gi[i] -= h[i];
+                    e[i] = 0.0;
+                    h[i] = 0.0;
+                }
+            }
             SynapseKind::Delta => {
                 let t = t as Real;
                 let (v, ru, e) = (&mut s.v[..n], &s.refractory_until[..n], &mut exc[..n]);
@@ -524,7 +618,7 @@ impl NeuronModel for Lif {
     }
 
     fn splits_sign(&self) -> bool {
-        self.synapse == SynapseKind::ExpCurrent
+        self.synapse != SynapseKind::Delta
     }
 
     fn v<'a>(&self, s: &'a LifState) -> &'a [Real] {

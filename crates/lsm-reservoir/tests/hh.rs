@@ -43,15 +43,26 @@ fn deriv(y: [Real; 4], i_ua_cm2: Real) -> [Real; 4] {
 /// RK4 from rest-state gates at −65 mV with a constant current `i_na` (nA) for `t_ms`,
 /// step `h`; returns v sampled every `every` ms and the upward 0 mV crossing times.
 fn reference(i_na: Real, t_ms: Real, h: Real, every: Real) -> (Vec<Real>, Vec<Real>) {
+    reference_with(|_, _| i_na, t_ms, h, every)
+}
+
+/// As [`reference`] with the input current `i_na(t, v)` (nA) a function of time and membrane.
+fn reference_with(
+    i_na: impl Fn(Real, Real) -> Real,
+    t_ms: Real,
+    h: Real,
+    every: Real,
+) -> (Vec<Real>, Vec<Real>) {
     let v0 = -65.0;
     let inf = |a: Real, b: Real| a / (a + b);
     let r = lsm_reservoir::hh::rates(v0);
     let mut y = [v0, inf(r[0], r[1]), inf(r[2], r[3]), inf(r[4], r[5])];
-    let i = i_na * 1e-3 / AREA_CM2; // nA → µA/cm²
+    let f = |t: Real, y: [Real; 4]| deriv(y, i_na(t, y[0]) * 1e-3 / AREA_CM2); // nA → µA/cm²
     let steps = (t_ms / h).round() as usize;
     let stride = (every / h).round() as usize;
     let (mut vs, mut crossings) = (vec![y[0]], vec![]);
     for k in 0..steps {
+        let t = k as Real * h;
         let add = |a: [Real; 4], b: [Real; 4], s: Real| {
             [
                 a[0] + s * b[0],
@@ -60,10 +71,10 @@ fn reference(i_na: Real, t_ms: Real, h: Real, every: Real) -> (Vec<Real>, Vec<Re
                 a[3] + s * b[3],
             ]
         };
-        let k1 = deriv(y, i);
-        let k2 = deriv(add(y, k1, h / 2.0), i);
-        let k3 = deriv(add(y, k2, h / 2.0), i);
-        let k4 = deriv(add(y, k3, h), i);
+        let k1 = f(t, y);
+        let k2 = f(t + h / 2.0, add(y, k1, h / 2.0));
+        let k3 = f(t + h / 2.0, add(y, k2, h / 2.0));
+        let k4 = f(t + h, add(y, k3, h));
         let prev = y[0];
         for j in 0..4 {
             y[j] += h / 6.0 * (k1[j] + 2.0 * k2[j] + 2.0 * k3[j] + k4[j]);
@@ -236,4 +247,54 @@ fn network_file_checks_and_round_trip() {
     let (_, with_defaults) = simulate(&s, 50.0);
     let (_, explicit) = simulate(&spec, 50.0);
     assert_eq!(with_defaults, explicit);
+}
+
+#[test]
+fn conductance_synapse_follows_the_runge_kutta_solution() {
+    // One input spike at step 0 opens a conductance of w nS that (tau 1e9 ms) stays open:
+    // from t = dt on the neuron receives 1e-3 w (E − v) nA, a current that shrinks as v nears E.
+    let dt = 0.01;
+    let (t_ms, n_steps) = (100.0, 10_000);
+    // Away from the onset of repetitive firing (~6 µA/cm²), where the period is too sensitive
+    // to the input for a tight bound; the last one inhibits.
+    for (w, e_rev) in [(2.0, 0.0), (2.0, 20.0), (6.0, -20.0), (1.0, -90.0)] {
+        let mut ne = NeuronSpec::hodgkin_huxley();
+        ne.synapse = SynapseKind::ExpConductance;
+        ne.tau_syn_exc_ms = Some(1e9.into());
+        ne.e_syn_exc_mv = Some(e_rev.into());
+        ne.e_syn_inh_mv = Some((-80.0).into());
+        ne.hh.as_mut().unwrap().substep_ms = 0.001;
+        let mut spec = NetworkSpec::new(dt, 1, 1, ne);
+        spec.input = SynapseList {
+            pre: vec![0],
+            post: vec![0],
+            weight: vec![w],
+            delay_ms: Some(vec![0.0]),
+        };
+        let net = Network::from_spec(&spec).unwrap();
+        let input = lsm_core::SpikeTrains::from_events(1, dt, n_steps, [(0, 0)]).unwrap();
+        let rec = net
+            .run(Drive::Spikes(&input), n_steps, &RecordSpec::default(), 0, 0)
+            .unwrap();
+        let sp = rec.spikes.unwrap();
+        let steps: Vec<usize> = (0..n_steps).filter(|&t| !sp.at(t).is_empty()).collect();
+        let current = |t: Real, v: Real| if t >= dt { 1e-3 * w * (e_rev - v) } else { 0.0 };
+        let (_, cr) = reference_with(current, t_ms, 0.0005, 0.1);
+        assert_eq!(
+            steps.len(),
+            cr.len(),
+            "w {w} nS, E {e_rev} mV: spike counts"
+        );
+        if cr.len() > 2 {
+            let t = times(&steps, dt);
+            assert!(
+                (t[0] - cr[0]).abs() <= 0.5 * dt + 0.004,
+                "{} vs {}",
+                t[0],
+                cr[0]
+            );
+            let rel = (mean_isi(&t) / mean_isi(&cr) - 1.0).abs();
+            assert!(rel < 1e-3, "w {w} nS, E {e_rev} mV: period off by {rel}");
+        }
+    }
 }

@@ -12,40 +12,11 @@ use lsm_reservoir::{
     Drive, GeneratorConfig, IzhParams, ModelKind, Network, NetworkSpec, NeuronSpec, Param,
     RecordSpec, SynapseKind,
 };
-use std::path::PathBuf;
-
-fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name)
-}
 
 /// Runs fixture network `name` on its input for 1 s and compares every spike with Brian2's.
 fn matches_brian2(name: &str, min_spikes: usize) {
-    let spec = NetworkSpec::load(&fixture(&format!("{name}_net.json"))).unwrap();
+    let spec = common::matches_reference_spikes(name, min_spikes);
     assert_eq!(spec.neuron.model, ModelKind::Izhikevich);
-    let net = Network::from_spec(&spec).unwrap();
-    let n_steps = 10_000;
-    let read = |file: String, col: &str, nch: usize| {
-        let f = std::fs::File::open(fixture(&file)).unwrap();
-        SpikeTrains::read_csv(
-            std::io::BufReader::new(f),
-            &file,
-            col,
-            spec.dt_ms,
-            Some(nch),
-            Some(n_steps),
-        )
-        .unwrap()
-    };
-    let input = read(format!("{name}_input.csv"), "channel", spec.n_inputs);
-    let want = read(format!("{name}_spikes.csv"), "neuron", spec.n_neurons);
-    let rec = net
-        .run(Drive::Spikes(&input), n_steps, &RecordSpec::default(), 0, 0)
-        .unwrap();
-    let got = rec.spikes.unwrap();
-    assert!(want.n_spikes() >= min_spikes, "{name}: {}", want.n_spikes());
-    common::assert_same_spikes(name, &want, &got);
 }
 
 #[test]
@@ -180,7 +151,7 @@ fn explicit_values_replace_the_preset_and_match_it() {
 
 #[test]
 fn file_round_trip_and_errors_name_the_field() {
-    let spec = NetworkSpec::load(&fixture("izh_rec_net.json")).unwrap();
+    let spec = NetworkSpec::load(&common::fixture("izh_rec_net.json")).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("izh.json");
     spec.save(&path).unwrap();
@@ -372,8 +343,8 @@ fn generator_mixture_errors_name_the_field() {
 fn the_example_generator_config_gives_an_asynchronous_network() {
     // examples/izhikevich_generator.json: the 2003 paper's 1000-neuron network on a p = 0.1
     // random graph with delta synapses and a noise current as its thalamic input.
-    let path =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/izhikevich_generator.json");
+    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples/izhikevich_generator.json");
     let text = std::fs::read_to_string(&path).unwrap();
     let cfg = GeneratorConfig::from_json_str(&text, "izhikevich_generator.json").unwrap();
     let spec = cfg.generate(4, 42).unwrap();

@@ -17,8 +17,10 @@ fn lif(synapse: SynapseKind) -> NeuronSpec {
         t_ref_ms: 2.0.into(),
         i_bias_na: 0.0.into(),
         synapse,
-        tau_syn_exc_ms: (synapse == SynapseKind::ExpCurrent).then_some(5.0.into()),
-        tau_syn_inh_ms: (synapse == SynapseKind::ExpCurrent).then_some(10.0.into()),
+        tau_syn_exc_ms: (synapse != SynapseKind::Delta).then_some(5.0.into()),
+        tau_syn_inh_ms: (synapse != SynapseKind::Delta).then_some(10.0.into()),
+        e_syn_exc_mv: (synapse == SynapseKind::ExpConductance).then_some(0.0.into()),
+        e_syn_inh_mv: (synapse == SynapseKind::ExpConductance).then_some((-80.0).into()),
         ..NeuronSpec::default()
     }
 }
@@ -106,7 +108,11 @@ fn no_spike_at_or_below_rheobase() {
 #[test]
 fn subthreshold_trace_matches_closed_form() {
     let dt = 0.1;
-    for synapse in [SynapseKind::ExpCurrent, SynapseKind::Delta] {
+    for synapse in [
+        SynapseKind::ExpCurrent,
+        SynapseKind::Delta,
+        SynapseKind::ExpConductance,
+    ] {
         let mut ne = lif(synapse);
         ne.i_bias_na = 1.5.into();
         let net = Network::from_spec(&one_neuron(ne, dt, 0)).unwrap();
@@ -275,7 +281,11 @@ fn refractory_clamp_lasts_exactly_t_ref() {
 #[test]
 fn exp_input_during_refractoriness_is_kept_delta_input_is_dropped() {
     let dt = 0.1;
-    for synapse in [SynapseKind::ExpCurrent, SynapseKind::Delta] {
+    for synapse in [
+        SynapseKind::ExpCurrent,
+        SynapseKind::Delta,
+        SynapseKind::ExpConductance,
+    ] {
         let mut ne = lif(synapse);
         ne.t_ref_ms = 5.0.into();
         ne.v_init_mv = Some(Param::Scalar(-49.0)); // spikes at step 0
@@ -307,7 +317,9 @@ fn exp_input_during_refractoriness_is_kept_delta_input_is_dropped() {
         assert_eq!(v[[50, 0]], -70.0);
         match synapse {
             // The current received at step 10 has decayed for 40 steps and now drives v.
-            SynapseKind::ExpCurrent => assert!(v[[52, 0]] > -70.0 + 1e-3, "{}", v[[52, 0]]),
+            SynapseKind::ExpCurrent | SynapseKind::ExpConductance => {
+                assert!(v[[52, 0]] > -70.0 + 1e-3, "{}", v[[52, 0]])
+            }
             SynapseKind::Delta => assert_eq!(v[[52, 0]], -70.0),
         }
     }

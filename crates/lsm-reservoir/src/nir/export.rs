@@ -80,6 +80,13 @@ fn check_expressible(spec: &NetworkSpec, file: &str) -> Result<()> {
             "a noise current cannot be written as NIR (NIR graphs are deterministic): expected 0",
         ));
     }
+    if ne.synapse == SynapseKind::ExpConductance {
+        return Err(field_err(
+            file,
+            "neuron.synapse",
+            "\"exp_conductance\" synapses cannot be written as NIR (NIR has no conductance synapse): expected \"exp_current\" or \"delta\"",
+        ));
+    }
     if !ne.leaky && ne.synapse == SynapseKind::ExpCurrent {
         return Err(field_err(
             file,
@@ -135,6 +142,13 @@ fn population(spec: &NetworkSpec, file: &str, opts: &ExportOptions) -> Result<(P
                 },
                 bias: Some(bias_over_tau),
             }
+        }
+        (_, SynapseKind::ExpConductance) => {
+            return Err(field_err(
+                file,
+                "neuron.synapse",
+                "\"exp_conductance\" synapses cannot be written as NIR: expected \"exp_current\" or \"delta\"",
+            ))
         }
         // Non-leaky with exp_current was refused by check_expressible.
         (_, SynapseKind::ExpCurrent) => {

@@ -94,6 +94,8 @@ pub(super) fn population(
             synapse: SynapseKind::Delta,
             tau_syn_exc_ms: None,
             tau_syn_inh_ms: None,
+            e_syn_exc_mv: None,
+            e_syn_inh_mv: None,
             adapt_mv: Param::Scalar(0.0),
             tau_adapt_ms: None,
             hh: None,

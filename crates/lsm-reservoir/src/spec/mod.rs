@@ -63,7 +63,12 @@
 //! * `synapse`: `"exp_current"` (weights are current jumps in nA into exponentially decaying
 //!   synaptic currents; positive weights go to the excitatory current with `tau_syn_exc_ms`,
 //!   negative to the inhibitory one with `tau_syn_inh_ms`, both required and > 0) or `"delta"`
-//!   (weights are instantaneous jumps of `v` in mV; `tau_syn_*` must be absent or null).
+//!   (weights are instantaneous jumps of `v` in mV; `tau_syn_*` must be absent or null) or
+//!   `"exp_conductance"` (models `"lif"` and `"hh"`: weights are jumps in nS of exponentially
+//!   decaying conductances, positive weights excitatory, negative ones inhibitory by their
+//!   magnitude; `tau_syn_exc_ms` and `tau_syn_inh_ms` as for `exp_current`, and the reversal
+//!   potentials `e_syn_exc_mv`, `e_syn_inh_mv` (finite, mV) are required; they must be absent
+//!   for the other synapses). Equations and scheme: [`crate::neuron`].
 //! * `recurrent`, `input`: synapse lists of equal-length arrays `pre`, `post`, `weight` and
 //!   optional `delay_ms`. For `recurrent`, `pre` and `post` are neuron indices in
 //!   `0..n_neurons`; for `input`, `pre` is an input channel in `0..n_inputs` and `post` a neuron.

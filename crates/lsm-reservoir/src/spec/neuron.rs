@@ -29,6 +29,21 @@ pub enum SynapseKind {
     ExpCurrent,
     /// Dirac pulses; weights are voltage jumps in mV.
     Delta,
+    /// Exponentially decaying conductances with reversal potentials (`e_syn_exc_mv`,
+    /// `e_syn_inh_mv`); weights are conductance jumps in nS, positive ones excitatory,
+    /// negative ones inhibitory (the conductance grows by `|w|`).
+    ExpConductance,
+}
+
+impl SynapseKind {
+    /// The name in a network file (`"exp_current"`, `"delta"`, `"exp_conductance"`).
+    pub fn name(self) -> &'static str {
+        match self {
+            SynapseKind::ExpCurrent => "exp_current",
+            SynapseKind::Delta => "delta",
+            SynapseKind::ExpConductance => "exp_conductance",
+        }
+    }
 }
 
 fn default_true() -> bool {
@@ -92,14 +107,20 @@ pub struct NeuronSpec {
     /// Initial membrane potential, mV. Default (`null`): `v_rest_mv`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub v_init_mv: Option<Param>,
-    /// `"exp_current"` or `"delta"`.
+    /// `"exp_current"`, `"delta"` or `"exp_conductance"`.
     pub synapse: SynapseKind,
-    /// Excitatory synaptic time constant, ms (exp_current only).
+    /// Excitatory synaptic time constant, ms (exp_current and exp_conductance).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tau_syn_exc_ms: Option<Param>,
-    /// Inhibitory synaptic time constant, ms (exp_current only).
+    /// Inhibitory synaptic time constant, ms (exp_current and exp_conductance).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tau_syn_inh_ms: Option<Param>,
+    /// Excitatory reversal potential, mV (exp_conductance only, where it is required).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub e_syn_exc_mv: Option<Param>,
+    /// Inhibitory reversal potential, mV (exp_conductance only, where it is required).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub e_syn_inh_mv: Option<Param>,
     /// Spike-triggered threshold adaptation: the jump of the threshold at each spike, mV,
     /// >= 0. Default 0 (no adaptation: the plain LIF neuron).
     #[serde(default = "zero_param", skip_serializing_if = "is_zero_param")]
@@ -139,6 +160,8 @@ impl Default for NeuronSpec {
             synapse: SynapseKind::ExpCurrent,
             tau_syn_exc_ms: Some(3.0.into()),
             tau_syn_inh_ms: Some(6.0.into()),
+            e_syn_exc_mv: None,
+            e_syn_inh_mv: None,
             adapt_mv: 0.0.into(),
             tau_adapt_ms: None,
             hh: None,
@@ -169,6 +192,8 @@ impl NeuronSpec {
             synapse: SynapseKind::ExpCurrent,
             tau_syn_exc_ms: Some(5.0.into()),
             tau_syn_inh_ms: Some(10.0.into()),
+            e_syn_exc_mv: None,
+            e_syn_inh_mv: None,
             adapt_mv: 0.0.into(),
             tau_adapt_ms: None,
             hh: Some(HhParams::default()),
@@ -295,36 +320,71 @@ impl NeuronSpec {
             }
             (None, true) => {}
         }
-        match ne.synapse {
-            SynapseKind::ExpCurrent => {
-                for (name, p) in [
-                    ("tau_syn_exc_ms", &ne.tau_syn_exc_ms),
-                    ("tau_syn_inh_ms", &ne.tau_syn_inh_ms),
-                ] {
-                    match p {
-                        Some(p) => p.check(file, name, n, pos, "a time constant > 0 ms")?,
-                        None => {
-                            return Err(field_err(
-                                file,
-                                format!("neuron.{name}"),
-                                "missing: required (> 0 ms) for synapse \"exp_current\"",
-                            ))
-                        }
+        let taus = [
+            ("tau_syn_exc_ms", &ne.tau_syn_exc_ms),
+            ("tau_syn_inh_ms", &ne.tau_syn_inh_ms),
+        ];
+        let reversals = [
+            ("e_syn_exc_mv", &ne.e_syn_exc_mv),
+            ("e_syn_inh_mv", &ne.e_syn_inh_mv),
+        ];
+        let name = ne.synapse.name();
+        if ne.synapse == SynapseKind::Delta {
+            for (field, p) in taus {
+                if p.is_some() {
+                    return Err(field_err(
+                        file,
+                        format!("neuron.{field}"),
+                        "must be absent or null for synapse \"delta\" (weights are voltage jumps)",
+                    ));
+                }
+            }
+        } else {
+            for (field, p) in taus {
+                match p {
+                    Some(p) => p.check(file, field, n, pos, "a time constant > 0 ms")?,
+                    None => {
+                        return Err(field_err(
+                            file,
+                            format!("neuron.{field}"),
+                            format!("missing: required (> 0 ms) for synapse \"{name}\""),
+                        ))
                     }
                 }
             }
-            SynapseKind::Delta => {
-                for (name, p) in [
-                    ("tau_syn_exc_ms", &ne.tau_syn_exc_ms),
-                    ("tau_syn_inh_ms", &ne.tau_syn_inh_ms),
-                ] {
-                    if p.is_some() {
+        }
+        if ne.synapse == SynapseKind::ExpConductance {
+            if ne.model == ModelKind::Izhikevich {
+                return Err(field_err(
+                    file,
+                    "neuron.synapse",
+                    "\"exp_conductance\" is available for models \"lif\" and \"hh\": \
+                     expected \"exp_current\" or \"delta\" for \"izhikevich\"",
+                ));
+            }
+            for (field, p) in reversals {
+                match p {
+                    Some(p) => p.check(file, field, n, fin, "a finite reversal potential")?,
+                    None => {
                         return Err(field_err(
                             file,
-                            format!("neuron.{name}"),
-                            "must be absent or null for synapse \"delta\" (weights are voltage jumps)",
-                        ));
+                            format!("neuron.{field}"),
+                            "missing: required (mV) for synapse \"exp_conductance\"",
+                        ))
                     }
+                }
+            }
+        } else {
+            for (field, p) in reversals {
+                if p.is_some() {
+                    return Err(field_err(
+                        file,
+                        format!("neuron.{field}"),
+                        format!(
+                            "must be absent or null for synapse \"{name}\" \
+                             (reversal potentials belong to \"exp_conductance\")"
+                        ),
+                    ));
                 }
             }
         }

@@ -3,6 +3,44 @@
 
 use lsm_core::{Real, SpikeTrains};
 use lsm_reservoir::{Drive, Network, NetworkSpec, RecordSpec};
+use std::path::PathBuf;
+
+/// A file of `tests/fixtures`.
+pub fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+/// Loads fixture network `<name>_net.json`, runs it for 1 s (10,000 steps of 0.1 ms) on
+/// `<name>_input.csv` and compares every spike with the reference `<name>_spikes.csv`, which
+/// must hold at least `min_spikes`. Returns the network file for further checks.
+pub fn matches_reference_spikes(name: &str, min_spikes: usize) -> NetworkSpec {
+    let spec = NetworkSpec::load(&fixture(&format!("{name}_net.json"))).unwrap();
+    let net = Network::from_spec(&spec).unwrap();
+    let n_steps = 10_000;
+    let read = |file: String, col: &str, nch: usize| {
+        let f = std::fs::File::open(fixture(&file)).unwrap();
+        SpikeTrains::read_csv(
+            std::io::BufReader::new(f),
+            &file,
+            col,
+            spec.dt_ms,
+            Some(nch),
+            Some(n_steps),
+        )
+        .unwrap()
+    };
+    let input = read(format!("{name}_input.csv"), "channel", spec.n_inputs);
+    let want = read(format!("{name}_spikes.csv"), "neuron", spec.n_neurons);
+    let rec = net
+        .run(Drive::Spikes(&input), n_steps, &RecordSpec::default(), 0, 0)
+        .unwrap();
+    let got = rec.spikes.unwrap();
+    assert!(want.n_spikes() >= min_spikes, "{name}: {}", want.n_spikes());
+    assert_same_spikes(name, &want, &got);
+    spec
+}
 
 /// Runs `spec` without input for `n_steps` steps: neuron 0's `v` every step (before each
 /// step's update, i.e. at t = k·dt) and the steps with a spike.
