@@ -95,6 +95,9 @@ pub mod stream {
     /// The ReLU network of the ANN-to-SNN conversion (`lsm_learn::convert`): its initial
     /// weights, then the order of its mini-batches.
     pub const ANN_CONVERSION: u64 = READOUT | (5 << 40);
+    /// Dynamic-synapse parameters drawn by the generator (`"stp": "maass2002"`), one triple
+    /// per recurrent synapse in list order.
+    pub const STP: u64 = W_REC | (1 << 40);
     /// Per-sample encoder noise: `ENCODER + sample_id`.
     pub const ENCODER: u64 = 1 << 32;
     /// Per-sample simulation noise (noise currents): `SIM_NOISE + sample_id`.

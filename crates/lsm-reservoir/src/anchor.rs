@@ -103,6 +103,7 @@ pub fn anchor_spec(n: usize, seed: u64) -> Result<NetworkSpec> {
         post: (0..n as u32).collect(),
         weight: vec![0.2; n],
         delay_ms: Some(vec![0.0; n]),
+        stp: None,
     };
     Ok(spec)
 }

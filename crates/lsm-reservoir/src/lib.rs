@@ -24,6 +24,7 @@ pub mod sim;
 pub mod spec;
 pub mod spectral;
 mod stepper;
+pub mod stp;
 
 pub use analog::{SpikingConfig, SpikingInput, SpikingReservoir};
 pub use analog_step::{SeriesState, SeriesStepper};
@@ -31,7 +32,7 @@ pub use error::{ReservoirError, Result};
 pub use esn::{Esn, EsnConfig};
 pub use generate::{
     excitatory_mask, maass_positions, Delay, GeneratorConfig, InputConfig, InputSign,
-    NetworkSource, PairScale, Topology, WeightDist,
+    NetworkSource, PairScale, StpGenerator, Topology, WeightDist,
 };
 pub use hh::{Hh, HhParams, HhState};
 pub use homeostasis::{train_homeostasis, HomeostasisConfig, HomeostasisSummary};
@@ -47,5 +48,7 @@ pub use sim::{
     run_batch, run_batch_items, Bins, Drive, FinalState, RecordSpec, Recording, SimWorkspace,
     TraceSamples, TraceSpec,
 };
-pub use spec::{ModelKind, NetworkSpec, NeuronSpec, Param, ResetKind, SynapseKind, SynapseList};
+pub use spec::{
+    ModelKind, NetworkSpec, NeuronSpec, Param, ResetKind, StpParams, SynapseKind, SynapseList,
+};
 pub use stepper::Stepper;

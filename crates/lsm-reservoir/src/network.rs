@@ -10,7 +10,7 @@ use crate::error::Result;
 use crate::hh::Hh;
 use crate::izhikevich::Izhikevich;
 use crate::neuron::{Lif, NeuronModel};
-use crate::spec::{ModelKind, NetworkSpec, SynapseKind, SynapseList};
+use crate::spec::{ModelKind, NetworkSpec, StpParams, SynapseKind, SynapseList};
 use lsm_core::Real;
 
 /// Largest synaptic delay in steps.
@@ -38,6 +38,8 @@ pub struct Csr {
     pub row_weights: Option<Vec<[Real; 2]>>,
     /// Index in the synapse list (the network file's order) of each CSR synapse.
     pub order: Vec<usize>,
+    /// Dynamic-synapse parameters in CSR order ([`crate::stp`]); `None`: static synapses.
+    pub stp: Option<StpParams>,
 }
 
 impl Csr {
@@ -90,6 +92,9 @@ impl Csr {
                 Some(w)
             })
             .collect::<Option<Vec<_>>>();
+        let stp = list.stp.as_ref().map(|p| p.permuted(&order));
+        // Dynamic synapses scale each synapse's weight at each spike: no per-row scalar.
+        let row_weights = row_weights.filter(|_| stp.is_none());
         Csr {
             ptr,
             split,
@@ -99,6 +104,7 @@ impl Csr {
             uniform_delay,
             row_weights,
             order,
+            stp,
         }
     }
 

@@ -47,6 +47,8 @@ use crate::izhikevich::IzhState;
 use crate::network::{Csr, Network, Neurons};
 use crate::neuron::{LifState, NeuronModel};
 use crate::plasticity::Stdp;
+use crate::spec::StpParams;
+use crate::stp::{self, StpState};
 use lsm_core::{rng_for, stream, Real, SimRng, SpikeTrains};
 use ndarray::{Array1, Array2};
 use rand::Rng;
@@ -73,6 +75,11 @@ pub struct SimWorkspace {
     spikes: Vec<u32>,
     trace: Vec<Real>,
     trace_sum: Vec<Real>,
+    /// Dynamic-synapse state of the recurrent and input lists (when they have any) and a
+    /// scratch row of amplitude factors (the largest fan-out).
+    stp_rec: Option<StpState>,
+    stp_inp: Option<StpState>,
+    stp_buf: Vec<Real>,
 }
 
 impl SimWorkspace {
@@ -87,6 +94,9 @@ impl SimWorkspace {
             + 8 * self.trace_sum.len()
             + 4 * self.spikes.len()
             + 8 * state
+            + self.stp_rec.as_ref().map_or(0, StpState::heap_bytes)
+            + self.stp_inp.as_ref().map_or(0, StpState::heap_bytes)
+            + 8 * self.stp_buf.len()
     }
 }
 
@@ -109,6 +119,30 @@ impl Network {
             spikes: vec![0; n],
             trace: vec![0.0; n],
             trace_sum: vec![0.0; n],
+            stp_rec: self
+                .rec
+                .stp
+                .as_ref()
+                .map(|_| StpState::new(self.rec.n_synapses(), n)),
+            stp_inp: self
+                .inp
+                .stp
+                .as_ref()
+                .map(|_| StpState::new(self.inp.n_synapses(), self.inp.n_pre())),
+            stp_buf: {
+                let fan = |c: &Csr, on: bool| {
+                    if on {
+                        (0..c.n_pre()).map(|p| c.fan_out(p)).max().unwrap_or(0)
+                    } else {
+                        0
+                    }
+                };
+                vec![
+                    0.0;
+                    fan(&self.rec, self.rec.stp.is_some())
+                        .max(fan(&self.inp, self.inp.stp.is_some()))
+                ]
+            },
         }
     }
 
@@ -338,6 +372,9 @@ impl Network {
             ws.ring_i.fill(0.0);
             ws.trace.fill(0.0);
             ws.trace_sum.fill(0.0);
+            for st in [&mut ws.stp_rec, &mut ws.stp_inp].into_iter().flatten() {
+                st.reset();
+            }
         }
         let ctx = Ctx {
             net: self,
@@ -355,6 +392,9 @@ impl Network {
             spikes: &mut ws.spikes,
             trace: &mut ws.trace,
             trace_sum: &mut ws.trace_sum,
+            stp_rec: ws.stp_rec.as_mut(),
+            stp_inp: ws.stp_inp.as_mut(),
+            stp_buf: &mut ws.stp_buf,
         };
         if let Some(p) = plast.as_deref_mut() {
             p.start_sample();
@@ -442,6 +482,9 @@ struct Bufs<'w> {
     spikes: &'w mut [u32],
     trace: &'w mut [Real],
     trace_sum: &'w mut [Real],
+    stp_rec: Option<&'w mut StpState>,
+    stp_inp: Option<&'w mut StpState>,
+    stp_buf: &'w mut [Real],
 }
 
 /// `acc[j] += w` for every `j` of `idx` (each `< acc.len()`, checked when the network was
@@ -534,6 +577,38 @@ fn scatter(
     (b - a) as u64
 }
 
+/// [`scatter`] through dynamic synapses ([`crate::stp`]): the spike of presynaptic `p` at
+/// step `t` updates each synapse's `u` and `R` and adds `w u R` with the synapse's delay.
+#[allow(clippy::too_many_arguments)]
+fn scatter_dynamic(
+    csr: &Csr,
+    weight: &[Real],
+    prm: &StpParams,
+    st: &mut StpState,
+    buf: &mut [Real],
+    p: usize,
+    t: i64,
+    dt_ms: Real,
+    slot_t: usize,
+    n_slots: usize,
+    n: usize,
+    ring_e: &mut [Real],
+    ring_i: &mut [Real],
+) -> u64 {
+    let (a, s, b) = (csr.ptr[p], csr.split[p], csr.ptr[p + 1]);
+    let buf = &mut buf[..b - a];
+    stp::transmit(prm, st, p, t, dt_ms, a, b, buf);
+    for k in a..b {
+        let mut slot = slot_t + csr.delay[k] as usize;
+        if slot >= n_slots {
+            slot -= n_slots;
+        }
+        let ring = if k < s { &mut *ring_e } else { &mut *ring_i };
+        ring[slot * n + csr.post[k] as usize] += weight[k] * buf[k - a];
+    }
+    (b - a) as u64
+}
+
 /// Everything the step loop of one run works on but the neurons.
 struct Run<'a, 'd> {
     ctx: &'a Ctx<'a, 'd>,
@@ -573,7 +648,7 @@ unsafe fn run_loop_avx2<M: NeuronModel>(model: &M, st: &mut M::State, run: Run<'
 fn run_loop<M: NeuronModel>(model: &M, st: &mut M::State, run: Run<'_, '_>) {
     let Run {
         ctx,
-        b,
+        mut b,
         rng,
         out,
         mut plast,
@@ -644,17 +719,34 @@ fn run_loop<M: NeuronModel>(model: &M, st: &mut M::State, run: Run<'_, '_>) {
         if let Drive::Spikes(s) = ctx.drive {
             if t < s.n_steps() {
                 for &c in s.at(t) {
-                    n_events += scatter(
-                        &net.inp,
-                        &net.inp.weight,
-                        net.inp.row_weights.as_deref(),
-                        c as usize,
-                        slot_t,
-                        n_slots,
-                        n,
-                        b.ring_e,
-                        b.ring_i,
-                    );
+                    n_events += match (&net.inp.stp, b.stp_inp.as_deref_mut()) {
+                        (Some(prm), Some(st)) => scatter_dynamic(
+                            &net.inp,
+                            &net.inp.weight,
+                            prm,
+                            st,
+                            b.stp_buf,
+                            c as usize,
+                            ti,
+                            dt,
+                            slot_t,
+                            n_slots,
+                            n,
+                            b.ring_e,
+                            b.ring_i,
+                        ),
+                        _ => scatter(
+                            &net.inp,
+                            &net.inp.weight,
+                            net.inp.row_weights.as_deref(),
+                            c as usize,
+                            slot_t,
+                            n_slots,
+                            n,
+                            b.ring_e,
+                            b.ring_i,
+                        ),
+                    };
                 }
             }
         }
@@ -663,10 +755,22 @@ fn run_loop<M: NeuronModel>(model: &M, st: &mut M::State, run: Run<'_, '_>) {
             None => (&net.rec.weight[..], net.rec.row_weights.as_deref()),
             Some(p) => (p.weights(), None),
         };
-        for &i in spikes {
-            n_events += scatter(
-                &net.rec, w_rec, rw_rec, i as usize, slot_t, n_slots, n, b.ring_e, b.ring_i,
-            );
+        match (&net.rec.stp, b.stp_rec.as_deref_mut()) {
+            (Some(prm), Some(st)) => {
+                for &i in spikes {
+                    n_events += scatter_dynamic(
+                        &net.rec, w_rec, prm, st, b.stp_buf, i as usize, ti, dt, slot_t, n_slots,
+                        n, b.ring_e, b.ring_i,
+                    );
+                }
+            }
+            _ => {
+                for &i in spikes {
+                    n_events += scatter(
+                        &net.rec, w_rec, rw_rec, i as usize, slot_t, n_slots, n, b.ring_e, b.ring_i,
+                    );
+                }
+            }
         }
         if let Some(p) = plast.as_deref_mut() {
             p.step(&net.rec, spikes);

@@ -130,6 +130,7 @@ fn theta_decays_exactly_after_the_drive_stops() {
         post: vec![0],
         weight: vec![1.0],
         delay_ms: None,
+        stp: None,
     };
     let mut x = Array2::zeros((steps, 1));
     x.slice_mut(ndarray::s![..1000, ..]).fill(5.0);

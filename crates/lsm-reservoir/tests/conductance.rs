@@ -67,6 +67,7 @@ fn trace(
         post: vec![0; weights.len()],
         weight: weights.to_vec(),
         delay_ms: Some(vec![0.0; weights.len()]),
+        stp: None,
     };
     let net = Network::from_spec(&spec).unwrap();
     let input = SpikeTrains::from_events(weights.len(), dt, n, events.iter().copied()).unwrap();

@@ -72,6 +72,7 @@ fn tiny_time_step_is_caught_by_the_steps_it_implies() {
         post: vec![1],
         weight: vec![1.0],
         delay_ms: Some(vec![1.0]),
+        stp: None,
     };
     let e = s.validate_named("net.json").unwrap_err().to_string();
     assert!(e.contains("recurrent.delay_ms[0]"), "{e}");
@@ -99,6 +100,7 @@ fn declared_sizes_above_the_limits_are_refused_without_allocating() {
         post: vec![1],
         weight: vec![1.0],
         delay_ms: Some(vec![6553.6]),
+        stp: None,
     };
     let e = s.validate_named("ring.json").unwrap_err();
     assert_eq!(limit_of(&e), Some(Limit::MemoryBytes), "{e}");

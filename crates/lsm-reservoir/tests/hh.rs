@@ -190,6 +190,7 @@ fn an_excitatory_synapse_makes_the_second_neuron_follow_the_first() {
             post: vec![1],
             weight: vec![w],
             delay_ms: Some(vec![1.0]),
+            stp: None,
         };
         let net = Network::from_spec(&spec).unwrap();
         let r = net
@@ -270,6 +271,7 @@ fn conductance_synapse_follows_the_runge_kutta_solution() {
             post: vec![0],
             weight: vec![w],
             delay_ms: Some(vec![0.0]),
+            stp: None,
         };
         let net = Network::from_spec(&spec).unwrap();
         let input = lsm_core::SpikeTrains::from_events(1, dt, n_steps, [(0, 0)]).unwrap();

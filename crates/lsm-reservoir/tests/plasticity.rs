@@ -33,12 +33,14 @@ fn trio(w01: Real, w10: Real) -> NetworkSpec {
         post: vec![1, 0, 1],
         weight: vec![w01, w10, -0.01],
         delay_ms: Some(vec![1.0, 1.0, 1.0]),
+        stp: None,
     };
     spec.input = SynapseList {
         pre: vec![0, 1, 2],
         post: vec![0, 1, 2],
         weight: vec![5.0, 5.0, 5.0],
         delay_ms: Some(vec![0.0; 3]),
+        stp: None,
     };
     spec
 }

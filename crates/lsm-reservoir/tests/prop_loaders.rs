@@ -55,12 +55,14 @@ fn small_valid_network() -> NetworkSpec {
         post: vec![1, 2, 3],
         weight: vec![1.0, -2.0, 3.0],
         delay_ms: Some(vec![0.1, 1.0, 0.0]),
+        stp: None,
     };
     s.input = SynapseList {
         pre: vec![0, 1],
         post: vec![0, 3],
         weight: vec![5.0, 5.0],
         delay_ms: None,
+        stp: None,
     };
     s
 }

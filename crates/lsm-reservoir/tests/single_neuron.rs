@@ -52,6 +52,7 @@ fn firing_rate_matches_analytic_f_i_curve() {
                     post: vec![0],
                     weight: vec![0.5],
                     delay_ms: None,
+                    stp: None,
                 };
                 x = Array2::from_elem((steps, 1), i_na / 0.5);
                 Drive::Current(x.view())
@@ -141,6 +142,7 @@ fn psp_network(synapse: SynapseKind, w: Real, delay_ms: Real, dt: Real) -> Netwo
         post: vec![0],
         weight: vec![w],
         delay_ms: Some(vec![delay_ms]),
+        stp: None,
     };
     Network::from_spec(&spec).unwrap()
 }
@@ -295,6 +297,7 @@ fn exp_input_during_refractoriness_is_kept_delta_input_is_dropped() {
             post: vec![0],
             weight: vec![2.0],
             delay_ms: Some(vec![0.0]),
+            stp: None,
         };
         let net = Network::from_spec(&spec).unwrap();
         let input = SpikeTrains::from_events(1, dt, 400, [(10, 0)]).unwrap();
@@ -368,6 +371,7 @@ fn non_leaky_integrator_is_linear_ramp() {
         post: vec![0],
         weight: vec![1.0],
         delay_ms: None,
+        stp: None,
     };
     let net = Network::from_spec(&spec).unwrap();
     let input = SpikeTrains::from_events(1, dt, 3000, [(0, 0)]).unwrap();

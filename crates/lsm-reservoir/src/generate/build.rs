@@ -213,12 +213,30 @@ impl GeneratorConfig {
                 ..mix.params(&exc, seed)
             });
         }
+        // Dynamic synapses: (U, D, F) per recurrent synapse, in list order, from its own
+        // stream so that adding them changes nothing else.
+        let stp = self.stp.map(|StpGenerator::Maass2002| {
+            let mut rng_s = rng_for(seed, stream::STP);
+            let (mut u, mut d, mut f) = (vec![], vec![], vec![]);
+            for (&a, &b) in pre.iter().zip(&post) {
+                let x = crate::stp::maass2002(&mut rng_s, exc[a as usize], exc[b as usize]);
+                u.push(x.0);
+                d.push(x.1);
+                f.push(x.2);
+            }
+            crate::spec::StpParams {
+                u,
+                tau_rec_ms: d,
+                tau_facil_ms: f,
+            }
+        });
         let mut spec = NetworkSpec::new(self.dt_ms, n, n_inputs, neuron);
         spec.recurrent = SynapseList {
             pre,
             post,
             weight,
             delay_ms: Some(delay),
+            stp,
         };
         spec.input = inp;
         let mut meta = serde_json::Map::new();

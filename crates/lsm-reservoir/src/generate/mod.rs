@@ -36,6 +36,8 @@
 //! 7. Initial membrane potentials (`stream::NEURON`) if `v_init_uniform_mv` is set.
 //! 8. Izhikevich parameters per population (`stream::IZHIKEVICH_JITTER`, one `r` per neuron
 //!    in neuron order) if `izhikevich` is set ([`IzhMix`]).
+//! 9. Dynamic-synapse parameters (`stream::STP`, one `(U, D, F)` per recurrent synapse in list
+//!    order) if `stp` is `"maass2002"` ([`crate::stp::maass2002`]).
 //!
 //! The generated file's `meta` holds `{"generator": <config>, "seed": seed, "excitatory":
 //! [bool; N]}`, plus `"positions"` for the Maass column and `"rewired"` (number of rewired
@@ -370,6 +372,21 @@ pub struct GeneratorConfig {
     /// `quadratic` is kept). Default none: every neuron has `neuron`'s parameters.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub izhikevich: Option<IzhMix>,
+    /// Dynamic recurrent synapses ([`crate::stp`]): `"maass2002"` draws `U`, `D`, `F` per
+    /// synapse from the distributions of Maass, Natschläger & Markram (2002) for its pair
+    /// (stream `STP`). Default none: static synapses.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stp: Option<StpGenerator>,
+}
+
+/// How the generator draws dynamic-synapse parameters (`stp` in [`GeneratorConfig`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StpGenerator {
+    /// Gaussian around the means of Maass et al. (2002) by pair (EE depressing, EI
+    /// facilitating, IE and II depressing), SD half the mean ([`crate::stp::maass2002`]).
+    #[serde(rename = "maass2002")]
+    Maass2002,
 }
 
 impl Default for GeneratorConfig {
@@ -393,6 +410,7 @@ impl Default for GeneratorConfig {
             v_init_uniform_mv: None,
             input: InputConfig::default(),
             izhikevich: None,
+            stp: None,
         }
     }
 }

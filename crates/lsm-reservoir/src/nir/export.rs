@@ -45,6 +45,15 @@ fn scalar_or_array(p: &Param) -> MetaValue {
 /// Refuse what NIR cannot express, naming the file and the field.
 fn check_expressible(spec: &NetworkSpec, file: &str) -> Result<()> {
     let ne = &spec.neuron;
+    for (name, list) in [("recurrent", &spec.recurrent), ("input", &spec.input)] {
+        if list.stp.is_some() {
+            return Err(field_err(
+                file,
+                format!("{name}.stp"),
+                "dynamic synapses cannot be written as NIR (NIR's connections are static): expected no \"stp\"",
+            ));
+        }
+    }
     if ne.model == ModelKind::Hh {
         return Err(field_err(
             file,

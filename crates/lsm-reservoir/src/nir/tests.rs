@@ -102,12 +102,14 @@ fn hand_written_network_without_delays_round_trips() {
         post: vec![1, 2, 0],
         weight: vec![0.2, -1.0, 3.0],
         delay_ms: None,
+        stp: None,
     };
     spec.input = SynapseList {
         pre: vec![0, 1],
         post: vec![0, 2],
         weight: vec![0.5, 0.25],
         delay_ms: None,
+        stp: None,
     };
     let g = to_nir(&spec, "n", &opts()).unwrap();
     assert!(g
@@ -127,12 +129,14 @@ fn graph_layout_and_nir_parameters_follow_the_documented_mapping() {
         post: vec![0, 1, 0],
         weight: vec![0.5, 2.0, -3.0],
         delay_ms: Some(vec![2.0, 1.0, 2.0]),
+        stp: None,
     };
     spec.input = SynapseList {
         pre: vec![0],
         post: vec![1],
         weight: vec![0.5],
         delay_ms: None,
+        stp: None,
     };
     let g = to_nir(&spec, "n", &opts()).unwrap();
     assert_eq!(round_trip(&spec), spec);
@@ -217,6 +221,7 @@ fn delta_lif_weights_are_voltage_jumps_by_nirs_equation() {
         post: vec![0],
         weight: vec![1.5],
         delay_ms: None,
+        stp: None,
     };
     let g = to_nir(&spec, "n", &opts()).unwrap();
     let NodeKind::Lif { tau, r, .. } = &g.node("neurons").unwrap().kind else {
@@ -333,6 +338,7 @@ fn export_checks_the_dense_size_before_allocating() {
         post: vec![1],
         weight: vec![1.0],
         delay_ms: None,
+        stp: None,
     };
     match to_nir(&spec, "big.json", &opts()) {
         Err(ReservoirError::Limit(e)) => assert!(e.what.contains("big.json"), "{e}"),
@@ -347,12 +353,14 @@ fn simple_graph() -> NirGraph {
         post: vec![1],
         weight: vec![1.0],
         delay_ms: None,
+        stp: None,
     };
     spec.input = SynapseList {
         pre: vec![0],
         post: vec![0],
         weight: vec![1.0],
         delay_ms: None,
+        stp: None,
     };
     to_nir(&spec, "n", &opts()).unwrap()
 }

@@ -75,6 +75,11 @@
 //!   `delay_ms` (>= 0, rounded to the nearest step as Brian2 does) may be omitted: every delay is
 //!   then one step (`dt_ms`). A delay of 0 is allowed and arrives in the step of the spike.
 //!   Multiple synapses between the same pair are allowed and add up.
+//! * `recurrent.stp`, `input.stp` (optional): dynamic synapses (Tsodyks-Markram short-term
+//!   depression and facilitation, [`crate::stp`]): `{"u": [...], "tau_rec_ms": [...],
+//!   "tau_facil_ms": [...]}`, one value per synapse of the list (`u` in (0, 1],
+//!   `tau_rec_ms` > 0, `tau_facil_ms` >= 0 with 0 meaning no facilitation); the `n`-th spike
+//!   through a synapse has the amplitude `weight · u_n · R_n`.
 //! * `meta` (optional): free-form JSON kept as is (the generator stores its config and seed).
 //!
 //! A file with the wrong `format`, a newer `version`, inconsistent array lengths, out-of-range
@@ -88,6 +93,7 @@ use serde::{Deserialize, Serialize};
 use std::path::Path;
 
 mod neuron;
+pub use crate::stp::StpParams;
 pub use neuron::{ModelKind, NeuronSpec, ResetKind, SynapseKind};
 
 /// The value of the `format` field.
@@ -218,6 +224,10 @@ pub struct SynapseList {
     /// Delay in ms, >= 0. Absent: one step each.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delay_ms: Option<Vec<Real>>,
+    /// Dynamic synapses (short-term depression and facilitation, [`crate::stp`]): `U`, `D`,
+    /// `F` per synapse. Absent: static synapses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stp: Option<StpParams>,
 }
 
 impl SynapseList {
@@ -307,6 +317,9 @@ impl SynapseList {
                     format!("expected a finite weight, found {w}"),
                 ));
             }
+        }
+        if let Some(stp) = &self.stp {
+            stp.check(file, name, n)?;
         }
         Ok(max_delay)
     }
