@@ -75,6 +75,13 @@ fn check_expressible(spec: &NetworkSpec, file: &str) -> Result<()> {
             "threshold adaptation cannot be written as NIR (no NIR neuron adapts its threshold): expected 0",
         ));
     }
+    if !ne.adapt_current_na.is_all_zero() {
+        return Err(field_err(
+            file,
+            "neuron.adapt_current_na",
+            "an adaptation current cannot be written as NIR (no NIR neuron has one): expected 0",
+        ));
+    }
     if ne.reset == crate::spec::ResetKind::Subtract {
         return Err(field_err(
             file,

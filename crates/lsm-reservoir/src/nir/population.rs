@@ -98,6 +98,8 @@ pub(super) fn population(
             e_syn_inh_mv: None,
             adapt_mv: Param::Scalar(0.0),
             tau_adapt_ms: None,
+            adapt_current_na: Param::Scalar(0.0),
+            tau_adapt_current_ms: None,
             hh: None,
             izhikevich: None,
         };

@@ -60,6 +60,10 @@
 //!   threshold is `v_th + θ`, `θ` decays as `tau_adapt dθ/dt = −θ` and jumps by `adapt_mv` at
 //!   each spike, so a neuron driven steadily fires less and less (spike-frequency adaptation,
 //!   as the adaptive neurons of Bellec et al. 2018's LSNN). `θ` starts at 0 in every sample.
+//! * `adapt_current_na` (default 0, >= 0; `"lif"` only) and `tau_adapt_current_ms` (> 0;
+//!   required when `adapt_current_na` is not 0, absent otherwise): a spike-triggered
+//!   adaptation current `w` that jumps by `adapt_current_na` at each spike, decays with
+//!   `tau_adapt_current_ms` and enters the membrane as `−w` ([`crate::neuron::AdaptCurrent`]).
 //! * `synapse`: `"exp_current"` (weights are current jumps in nA into exponentially decaying
 //!   synaptic currents; positive weights go to the excitatory current with `tau_syn_exc_ms`,
 //!   negative to the inhibitory one with `tau_syn_inh_ms`, both required and > 0) or `"delta"`

@@ -129,6 +129,14 @@ pub struct NeuronSpec {
     /// zero; must be absent or null otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tau_adapt_ms: Option<Param>,
+    /// Spike-triggered adaptation current (`"lif"` only): the jump of `w` at each spike, nA,
+    /// >= 0; `−w` enters the membrane ([`crate::neuron::AdaptCurrent`]). Default 0 (none).
+    #[serde(default = "zero_param", skip_serializing_if = "is_zero_param")]
+    pub adapt_current_na: Param,
+    /// Time constant of the adaptation current, ms, > 0. Required when `adapt_current_na` is
+    /// not zero; must be absent or null otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tau_adapt_current_ms: Option<Param>,
     /// Channel parameters of the Hodgkin-Huxley model (`model: "hh"` only; absent or `{}`
     /// for the defaults). Must be absent for `"lif"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -164,6 +172,8 @@ impl Default for NeuronSpec {
             e_syn_inh_mv: None,
             adapt_mv: 0.0.into(),
             tau_adapt_ms: None,
+            adapt_current_na: 0.0.into(),
+            tau_adapt_current_ms: None,
             hh: None,
             izhikevich: None,
         }
@@ -196,6 +206,8 @@ impl NeuronSpec {
             e_syn_inh_mv: None,
             adapt_mv: 0.0.into(),
             tau_adapt_ms: None,
+            adapt_current_na: 0.0.into(),
+            tau_adapt_current_ms: None,
             hh: Some(HhParams::default()),
             izhikevich: None,
         }
@@ -302,23 +314,51 @@ impl NeuronSpec {
             (ModelKind::Izhikevich, _) => crate::izhikevich::check_spec(ne, file, n)?,
             (ModelKind::Lif, _) => {}
         }
-        match (&ne.tau_adapt_ms, ne.adapt_mv.is_all_zero()) {
-            (Some(p), false) => p.check(file, "tau_adapt_ms", n, pos, "a time constant > 0 ms")?,
-            (None, false) => {
-                return Err(field_err(
-                    file,
-                    "neuron.tau_adapt_ms",
-                    "missing: required (> 0 ms) when neuron.adapt_mv is not 0",
-                ))
+        for (jump, tau, what) in [
+            ("adapt_mv", &ne.tau_adapt_ms, "tau_adapt_ms"),
+            (
+                "adapt_current_na",
+                &ne.tau_adapt_current_ms,
+                "tau_adapt_current_ms",
+            ),
+        ] {
+            let zero = if jump == "adapt_mv" {
+                ne.adapt_mv.is_all_zero()
+            } else {
+                ne.adapt_current_na.is_all_zero()
+            };
+            match (tau, zero) {
+                (Some(p), false) => p.check(file, what, n, pos, "a time constant > 0 ms")?,
+                (None, false) => {
+                    return Err(field_err(
+                        file,
+                        format!("neuron.{what}"),
+                        format!("missing: required (> 0 ms) when neuron.{jump} is not 0"),
+                    ))
+                }
+                (Some(_), true) => {
+                    return Err(field_err(
+                        file,
+                        format!("neuron.{what}"),
+                        format!("must be absent or null when neuron.{jump} is 0 (no adaptation)"),
+                    ))
+                }
+                (None, true) => {}
             }
-            (Some(_), true) => {
-                return Err(field_err(
-                    file,
-                    "neuron.tau_adapt_ms",
-                    "must be absent or null when neuron.adapt_mv is 0 (no adaptation)",
-                ))
-            }
-            (None, true) => {}
+        }
+        ne.adapt_current_na.check(
+            file,
+            "adapt_current_na",
+            n,
+            nonneg,
+            "a current jump >= 0 nA (0: no adaptation current)",
+        )?;
+        if ne.model != ModelKind::Lif && !ne.adapt_current_na.is_all_zero() {
+            return Err(field_err(
+                file,
+                "neuron.adapt_current_na",
+                "the adaptation current is available for model \"lif\" only: expected 0",
+            ));
         }
         let taus = [
             ("tau_syn_exc_ms", &ne.tau_syn_exc_ms),

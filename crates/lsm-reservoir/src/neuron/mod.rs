@@ -70,19 +70,30 @@
 //! adaptive neurons of Bellec et al. (2018, "Long short-term memory and learning-to-learn in
 //! networks of spiking neurons"). Without adaptation `θ` is not stored at all.
 //!
+//! # Adaptation current
+//!
+//! With `adapt_current_na = b > 0` each neuron also carries `w` (nA), `tau_w dw/dt = −w`,
+//! `w += b` at each spike, entering the membrane as `−w`: exact for current and delta synapses
+//! (an extra propagator), held over the step with conductances ([`AdaptCurrent`]).
+//!
 //! # Adding a model
 //!
 //! A model implements [`NeuronModel`]: it owns its per-neuron propagators, its state is a
 //! struct of arrays, and the simulator's step loop only calls `update`, `threshold`,
-//! `receive` and `reset_spiked`, so an adaptation current (decaying with its own propagator and
-//! incremented in `reset_spiked`, as the threshold adaptation above), Izhikevich or
+//! `receive` and `reset_spiked`, so the adaptation current ([`AdaptCurrent`]: its own exact
+//! propagator, incremented in `reset_spiked`), Izhikevich or
 //! Hodgkin-Huxley (sub-stepped non-linear `update`: [`crate::hh`]) fit without a change to the
 //! loop.
 
 // Hot loops index several SoA slices in lock step; indexed loops read best and vectorise.
 #![allow(clippy::needless_range_loop)]
 
+mod adaptation;
+mod conductance;
+mod linear;
+
 use crate::spec::{NeuronSpec, ResetKind, SynapseKind};
+pub use adaptation::AdaptCurrent;
 use lsm_core::Real;
 
 /// A neuron model: parameters and precomputed propagators (immutable, shared by all threads)
@@ -151,6 +162,8 @@ pub struct Lif {
     p_adapt: Vec<Real>,
     /// Reset by subtraction (`v -= v_th - v_reset`) instead of to `v_reset`.
     subtract: bool,
+    /// The spike-triggered adaptation current, if any neuron has one.
+    adapt_current: Option<AdaptCurrent>,
     /// Conductance synapses only (empty otherwise): leak conductance `1/R` (µS; 0 for the
     /// non-leaky neuron), `h / C` (ms/nF), reversal potentials (mV).
     g_l: Vec<Real>,
@@ -199,6 +212,9 @@ pub struct LifState {
     /// Threshold adaptation `θ`, mV (the threshold is `v_th + θ`); empty when the model has
     /// no adaptation.
     pub theta: Vec<Real>,
+    /// Adaptation current `w`, nA (it enters the membrane as `−w`); empty when the model has
+    /// none.
+    pub w_adapt: Vec<Real>,
 }
 
 /// `tau_s tau_m / (C (tau_m - tau_s)) (exp(-h/tau_m) - exp(-h/tau_s))` with the limit for
@@ -238,6 +254,7 @@ impl Lif {
             adapt: Vec::new(),
             p_adapt: Vec::new(),
             subtract: ne.reset == ResetKind::Subtract,
+            adapt_current: AdaptCurrent::from_spec(ne, n, h),
             g_l: Vec::new(),
             h_over_c: Vec::new(),
             e_exc: Vec::new(),
@@ -351,6 +368,14 @@ impl NeuronModel for Lif {
             i_inh: vec![0.0; self.n],
             refractory_until: vec![-1e18; self.n],
             theta: vec![0.0; self.adapt.len()],
+            w_adapt: vec![
+                0.0;
+                if self.adapt_current.is_some() {
+                    self.n
+                } else {
+                    0
+                }
+            ],
         };
         self.reset(&mut s);
         s
@@ -362,140 +387,19 @@ impl NeuronModel for Lif {
         s.i_inh.fill(0.0);
         s.refractory_until.fill(-1e18);
         s.theta.fill(0.0);
+        s.w_adapt.fill(0.0);
     }
 
     #[inline(always)]
     fn update(&self, s: &mut LifState, t: i64, i_ext: Option<&[Real]>) {
-        let n = self.n;
-        if !self.adapt.is_empty() {
-            for (th, p) in s.theta[..n].iter_mut().zip(&self.p_adapt[..n]) {
-                *th *= p;
+        self.update_membrane(s, t, i_ext);
+        if let Some(ac) = &self.adapt_current {
+            if self.synapse != SynapseKind::ExpConductance {
+                ac.apply(&mut s.v, &s.w_adapt, &s.refractory_until, t as Real);
             }
-        }
-        let t = t as Real;
-        let (v, ie, ii, ru) = (
-            &mut s.v[..n],
-            &mut s.i_exc[..n],
-            &mut s.i_inh[..n],
-            &s.refractory_until[..n],
-        );
-        let (vr, p22, p20, ib) = (
-            &self.v_rest[..n],
-            &self.p22[..n],
-            &self.p20[..n],
-            &self.i_bias[..n],
-        );
-        if let (Some(u), SynapseKind::ExpCurrent) = (self.uniform, self.synapse) {
-            // The same expressions as below with every parameter a scalar: bit-identical.
-            let (p21e, p21i, p11e, p11i) = (u.p21e, u.p21i, u.p11e, u.p11i);
-            let (vr, p22, p20) = (u.v_rest, u.p22, u.p20);
-            match i_ext {
-                None => {
-                    let drive = p20 * u.i_bias;
-                    for i in 0..n {
-                        let vn = vr + p22 * (v[i] - vr) + p21e * ie[i] + p21i * ii[i] + drive;
-                        v[i] = if t >= ru[i] { vn } else { v[i] };
-                        ie[i] *= p11e;
-                        ii[i] *= p11i;
-                    }
-                }
-                Some(x) => {
-                    let x = &x[..n];
-                    for i in 0..n {
-                        let vn = vr
-                            + p22 * (v[i] - vr)
-                            + p21e * ie[i]
-                            + p21i * ii[i]
-                            + p20 * (u.i_bias + x[i]);
-                        v[i] = if t >= ru[i] { vn } else { v[i] };
-                        ie[i] *= p11e;
-                        ii[i] *= p11i;
-                    }
-                }
-            }
-            return;
-        }
-        match self.synapse {
-            SynapseKind::ExpCurrent => {
-                let (p21e, p21i, p11e, p11i) = (
-                    &self.p21e[..n],
-                    &self.p21i[..n],
-                    &self.p11e[..n],
-                    &self.p11i[..n],
-                );
-                match i_ext {
-                    None => {
-                        for i in 0..n {
-                            let vn = vr[i]
-                                + p22[i] * (v[i] - vr[i])
-                                + p21e[i] * ie[i]
-                                + p21i[i] * ii[i]
-                                + p20[i] * ib[i];
-                            v[i] = if t >= ru[i] { vn } else { v[i] };
-                            ie[i] *= p11e[i];
-                            ii[i] *= p11i[i];
-                        }
-                    }
-                    Some(x) => {
-                        let x = &x[..n];
-                        for i in 0..n {
-                            let vn = vr[i]
-                                + p22[i] * (v[i] - vr[i])
-                                + p21e[i] * ie[i]
-                                + p21i[i] * ii[i]
-                                + p20[i] * (ib[i] + x[i]);
-                            v[i] = if t >= ru[i] { vn } else { v[i] };
-                            ie[i] *= p11e[i];
-                            ii[i] *= p11i[i];
-                        }
-                    }
-                }
-            }
-            SynapseKind::ExpConductance => {
-                let (p11e, p11i) = (&self.p11e[..n], &self.p11i[..n]);
-                let (gl, hc, ee, ei) = (
-                    &self.g_l[..n],
-                    &self.h_over_c[..n],
-                    &self.e_exc[..n],
-                    &self.e_inh[..n],
-                );
-                for i in 0..n {
-                    // Exponential Euler with the conductances of the step's start (Brian2's
-                    // `exponential_euler`): dv/dt = (I∞ − G v) / C with G and I∞ held.
-                    let ge = 1e-3 * ie[i]; // nS -> µS
-                    let gi = 1e-3 * ii[i];
-                    let g = gl[i] + ge + gi;
-                    let drive = ib[i] + i_ext.map_or(0.0, |x| x[i]);
-                    let a = gl[i] * vr[i] + ge * ee[i] + gi * ei[i] + drive;
-                    let vn = if g > 0.0 {
-                        let v_inf = a / g;
-                        v_inf + (v[i] - v_inf) * (-hc[i] * g).exp()
-                    } else {
-                        v[i] + hc[i] * a
-                    };
-                    v[i] = if t >= ru[i] { vn } else { v[i] };
-                    ie[i] *= p11e[i];
-                    ii[i] *= p11i[i];
-                }
-            }
-            SynapseKind::Delta => match i_ext {
-                None => {
-                    for i in 0..n {
-                        let vn = vr[i] + p22[i] * (v[i] - vr[i]) + p20[i] * ib[i];
-                        v[i] = if t >= ru[i] { vn } else { v[i] };
-                    }
-                }
-                Some(x) => {
-                    let x = &x[..n];
-                    for i in 0..n {
-                        let vn = vr[i] + p22[i] * (v[i] - vr[i]) + p20[i] * (ib[i] + x[i]);
-                        v[i] = if t >= ru[i] { vn } else { v[i] };
-                    }
-                }
-            },
+            ac.decay(&mut s.w_adapt);
         }
     }
-
     #[inline(always)]
     fn threshold(&self, s: &LifState, t: i64, spikes: &mut [u32]) -> usize {
         let n = self.n;
@@ -614,6 +518,9 @@ impl NeuronModel for Lif {
                 let i = i as usize;
                 s.theta[i] += self.adapt[i];
             }
+        }
+        if let Some(ac) = &self.adapt_current {
+            ac.on_spikes(&mut s.w_adapt, spikes);
         }
     }
 
