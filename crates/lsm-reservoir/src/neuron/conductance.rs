@@ -2,7 +2,7 @@
 //! Euler with the conductances of the step's start (see the module documentation of
 //! [`crate::neuron`]).
 
-use super::{Lif, LifState};
+use super::{fast_exp, Lif, LifState};
 use lsm_core::Real;
 
 /// Advance every neuron of `m` over one step at time `t` (steps), with the external current
@@ -17,24 +17,44 @@ pub(super) fn update(m: &Lif, s: &mut LifState, t: Real, i_ext: Option<&[Real]>)
         &mut s.i_inh[..n],
         &s.refractory_until[..n],
     );
-    let (vr, ib) = (&m.v_rest[..n], &m.i_bias[..n]);
-    let (p11e, p11i) = (&m.p11e[..n], &m.p11i[..n]);
+    let ib = &m.i_bias[..n];
+    let (w, ext) = (&s.w_adapt[..], i_ext.map(|x| &x[..n]));
+    // Four copies of one branch-free loop (external current or not, adaptation current or
+    // not), so that each vectorises.
+    match (ext, w.is_empty()) {
+        (None, true) => kernel(v, ge_ns, gi_ns, ru, m, t, |i| ib[i]),
+        (Some(x), true) => kernel(v, ge_ns, gi_ns, ru, m, t, |i| ib[i] + x[i]),
+        (None, false) => kernel(v, ge_ns, gi_ns, ru, m, t, |i| ib[i] - w[i]),
+        (Some(x), false) => kernel(v, ge_ns, gi_ns, ru, m, t, |i| ib[i] + x[i] - w[i]),
+    }
+}
+
+/// The update of every neuron with the held current `drive(i)` (nA).
+#[inline(always)]
+fn kernel(
+    v: &mut [Real],
+    ge_ns: &mut [Real],
+    gi_ns: &mut [Real],
+    ru: &[Real],
+    m: &Lif,
+    t: Real,
+    drive: impl Fn(usize) -> Real,
+) {
+    let n = v.len();
+    let (ge_ns, gi_ns, ru) = (&mut ge_ns[..n], &mut gi_ns[..n], &ru[..n]);
+    let (vr, p11e, p11i) = (&m.v_rest[..n], &m.p11e[..n], &m.p11i[..n]);
     let (gl, hc, ee, ei) = (&m.g_l[..n], &m.h_over_c[..n], &m.e_exc[..n], &m.e_inh[..n]);
-    let w = &s.w_adapt;
     for i in 0..n {
         // dv/dt = (I∞ − G v) / C with G and I∞ held over the step (Brian2's
         // `exponential_euler`).
         let ge = 1e-3 * ge_ns[i]; // nS -> µS
         let gi = 1e-3 * gi_ns[i];
         let g = gl[i] + ge + gi;
-        let mut drive = ib[i] + i_ext.map_or(0.0, |x| x[i]);
-        if !w.is_empty() {
-            drive -= w[i];
-        }
-        let a = gl[i] * vr[i] + ge * ee[i] + gi * ei[i] + drive;
+        let a = gl[i] * vr[i] + ge * ee[i] + gi * ei[i] + drive(i);
+        // G = 0 only for a non-leaky neuron without synaptic input: then v grows linearly.
         let vn = if g > 0.0 {
             let v_inf = a / g;
-            v_inf + (v[i] - v_inf) * (-hc[i] * g).exp()
+            v_inf + (v[i] - v_inf) * fast_exp::exp(-hc[i] * g)
         } else {
             v[i] + hc[i] * a
         };

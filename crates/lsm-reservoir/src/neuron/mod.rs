@@ -90,6 +90,7 @@
 
 mod adaptation;
 mod conductance;
+mod fast_exp;
 mod linear;
 
 use crate::spec::{NeuronSpec, ResetKind, SynapseKind};
