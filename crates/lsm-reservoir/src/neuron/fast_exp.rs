@@ -9,7 +9,7 @@ use lsm_core::Real;
 
 const LOG2E: Real = std::f64::consts::LOG2_E;
 /// ln 2 split so that `n · LN2_HI` is exact for |n| < 2^11.
-const LN2_HI: Real = 6.931_471_803_691_238_2e-1;
+const LN2_HI: Real = 6.931_471_803_691_238e-1;
 const LN2_LO: Real = 1.908_214_929_270_587_7e-10;
 /// 1.5 · 2^52: adding it rounds to an integer held in the low mantissa bits.
 const SHIFT: Real = 6_755_399_441_055_744.0;
