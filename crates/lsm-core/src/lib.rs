@@ -95,6 +95,9 @@ pub mod stream {
     /// The ReLU network of the ANN-to-SNN conversion (`lsm_learn::convert`): its initial
     /// weights, then the order of its mini-batches.
     pub const ANN_CONVERSION: u64 = READOUT | (5 << 40);
+    /// Surrogate-gradient training of spiking networks (`lsm_learn::surrogate`): the initial
+    /// weights (input, recurrent, output), then the order of the mini-batches of each epoch.
+    pub const SURROGATE: u64 = READOUT | (6 << 40);
     /// Per-sample encoder noise: `ENCODER + sample_id`.
     pub const ENCODER: u64 = 1 << 32;
     /// Per-sample simulation noise (noise currents): `SIM_NOISE + sample_id`.
