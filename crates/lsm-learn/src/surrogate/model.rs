@@ -396,8 +396,7 @@ impl SurrogateNet {
     fn backward(&self, x: &SpikeTrains, mode: ForwardMode<'_>, ws: &mut Workspace) {
         let (h, o, t_n) = (ws.h, ws.o, x.n_steps());
         let p = ws.prop;
-        let (th, vreset, vr) = (self.v_th_mv, 0.0, 0.0);
-        let _ = vr;
+        let (th, vreset) = (self.v_th_mv, 0.0);
         let (sur, k) = (self.surrogate, self.slope);
         let subtract = self.reset == ResetKind::Subtract;
         let detach = self.detach_reset;
@@ -587,8 +586,9 @@ impl SurrogateNet {
     }
 
     /// The spikes, membranes and logits of the forward pass on `x`, in the exported network's
-    /// numbering. In [`ForwardMode::Spiking`] the spikes are what the simulator gives for
-    /// [`SurrogateNet::to_network_spec`] on the same input, bit for bit.
+    /// numbering. In [`ForwardMode::Spiking`] the spikes and membranes are what the simulator
+    /// gives for [`SurrogateNet::to_network_spec`] on the same input, bit for bit. (In the
+    /// smooth modes no spike is recorded and `v` holds the membrane before the reset.)
     ///
     /// # Errors
     /// An invalid network or an input that does not fit.
