@@ -98,6 +98,9 @@ pub mod stream {
     /// Dynamic-synapse parameters drawn by the generator (`"stp": "maass2002"`), one triple
     /// per recurrent synapse in list order.
     pub const STP: u64 = W_REC | (1 << 40);
+    /// Surrogate-gradient training of spiking networks (`lsm_learn::surrogate`): the initial
+    /// weights (input, recurrent, output), then the order of the mini-batches of each epoch.
+    pub const SURROGATE: u64 = READOUT | (6 << 40);
     /// Per-sample encoder noise: `ENCODER + sample_id`.
     pub const ENCODER: u64 = 1 << 32;
     /// Per-sample simulation noise (noise currents): `SIM_NOISE + sample_id`.

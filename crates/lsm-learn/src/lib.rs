@@ -14,5 +14,6 @@
 
 pub mod convert;
 mod error;
+pub mod surrogate;
 
 pub use error::{LearnError, Result};

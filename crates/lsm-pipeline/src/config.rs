@@ -38,6 +38,7 @@ use serde::{Deserialize, Serialize};
 use std::path::Path;
 
 pub use crate::digits::drive::InputDrive;
+pub use crate::digits::snn::SnnConfig;
 pub use crate::sources::{InputSource, ReservoirChoice};
 pub use lsm_reservoir::NetworkSource;
 
@@ -181,6 +182,7 @@ impl Default for ClassifierReadoutConfig {
 /// | `features` | spike counts in 4 bins, edges warped halfway by the input, square root | [`FeatureConfig`] |
 /// | `readout` | multinomial logistic regression, α = 30 (ridge: α ∈ {1e2..1e5} by leave-one-speaker-out CV) | [`ClassifierReadoutConfig`] |
 /// | `plasticity` | absent (`null`): the reservoir keeps its generated weights | [`PlasticityConfig`]: unsupervised STDP on training recordings before the readout is fitted |
+/// | `snn` | absent | [`SnnConfig`]: train a spiking network by surrogate gradients on the input's spikes instead of the reservoir and readout (`network`, `reservoir`, `features` and `readout` are then unused) |
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DigitsConfig {
@@ -209,6 +211,10 @@ pub struct DigitsConfig {
     /// Unsupervised spike-timing-dependent plasticity of the reservoir. Default none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub plasticity: Option<PlasticityConfig>,
+    /// A spiking network trained end to end by surrogate gradients on the input's spikes,
+    /// instead of the reservoir and the linear readout ([`SnnConfig`]). Default none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snn: Option<SnnConfig>,
 }
 
 impl Default for DigitsConfig {
@@ -224,6 +230,7 @@ impl Default for DigitsConfig {
             features: FeatureConfig::default(),
             readout: ClassifierReadoutConfig::default(),
             plasticity: None,
+            snn: None,
         }
     }
 }
@@ -397,6 +404,16 @@ impl DigitsConfig {
 
     /// The checks after the input's and the network's.
     fn validate_rest(&self) -> Result<(), PipelineError> {
+        if let Some(snn) = &self.snn {
+            snn.validate()?;
+            if self.plasticity.is_some() {
+                return Err(PipelineError::config(
+                    "plasticity",
+                    "the snn section trains its own network on the input's spikes: remove \
+                     plasticity (it shapes the reservoir, which is not used with snn)",
+                ));
+            }
+        }
         if let Some(p) = &self.plasticity {
             if !self.features.reservoir {
                 return Err(PipelineError::config(

@@ -29,11 +29,14 @@ pub const MODEL_FORMAT: &str = "lsm-model";
 /// files of version 5 and later must carry; 6 = classification models with spike input
 /// (`config.input`), a network named by file (`config.network.file`, the network embedded as
 /// before) or an echo state network (`config.reservoir`, `esn`); files of version 5 read as
-/// audio input and the spiking reservoir, and a default model's fields are unchanged.
+/// audio input and the spiking reservoir, and a default model's fields are unchanged; 7 =
+/// spiking networks trained by surrogate gradients (`config.snn`, `snn`: the network's sizes,
+/// neuron parameters and weights, checked when read); files of version 6 and earlier have
+/// neither and read unchanged.
 ///
 /// Time-series models had a counter of their own, at 1, before version 5: a time-series file
 /// of versions 1-4 has that layout, which version 5 keeps (it adds only the checksum).
-pub const MODEL_FORMAT_VERSION: u64 = 6;
+pub const MODEL_FORMAT_VERSION: u64 = 7;
 
 /// The first version whose files carry a checksum.
 pub const CHECKSUM_SINCE: u64 = 5;

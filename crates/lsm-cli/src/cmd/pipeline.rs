@@ -411,15 +411,33 @@ pub fn fit(args: FitArgs, quiet: bool) -> Result<()> {
                     ex.syn_events as f64
                 );
             }
-            eprintln!("readout fitted in {:.2} s", tm.readout_s);
+            if model.model().snn.is_none() {
+                eprintln!("readout fitted in {:.2} s", tm.readout_s);
+            } else {
+                eprintln!(
+                    "spiking network trained by surrogate gradients in {:.2} s",
+                    tm.readout_s
+                );
+            }
         }
         for (a, s) in &tr.cv_scores {
             eprintln!("  alpha {a:>10.3e}: cross-validated accuracy {s:.4}");
         }
-        eprintln!(
-            "readout: alpha {:.3e}, training accuracy {:.4}",
-            tr.alpha, tr.train_accuracy
-        );
+        match &model.model().snn {
+            None => eprintln!(
+                "readout: alpha {:.3e}, training accuracy {:.4}",
+                tr.alpha, tr.train_accuracy
+            ),
+            Some(snn) => eprintln!(
+                "spiking network: {} inputs, {} hidden, {} outputs; final epoch loss {:.4}; \
+                 training accuracy {:.4}",
+                snn.net.n_inputs(),
+                snn.net.hidden(),
+                snn.net.n_outputs(),
+                snn.log.loss.last().copied().unwrap_or(f64::NAN),
+                tr.train_accuracy
+            ),
+        }
     }
     model
         .save(&args.out)

@@ -59,6 +59,16 @@ pub struct Extractor {
 }
 
 impl Extractor {
+    /// The input stage (encoder or spike trains).
+    pub(crate) fn input_stage(&self) -> &InputStage {
+        &self.input
+    }
+
+    /// The seed of the per-sample noise streams.
+    pub(crate) fn seed(&self) -> u64 {
+        self.seed
+    }
+
     /// Build the stages of `config` with the reservoir: the network `spec` (required iff
     /// `config.features.reservoir` with the spiking reservoir) or the `esn` (with the ESN
     /// reservoir), checking the links: the reservoir's inputs must equal the input's channels

@@ -36,6 +36,7 @@ mod model;
 mod pipeline;
 mod readout;
 mod sample;
+pub mod snn;
 #[cfg(test)]
 mod tests;
 
@@ -47,3 +48,4 @@ pub(crate) use pipeline::build_reservoir;
 pub use pipeline::*;
 pub use readout::*;
 pub use sample::*;
+pub use snn::{SnnConfig, SnnModel};

@@ -75,8 +75,13 @@ pub struct DigitsModel {
     /// The built echo state network (with `"reservoir": {"kind": "esn"}`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub esn: Option<lsm_reservoir::Esn>,
-    /// The readout.
+    /// The readout. For a spiking network trained by surrogate gradients (`snn`) only its
+    /// `classes` are set (neither `ridge` nor `logistic`).
     pub readout: ClassifierReadout,
+    /// The spiking network trained by surrogate gradients instead of the reservoir and the
+    /// linear readout (with the config's `snn` section; since format version 7).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snn: Option<super::snn::SnnModel>,
     /// What the training run did.
     pub training: TrainingSummary,
 }

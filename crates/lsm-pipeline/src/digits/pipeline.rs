@@ -2,6 +2,7 @@
 
 use super::drive::{apply_input_drive, Calibration};
 use super::input::{resolve_spike_channels, InputStage};
+use super::snn::{self, SnnConfig, SnnModel};
 use crate::config::{DigitsConfig, PlasticityConfig, TASK_SPOKEN_DIGITS};
 use crate::error::PipelineError;
 use crate::io::{self, MODEL_FORMAT, MODEL_FORMAT_VERSION};
@@ -237,6 +238,9 @@ impl DigitsPipeline {
         let mut config = config.clone();
         resolve_spike_channels(&mut config, train)?;
         let config = &config;
+        if let Some(SnnConfig::Surrogate(sc)) = &config.snn {
+            return Self::fit_snn(config, sc, train, &y, classes, group_list, progress);
+        }
         let BuiltReservoir {
             network,
             esn,
@@ -304,6 +308,7 @@ impl DigitsPipeline {
             esn,
             readout,
             training,
+            snn: None,
         };
         Ok(Self {
             model,
@@ -312,6 +317,81 @@ impl DigitsPipeline {
                 network_s,
                 extract,
                 readout_s,
+            }),
+        })
+    }
+
+    /// [`DigitsPipeline::fit`] with the config's `snn` section: encode the training samples,
+    /// train the spiking network on their spikes, store it (the readout keeps only the class
+    /// labels). The timings report the encoding as the extraction and the training as the
+    /// readout.
+    #[allow(clippy::too_many_arguments)]
+    fn fit_snn(
+        config: &DigitsConfig,
+        sc: &lsm_learn::surrogate::SurrogateConfig,
+        train: &[Sample],
+        y: &[usize],
+        classes: Vec<String>,
+        group_list: Vec<String>,
+        progress: &dyn Progress,
+    ) -> Result<Self, PipelineError> {
+        let extractor = Extractor::new(&snn::input_config(config), None, None)?;
+        progress.start("encoding (train)", train.len() as u64);
+        let (xs, extract) = snn::encode(&extractor, train, progress)?;
+        progress.finish();
+        progress.start("training the spiking network (surrogate gradients)", 0);
+        let t0 = Instant::now();
+        let tr = lsm_learn::surrogate::train(sc, &xs, y, classes.len(), config.seed)
+            .map_err(|e| snn::learn_err("snn", e))?;
+        let train_s = t0.elapsed().as_secs_f64();
+        progress.finish();
+        let pred = tr.net.predict(&xs).map_err(|e| snn::learn_err("snn", e))?;
+        let train_accuracy =
+            pred.iter().zip(y).filter(|(p, t)| p == t).count() as f64 / y.len() as f64;
+        let training = TrainingSummary {
+            n_samples: train.len(),
+            n_features: tr.net.n_inputs(),
+            class_counts: (0..classes.len())
+                .map(|c| y.iter().filter(|&&v| v == c).count())
+                .collect(),
+            groups: group_list,
+            alpha: 0.0,
+            cv_scores: Vec::new(),
+            train_accuracy,
+            n_steps: extract.n_steps,
+            input_spikes: extract.input_spikes,
+            reservoir_spikes: 0,
+            input_gain: 1.0,
+            calibration: Vec::new(),
+        };
+        let model = DigitsModel {
+            format: MODEL_FORMAT.into(),
+            format_version: MODEL_FORMAT_VERSION,
+            task: TASK_SPOKEN_DIGITS.into(),
+            lsm_version: env!("CARGO_PKG_VERSION").into(),
+            config: config.clone(),
+            network: None,
+            esn: None,
+            readout: ClassifierReadout {
+                classes,
+                ridge: None,
+                logistic: None,
+                logistic_cv: None,
+                temperature: 1.0,
+            },
+            training,
+            snn: Some(SnnModel {
+                net: tr.net,
+                log: tr.log,
+            }),
+        };
+        Ok(Self {
+            model,
+            extractor,
+            timings: Some(FitTimings {
+                network_s: 0.0,
+                extract,
+                readout_s: train_s,
             }),
         })
     }
@@ -329,6 +409,49 @@ impl DigitsPipeline {
                 "the model is for task \"{}\", not \"{TASK_SPOKEN_DIGITS}\"",
                 model.task
             )));
+        }
+        match (&model.config.snn, &model.snn) {
+            (Some(_), Some(snn)) => {
+                let extractor = Extractor::new(&snn::input_config(&model.config), None, None)?;
+                let r = &model.readout;
+                if r.ridge.is_some() || r.logistic.is_some() {
+                    return Err(PipelineError::config(
+                        "readout",
+                        "a model with a spiking network (snn) has no linear readout: expected \
+                         neither \"ridge\" nor \"logistic\"",
+                    ));
+                }
+                let mut seen = std::collections::HashSet::new();
+                if let Some(c) = r
+                    .classes
+                    .iter()
+                    .find(|c| c.is_empty() || !seen.insert(c.as_str()))
+                {
+                    return Err(PipelineError::config(
+                        "readout.classes",
+                        format!("class label {c:?} is empty or repeated; expected unique labels"),
+                    ));
+                }
+                snn::check_model(snn, &extractor, r.classes.len())?;
+                return Ok(Self {
+                    model,
+                    extractor,
+                    timings: None,
+                });
+            }
+            (Some(_), None) => {
+                return Err(PipelineError::config(
+                    "snn",
+                    "the config has an snn section but the model has no trained spiking network",
+                ))
+            }
+            (None, Some(_)) => {
+                return Err(PipelineError::config(
+                    "snn",
+                    "the model has a trained spiking network but its config has no snn section",
+                ))
+            }
+            (None, None) => {}
         }
         let extractor = Extractor::new(&model.config, model.network.as_ref(), model.esn.as_ref())?;
         if let (Some(spec), Some(n)) = (&model.network, model.config.network.n_neurons()) {
@@ -520,6 +643,14 @@ impl DigitsPipeline {
         samples: &[Sample],
         progress: &dyn Progress,
     ) -> Result<Array2<Real>, PipelineError> {
+        if let Some(snn) = &self.model.snn {
+            progress.start("encoding + spiking network", samples.len() as u64);
+            let (xs, _) = snn::encode(&self.extractor, samples, progress)?;
+            progress.finish();
+            let mut l = snn.net.logits(&xs).map_err(|e| snn::learn_err("snn", e))?;
+            snn::softmax_rows(&mut l);
+            return Ok(l);
+        }
         progress.start("encoding + simulating", samples.len() as u64);
         let (x, _) = self.extractor.features(samples, progress)?;
         progress.finish();
@@ -531,12 +662,28 @@ impl DigitsPipeline {
         samples: &[Sample],
         progress: &dyn Progress,
     ) -> Result<(Vec<Prediction>, ExtractStats, f64), PipelineError> {
-        progress.start("encoding + simulating", samples.len() as u64);
-        let (x, stats) = self.extractor.features(samples, progress)?;
-        progress.finish();
-        let t0 = Instant::now();
-        let p = self.model.readout.predict(x.view())?;
-        let readout_s = t0.elapsed().as_secs_f64();
+        let (p, stats, readout_s) = if let Some(snn) = &self.model.snn {
+            progress.start("encoding + spiking network", samples.len() as u64);
+            let (xs, stats) = snn::encode(&self.extractor, samples, progress)?;
+            progress.finish();
+            let t0 = Instant::now();
+            let mut l = snn.net.logits(&xs).map_err(|e| snn::learn_err("snn", e))?;
+            let pred = lsm_learn::convert::mlp::argmax_rows(l.view());
+            snn::softmax_rows(&mut l);
+            let p: Vec<(usize, f64)> = pred
+                .iter()
+                .enumerate()
+                .map(|(i, &c)| (c, l[[i, c]]))
+                .collect();
+            (p, stats, t0.elapsed().as_secs_f64())
+        } else {
+            progress.start("encoding + simulating", samples.len() as u64);
+            let (x, stats) = self.extractor.features(samples, progress)?;
+            progress.finish();
+            let t0 = Instant::now();
+            let p = self.model.readout.predict(x.view())?;
+            (p, stats, t0.elapsed().as_secs_f64())
+        };
         let preds = p
             .into_iter()
             .zip(samples)
