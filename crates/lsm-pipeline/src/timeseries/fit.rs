@@ -58,7 +58,7 @@ pub fn fit(cfg: &TsConfig, data: &DataSource) -> Result<(TsModel, FitReport)> {
     fit_with_progress(cfg, data, &NoProgress)
 }
 
-/// [`fit`], telling `progress` of the rows run (every [`TICK_ROWS`] rows or block of rows; a
+/// [`fit`], telling `progress` of the rows run (every 1,024 rows or block of rows; a
 /// hook that unwinds stops the fit there).
 ///
 /// # Errors
