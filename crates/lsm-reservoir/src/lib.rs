@@ -31,7 +31,7 @@ pub use analog_step::{SeriesState, SeriesStepper};
 pub use error::{ReservoirError, Result};
 pub use esn::{Esn, EsnConfig};
 pub use generate::{
-    excitatory_mask, maass_positions, Delay, GeneratorConfig, InputConfig, InputSign,
+    excitatory_mask, maass_positions, preset, Delay, GeneratorConfig, InputConfig, InputSign,
     NetworkSource, PairScale, StpGenerator, Topology, WeightDist,
 };
 pub use hh::{Hh, HhParams, HhState};

@@ -11,13 +11,22 @@ use lsm_pipeline::DigitsConfig;
 use lsm_reservoir::GeneratorConfig;
 use std::path::Path;
 
-/// The generator config (`config`'s fields over the default network) and the number of
-/// input channels (`n_inputs`, else the default encoder's channels).
+/// The generator config (`config`'s fields over the default network, or over the named
+/// preset ([`lsm_reservoir::preset`]) when `preset` is given) and the number of input channels
+/// (`n_inputs`, else the default encoder's channels).
 ///
 /// # Errors
-/// An unreadable or invalid config file, naming it and the field.
-pub fn config(config: Option<&Path>, n_inputs: Option<usize>) -> Result<(GeneratorConfig, usize)> {
-    let base = DigitsConfig::default_network();
+/// An unreadable or invalid config file, naming it and the field; an unknown preset name,
+/// listing the known ones.
+pub fn config_over(
+    preset: Option<&str>,
+    config: Option<&Path>,
+    n_inputs: Option<usize>,
+) -> Result<(GeneratorConfig, usize)> {
+    let base = match preset {
+        Some(name) => lsm_reservoir::preset(name).context("--preset")?,
+        None => DigitsConfig::default_network(),
+    };
     let cfg = match config {
         Some(p) => {
             let text = crate::cmd::read_config("--config", p)?;
@@ -50,7 +59,7 @@ mod tests {
 
     #[test]
     fn the_default_network_matches_both_default_encoders() {
-        let (cfg, n) = config(None, None).unwrap();
+        let (cfg, n) = config_over(None, None, None).unwrap();
         assert_eq!(cfg, DigitsConfig::default_network());
         for enc in [
             DigitsConfig::default_encoder(),
@@ -59,7 +68,7 @@ mod tests {
             assert_eq!(AudioEncoder::new(&enc).unwrap().n_channels(), n);
             assert_eq!(enc.dt_ms, cfg.dt_ms);
         }
-        assert_eq!(config(None, Some(3)).unwrap().1, 3);
+        assert_eq!(config_over(None, None, Some(3)).unwrap().1, 3);
     }
 
     #[test]
@@ -68,7 +77,7 @@ mod tests {
         let p = d.path().join("gen.json");
         std::fs::write(&p, "{}").unwrap();
         assert_eq!(
-            config(Some(&p), None).unwrap().0,
+            config_over(None, Some(&p), None).unwrap().0,
             DigitsConfig::default_network()
         );
         std::fs::write(&p, r#"{"n_neurons": 64}"#).unwrap();
@@ -76,9 +85,9 @@ mod tests {
             n_neurons: Some(64),
             ..DigitsConfig::default_network()
         };
-        assert_eq!(config(Some(&p), None).unwrap().0, want);
+        assert_eq!(config_over(None, Some(&p), None).unwrap().0, want);
         std::fs::write(&p, r#"{"n_neurons": 64, "x": 1}"#).unwrap();
-        let e = format!("{:#}", config(Some(&p), None).unwrap_err());
+        let e = format!("{:#}", config_over(None, Some(&p), None).unwrap_err());
         assert!(e.contains("gen.json") && e.contains("`x`"), "{e}");
     }
 }

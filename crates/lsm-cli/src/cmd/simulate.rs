@@ -34,9 +34,14 @@ pub enum NetworkCommand {
     /// fields it leaves out: the spoken-digit pipeline's default network (1000 LIF neurons,
     /// dt 1 ms), which runs on the spikes of `lsm encode`'s default encoder.
     Generate {
-        /// Generator config (JSON; omitted fields: the default network's).
+        /// Generator config (JSON; omitted fields: the default network's, or the preset's).
         #[arg(long)]
         config: Option<PathBuf>,
+        /// Start from a named network instead of the default: maass2002 (the original LSM
+        /// column with dynamic synapses), cuba or coba (Brette et al. 2007); `--config`
+        /// overrides its fields.
+        #[arg(long)]
+        preset: Option<String>,
         /// Output network file (JSON, format `lsm-network` version 1).
         #[arg(long)]
         out: PathBuf,
@@ -119,6 +124,7 @@ pub fn network(command: NetworkCommand, quiet: bool) -> Result<()> {
         NetworkCommand::Import(args) => crate::cmd::nir::import(args, quiet),
         NetworkCommand::Generate {
             config,
+            preset,
             out,
             n_inputs,
             seed,
@@ -127,7 +133,8 @@ pub fn network(command: NetworkCommand, quiet: bool) -> Result<()> {
                 &[("--out", Some(&out))],
                 &[("--config", config.as_deref())],
             )?;
-            let (cfg, n_inputs) = crate::cmd::netgen::config(config.as_deref(), n_inputs)?;
+            let (cfg, n_inputs) =
+                crate::cmd::netgen::config_over(preset.as_deref(), config.as_deref(), n_inputs)?;
             let spec = cfg.generate(n_inputs, seed)?;
             spec.save(&out)?;
             if !quiet {

@@ -673,7 +673,9 @@ impl GeneratorConfig {
 
 mod build;
 mod izh_mix;
+pub mod presets;
 mod source;
 pub use build::{excitatory_mask, maass_positions};
 pub use izh_mix::{IzhMix, IzhPopulation};
+pub use presets::{preset, PRESETS};
 pub use source::NetworkSource;
