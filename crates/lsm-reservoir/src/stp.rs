@@ -166,13 +166,10 @@ pub(crate) fn transmit(
         return;
     }
     let delta = (t - last) as Real * dt_ms;
+    // Branch-free so that it vectorises: F = 0 gives exp(−∞) = 0 (no facilitation).
     for k in 0..b - a {
-        let fac = if f[k] > 0.0 {
-            (-delta / f[k]).exp()
-        } else {
-            0.0
-        };
-        let rn = 1.0 + (r[k] - u[k] * r[k] - 1.0) * (-delta / d[k]).exp();
+        let fac = crate::neuron::fast_exp(-delta / f[k]);
+        let rn = 1.0 + (r[k] - u[k] * r[k] - 1.0) * crate::neuron::fast_exp(-delta / d[k]);
         let un = uu[k] + u[k] * (1.0 - uu[k]) * fac;
         u[k] = un;
         r[k] = rn;

@@ -14,8 +14,8 @@ const LN2_LO: Real = 1.908_214_929_270_587_7e-10;
 /// 1.5 · 2^52: adding it rounds to an integer held in the low mantissa bits.
 const SHIFT: Real = 6_755_399_441_055_744.0;
 
-/// `e^x` for `x` in `[-700, 700]`; below, 0 (`e^{-700}` is 1e-304, far below anything the
-/// membrane resolves); above, +∞; NaN stays NaN.
+/// `e^x` for `x` in `[-700, 700]`; below (−∞ included), 0 (`e^{-700}` is 1e-304, far below
+/// anything the membrane or a synapse resolves); above, +∞; NaN stays NaN.
 #[inline(always)]
 pub(crate) fn exp(x: Real) -> Real {
     let xc = x.clamp(-700.0, 700.0);
@@ -72,6 +72,7 @@ mod tests {
         assert!(worst <= 2, "worst {worst} ulp");
         assert_eq!(exp(0.0), 1.0);
         assert_eq!(exp(-800.0), 0.0);
+        assert_eq!(exp(Real::NEG_INFINITY), 0.0);
         assert_eq!(exp(800.0), Real::INFINITY);
         assert!(exp(Real::NAN).is_nan());
         assert!(ulps(exp(-700.0), (-700.0 as Real).exp()) <= 2);

@@ -95,6 +95,7 @@ mod linear;
 
 use crate::spec::{NeuronSpec, ResetKind, SynapseKind};
 pub use adaptation::AdaptCurrent;
+pub(crate) use fast_exp::exp as fast_exp;
 use lsm_core::Real;
 
 /// A neuron model: parameters and precomputed propagators (immutable, shared by all threads)
