@@ -42,7 +42,9 @@ impl PyNetwork {
     /// `lsm network generate`) or a preset name: `"spoken-digits"` (that default) or
     /// `"anchor"` (the speed-anchor network of the Brian2 comparisons: dimensionless LIF,
     /// 80 % excitatory, 100 synapses out of each neuron, dt 0.1 ms, one Poisson input
-    /// channel per neuron; 4000 neurons unless `n_neurons` says). `n_inputs` defaults to the
+    /// channel per neuron; 4000 neurons unless `n_neurons` says), or one of the named networks
+    /// of `lsm network generate --preset`: `"maass2002"` (the original LSM column with dynamic
+    /// synapses), `"cuba"`, `"coba"` (Brette et al. 2007). `n_inputs` defaults to the
     /// default audio encoder's channels; `n_neurons` overrides the config's size. The same
     /// seed gives the network `lsm network generate` writes.
     #[staticmethod]
@@ -71,9 +73,13 @@ impl PyNetwork {
                 return Self::from_spec(&spec);
             }
             (Some("spoken-digits"), _) | (None, None) => base,
+            (Some(name), _) if lsm_reservoir::generate::PRESETS.contains(&name) => {
+                lsm_reservoir::preset(name).config_err()?
+            }
             (Some(other), _) => {
                 return Err(config_err(format!(
-                    "config: unknown preset \"{other}\" (expected a dict, \"spoken-digits\" or \"anchor\")"
+                    "config: unknown preset \"{other}\" (expected a dict, \"spoken-digits\", \"anchor\", {})",
+                    lsm_reservoir::generate::PRESETS.map(|p| format!("\"{p}\"")).join(", ")
                 )))
             }
             (None, Some(c)) => {

@@ -155,5 +155,23 @@ def test_network_presets_by_name():
     assert default.to_dict() == lsm.Network.generate(None, n_inputs=4, seed=1).to_dict()
     small = lsm.Network.generate('{"n_neurons": 30}', n_inputs=2, seed=1)
     assert small.n_neurons == 30
-    with pytest.raises(lsm.ConfigError, match="unknown preset"):
+    with pytest.raises(lsm.ConfigError, match="unknown preset.*coba"):
         lsm.Network.generate("brunel3000")
+
+
+def test_named_networks_of_the_literature():
+    coba = lsm.Network.generate("coba", n_inputs=0, seed=3)
+    assert (coba.n_neurons, coba.dt) == (4000, 0.1)
+    spec = coba.to_dict()
+    assert spec["neuron"]["synapse"] == "exp_conductance"
+    assert set(spec["recurrent"]["weight"]) == {6.0, -67.0}
+    column = lsm.Network.generate("maass2002", n_inputs=2, seed=1).to_dict()
+    assert column["n_neurons"] == 135 and "stp" in column["recurrent"]
+
+
+def test_presets_are_the_command_lines(tmp_path, lsm_bin):
+    # The same presets as `lsm network generate --preset`: the same file for the same seed.
+    out = tmp_path / "cuba.json"
+    run_cli(lsm_bin, "network", "generate", "--preset", "cuba", "--n-inputs", "0", "--seed", 3,
+            "--out", out, "--quiet")
+    assert json.loads(out.read_text()) == lsm.Network.generate("cuba", n_inputs=0, seed=3).to_dict()
