@@ -78,9 +78,12 @@ for split in $splits; do
     convert "$data" "$split" "${flags[@]}"
 done
 if [ "${PATTERNS:-1}" = 1 ]; then
+    # Jittered templates (Maass et al. 2002), and the parity of three 100 ms segments (which a
+    # linear readout of the input's counts cannot compute).
     "$lsm" data spike-patterns --out "$out/patterns" --seed 1 -q
+    "$lsm" data spike-patterns --segments 3 --duration-ms 300 --out "$out/parity3" --seed 1 -q
     "$lsm" default-config --task spikes > "$out/sp-lsm.json"
-    python3 - "$out" "$hidden" "$epochs" <<'EOF'
+    python3 - "$out" "$hidden" "$epochs" <<'EOF2'
 import json, sys
 out, hidden, epochs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 c = json.load(open(f"{out}/sp-lsm.json"))
@@ -89,11 +92,13 @@ json.dump(c, open(f"{out}/sp-input.json", "w"), indent=1)
 c = json.load(open(f"{out}/sp-lsm.json"))
 c["snn"] = {"method": "surrogate", "hidden": hidden, "epochs": epochs, "loss": "membrane"}
 json.dump(c, open(f"{out}/sp-snn.json", "w"), indent=1)
-EOF
-    fit_eval lsm "$out/sp-lsm.json" "$out/patterns" patterns
-    fit_eval input "$out/sp-input.json" "$out/patterns" patterns
-    fit_eval surrogate "$out/sp-snn.json" "$out/patterns" patterns
-    convert "$out/patterns" patterns --config "$out/sp-lsm.json"
+EOF2
+    for task in patterns parity3; do
+        fit_eval lsm "$out/sp-lsm.json" "$out/$task" "$task"
+        fit_eval input "$out/sp-input.json" "$out/$task" "$task"
+        fit_eval surrogate "$out/sp-snn.json" "$out/$task" "$task"
+        convert "$out/$task" "$task" --config "$out/sp-lsm.json"
+    done
 fi
 {
     echo "| method | split | test accuracy | training s | inference s |"
