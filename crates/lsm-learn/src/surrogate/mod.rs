@@ -129,11 +129,9 @@ impl SurrogateKind {
 #[serde(rename_all = "snake_case")]
 pub enum LossKind {
     /// Cross-entropy on the output spike counts.
-    Count,
-    /// Cross-entropy on the maximum over time of the (non-firing) output membranes (the
-    /// default: on FSDD it reaches 0.844 where the count loss underfits at 0.31,
-    /// `docs/experiments.md`).
     #[default]
+    Count,
+    /// Cross-entropy on the maximum over time of the (non-firing) output membranes.
     Membrane,
 }
 
@@ -146,7 +144,7 @@ pub enum LossKind {
 /// | `surrogate` | `"fast_sigmoid"` | or `"arctan"` |
 /// | `slope` | 25 (1/mV) | > 0 |
 /// | `detach_reset` | true | no gradient through the reset |
-/// | `loss` | `"membrane"` | or `"count"` |
+/// | `loss` | `"count"` | or `"membrane"` |
 /// | `epochs` | 30 | ≥ 1 |
 /// | `batch_size` | 32 | ≥ 1 |
 /// | `learning_rate` | 0.02 | > 0 (Adam; weights are in nA, of order 1) |
@@ -196,7 +194,7 @@ impl Default for SurrogateConfig {
             surrogate: SurrogateKind::FastSigmoid,
             slope: 25.0,
             detach_reset: true,
-            loss: LossKind::Membrane,
+            loss: LossKind::Count,
             epochs: 30,
             batch_size: 32,
             learning_rate: 0.02,
