@@ -17,7 +17,7 @@ use std::time::Instant;
 /// The `"snn"` section: how the spiking network is trained. `"method"` is required.
 ///
 /// `{"method": "surrogate", "hidden": 128, "recurrent": false, "surrogate": "fast_sigmoid",
-/// "slope": 25, "loss": "count", "epochs": 30, "batch_size": 32, "learning_rate": 0.002, ...}`:
+/// "slope": 25, "loss": "membrane", "epochs": 30, "batch_size": 32, "learning_rate": 0.02, ...}`:
 /// the fields of [`SurrogateConfig`] (each with its default), unknown fields rejected.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "method", rename_all = "snake_case")]
