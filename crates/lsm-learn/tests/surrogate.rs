@@ -173,6 +173,64 @@ fn detached_reset_gradient_matches_finite_differences_with_a_frozen_reset() {
 }
 
 #[test]
+fn feedforward_detached_gradient_is_the_frozen_reset_gradient() {
+    // Feedforward networks with a detached reset take the vectorised hidden-layer path of the
+    // backward pass; its gradient must be the frozen-reset gradient (checked against finite
+    // differences above) with the reset frozen at this forward pass's own smooth spikes.
+    let x = random_spikes(4, 40, 0.3, 3);
+    for (k, (surrogate, loss, reset)) in [
+        (
+            SurrogateKind::FastSigmoid,
+            LossKind::Membrane,
+            ResetKind::Value,
+        ),
+        (SurrogateKind::Arctan, LossKind::Count, ResetKind::Subtract),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let config = SurrogateConfig {
+            recurrent: false,
+            surrogate,
+            loss,
+            reset,
+            detach_reset: true,
+            ..small_config()
+        };
+        let net = test_net(&config, 30 + k as u64);
+        // In the smooth modes `run` records the membrane before the reset.
+        let u = net.run(&x, ForwardMode::Smooth).unwrap().v;
+        let frozen = u.mapv(|u| surrogate.integral(u - config.v_th_mv, config.slope));
+        let mut ws = net.workspace();
+        let fast = net
+            .loss_and_gradient(&x, 1, ForwardMode::Smooth, &mut ws)
+            .unwrap()
+            .1
+            .clone();
+        let (_, general) = net
+            .loss_and_gradient(
+                &x,
+                1,
+                ForwardMode::SmoothFrozenReset(frozen.view()),
+                &mut ws,
+            )
+            .unwrap();
+        assert!(fast.w_rec.is_none());
+        let big = fast
+            .w_in
+            .iter()
+            .chain(&fast.w_out)
+            .fold(0.0, |m: Real, g| m.max(g.abs()));
+        assert!(big > 1e-3, "case {k}: gradient too small to test ({big})");
+        for (a, b) in [(&fast.w_in, &general.w_in), (&fast.w_out, &general.w_out)] {
+            for (a, b) in a.iter().zip(b) {
+                assert!((a - b).abs() <= 1e-12 * big, "case {k}: {a} vs {b}");
+            }
+        }
+    }
+}
+
+#[test]
 fn the_check_can_fail_a_detached_gradient_is_not_the_full_one() {
     // The same network, the full (non-frozen) smooth forward pass, but the backward pass
     // detaches the reset: some weight's gradient must then disagree with finite differences.

@@ -4,7 +4,7 @@
 // The step loops index several state slices in lock step.
 #![allow(clippy::needless_range_loop)]
 
-use super::{LossKind, Prop, SurrogateNet};
+use super::{Prop, SurrogateNet};
 use crate::error::{LearnError, Result};
 use lsm_core::{Real, SpikeTrains};
 use lsm_reservoir::ResetKind;
@@ -12,6 +12,7 @@ use ndarray::{Array2, ArrayView2};
 use rayon::prelude::*;
 
 mod backward;
+mod forward;
 
 /// Which spike function the forward pass uses.
 #[derive(Clone, Copy, Debug)]
@@ -122,6 +123,16 @@ pub struct Workspace {
     dlogits: Vec<Real>,
     t_max: Vec<usize>,
     grad: Gradient,
+    /// `w_out` transposed (outputs × hidden), and the hidden layer's summed adjoint of one
+    /// step, for the backward pass.
+    w_out_t: Vec<Real>,
+    gs_h: Vec<Real>,
+}
+
+/// A weight matrix as a row-major slice: deserialised and initialised networks are standard
+/// layout (`SurrogateNet::validate` checks).
+fn row_major(w: &Array2<Real>) -> &[Real] {
+    w.as_slice().expect("row-major: checked by validate")
 }
 
 impl SurrogateNet {
@@ -157,7 +168,18 @@ impl SurrogateNet {
             dlogits: z(o),
             t_max: vec![0; o],
             grad: Gradient::zeros(self),
+            w_out_t: z(h * o),
+            gs_h: z(h),
         }
+    }
+
+    /// The weight matrices as row-major slices: input, output, recurrent.
+    pub(super) fn weight_slices(&self) -> (&[Real], &[Real], Option<&[Real]>) {
+        (
+            row_major(&self.w_in),
+            row_major(&self.w_out),
+            self.w_rec.as_ref().map(row_major),
+        )
     }
 
     fn check_workspace(&self, ws: &Workspace) -> Result<()> {
@@ -169,212 +191,6 @@ impl SurrogateNet {
             return Err(LearnError::Data(
                 "the workspace was made for another network".into(),
             ));
-        }
-        Ok(())
-    }
-
-    /// The forward pass over `x` (see the module documentation); fills the records and logits
-    /// of `ws`.
-    fn forward(&self, x: &SpikeTrains, mode: ForwardMode<'_>, ws: &mut Workspace) -> Result<()> {
-        let (h, o, t_n) = (ws.h, ws.o, x.n_steps());
-        if let ForwardMode::SmoothFrozenReset(r) = mode {
-            if r.dim() != (t_n, h + o) {
-                return Err(LearnError::Data(format!(
-                    "frozen reset of shape {:?}: expected {t_n} x {}",
-                    r.dim(),
-                    h + o
-                )));
-            }
-        }
-        if ws.u_h.len() < t_n * h {
-            ws.u_h.resize(t_n * h, 0.0);
-            ws.s_h.resize(t_n * h, 0.0);
-        }
-        if ws.u_o.len() < t_n * o {
-            ws.u_o.resize(t_n * o, 0.0);
-            ws.s_o.resize(t_n * o, 0.0);
-        }
-        let p = ws.prop;
-        let (vr, ib, th, vreset) = (0.0, 0.0, self.v_th_mv, 0.0);
-        let out_th = if self.outputs_fire() {
-            th
-        } else {
-            Real::INFINITY
-        };
-        let (sur, k) = (self.surrogate, self.slope);
-        let subtract = self.reset == ResetKind::Subtract;
-        for v in [
-            &mut ws.v_h,
-            &mut ws.ie_h,
-            &mut ws.ii_h,
-            &mut ws.ae_h,
-            &mut ws.ai_h,
-            &mut ws.v_o,
-            &mut ws.ie_o,
-            &mut ws.ii_o,
-            &mut ws.ae_o,
-            &mut ws.ai_o,
-        ] {
-            v.fill(0.0);
-        }
-        let w_in = self
-            .w_in
-            .as_slice()
-            .expect("row-major: checked by validate");
-        let w_out = self
-            .w_out
-            .as_slice()
-            .expect("row-major: checked by validate");
-        let w_rec = self
-            .w_rec
-            .as_ref()
-            .map(|w| w.as_slice().expect("row-major: checked by validate"));
-        let smooth = !matches!(mode, ForwardMode::Spiking);
-        for t in 0..t_n {
-            let (uh, sh) = (
-                &mut ws.u_h[t * h..(t + 1) * h],
-                &mut ws.s_h[t * h..(t + 1) * h],
-            );
-            let (uo, so) = (
-                &mut ws.u_o[t * o..(t + 1) * o],
-                &mut ws.s_o[t * o..(t + 1) * o],
-            );
-            // 1. State update (lsm_reservoir::Lif::update, the same expression), current decay.
-            for (v, ie, ii) in [
-                (&mut ws.v_h, &mut ws.ie_h, &mut ws.ii_h),
-                (&mut ws.v_o, &mut ws.ie_o, &mut ws.ii_o),
-            ] {
-                for j in 0..v.len() {
-                    v[j] = vr + p.p22 * (v[j] - vr) + p.p21e * ie[j] + p.p21i * ii[j] + p.p20 * ib;
-                    ie[j] *= p.p11e;
-                    ii[j] *= p.p11i;
-                }
-            }
-            // 2. Threshold.
-            for j in 0..h {
-                uh[j] = ws.v_h[j];
-                sh[j] = if smooth {
-                    sur.integral(uh[j] - th, k)
-                } else if uh[j] > th {
-                    1.0
-                } else {
-                    0.0
-                };
-            }
-            for j in 0..o {
-                uo[j] = ws.v_o[j];
-                so[j] = if !self.outputs_fire() {
-                    0.0
-                } else if smooth {
-                    sur.integral(uo[j] - out_th, k)
-                } else if uo[j] > out_th {
-                    1.0
-                } else {
-                    0.0
-                };
-            }
-            // 3. Propagation: input spikes (in the trains' order), then the hidden spikes
-            // (ascending), each weight to the accumulator of its sign; then delivery.
-            for &c in x.at(t) {
-                let row = &w_in[c as usize * h..(c as usize + 1) * h];
-                for j in 0..h {
-                    let w = row[j];
-                    if w < 0.0 {
-                        ws.ai_h[j] += w;
-                    } else {
-                        ws.ae_h[j] += w;
-                    }
-                }
-            }
-            for i in 0..h {
-                let s = sh[i];
-                if s == 0.0 {
-                    continue;
-                }
-                if let Some(wr) = w_rec {
-                    let row = &wr[i * h..(i + 1) * h];
-                    for j in 0..h {
-                        if j == i {
-                            continue;
-                        }
-                        let w = row[j] * s;
-                        if row[j] < 0.0 {
-                            ws.ai_h[j] += w;
-                        } else {
-                            ws.ae_h[j] += w;
-                        }
-                    }
-                }
-                let row = &w_out[i * o..(i + 1) * o];
-                for j in 0..o {
-                    let w = row[j] * s;
-                    if row[j] < 0.0 {
-                        ws.ai_o[j] += w;
-                    } else {
-                        ws.ae_o[j] += w;
-                    }
-                }
-            }
-            for (ie, ii, ae, ai) in [
-                (&mut ws.ie_h, &mut ws.ii_h, &mut ws.ae_h, &mut ws.ai_h),
-                (&mut ws.ie_o, &mut ws.ii_o, &mut ws.ae_o, &mut ws.ai_o),
-            ] {
-                for j in 0..ie.len() {
-                    ie[j] += ae[j];
-                    ii[j] += ai[j];
-                    ae[j] = 0.0;
-                    ai[j] = 0.0;
-                }
-            }
-            // 4. Reset.
-            for (v, u, s, off, thr) in [
-                (&mut ws.v_h, &*uh, &*sh, 0, th),
-                (&mut ws.v_o, &*uo, &*so, h, out_th),
-            ] {
-                for j in 0..v.len() {
-                    if !smooth {
-                        if s[j] != 0.0 {
-                            if subtract {
-                                v[j] -= thr - vreset;
-                            } else {
-                                v[j] = vreset;
-                            }
-                        }
-                        continue;
-                    }
-                    if off == h && !self.outputs_fire() {
-                        continue;
-                    }
-                    let r = match mode {
-                        ForwardMode::SmoothFrozenReset(fr) => fr[[t, off + j]],
-                        _ => s[j],
-                    };
-                    v[j] = if subtract {
-                        u[j] - r * (thr - vreset)
-                    } else {
-                        u[j] - r * (u[j] - vreset)
-                    };
-                }
-            }
-        }
-        // Readout.
-        for j in 0..o {
-            match self.loss {
-                LossKind::Count => {
-                    ws.logits[j] = (0..t_n).map(|t| ws.s_o[t * o + j]).sum();
-                }
-                LossKind::Membrane => {
-                    let (mut best, mut at) = (Real::NEG_INFINITY, 0);
-                    for t in 0..t_n {
-                        if ws.u_o[t * o + j] > best {
-                            best = ws.u_o[t * o + j];
-                            at = t;
-                        }
-                    }
-                    ws.logits[j] = best;
-                    ws.t_max[j] = at;
-                }
-            }
         }
         Ok(())
     }
