@@ -13,6 +13,7 @@
 #   SPLITS: space-separated, "official" and/or speaker names (default: official and the five
 #   leave-one-speaker-out splits; "none": the spike patterns only). Environment: LSM (binary, default target/release/lsm),
 #   SNN_HIDDEN (default 1000, as many neurons as the reservoir), SNN_EPOCHS (default 30),
+#   SNN_LR (Adam's step, default 0.003: chosen for 1,000 hidden neurons, docs/experiments.md),
 #   CONVERT_STEPS (default 100), PATTERNS (1: also the spike-pattern benchmark, default 1).
 # Writes OUT_DIR/table.md and the per-run logs and JSON reports next to it.
 set -euo pipefail
@@ -23,20 +24,26 @@ splits="${3:-official george jackson nicolas theo yweweler}"
 lsm="${LSM:-$here/../../target/release/lsm}"
 hidden="${SNN_HIDDEN:-1000}"
 epochs="${SNN_EPOCHS:-30}"
+lr="${SNN_LR:-0.003}"
 steps="${CONVERT_STEPS:-100}"
 mkdir -p "$out"
 
-"$lsm" default-config > "$out/lsm.json"
-python3 - "$out" "$hidden" "$epochs" <<'EOF'
+# derive PREFIX: from $out/PREFIXlsm.json, the same config on the input alone
+# (PREFIXinput.json) and with the surrogate-trained network (PREFIXsnn.json).
+derive() {
+    python3 - "$out" "$1" "$hidden" "$epochs" "$lr" <<'EOF'
 import json, sys
-out, hidden, epochs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-c = json.load(open(f"{out}/lsm.json"))
-c["features"]["reservoir"] = False
-json.dump(c, open(f"{out}/input.json", "w"), indent=1)
-c = json.load(open(f"{out}/lsm.json"))
-c["snn"] = {"method": "surrogate", "hidden": hidden, "epochs": epochs, "loss": "membrane"}
-json.dump(c, open(f"{out}/snn.json", "w"), indent=1)
+out, prefix, hidden, epochs, lr = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
+base = json.load(open(f"{out}/{prefix}lsm.json"))
+c = dict(base, features=dict(base["features"], reservoir=False))
+json.dump(c, open(f"{out}/{prefix}input.json", "w"), indent=1)
+c = dict(base, snn={"method": "surrogate", "hidden": hidden, "epochs": epochs,
+                    "loss": "membrane", "learning_rate": lr})
+json.dump(c, open(f"{out}/{prefix}snn.json", "w"), indent=1)
 EOF
+}
+"$lsm" default-config > "$out/lsm.json"
+derive ""
 
 now() { date +%s.%N; }
 # fit_eval NAME CONFIG DATA SPLIT_FLAGS...: fit, evaluate; appends "name split acc fit_s eval_s".
@@ -83,16 +90,7 @@ if [ "${PATTERNS:-1}" = 1 ]; then
     "$lsm" data spike-patterns --out "$out/patterns" --seed 1 -q
     "$lsm" data spike-patterns --segments 3 --duration-ms 300 --out "$out/parity3" --seed 1 -q
     "$lsm" default-config --task spikes > "$out/sp-lsm.json"
-    python3 - "$out" "$hidden" "$epochs" <<'EOF2'
-import json, sys
-out, hidden, epochs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-c = json.load(open(f"{out}/sp-lsm.json"))
-c["features"]["reservoir"] = False
-json.dump(c, open(f"{out}/sp-input.json", "w"), indent=1)
-c = json.load(open(f"{out}/sp-lsm.json"))
-c["snn"] = {"method": "surrogate", "hidden": hidden, "epochs": epochs, "loss": "membrane"}
-json.dump(c, open(f"{out}/sp-snn.json", "w"), indent=1)
-EOF2
+    derive sp-
     for task in patterns parity3; do
         fit_eval lsm "$out/sp-lsm.json" "$out/$task" "$task"
         fit_eval input "$out/sp-input.json" "$out/$task" "$task"
