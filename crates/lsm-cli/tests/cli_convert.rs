@@ -3,30 +3,15 @@
 
 mod common;
 
-use common::{fails_with, lsm, ok};
-use lsm_datasets::spike_patterns::{self, SpikePatternConfig};
+use common::{fails_with, lsm, ok, s};
 use lsm_reservoir::{Drive, Network, NetworkSpec, RecordSpec, ResetKind};
 use ndarray::Array2;
 use serde_json::Value;
 use std::path::Path;
 
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
 /// Three templates of 10 channels, 2 ms jitter: 20 training and 20 test samples per class.
 fn dataset(dir: &Path) {
-    let cfg = SpikePatternConfig {
-        n_templates: 3,
-        n_channels: 10,
-        duration_ms: 200.0,
-        jitter_ms: 2.0,
-        n_train: 20,
-        n_test: 20,
-        ..SpikePatternConfig::default()
-    };
-    let samples = spike_patterns::generate(&cfg, 3).unwrap();
-    spike_patterns::write_dataset(dir, &cfg, 3, &samples).unwrap();
+    common::write_patterns(dir, 3, 10, 2.0, 20, 3);
 }
 
 #[test]

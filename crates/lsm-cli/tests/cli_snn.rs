@@ -4,30 +4,14 @@
 
 mod common;
 
-use common::{fails_with, lsm, ok};
-use lsm_datasets::spike_patterns::{self, SpikePatternConfig};
+use common::{fails_with, lsm, ok, s, two_template_patterns};
 use serde_json::Value;
-use std::path::Path;
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
 
 #[test]
 fn fit_with_an_snn_section_trains_evaluates_and_predicts() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("patterns");
-    let pc = SpikePatternConfig {
-        n_templates: 2,
-        n_channels: 20,
-        duration_ms: 200.0,
-        jitter_ms: 4.0,
-        n_train: 25,
-        n_test: 25,
-        ..SpikePatternConfig::default()
-    };
-    let samples = spike_patterns::generate(&pc, 5).unwrap();
-    spike_patterns::write_dataset(&data, &pc, 5, &samples).unwrap();
+    two_template_patterns(&data);
     let cfg = tmp.path().join("snn.json");
     std::fs::write(
         &cfg,

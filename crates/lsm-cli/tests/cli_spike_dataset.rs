@@ -3,7 +3,9 @@
 //! Maass, Natschläger & Markram 2002 written by lsm-datasets, and a network named by file in
 //! the config.
 
-use lsm_datasets::spike_patterns::{self, SpikePatternConfig};
+mod common;
+
+use common::{s, two_template_patterns as dataset};
 use serde_json::Value;
 use std::path::Path;
 use std::process::Command;
@@ -18,10 +20,6 @@ fn lsm(args: &[&str]) -> std::process::Output {
         String::from_utf8_lossy(&o.stderr)
     );
     o
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
 }
 
 fn fit_args<'a>(data: &'a Path, cfg: &'a Path, model: &'a Path) -> [&'a str; 8] {
@@ -39,21 +37,6 @@ fn fit_args<'a>(data: &'a Path, cfg: &'a Path, model: &'a Path) -> [&'a str; 8] 
 
 fn fit(data: &Path, cfg: &Path, model: &Path) {
     lsm(&fit_args(data, cfg, model));
-}
-
-/// Two templates of 20 channels, 4 ms jitter: 25 training and 25 test samples per class.
-fn dataset(dir: &Path) {
-    let cfg = SpikePatternConfig {
-        n_templates: 2,
-        n_channels: 20,
-        duration_ms: 200.0,
-        jitter_ms: 4.0,
-        n_train: 25,
-        n_test: 25,
-        ..SpikePatternConfig::default()
-    };
-    let samples = spike_patterns::generate(&cfg, 5).unwrap();
-    spike_patterns::write_dataset(dir, &cfg, 5, &samples).unwrap();
 }
 
 #[test]

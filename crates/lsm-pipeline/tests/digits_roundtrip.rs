@@ -2,29 +2,13 @@
 //! small network: accuracy well above chance, save → load → predict gives identical output,
 //! and identical models for 1 and 2 threads.
 
+mod common;
+
 use lsm_pipeline::{DigitsConfig, DigitsPipeline, ReadoutKind, Sample};
 use std::path::Path;
 
 fn samples(test: bool) -> Vec<Sample> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../datasets/fsdd-sample/recordings");
-    let mut names: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".wav"))
-        .collect();
-    names.sort();
-    names
-        .into_iter()
-        .filter_map(|n| {
-            let p: Vec<&str> = n.trim_end_matches(".wav").split('_').collect();
-            let is_test = p[2].parse::<u32>().unwrap() < 5;
-            (is_test == test).then(|| {
-                Sample::from_path(dir.join(&n))
-                    .with_label(p[0])
-                    .with_group(p[1])
-            })
-        })
-        .collect()
+    common::fsdd_sample_split(test)
 }
 
 fn small() -> DigitsConfig {

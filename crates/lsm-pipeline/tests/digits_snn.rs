@@ -2,29 +2,12 @@
 //! instead of the liquid and its readout, on the bundled FSDD sample: fit, evaluate, save and
 //! load with identical predictions; a bad `snn` section is a clear error.
 
+mod common;
+
 use lsm_pipeline::{DigitsConfig, DigitsPipeline, PipelineError, Sample};
-use std::path::Path;
 
 fn samples(test: bool) -> Vec<Sample> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../datasets/fsdd-sample/recordings");
-    let mut names: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".wav"))
-        .collect();
-    names.sort();
-    names
-        .into_iter()
-        .filter_map(|n| {
-            let p: Vec<&str> = n.trim_end_matches(".wav").split('_').collect();
-            let is_test = p[2].parse::<u32>().unwrap() < 5;
-            (is_test == test).then(|| {
-                Sample::from_path(dir.join(&n))
-                    .with_label(p[0])
-                    .with_group(p[1])
-            })
-        })
-        .collect()
+    common::fsdd_sample_split(test)
 }
 
 fn config(snn: &str) -> Result<DigitsConfig, serde_json::Error> {

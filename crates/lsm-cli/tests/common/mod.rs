@@ -85,3 +85,39 @@ pub fn net_and_burst(dir: &Path, n: usize) {
     }
     std::fs::write(p("in.csv"), input).unwrap();
 }
+
+/// A path as the `&str` of a command-line argument.
+pub fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// A jittered-template spike dataset (Maass et al. 2002) written to `dir`: `templates`
+/// templates of `channels` channels, 200 ms, `jitter_ms` jitter, `per_class` training and
+/// `per_class` test samples per class.
+pub fn write_patterns(
+    dir: &Path,
+    templates: usize,
+    channels: usize,
+    jitter_ms: f64,
+    per_class: usize,
+    seed: u64,
+) {
+    use lsm_datasets::spike_patterns::{self, SpikePatternConfig};
+    let cfg = SpikePatternConfig {
+        n_templates: templates,
+        n_channels: channels,
+        duration_ms: 200.0,
+        jitter_ms,
+        n_train: per_class,
+        n_test: per_class,
+        ..SpikePatternConfig::default()
+    };
+    let samples = spike_patterns::generate(&cfg, seed).unwrap();
+    spike_patterns::write_dataset(dir, &cfg, seed, &samples).unwrap();
+}
+
+/// The spike dataset of most CLI tests: two templates of 20 channels, 4 ms jitter, 25
+/// training and 25 test samples per class.
+pub fn two_template_patterns(dir: &Path) {
+    write_patterns(dir, 2, 20, 4.0, 25, 5);
+}
