@@ -49,6 +49,7 @@ pub use sim::{
     TraceSamples, TraceSpec,
 };
 pub use spec::{
-    ModelKind, NetworkSpec, NeuronSpec, Param, ResetKind, StpParams, SynapseKind, SynapseList,
+    Background, ModelKind, NetworkSpec, NeuronSpec, Param, ResetKind, StpParams, SynapseKind,
+    SynapseList,
 };
 pub use stepper::Stepper;

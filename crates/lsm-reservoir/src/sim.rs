@@ -13,8 +13,13 @@
 //! 4. Propagation: for each input channel spiking at step `t` (ascending), then each neuron
 //!    spiking at step `t` (ascending), each of its synapses in CSR order adds its weight to the
 //!    ring-buffer accumulator `[(t + d) mod D][post]` (separate accumulators for positive and
-//!    negative weights with `exp_current`). Cost ∝ spikes × fan-out. Then the slot of step `t`
-//!    (which includes delay-0 spikes of this very step) is delivered to the neurons and zeroed.
+//!    negative weights with `exp_current`). Cost ∝ spikes × fan-out. With a Poisson background
+//!    (`neuron.background`, [`crate::spec::Background`]) each neuron `n` in ascending order then
+//!    gets `k_{n,t} · w` added to its accumulator of step `t`, `k_{n,t} ~ Binomial(n_sources,
+//!    rate · dt)` drawn from `rng_for(seed, stream::SIM_BACKGROUND + sample_id)` (exact:
+//!    inversion for `n_sources · p < 10`, BTPE otherwise, `rand_distr`'s `Binomial`). Then the
+//!    slot of step `t` (which includes delay-0 spikes and the background of this very step) is
+//!    delivered to the neurons and zeroed.
 //!    With plasticity ([`Network::run_plastic_into`]) the recurrent spikes go out with the
 //!    weights held by the [`Stdp`] state, which is then updated for the spikes of step `t`
 //!    ([`crate::plasticity`]).
@@ -51,6 +56,7 @@ use crate::stp::StpState;
 use lsm_core::{rng_for, stream, Real, SimRng, SpikeTrains};
 use ndarray::{Array1, Array2};
 use rand::Rng;
+use rand_distr::Distribution;
 use rand_distr::StandardNormal;
 use scatter::{scatter, scatter_dynamic};
 
@@ -150,7 +156,8 @@ impl Network {
 
     /// Run `n_steps` steps from the initial state and return the recording.
     ///
-    /// `seed` and `sample_id` select the noise stream `rng_for(seed, SIM_NOISE + sample_id)`.
+    /// `seed` and `sample_id` select the noise stream `rng_for(seed, SIM_NOISE + sample_id)`
+    /// and the background stream `rng_for(seed, SIM_BACKGROUND + sample_id)`.
     ///
     /// # Errors
     /// [`ReservoirError::Input`] if the drive or record spec does not fit the network.
@@ -357,13 +364,10 @@ impl Network {
             trace_steps,
             ..Recording::default()
         };
-        let mut own_rng: Option<SimRng>;
+        let mut own_rng: SimRngs;
         let (rng, t0, reset) = match start {
             Start::Rest { seed, sample_id } => {
-                own_rng = self
-                    .noise
-                    .as_ref()
-                    .map(|_| rng_for(seed, stream::SIM_NOISE.wrapping_add(sample_id)));
+                own_rng = self.sim_rngs(seed, sample_id);
                 (&mut own_rng, 0, true)
             }
             Start::Resume { rng, t0, fresh } => (rng, t0, fresh),
@@ -453,14 +457,34 @@ impl Network {
     }
 }
 
+/// The random streams of one run (a sample): `None` where the network draws nothing.
+#[derive(Clone, Debug)]
+pub(crate) struct SimRngs {
+    /// Noise currents (`neuron.i_noise_na`): `SIM_NOISE + sample_id`.
+    noise: Option<SimRng>,
+    /// Poisson background counts (`neuron.background`): `SIM_BACKGROUND + sample_id`.
+    background: Option<SimRng>,
+}
+
+impl Network {
+    /// The random streams of sample `sample_id` of a run seeded with `seed`.
+    pub(crate) fn sim_rngs(&self, seed: u64, sample_id: u64) -> SimRngs {
+        let at = |on: bool, s: u64| on.then(|| rng_for(seed, s.wrapping_add(sample_id)));
+        SimRngs {
+            noise: at(self.noise.is_some(), stream::SIM_NOISE),
+            background: at(self.background.is_some(), stream::SIM_BACKGROUND),
+        }
+    }
+}
+
 /// Where a run starts.
 pub(crate) enum Start<'s> {
-    /// From rest: every state variable reset, noise from `rng_for(seed, SIM_NOISE + sample_id)`.
+    /// From rest: every state variable reset, random streams from [`Network::sim_rngs`].
     Rest { seed: u64, sample_id: u64 },
     /// Where a [`crate::Stepper`] left off: absolute step `t0`, its noise generator; `fresh`
     /// resets the state first (a stepper that has not run yet).
     Resume {
-        rng: &'s mut Option<SimRng>,
+        rng: &'s mut SimRngs,
         t0: usize,
         fresh: bool,
     },
@@ -493,7 +517,7 @@ struct Bufs<'w> {
 struct Run<'a, 'd> {
     ctx: &'a Ctx<'a, 'd>,
     b: Bufs<'a>,
-    rng: &'a mut Option<SimRng>,
+    rng: &'a mut SimRngs,
     out: &'a mut Recording,
     plast: Option<&'a mut Stdp>,
 }
@@ -581,7 +605,7 @@ fn run_loop<M: NeuronModel>(model: &M, st: &mut M::State, run: Run<'_, '_>) {
                 }
             }
         }
-        if let (Some(sig), Some(r)) = (noise, rng.as_mut()) {
+        if let (Some(sig), Some(r)) = (noise, rng.noise.as_mut()) {
             if !has_ext {
                 b.i_ext.fill(0.0);
                 has_ext = true;
@@ -656,6 +680,19 @@ fn run_loop<M: NeuronModel>(model: &M, st: &mut M::State, run: Run<'_, '_>) {
             p.step(&net.rec, spikes);
         }
         let base = slot_t * n;
+        if let (Some(bg), Some(r)) = (&net.background, rng.background.as_mut()) {
+            let ring = if bg.inh {
+                &mut *b.ring_i
+            } else {
+                &mut *b.ring_e
+            };
+            for x in &mut ring[base..base + n] {
+                let k = bg.count.sample(r);
+                if k != 0 {
+                    *x += k as Real * bg.weight;
+                }
+            }
+        }
         model.receive(
             st,
             ti,
