@@ -464,13 +464,29 @@ impl GeneratorConfig {
             file: file.to_string(),
             msg: format!("invalid generator config: {e}"),
         };
-        let mut merged = serde_json::to_value(base).map_err(invalid)?;
-        if let (Some(m), serde_json::Value::Object(g)) = (merged.as_object_mut(), given) {
-            m.extend(g);
-        }
-        let c: GeneratorConfig = serde_json::from_value(merged).map_err(invalid)?;
+        let given = match given {
+            serde_json::Value::Object(g) => g,
+            _ => serde_json::Map::new(),
+        };
+        let c = Self::from_map_over(given, base).map_err(invalid)?;
         c.check()?;
         Ok(c)
+    }
+
+    /// The fields of `given` over `base`, as [`GeneratorConfig::from_json_str_over`] merges
+    /// them (top-level fields replaced whole), not checked.
+    ///
+    /// # Errors
+    /// serde's error for an unknown field or a wrong type.
+    pub fn from_map_over(
+        given: serde_json::Map<String, serde_json::Value>,
+        base: &GeneratorConfig,
+    ) -> std::result::Result<Self, serde_json::Error> {
+        let mut merged = serde_json::to_value(base)?;
+        if let Some(m) = merged.as_object_mut() {
+            m.extend(given);
+        }
+        serde_json::from_value(merged)
     }
 
     /// Number of excitatory neurons, `round(frac_exc · N)`.
