@@ -168,8 +168,8 @@ fn brunel2000_asynchronous_irregular_rate_matches_the_mean_field_theory() {
     let spec = cfg.generate(0, 2000).unwrap();
     assert_eq!(spec.n_neurons, 2500);
     assert_eq!(spec.recurrent.len(), 2500 * 250);
-    // Theory 75.3 Hz (ν_thr = 50 Hz at C_E = 200); simulated 74.7 Hz over the second after a
-    // 200 ms transient, for seeds 1, 2, 3 and 2000 alike (74.7 to 74.9). The theory is exact
+    // Theory 75.3 Hz (ν_thr = 50 Hz at C_E = 200); simulated 74.7 to 74.9 Hz over the second
+    // after a 200 ms transient for seeds 1, 2, 3 and 2000 (74.9 for this one). The theory is exact
     // for an infinite sparse network of independent Poisson inputs in the diffusion limit;
     // the finite network (ε = 0.1: shared inputs, in-degree correlations), the jumps of 0.1 mV
     // (not infinitesimal) and the 0.1 ms grid leave about 1 %, so 3 % is a bound with room
