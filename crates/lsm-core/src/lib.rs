@@ -105,6 +105,9 @@ pub mod stream {
     pub const ENCODER: u64 = 1 << 32;
     /// Per-sample simulation noise (noise currents): `SIM_NOISE + sample_id`.
     pub const SIM_NOISE: u64 = 2 << 32;
+    /// Per-sample Poisson background drive (`neuron.background` of a network): the binomial
+    /// source counts, one per neuron and step in neuron order, `SIM_BACKGROUND + sample_id`.
+    pub const SIM_BACKGROUND: u64 = 7 << 32;
     /// Per-sample jitter of the spike-pattern task: `SPIKE_JITTER + sample_index`.
     pub const SPIKE_JITTER: u64 = 3 << 32;
     /// Hyperparameter search: the random parameter draw of a trial, `SEARCH_PARAMS + trial`.

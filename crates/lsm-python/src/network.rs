@@ -44,7 +44,8 @@ impl PyNetwork {
     /// 80 % excitatory, 100 synapses out of each neuron, dt 0.1 ms, one Poisson input
     /// channel per neuron; 4000 neurons unless `n_neurons` says), or one of the named networks
     /// of `lsm network generate --preset`: `"maass2002"` (the original LSM column with dynamic
-    /// synapses), `"cuba"`, `"coba"` (Brette et al. 2007). `n_inputs` defaults to the
+    /// synapses), `"cuba"`, `"coba"` (Brette et al. 2007), `"brunel2000"` (Brunel 2000 model
+    /// A, with parameters as `"brunel2000:g=3,nu=2"`). `n_inputs` defaults to the
     /// default audio encoder's channels; `n_neurons` overrides the config's size. The same
     /// seed gives the network `lsm network generate` writes.
     #[staticmethod]
@@ -73,7 +74,11 @@ impl PyNetwork {
                 return Self::from_spec(&spec);
             }
             (Some("spoken-digits"), _) | (None, None) => base,
-            (Some(name), _) if lsm_reservoir::generate::PRESETS.contains(&name) => {
+            (Some(name), _)
+                if lsm_reservoir::generate::PRESETS
+                    .iter()
+                    .any(|p| name.split(':').next() == Some(*p)) =>
+            {
                 lsm_reservoir::preset(name).config_err()?
             }
             (Some(other), _) => {

@@ -31,8 +31,8 @@ pub use analog_step::{SeriesState, SeriesStepper};
 pub use error::{ReservoirError, Result};
 pub use esn::{Esn, EsnConfig};
 pub use generate::{
-    excitatory_mask, maass_positions, preset, Delay, GeneratorConfig, InputConfig, InputSign,
-    NetworkSource, PairScale, StpGenerator, Topology, WeightDist,
+    excitatory_mask, maass_positions, preset, Brunel, Delay, GeneratorConfig, InputConfig,
+    InputSign, NetworkSource, PairScale, StpGenerator, Topology, WeightDist,
 };
 pub use hh::{Hh, HhParams, HhState};
 pub use homeostasis::{train_homeostasis, HomeostasisConfig, HomeostasisSummary};
@@ -49,6 +49,7 @@ pub use sim::{
     TraceSamples, TraceSpec,
 };
 pub use spec::{
-    ModelKind, NetworkSpec, NeuronSpec, Param, ResetKind, StpParams, SynapseKind, SynapseList,
+    Background, ModelKind, NetworkSpec, NeuronSpec, Param, ResetKind, StpParams, SynapseKind,
+    SynapseList,
 };
 pub use stepper::Stepper;

@@ -126,6 +126,18 @@ impl Csr {
     }
 }
 
+/// The Poisson background drive of a built network ([`crate::spec::Background`]).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct BackgroundDrive {
+    /// Source spikes per neuron and step.
+    pub(crate) count: rand_distr::Binomial,
+    /// Weight of one source spike.
+    pub(crate) weight: Real,
+    /// Whether it goes to the inhibitory accumulator (a negative weight and a model that
+    /// splits the signs).
+    pub(crate) inh: bool,
+}
+
 /// The neuron population: one variant per model (dispatched once per run, not per step).
 // One value per network, built once: the size difference costs nothing, a box would add an
 // indirection to every step of the LIF loops.
@@ -148,6 +160,7 @@ pub struct Network {
     pub(crate) rec: Csr,
     pub(crate) inp: Csr,
     pub(crate) noise: Option<Vec<Real>>,
+    pub(crate) background: Option<BackgroundDrive>,
     pub(crate) n_slots: usize,
 }
 
@@ -180,6 +193,17 @@ impl Network {
         } else {
             None
         };
+        // A drive that never delivers anything (rate or weight 0) draws nothing either.
+        let background = spec
+            .neuron
+            .background
+            .filter(|bg| bg.p_per_step(dt) > 0.0 && bg.weight != 0.0)
+            .map(|bg| BackgroundDrive {
+                count: rand_distr::Binomial::new(bg.n_sources, bg.p_per_step(dt))
+                    .expect("validated: 0 <= p <= 1"),
+                weight: bg.weight,
+                inh: split && bg.weight < 0.0,
+            });
         let n_slots = rec.max_delay().max(inp.max_delay()) as usize + 1;
         Ok(Network {
             spec: spec.clone(),
@@ -187,6 +211,7 @@ impl Network {
             rec,
             inp,
             noise,
+            background,
             n_slots,
         })
     }

@@ -13,8 +13,13 @@
 //! 4. Propagation: for each input channel spiking at step `t` (ascending), then each neuron
 //!    spiking at step `t` (ascending), each of its synapses in CSR order adds its weight to the
 //!    ring-buffer accumulator `[(t + d) mod D][post]` (separate accumulators for positive and
-//!    negative weights with `exp_current`). Cost ∝ spikes × fan-out. Then the slot of step `t`
-//!    (which includes delay-0 spikes of this very step) is delivered to the neurons and zeroed.
+//!    negative weights with `exp_current`). Cost ∝ spikes × fan-out. With a Poisson background
+//!    (`neuron.background`, [`crate::spec::Background`]) each neuron `n` in ascending order then
+//!    gets `k_{n,t} · w` added to its accumulator of step `t`, `k_{n,t} ~ Binomial(n_sources,
+//!    rate · dt)` drawn from `rng_for(seed, stream::SIM_BACKGROUND + sample_id)` (exact:
+//!    inversion for `n_sources · p < 10`, BTPE otherwise, `rand_distr`'s `Binomial`). Then the
+//!    slot of step `t` (which includes delay-0 spikes and the background of this very step) is
+//!    delivered to the neurons and zeroed.
 //!    With plasticity ([`Network::run_plastic_into`]) the recurrent spikes go out with the
 //!    weights held by the [`Stdp`] state, which is then updated for the spikes of step `t`
 //!    ([`crate::plasticity`]).
@@ -47,12 +52,15 @@ use crate::izhikevich::IzhState;
 use crate::network::{Csr, Network, Neurons};
 use crate::neuron::{LifState, NeuronModel};
 use crate::plasticity::Stdp;
-use crate::spec::StpParams;
-use crate::stp::{self, StpState};
+use crate::stp::StpState;
 use lsm_core::{rng_for, stream, Real, SimRng, SpikeTrains};
 use ndarray::{Array1, Array2};
 use rand::Rng;
+use rand_distr::Distribution;
 use rand_distr::StandardNormal;
+use scatter::{scatter, scatter_dynamic};
+
+mod scatter;
 
 pub use crate::record::{Bins, Drive, FinalState, RecordSpec, Recording, TraceSamples, TraceSpec};
 
@@ -148,7 +156,8 @@ impl Network {
 
     /// Run `n_steps` steps from the initial state and return the recording.
     ///
-    /// `seed` and `sample_id` select the noise stream `rng_for(seed, SIM_NOISE + sample_id)`.
+    /// `seed` and `sample_id` select the noise stream `rng_for(seed, SIM_NOISE + sample_id)`
+    /// and the background stream `rng_for(seed, SIM_BACKGROUND + sample_id)`.
     ///
     /// # Errors
     /// [`ReservoirError::Input`] if the drive or record spec does not fit the network.
@@ -355,13 +364,10 @@ impl Network {
             trace_steps,
             ..Recording::default()
         };
-        let mut own_rng: Option<SimRng>;
+        let mut own_rng: SimRngs;
         let (rng, t0, reset) = match start {
             Start::Rest { seed, sample_id } => {
-                own_rng = self
-                    .noise
-                    .as_ref()
-                    .map(|_| rng_for(seed, stream::SIM_NOISE.wrapping_add(sample_id)));
+                own_rng = self.sim_rngs(seed, sample_id);
                 (&mut own_rng, 0, true)
             }
             Start::Resume { rng, t0, fresh } => (rng, t0, fresh),
@@ -451,14 +457,34 @@ impl Network {
     }
 }
 
+/// The random streams of one run (a sample): `None` where the network draws nothing.
+#[derive(Clone, Debug)]
+pub(crate) struct SimRngs {
+    /// Noise currents (`neuron.i_noise_na`): `SIM_NOISE + sample_id`.
+    noise: Option<SimRng>,
+    /// Poisson background counts (`neuron.background`): `SIM_BACKGROUND + sample_id`.
+    background: Option<SimRng>,
+}
+
+impl Network {
+    /// The random streams of sample `sample_id` of a run seeded with `seed`.
+    pub(crate) fn sim_rngs(&self, seed: u64, sample_id: u64) -> SimRngs {
+        let at = |on: bool, s: u64| on.then(|| rng_for(seed, s.wrapping_add(sample_id)));
+        SimRngs {
+            noise: at(self.noise.is_some(), stream::SIM_NOISE),
+            background: at(self.background.is_some(), stream::SIM_BACKGROUND),
+        }
+    }
+}
+
 /// Where a run starts.
 pub(crate) enum Start<'s> {
-    /// From rest: every state variable reset, noise from `rng_for(seed, SIM_NOISE + sample_id)`.
+    /// From rest: every state variable reset, random streams from [`Network::sim_rngs`].
     Rest { seed: u64, sample_id: u64 },
     /// Where a [`crate::Stepper`] left off: absolute step `t0`, its noise generator; `fresh`
     /// resets the state first (a stepper that has not run yet).
     Resume {
-        rng: &'s mut Option<SimRng>,
+        rng: &'s mut SimRngs,
         t0: usize,
         fresh: bool,
     },
@@ -487,133 +513,11 @@ struct Bufs<'w> {
     stp_buf: &'w mut [Real],
 }
 
-/// `acc[j] += w` for every `j` of `idx` (each `< acc.len()`, checked when the network was
-/// built), unrolled by four: the additions are independent (a row has no repeated target
-/// unless it has multapses, and those stay in order), so this only trims loop overhead.
-#[inline(always)]
-fn add_at(acc: &mut [Real], idx: &[u32], w: Real) {
-    let n = acc.len();
-    let mut chunks = idx.chunks_exact(4);
-    for c in &mut chunks {
-        debug_assert!(c.iter().all(|&j| (j as usize) < n));
-        // SAFETY: every post index was validated `< n` when the network was built
-        // (`NetworkSpec::validate`), and `acc` has length `n`.
-        unsafe {
-            *acc.get_unchecked_mut(c[0] as usize) += w;
-            *acc.get_unchecked_mut(c[1] as usize) += w;
-            *acc.get_unchecked_mut(c[2] as usize) += w;
-            *acc.get_unchecked_mut(c[3] as usize) += w;
-        }
-    }
-    for &j in chunks.remainder() {
-        debug_assert!((j as usize) < n);
-        // SAFETY: as above.
-        unsafe { *acc.get_unchecked_mut(j as usize) += w };
-    }
-}
-
-/// Add the synapses of row `p` to the ring buffer; `slot_t` is the slot of the current step.
-#[inline(always)]
-#[allow(clippy::too_many_arguments)]
-fn scatter(
-    csr: &Csr,
-    weight: &[Real],
-    row_weights: Option<&[[Real; 2]]>,
-    p: usize,
-    slot_t: usize,
-    n_slots: usize,
-    n: usize,
-    ring_e: &mut [Real],
-    ring_i: &mut [Real],
-) -> u64 {
-    let (a, s, b) = (csr.ptr[p], csr.split[p], csr.ptr[p + 1]);
-    let (post_e, post_i) = csr.post[a..b].split_at(s - a);
-    let (w_e, w_i) = weight[a..b].split_at(s - a);
-    assert!(ring_e.len() >= n_slots * n && ring_i.len() >= n_slots * n);
-    match csr.uniform_delay {
-        Some(d) => {
-            let mut slot = slot_t + d as usize;
-            if slot >= n_slots {
-                slot -= n_slots;
-            }
-            let base = slot * n;
-            if let Some(rw) = row_weights {
-                // One weight per row part: the same additions without a weight load each.
-                let [we, wi] = rw[p];
-                add_at(&mut ring_e[base..base + n], post_e, we);
-                add_at(&mut ring_i[base..base + n], post_i, wi);
-                return (b - a) as u64;
-            }
-            let re = &mut ring_e[base..base + n];
-            for (&j, &w) in post_e.iter().zip(w_e) {
-                debug_assert!((j as usize) < n);
-                // SAFETY: every post index was validated `< n` when the network was built
-                // (`NetworkSpec::validate`), and `re` has length `n`.
-                unsafe { *re.get_unchecked_mut(j as usize) += w };
-            }
-            let ri = &mut ring_i[base..base + n];
-            for (&j, &w) in post_i.iter().zip(w_i) {
-                debug_assert!((j as usize) < n);
-                // SAFETY: as above.
-                unsafe { *ri.get_unchecked_mut(j as usize) += w };
-            }
-        }
-        None => {
-            let (d_e, d_i) = csr.delay[a..b].split_at(s - a);
-            for (ring, posts, ws, ds) in [
-                (&mut *ring_e, post_e, w_e, d_e),
-                (&mut *ring_i, post_i, w_i, d_i),
-            ] {
-                for ((&j, &w), &d) in posts.iter().zip(ws).zip(ds) {
-                    let mut slot = slot_t + d as usize;
-                    if slot >= n_slots {
-                        slot -= n_slots;
-                    }
-                    ring[slot * n + j as usize] += w;
-                }
-            }
-        }
-    }
-    (b - a) as u64
-}
-
-/// [`scatter`] through dynamic synapses ([`crate::stp`]): the spike of presynaptic `p` at
-/// step `t` updates each synapse's `u` and `R` and adds `w u R` with the synapse's delay.
-#[allow(clippy::too_many_arguments)]
-fn scatter_dynamic(
-    csr: &Csr,
-    weight: &[Real],
-    prm: &StpParams,
-    st: &mut StpState,
-    buf: &mut [Real],
-    p: usize,
-    t: i64,
-    dt_ms: Real,
-    slot_t: usize,
-    n_slots: usize,
-    n: usize,
-    ring_e: &mut [Real],
-    ring_i: &mut [Real],
-) -> u64 {
-    let (a, s, b) = (csr.ptr[p], csr.split[p], csr.ptr[p + 1]);
-    let buf = &mut buf[..b - a];
-    stp::transmit(prm, st, p, t, dt_ms, a, b, buf);
-    for k in a..b {
-        let mut slot = slot_t + csr.delay[k] as usize;
-        if slot >= n_slots {
-            slot -= n_slots;
-        }
-        let ring = if k < s { &mut *ring_e } else { &mut *ring_i };
-        ring[slot * n + csr.post[k] as usize] += weight[k] * buf[k - a];
-    }
-    (b - a) as u64
-}
-
 /// Everything the step loop of one run works on but the neurons.
 struct Run<'a, 'd> {
     ctx: &'a Ctx<'a, 'd>,
     b: Bufs<'a>,
-    rng: &'a mut Option<SimRng>,
+    rng: &'a mut SimRngs,
     out: &'a mut Recording,
     plast: Option<&'a mut Stdp>,
 }
@@ -701,7 +605,7 @@ fn run_loop<M: NeuronModel>(model: &M, st: &mut M::State, run: Run<'_, '_>) {
                 }
             }
         }
-        if let (Some(sig), Some(r)) = (noise, rng.as_mut()) {
+        if let (Some(sig), Some(r)) = (noise, rng.noise.as_mut()) {
             if !has_ext {
                 b.i_ext.fill(0.0);
                 has_ext = true;
@@ -776,6 +680,19 @@ fn run_loop<M: NeuronModel>(model: &M, st: &mut M::State, run: Run<'_, '_>) {
             p.step(&net.rec, spikes);
         }
         let base = slot_t * n;
+        if let (Some(bg), Some(r)) = (&net.background, rng.background.as_mut()) {
+            let ring = if bg.inh {
+                &mut *b.ring_i
+            } else {
+                &mut *b.ring_e
+            };
+            for x in &mut ring[base..base + n] {
+                let k = bg.count.sample(r);
+                if k != 0 {
+                    *x += k as Real * bg.weight;
+                }
+            }
+        }
         model.receive(
             st,
             ti,

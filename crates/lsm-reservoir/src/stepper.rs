@@ -1,12 +1,12 @@
 //! Running a network a few steps at a time: a [`Stepper`] holds everything a run changes
-//! (membranes, currents, refractory counters, delay buffers, traces, the noise generator and
-//! the step count), so that a run can go on with a drive computed from what the network just
+//! (membranes, currents, refractory counters, delay buffers, traces, the noise and background
+//! generators and the step count), so that a run can go on with a drive computed from what the network just
 //! did (closed loop), and be copied to branch from a state (`Clone`).
 //!
 //! Advancing a stepper by `a` steps and then by `b` gives exactly the spikes and state of one
 //! run of `a + b` steps from rest with the same seed ([`Network::run`]): the same operations
 //! in the same order, the step count carried on (refractory periods and delay slots are
-//! counted in absolute steps), the noise drawn from the same stream.
+//! counted in absolute steps), the noise and background drawn from the same streams.
 //!
 //! ```
 //! use lsm_reservoir::{Drive, GeneratorConfig, Network, RecordSpec};
@@ -30,14 +30,13 @@
 
 use crate::error::Result;
 use crate::network::Network;
-use crate::sim::{Drive, RecordSpec, Recording, SimWorkspace, Start};
-use lsm_core::{rng_for, stream, SimRng};
+use crate::sim::{Drive, RecordSpec, Recording, SimRngs, SimWorkspace, Start};
 
 /// The whole mutable state of a run in progress (see the module doc).
 #[derive(Clone, Debug)]
 pub struct Stepper {
     ws: SimWorkspace,
-    rng: Option<SimRng>,
+    rng: SimRngs,
     /// Steps run so far.
     t: usize,
 }
@@ -55,15 +54,12 @@ impl Stepper {
 }
 
 impl Network {
-    /// A stepper at rest, its noise drawn from `rng_for(seed, SIM_NOISE + sample_id)` as
-    /// [`Network::run`]'s.
+    /// A stepper at rest, its noise and background drawn from the streams of `seed` and
+    /// `sample_id` as [`Network::run`]'s.
     pub fn stepper(&self, seed: u64, sample_id: u64) -> Stepper {
         Stepper {
             ws: self.workspace(),
-            rng: self
-                .noise
-                .as_ref()
-                .map(|_| rng_for(seed, stream::SIM_NOISE.wrapping_add(sample_id))),
+            rng: self.sim_rngs(seed, sample_id),
             t: 0,
         }
     }

@@ -38,8 +38,9 @@ pub enum NetworkCommand {
         #[arg(long)]
         config: Option<PathBuf>,
         /// Start from a named network instead of the default: maass2002 (the original LSM
-        /// column with dynamic synapses), cuba or coba (Brette et al. 2007); `--config`
-        /// overrides its fields.
+        /// column with dynamic synapses), cuba or coba (Brette et al. 2007), brunel2000
+        /// (Brunel 2000 model A; regimes as `brunel2000:g=3,nu=2`, size as `n_e=2000,c_e=200`);
+        /// `--config` overrides its fields.
         #[arg(long)]
         preset: Option<String>,
         /// Output network file (JSON, format `lsm-network` version 1).

@@ -32,7 +32,7 @@ impl GeneratorConfig {
         let n = self.resolved_n_neurons();
         // 1. Populations.
         let mut rng_n = rng_for(seed, stream::NEURON);
-        let n_exc = (self.frac_exc * n as Real).round() as usize;
+        let n_exc = self.n_exc();
         let mut perm: Vec<usize> = (0..n).collect();
         perm.shuffle(&mut rng_n);
         let mut exc = vec![false; n];
@@ -63,6 +63,33 @@ impl GeneratorConfig {
                     for s in src {
                         let i = if s >= j { s + 1 } else { s };
                         pre.push(i as u32);
+                        post.push(j as u32);
+                    }
+                }
+            }
+            Topology::FixedInDegreeEi { exc: ke, inh: ki } => {
+                let pops: [Vec<usize>; 2] = [
+                    (0..n).filter(|&i| exc[i]).collect(),
+                    (0..n).filter(|&i| !exc[i]).collect(),
+                ];
+                let mut src: Vec<usize> = Vec::with_capacity(ke + ki);
+                for j in 0..n {
+                    src.clear();
+                    for (pop, &k) in pops.iter().zip([ke, ki]) {
+                        // Neuron j's own place in its population is skipped (no autapses).
+                        let own = pop.binary_search(&j).ok();
+                        let m = pop.len() - usize::from(own.is_some());
+                        for s in rand::seq::index::sample(&mut rng, m, k) {
+                            let s = match own {
+                                Some(o) if s >= o => s + 1,
+                                _ => s,
+                            };
+                            src.push(pop[s]);
+                        }
+                    }
+                    src.sort_unstable();
+                    for &s in &src {
+                        pre.push(s as u32);
                         post.push(j as u32);
                     }
                 }

@@ -9,6 +9,9 @@
 //! 2. Recurrent connectivity (`stream::W_REC`), never with autapses, by [`Topology`]:
 //!    * `random`: each ordered pair `i → j`, `i ≠ j`, independently with probability `p`;
 //!    * `fixed_in_degree`: every neuron receives from exactly `k` distinct others;
+//!    * `fixed_in_degree_ei`: every neuron receives from exactly `exc` distinct excitatory
+//!      and `inh` distinct inhibitory others (Brunel 2000's `C_E`, `C_I`): per neuron in
+//!      order, the excitatory sources are drawn, then the inhibitory ones;
 //!    * `fixed_out_degree`: every neuron projects to exactly `k` distinct others;
 //!    * `maass_column` (Maass, Natschläger & Markram 2002): neurons on the integer grid of
 //!      `columns` columns of `grid = [x, y, z]` points placed side by side along x (neuron
@@ -116,6 +119,14 @@ pub enum Topology {
     FixedInDegree {
         /// In-degree.
         k: usize,
+    },
+    /// Each neuron receives exactly `exc` synapses from excitatory and `inh` from inhibitory
+    /// neurons (`exc < N_E`, `inh < N_I`), as in Brunel (2000).
+    FixedInDegreeEi {
+        /// Excitatory in-degree `C_E`.
+        exc: usize,
+        /// Inhibitory in-degree `C_I`.
+        inh: usize,
     },
     /// Each neuron sends exactly `k` synapses (`k < N`).
     FixedOutDegree {
@@ -453,13 +464,34 @@ impl GeneratorConfig {
             file: file.to_string(),
             msg: format!("invalid generator config: {e}"),
         };
-        let mut merged = serde_json::to_value(base).map_err(invalid)?;
-        if let (Some(m), serde_json::Value::Object(g)) = (merged.as_object_mut(), given) {
-            m.extend(g);
-        }
-        let c: GeneratorConfig = serde_json::from_value(merged).map_err(invalid)?;
+        let given = match given {
+            serde_json::Value::Object(g) => g,
+            _ => serde_json::Map::new(),
+        };
+        let c = Self::from_map_over(given, base).map_err(invalid)?;
         c.check()?;
         Ok(c)
+    }
+
+    /// The fields of `given` over `base`, as [`GeneratorConfig::from_json_str_over`] merges
+    /// them (top-level fields replaced whole), not checked.
+    ///
+    /// # Errors
+    /// serde's error for an unknown field or a wrong type.
+    pub fn from_map_over(
+        given: serde_json::Map<String, serde_json::Value>,
+        base: &GeneratorConfig,
+    ) -> std::result::Result<Self, serde_json::Error> {
+        let mut merged = serde_json::to_value(base)?;
+        if let Some(m) = merged.as_object_mut() {
+            m.extend(given);
+        }
+        serde_json::from_value(merged)
+    }
+
+    /// Number of excitatory neurons, `round(frac_exc · N)`.
+    pub fn n_exc(&self) -> usize {
+        (self.frac_exc * self.resolved_n_neurons() as Real).round() as usize
     }
 
     /// Number of neurons this config generates.
@@ -512,6 +544,23 @@ impl GeneratorConfig {
                         "topology.k",
                         format!("expected k < n_neurons = {n}, found {k}"),
                     ));
+                }
+            }
+            Topology::FixedInDegreeEi { exc, inh } => {
+                let n_exc = self.n_exc();
+                for (field, k, pop, m) in [
+                    ("exc", exc, "excitatory", n_exc),
+                    ("inh", inh, "inhibitory", n - n_exc),
+                ] {
+                    if *k > 0 && *k >= m {
+                        return Err(config_err(
+                            format!("topology.{field}"),
+                            format!(
+                                "expected fewer than the {m} {pop} neurons \
+                                 (round(frac_exc · n_neurons)), found {k}"
+                            ),
+                        ));
+                    }
                 }
             }
             Topology::MaassColumn {
@@ -659,6 +708,7 @@ impl GeneratorConfig {
             Topology::FixedInDegree { k }
             | Topology::FixedOutDegree { k }
             | Topology::SmallWorld { k, .. } => n * *k as Real,
+            Topology::FixedInDegreeEi { exc, inh } => n * (exc + inh) as Real,
             Topology::MaassColumn { c, .. } => {
                 n * n * c.all().iter().map(|x| x.1).fold(0.0, Real::max)
             }
@@ -677,5 +727,5 @@ pub mod presets;
 mod source;
 pub use build::{excitatory_mask, maass_positions};
 pub use izh_mix::{IzhMix, IzhPopulation};
-pub use presets::{preset, PRESETS};
+pub use presets::{preset, Brunel, PRESETS};
 pub use source::NetworkSource;

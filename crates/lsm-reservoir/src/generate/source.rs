@@ -2,13 +2,18 @@
 //! from a network file (`lsm network generate`, `lsm network stdp`, a hand-written file, an
 //! imported one).
 //!
-//! In a config the two look like this (the generator's fields directly, as before, or one
-//! `file` member):
+//! In a config they look like this (the generator's fields directly, as before; a named
+//! network, [`crate::preset`], whose fields the others given override, each replaced whole as
+//! with `lsm network generate --preset NAME --config GEN.json`; or one `file` member):
 //!
 //! ```json
 //! "network": { "n_neurons": 1000, "topology": {"kind": "random", "p": 0.1} }
+//! "network": { "preset": "maass2002", "dt_ms": 1.0 }
 //! "network": { "file": "net.json" }
 //! ```
+//!
+//! A generated network (from a preset or not) is written back as the full generator config,
+//! so a saved model or config records what was built.
 //!
 //! A relative `file` is relative to the folder of the config file that names it
 //! ([`NetworkSource::resolve_relative_to`]).
@@ -75,6 +80,20 @@ impl<'de> Deserialize<'de> for NetworkSource {
                 ));
             }
             Ok(NetworkSource::File(f.file))
+        } else if let (Some(p), serde_json::Value::Object(mut given)) = (v.get("preset"), v.clone())
+        {
+            let name = p.as_str().ok_or_else(|| {
+                D::Error::custom(format!(
+                    "network.preset: expected a preset name (one of {}), found {p}",
+                    crate::generate::PRESETS.join(", ")
+                ))
+            })?;
+            let base = crate::preset(name)
+                .map_err(|e| D::Error::custom(format!("network.preset: {e}")))?;
+            given.remove("preset");
+            GeneratorConfig::from_map_over(given, &base)
+                .map(NetworkSource::Generate)
+                .map_err(|e| D::Error::custom(format!("network (over preset \"{name}\"): {e}")))
         } else {
             GeneratorConfig::deserialize(v)
                 .map(NetworkSource::Generate)
@@ -211,6 +230,40 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("n_neuron"), "{e}");
+    }
+
+    #[test]
+    fn a_preset_gives_its_config_and_the_fields_given_override_it() {
+        let g: NetworkSource = serde_json::from_str(r#"{"preset": "maass2002"}"#).unwrap();
+        let want = crate::preset("maass2002").unwrap();
+        assert_eq!(g, NetworkSource::Generate(want.clone()));
+        let g: NetworkSource =
+            serde_json::from_str(r#"{"preset": "brunel2000:n_e=400", "dt_ms": 0.05}"#).unwrap();
+        let mut want = crate::preset("brunel2000:n_e=400").unwrap();
+        want.dt_ms = 0.05;
+        assert_eq!(g, NetworkSource::Generate(want.clone()));
+        // Written back as the whole config, which reads back to the same.
+        let back: NetworkSource =
+            serde_json::from_value(serde_json::to_value(&g).unwrap()).unwrap();
+        assert_eq!(back, g);
+        for (text, says) in [
+            (
+                r#"{"preset": "brunel"}"#,
+                "maass2002, cuba, coba, brunel2000",
+            ),
+            (r#"{"preset": 3}"#, "expected a preset name"),
+            (r#"{"preset": "cuba", "n_neuron": 5}"#, "n_neuron"),
+            (r#"{"preset": "brunel2000:g=x"}"#, "g: expected a number"),
+        ] {
+            let e = serde_json::from_str::<NetworkSource>(text)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.contains("network.preset") || e.contains("n_neuron"),
+                "{e}"
+            );
+            assert!(e.contains(says), "{e}");
+        }
     }
 
     #[test]

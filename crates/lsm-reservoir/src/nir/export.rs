@@ -96,6 +96,13 @@ fn check_expressible(spec: &NetworkSpec, file: &str) -> Result<()> {
             "a noise current cannot be written as NIR (NIR graphs are deterministic): expected 0",
         ));
     }
+    if ne.background.is_some() {
+        return Err(field_err(
+            file,
+            "neuron.background",
+            "a Poisson background drive cannot be written as NIR (NIR graphs are deterministic): expected null",
+        ));
+    }
     if ne.synapse == SynapseKind::ExpConductance {
         return Err(field_err(
             file,

@@ -52,8 +52,9 @@
 //!   of the other kind of synapse and is said so.
 //! * **What NIR cannot express** is refused, naming the file and the field:
 //!   Hodgkin-Huxley neurons (`neuron.model`), threshold adaptation (`neuron.adapt_mv`), noise
-//!   currents (`neuron.i_noise_na`), non-leaky neurons with `exp_current` synapses
-//!   (`neuron.synapse`: NIR has no current-based IF).
+//!   currents (`neuron.i_noise_na`), Poisson background drive (`neuron.background`),
+//!   non-leaky neurons with `exp_current` synapses (`neuron.synapse`: NIR has no
+//!   current-based IF).
 //! * **lsm extras in metadata** (`lsm_*`; other NIR tools ignore them): the refractory
 //!   period `lsm_t_ref_ms` (NIR has none), the initial potential `lsm_v_init_mv`, and the exact
 //!   lsm values behind the NIR parameters (`lsm_tau_m_ms`, `lsm_r_mohm`, `lsm_i_bias_na`,

@@ -90,6 +90,7 @@ pub(super) fn population(
             reset: ResetKind::Value,
             i_bias_na: Param::Scalar(0.0),
             i_noise_na: Param::Scalar(0.0),
+            background: None,
             v_init_mv: meta_param(meta, "lsm_v_init_mv", n),
             synapse: SynapseKind::Delta,
             tau_syn_exc_ms: None,

@@ -316,6 +316,13 @@ fn export_refuses_what_nir_cannot_express_naming_the_field() {
     s.neuron.i_noise_na = 0.5.into();
     assert_eq!(refused_field(&s, &opts()), "neuron.i_noise_na");
     let mut s = base.clone();
+    s.neuron.background = Some(crate::spec::Background {
+        n_sources: 10,
+        rate_hz: 5.0,
+        weight: 0.1,
+    });
+    assert_eq!(refused_field(&s, &opts()), "neuron.background");
+    let mut s = base.clone();
     s.neuron.leaky = false;
     assert_eq!(refused_field(&s, &opts()), "neuron.synapse");
     // Different exc and inh synaptic time constants: refused, unless one is chosen.

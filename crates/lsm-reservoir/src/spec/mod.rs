@@ -53,6 +53,17 @@
 //! * `i_bias_na` (default 0): constant bias current. `i_noise_na` (default 0, >= 0): standard
 //!   deviation of a Gaussian noise current, drawn independently per neuron and step and held
 //!   constant over the step (as NEST's `noise_generator` with `dt` equal to the step).
+//! * `background` (default `null`): Poisson background drive, `{"n_sources": 800,
+//!   "rate_hz": 25.0, "weight": 0.1}` ([`Background`]): every neuron has `n_sources`
+//!   independent Poisson sources of `rate_hz` (`rate_hz · dt_ms / 1000 <= 1`), each a synapse
+//!   of `weight` without delay, in the unit and sign convention of the synapse weights (mV for
+//!   `delta`: a jump of the membrane). In each step neuron `n` receives
+//!   `k ~ Binomial(n_sources, rate_hz · dt)` source spikes, delivered with the step's
+//!   recurrent input as `k · weight` (Brian2's `PoissonInput`, which draws the same binomial;
+//!   lsm draws it exactly where Brian2 switches to a normal approximation for large counts).
+//!   The draws come from their own stream, `rng_for(seed, stream::SIM_BACKGROUND + sample_id)`,
+//!   one per neuron and step in neuron order ([`crate::sim`]). This is Brunel (2000)'s
+//!   external input (the `brunel2000` preset, [`crate::generate::presets`]).
 //! * `v_init_mv` (default `null`, meaning `v_rest_mv`): membrane potential at the start of every
 //!   sample.
 //! * `adapt_mv` (default 0, >= 0) and `tau_adapt_ms` (> 0; required when `adapt_mv` is not 0,
@@ -98,7 +109,9 @@ use std::path::Path;
 
 mod neuron;
 pub use crate::stp::StpParams;
-pub use neuron::{ModelKind, NeuronSpec, ResetKind, SynapseKind};
+pub use neuron::{
+    Background, ModelKind, NeuronSpec, ResetKind, SynapseKind, MAX_BACKGROUND_SOURCES,
+};
 
 /// The value of the `format` field.
 pub const FORMAT: &str = "lsm-network";

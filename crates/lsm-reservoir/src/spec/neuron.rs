@@ -72,6 +72,77 @@ fn is_value_reset(r: &ResetKind) -> bool {
     *r == ResetKind::Value
 }
 
+/// Largest `neuron.background.n_sources`: ten million independent Poisson sources per neuron
+/// (a cortical neuron has about 10⁴ synapses; Brunel's model 800 external ones).
+pub const MAX_BACKGROUND_SOURCES: u64 = 10_000_000;
+
+/// Per-neuron Poisson background drive (`neuron.background`): each neuron has `n_sources`
+/// independent Poisson sources of rate `rate_hz`, each a delta-timed synapse of `weight`
+/// (Brunel 2000's external input, Brian2's `PoissonInput`). In each step every neuron receives
+/// `k ~ Binomial(n_sources, rate_hz · dt)` of them, added as `k · weight` to the step's
+/// synaptic input (see [`crate::sim`], step 4).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Background {
+    /// Independent sources per neuron, `1..=`[`MAX_BACKGROUND_SOURCES`].
+    pub n_sources: u64,
+    /// Rate of each source, Hz, >= 0, with `rate_hz · dt_ms / 1000 <= 1`.
+    pub rate_hz: Real,
+    /// Weight of each source spike, in the unit of the synapse weights (mV for `delta`, nA for
+    /// `exp_current`, nS for `exp_conductance`); its sign picks the excitatory or inhibitory
+    /// current or conductance as a recurrent weight's does.
+    pub weight: Real,
+}
+
+impl Background {
+    /// The probability that one source spikes in a step of `dt_ms`.
+    pub fn p_per_step(&self, dt_ms: Real) -> Real {
+        self.rate_hz * dt_ms / 1000.0
+    }
+
+    fn check(&self, file: &str, dt_ms: Real) -> Result<()> {
+        let at = |f: &str| format!("neuron.background.{f}");
+        if !(1..=MAX_BACKGROUND_SOURCES).contains(&self.n_sources) {
+            return Err(field_err(
+                file,
+                at("n_sources"),
+                format!(
+                    "expected 1..={MAX_BACKGROUND_SOURCES} sources, found {}",
+                    self.n_sources
+                ),
+            ));
+        }
+        if !(self.rate_hz.is_finite() && self.rate_hz >= 0.0) {
+            return Err(field_err(
+                file,
+                at("rate_hz"),
+                format!("expected a finite rate >= 0 Hz, found {}", self.rate_hz),
+            ));
+        }
+        let p = self.p_per_step(dt_ms);
+        if p > 1.0 {
+            return Err(field_err(
+                file,
+                at("rate_hz"),
+                format!(
+                    "{} Hz is {p} spikes per source and step of dt_ms = {dt_ms}: expected at \
+                     most 1 (rate_hz <= {} Hz)",
+                    self.rate_hz,
+                    1000.0 / dt_ms
+                ),
+            ));
+        }
+        if !self.weight.is_finite() {
+            return Err(field_err(
+                file,
+                at("weight"),
+                format!("expected a finite weight, found {}", self.weight),
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// The `neuron` object of a network file (see the module documentation for every field).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -104,6 +175,9 @@ pub struct NeuronSpec {
     /// Standard deviation of the per-step Gaussian noise current, nA, >= 0. Default 0.
     #[serde(default = "zero_param", skip_serializing_if = "is_zero_param")]
     pub i_noise_na: Param,
+    /// Poisson background drive per neuron ([`Background`]). Default (`null`): none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub background: Option<Background>,
     /// Initial membrane potential, mV. Default (`null`): `v_rest_mv`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub v_init_mv: Option<Param>,
@@ -164,6 +238,7 @@ impl Default for NeuronSpec {
             reset: ResetKind::Value,
             i_bias_na: 13.5.into(),
             i_noise_na: 0.0.into(),
+            background: None,
             v_init_mv: None,
             synapse: SynapseKind::ExpCurrent,
             tau_syn_exc_ms: Some(3.0.into()),
@@ -198,6 +273,7 @@ impl NeuronSpec {
             reset: ResetKind::Value,
             i_bias_na: 0.0.into(),
             i_noise_na: 0.0.into(),
+            background: None,
             v_init_mv: None,
             synapse: SynapseKind::ExpCurrent,
             tau_syn_exc_ms: Some(5.0.into()),
@@ -238,6 +314,9 @@ impl NeuronSpec {
             .check(file, "i_bias_na", n, fin, "a finite current")?;
         ne.i_noise_na
             .check(file, "i_noise_na", n, nonneg, "a noise amplitude >= 0 nA")?;
+        if let Some(bg) = &ne.background {
+            bg.check(file, dt_ms)?;
+        }
         if let Some(v) = &ne.v_init_mv {
             v.check(file, "v_init_mv", n, fin, "a finite potential")?;
         }
