@@ -1,6 +1,6 @@
 //! One reservoir abstraction for analog series: an echo state network ([`Esn`]), a spiking
 //! network ([`SpikingReservoir`]) or a nonlinear vector autoregression ([`Nvar`]), chosen in a
-//! config ([`ReservoirConfig`], JSON `{"kind": "esn" | "spiking" | "nvar", ...}`), built with every weight ([`Reservoir`], the form a
+//! config ([`ReservoirConfig`], JSON `{"kind": "esn" | "spiking" | "nvar" | "deep-esn", ...}`), built with every weight ([`Reservoir`], the form a
 //! model file stores), and run on a series by the one trait [`SeriesReservoir`]: one state row
 //! per input row, from the zero (resting) state.
 //!
@@ -14,7 +14,7 @@
 //! # Ok::<(), lsm_reservoir::ReservoirError>(())
 //! ```
 
-use crate::esn::{Esn, EsnConfig};
+use crate::esn::{DeepEsn, DeepEsnConfig, Esn, EsnConfig};
 use crate::nvar::{Nvar, NvarConfig};
 use crate::{Result, SpikingConfig, SpikingReservoir};
 use lsm_core::Real;
@@ -57,6 +57,18 @@ impl SeriesReservoir for Esn {
     }
 }
 
+impl SeriesReservoir for DeepEsn {
+    fn n_inputs(&self) -> usize {
+        DeepEsn::n_inputs(self)
+    }
+    fn n_state(&self) -> usize {
+        DeepEsn::n_state(self)
+    }
+    fn states(&self, inputs: ArrayView2<Real>, _seed: u64) -> Result<Array2<Real>> {
+        DeepEsn::states(self, inputs)
+    }
+}
+
 impl SeriesReservoir for Nvar {
     fn n_inputs(&self) -> usize {
         Nvar::n_inputs(self)
@@ -91,6 +103,8 @@ pub enum ReservoirConfig {
     Spiking(Box<SpikingConfig>),
     /// Nonlinear vector autoregression (no random weights).
     Nvar(NvarConfig),
+    /// A stack of echo state networks (Gallicchio's DeepESN).
+    DeepEsn(DeepEsnConfig),
 }
 
 impl Default for ReservoirConfig {
@@ -110,15 +124,17 @@ impl ReservoirConfig {
             ReservoirConfig::Esn(e) => e.validate(),
             ReservoirConfig::Spiking(s) => s.validate(),
             ReservoirConfig::Nvar(n) => n.validate(),
+            ReservoirConfig::DeepEsn(d) => d.validate(),
         }
     }
 
-    /// Short name of the kind: `esn`, `spiking` or `nvar`.
+    /// Short name of the kind: `esn`, `spiking`, `nvar` or `deep-esn`.
     pub fn kind(&self) -> &'static str {
         match self {
             ReservoirConfig::Esn(_) => "esn",
             ReservoirConfig::Spiking(_) => "spiking",
             ReservoirConfig::Nvar(_) => "nvar",
+            ReservoirConfig::DeepEsn(_) => "deep-esn",
         }
     }
 }
@@ -133,6 +149,8 @@ pub enum Reservoir {
     Spiking(Box<SpikingReservoir>),
     /// Nonlinear vector autoregression.
     Nvar(Nvar),
+    /// A stack of echo state networks.
+    DeepEsn(DeepEsn),
 }
 
 impl Reservoir {
@@ -148,15 +166,17 @@ impl Reservoir {
                 Reservoir::Spiking(Box::new(SpikingReservoir::build(s, n_inputs, seed)?))
             }
             ReservoirConfig::Nvar(n) => Reservoir::Nvar(Nvar::build(n, n_inputs)?),
+            ReservoirConfig::DeepEsn(d) => Reservoir::DeepEsn(DeepEsn::build(d, n_inputs, seed)?),
         })
     }
 
-    /// Short name of the kind: `esn`, `spiking` or `nvar`.
+    /// Short name of the kind: `esn`, `spiking`, `nvar` or `deep-esn`.
     pub fn kind(&self) -> &'static str {
         match self {
             Reservoir::Esn(_) => "esn",
             Reservoir::Spiking(_) => "spiking",
             Reservoir::Nvar(_) => "nvar",
+            Reservoir::DeepEsn(_) => "deep-esn",
         }
     }
 
@@ -165,6 +185,7 @@ impl Reservoir {
             Reservoir::Esn(e) => e,
             Reservoir::Spiking(s) => s.as_ref(),
             Reservoir::Nvar(n) => n,
+            Reservoir::DeepEsn(d) => d,
         }
     }
 }

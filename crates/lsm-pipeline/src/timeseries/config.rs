@@ -586,6 +586,7 @@ impl TsConfig {
             ReservoirConfig::Esn(e) => e.validate()?,
             ReservoirConfig::Spiking(s) => s.validate()?,
             ReservoirConfig::Nvar(n) => n.validate()?,
+            ReservoirConfig::DeepEsn(d) => d.validate()?,
         }
         if let Some(fb) = &self.feedback {
             fb.validate(self)?;

@@ -55,7 +55,7 @@ impl<'a> FeatureSource<'a> {
         }
         let cached = match res {
             Reservoir::Esn(_) => None,
-            Reservoir::Spiking(_) | Reservoir::Nvar(_) => {
+            Reservoir::Spiking(_) | Reservoir::Nvar(_) | Reservoir::DeepEsn(_) => {
                 let a = res.states(inputs, seed)?;
                 // Row-major, so that every row is one contiguous slice.
                 Some(if a.is_standard_layout() {

@@ -92,6 +92,13 @@ impl FeedbackConfig {
                     }
                 }
             }
+            ReservoirConfig::DeepEsn(_) => {
+                return cfg_err(
+                    "feedback",
+                    "feedback weights are not available for a deep ESN; use \"esn\" or \
+                     \"spiking\", or remove \"feedback\"",
+                )
+            }
             ReservoirConfig::Esn(_) => {}
         }
         if cfg.prediction.mode == Mode::KStep {
@@ -160,6 +167,7 @@ pub(crate) fn build_reservoir(cfg: &TsConfig, k: usize, o: usize) -> Result<Rese
             Ok(Reservoir::Spiking(Box::new(sr)))
         }
         ReservoirConfig::Nvar(_) => cfg_err("feedback", "an NVAR takes no feedback"),
+        ReservoirConfig::DeepEsn(_) => cfg_err("feedback", "a deep ESN takes no feedback"),
     }
 }
 

@@ -92,9 +92,13 @@ pub fn fit_with_progress(
     let k = prep.inputs.ncols();
     let o = prep.targets.ncols();
     let k_res = k + if cfg.feedback.is_some() { o } else { 0 };
-    if let lsm_reservoir::ReservoirConfig::Esn(e) = &cfg.reservoir {
-        // The cost of the whole run, checked before anything is built.
-        e.validate_cost(k_res, prep.inputs.nrows())?;
+    // The cost of the whole run, checked before anything is built.
+    match &cfg.reservoir {
+        lsm_reservoir::ReservoirConfig::Esn(e) => e.validate_cost(k_res, prep.inputs.nrows())?,
+        lsm_reservoir::ReservoirConfig::DeepEsn(d) => {
+            d.validate_cost(k_res, prep.inputs.nrows())?
+        }
+        _ => {}
     }
     let w = cfg.split.washout;
     let tr = w..w + cfg.split.train;

@@ -15,6 +15,15 @@ pub(crate) enum Looper<'a> {
         /// The step's input `[u; y]` (the fed-back output `y` only with feedback).
         drive: Vec<Real>,
     },
+    /// A deep ESN: its full state (every layer), the readout's part of it, and the full
+    /// teacher-forced states at the closed-loop starts (from `prepare`).
+    DeepEsn {
+        deep: &'a lsm_reservoir::esn::DeepEsn,
+        x: Vec<Real>,
+        scratch: Vec<Real>,
+        feats: Vec<Real>,
+        snaps: Vec<(usize, Vec<Real>)>,
+    },
     Nvar {
         nvar: &'a lsm_reservoir::Nvar,
         st: lsm_reservoir::NvarState,
@@ -43,6 +52,13 @@ impl<'a> Looper<'a> {
                 scratch: vec![0.0; esn.n_units()],
                 drive: vec![0.0; esn.n_inputs()],
             }),
+            Reservoir::DeepEsn(deep) => Ok(Looper::DeepEsn {
+                deep,
+                x: vec![0.0; deep.n_units()],
+                scratch: vec![0.0; deep.layers().iter().map(|e| e.n_units()).max().unwrap_or(0)],
+                feats: vec![0.0; deep.n_state()],
+                snaps: Vec::new(),
+            }),
             Reservoir::Nvar(nvar) => Ok(Looper::Nvar {
                 nvar,
                 st: nvar.new_state(),
@@ -66,6 +82,33 @@ impl<'a> Looper<'a> {
     /// (ascending): a spiking reservoir runs teacher forced once and keeps a copy of its state
     /// at each start (cached in `sc` across calls); the others need nothing.
     pub(crate) fn prepare(&mut self, sc: &Scorer, starts: &[usize]) -> Result<()> {
+        if let Looper::DeepEsn {
+            deep,
+            x,
+            scratch,
+            snaps,
+            ..
+        } = self
+        {
+            // The readout sees only some layers: the full states come from one teacher-forced
+            // run, copied at every start.
+            let bytes = (x.len() * 8) as f64 * starts.len() as f64;
+            starts_memory(bytes, "the deep ESN's full state")?;
+            x.fill(0.0);
+            snaps.clear();
+            let (mut row, mut u) = (0usize, vec![0.0; sc.drive.ncols()]);
+            for &s0 in starts {
+                while row < s0 {
+                    for (d, v) in u.iter_mut().zip(sc.drive.row(row)) {
+                        *d = *v;
+                    }
+                    deep.step(x, &u, scratch);
+                    row += 1;
+                }
+                snaps.push((s0, x.clone()));
+            }
+            return Ok(());
+        }
         let Looper::Spiking { stepper, seed, .. } = self else {
             return Ok(());
         };
@@ -76,12 +119,7 @@ impl<'a> Looper<'a> {
         }
         let mut st = stepper.start(*seed);
         let bytes = st.heap_bytes() as f64 * starts.len() as f64;
-        lsm_core::limits::check(
-            lsm_core::limits::Limit::MemoryBytes,
-            bytes,
-            "closed loop: the spiking reservoir's state at every trial start (prediction.trials)",
-        )
-        .map_err(|e| PipelineError::config("prediction.trials", e.to_string()))?;
+        starts_memory(bytes, "the spiking reservoir's state")?;
         let mut snaps = Vec::with_capacity(starts.len());
         let mut row = 0usize;
         let mut u = vec![0.0; sc.drive.ncols()];
@@ -116,6 +154,10 @@ impl<'a> Looper<'a> {
                     .expect("contiguous"),
             ),
             Looper::Nvar { nvar, st, .. } => *st = nvar.state_after(sc.prep.inputs.view(), s),
+            Looper::DeepEsn { x, snaps, .. } => {
+                let j = snaps.partition_point(|(x0, _)| *x0 < s);
+                x.copy_from_slice(&snaps[j].1);
+            }
         }
     }
 
@@ -128,6 +170,10 @@ impl<'a> Looper<'a> {
                 feats
             }
             Looper::Spiking { st, .. } => st.features(),
+            Looper::DeepEsn { deep, x, feats, .. } => {
+                deep.readout_state(x, feats);
+                feats
+            }
         }
     }
 
@@ -153,6 +199,9 @@ impl<'a> Looper<'a> {
                 esn.step(x, drive, scratch)
             }
             Looper::Nvar { nvar, st, .. } => nvar.push(st, u),
+            Looper::DeepEsn {
+                deep, x, scratch, ..
+            } => deep.step(x, u, scratch),
             Looper::Spiking {
                 stepper, st, drive, ..
             } => {
@@ -162,4 +211,14 @@ impl<'a> Looper<'a> {
         }
         Ok(())
     }
+}
+
+/// The memory of the reservoir states kept at every closed-loop start, against the limit.
+fn starts_memory(bytes: f64, what: &str) -> Result<()> {
+    lsm_core::limits::check(
+        lsm_core::limits::Limit::MemoryBytes,
+        bytes,
+        format!("closed loop: {what} at every trial start (prediction.trials)"),
+    )
+    .map_err(|e| PipelineError::config("prediction.trials", e.to_string()))
 }

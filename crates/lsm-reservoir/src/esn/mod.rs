@@ -161,6 +161,16 @@ impl Esn {
     /// # Errors
     /// Invalid config, `n_inputs == 0`, or an eigenvalue failure.
     pub fn build(cfg: &EsnConfig, n_inputs: usize, seed: u64) -> Result<Self, ReservoirError> {
+        Self::build_on(cfg, n_inputs, seed, stream::ESN)
+    }
+
+    /// [`Esn::build`] drawing from `rng_for(seed, stream)` (the layers of a [`DeepEsn`]).
+    pub(crate) fn build_on(
+        cfg: &EsnConfig,
+        n_inputs: usize,
+        seed: u64,
+        stream: u64,
+    ) -> Result<Self, ReservoirError> {
         cfg.validate()?;
         if n_inputs == 0 {
             return Err(ReservoirError::Input(
@@ -169,7 +179,7 @@ impl Esn {
         }
         let n = cfg.n_units;
         let k = cfg.in_degree;
-        let mut rng: SimRng = rng_for(seed, stream::ESN);
+        let mut rng: SimRng = rng_for(seed, stream);
         let mut indptr = Vec::with_capacity(n + 1);
         let mut indices = Vec::with_capacity(n * k);
         let mut values = Vec::with_capacity(n * k);
@@ -552,6 +562,7 @@ impl Esn {
 }
 
 mod config;
+mod deep;
 mod dense;
 mod feedback;
 pub use feedback::check_feedback;
@@ -561,6 +572,7 @@ pub mod plasticity;
 mod tests;
 
 pub use config::{EsnConfig, EsnWeightDist, InputDist};
+pub use deep::{DeepEsn, DeepEsnConfig};
 pub use plasticity::{
     Activation, IntrinsicConfig, IntrinsicParams, IpTarget, LocalRule, SynapticConfig,
 };
