@@ -13,6 +13,13 @@
 //!
 //! (rates in 1/ms, the 6.3 °C squid axon with its resting potential at −65 mV; the removable
 //! singularities of `α_m` and `α_n` are evaluated through `x / (1 − e^{−x})` with `expm1`).
+//!
+//! `neuron.hh.kinetics: "traub_miles"` replaces these rates by the Traub-Miles kinetics of the
+//! COBAHH benchmark of Brette et al. (2007) ([`traub_miles_rates`], offset by `v_t_mv`,
+//! default −63 mV); the preset `cobahh` ([`HhParams::cobahh`]) sets them with that paper's
+//! 20,000 µm² cell: `C` 0.2 nF (1 µF/cm²), `g_L` 10 nS (`r_mohm` 100, `tau_m_ms` 20),
+//! `g_Na` 20 µS, `g_K` 6 µS, `E_L` −60, `E_Na` 50, `E_K` −90 mV. Alone, that cell fires
+//! tonically at about 14 Hz.
 //! The passive membrane is the LIF's: `C = tau_m_ms / r_mohm` and `g_L = 1 / r_mohm`, so the
 //! defaults `tau_m_ms` 10/3 ms and `r_mohm` 1000/3 MΩ are the squid's 1 µF/cm² and
 //! 0.3 mS/cm² on a 1,000 µm² patch; [`HhParams`] holds the channel densities scaled the same
@@ -53,20 +60,37 @@ use crate::spec::{NeuronSpec, SynapseKind};
 use lsm_core::Real;
 use serde::{Deserialize, Serialize};
 
+/// The gating kinetics of the Hodgkin-Huxley model (`neuron.hh.kinetics`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Kinetics {
+    /// `"hh1952"`: Hodgkin & Huxley's (1952) squid axon, rest −65 mV ([`rates`]).
+    #[default]
+    #[serde(rename = "hh1952")]
+    Hh1952,
+    /// `"traub_miles"`: Traub & Miles (1991) as in the COBAHH benchmark of Brette et al.
+    /// (2007), shifted by `v_t_mv` ([`traub_miles_rates`]).
+    #[serde(rename = "traub_miles")]
+    TraubMiles,
+}
+
 /// The channel parameters of the Hodgkin-Huxley model (`neuron.hh` in a network file; every
 /// field has a default, unknown fields are refused). Conductances for a 1,000 µm² patch.
 ///
 /// | field | default | unit |
 /// |---|---|---|
+/// | `kinetics` | `"hh1952"` | `"hh1952"` or `"traub_miles"` ([`Kinetics`]) |
 /// | `g_na_us` | 1.2 | µS (120 mS/cm²) |
 /// | `g_k_us` | 0.36 | µS (36 mS/cm²) |
 /// | `e_na_mv` | 50 | mV |
 /// | `e_k_mv` | −77 | mV |
 /// | `e_l_mv` | −54.387 | mV |
+/// | `v_t_mv` | −63 | mV, the Traub-Miles `V_T` (`"traub_miles"` only: absent otherwise) |
 /// | `substep_ms` | 0.01 | ms, the largest integration substep (> 0) |
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct HhParams {
+    /// Gating kinetics.
+    pub kinetics: Kinetics,
     /// Peak sodium conductance, µS.
     pub g_na_us: Real,
     /// Peak potassium conductance, µS.
@@ -77,6 +101,9 @@ pub struct HhParams {
     pub e_k_mv: Real,
     /// Leak reversal potential, mV.
     pub e_l_mv: Real,
+    /// The Traub-Miles rate functions' offset `V_T`, mV (`traub_miles` only; absent: −63).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub v_t_mv: Option<Real>,
     /// Largest integration substep, ms.
     pub substep_ms: Real,
 }
@@ -84,11 +111,13 @@ pub struct HhParams {
 impl Default for HhParams {
     fn default() -> Self {
         Self {
+            kinetics: Kinetics::Hh1952,
             g_na_us: 1.2,
             g_k_us: 0.36,
             e_na_mv: 50.0,
             e_k_mv: -77.0,
             e_l_mv: -54.387,
+            v_t_mv: None,
             substep_ms: 0.01,
         }
     }
@@ -110,6 +139,18 @@ impl HhParams {
             if !v.is_finite() {
                 return Some((name, format!("expected a finite potential, found {v}")));
             }
+        }
+        match (self.kinetics, self.v_t_mv) {
+            (Kinetics::TraubMiles, Some(v)) if !v.is_finite() => {
+                return Some(("v_t_mv", format!("expected a finite potential, found {v}")));
+            }
+            (Kinetics::Hh1952, Some(_)) => {
+                return Some((
+                    "v_t_mv",
+                    "must be absent unless \"kinetics\" is \"traub_miles\"".to_string(),
+                ));
+            }
+            _ => {}
         }
         if !(self.substep_ms.is_finite() && self.substep_ms > 0.0) {
             return Some((
@@ -137,7 +178,64 @@ fn x_over_1mexp(x: Real) -> Real {
     }
 }
 
-/// `(α_m, β_m, α_h, β_h, α_n, β_n)` at `v` (mV), 1/ms.
+/// The Traub-Miles `V_T` of the COBAHH benchmark (Brette et al. 2007), mV.
+pub const TRAUB_MILES_V_T_MV: Real = -63.0;
+
+impl HhParams {
+    /// The COBAHH neuron of Brette et al. (2007): Traub-Miles kinetics with `V_T` −63 mV and
+    /// the channel densities 100 / 30 mS/cm² on 20,000 µm² (`g_Na` 20 µS, `g_K` 6 µS),
+    /// `E_Na` 50 mV, `E_K` −90 mV, `E_L` −60 mV, one substep per step of `substep_ms`.
+    pub fn cobahh(substep_ms: Real) -> Self {
+        Self {
+            kinetics: Kinetics::TraubMiles,
+            g_na_us: 20.0,
+            g_k_us: 6.0,
+            e_na_mv: 50.0,
+            e_k_mv: -90.0,
+            e_l_mv: -60.0,
+            v_t_mv: Some(TRAUB_MILES_V_T_MV),
+            substep_ms,
+        }
+    }
+
+    /// `(α_m, β_m, α_h, β_h, α_n, β_n)` of these kinetics at `v` (mV), 1/ms.
+    pub fn rates(&self, v: Real) -> [Real; 6] {
+        match self.kinetics {
+            Kinetics::Hh1952 => rates(v),
+            Kinetics::TraubMiles => traub_miles_rates(v, self.v_t()),
+        }
+    }
+
+    /// `V_T` of the Traub-Miles kinetics, mV.
+    fn v_t(&self) -> Real {
+        self.v_t_mv.unwrap_or(TRAUB_MILES_V_T_MV)
+    }
+}
+
+/// `(α_m, β_m, α_h, β_h, α_n, β_n)` of the Traub-Miles kinetics at `v` (mV) with offset `v_t`
+/// (mV), 1/ms. With `u = v − v_t`:
+///
+/// ```text
+/// α_m = 0.32 (13 − u) / (e^{(13−u)/4} − 1)    β_m = 0.28 (u − 40) / (e^{(u−40)/5} − 1)
+/// α_h = 0.128 e^{(17−u)/18}                   β_h = 4 / (1 + e^{(40−u)/5})
+/// α_n = 0.032 (15 − u) / (e^{(15−u)/5} − 1)   β_n = 0.5 e^{(10−u)/40}
+/// ```
+///
+/// (the removable singularities at `u` = 13, 40 and 15 mV through `x / (1 − e^{−x})`).
+#[inline(always)]
+pub fn traub_miles_rates(v: Real, v_t: Real) -> [Real; 6] {
+    let u = v - v_t;
+    [
+        1.28 * x_over_1mexp((u - 13.0) / 4.0),
+        1.4 * x_over_1mexp((40.0 - u) / 5.0),
+        0.128 * ((17.0 - u) / 18.0).exp(),
+        4.0 / (1.0 + ((40.0 - u) / 5.0).exp()),
+        0.16 * x_over_1mexp((u - 15.0) / 5.0),
+        0.5 * ((10.0 - u) / 40.0).exp(),
+    ]
+}
+
+/// `(α_m, β_m, α_h, β_h, α_n, β_n)` of the 1952 squid-axon kinetics at `v` (mV), 1/ms.
 #[inline(always)]
 pub fn rates(v: Real) -> [Real; 6] {
     [
@@ -257,47 +355,10 @@ impl Hh {
     }
 }
 
-impl NeuronModel for Hh {
-    type State = HhState;
-
-    fn n(&self) -> usize {
-        self.n
-    }
-
-    fn new_state(&self) -> HhState {
-        let n = self.n;
-        let mut s = HhState {
-            v: vec![0.0; n],
-            m: vec![0.0; n],
-            h: vec![0.0; n],
-            n: vec![0.0; n],
-            i_exc: vec![0.0; n],
-            i_inh: vec![0.0; n],
-            armed: vec![false; n],
-            crossed: vec![false; n],
-            refractory_until: vec![i64::MIN / 2; n],
-        };
-        self.reset(&mut s);
-        s
-    }
-
-    fn reset(&self, s: &mut HhState) {
-        for i in 0..self.n {
-            let v = self.v_init[i];
-            let [am, bm, ah, bh, an, bn] = rates(v);
-            s.v[i] = v;
-            s.m[i] = am / (am + bm);
-            s.h[i] = ah / (ah + bh);
-            s.n[i] = an / (an + bn);
-            s.armed[i] = v <= self.v_th[i];
-        }
-        s.i_exc.fill(0.0);
-        s.i_inh.fill(0.0);
-        s.crossed.fill(false);
-        s.refractory_until.fill(i64::MIN / 2);
-    }
-
-    fn update(&self, s: &mut HhState, _t: i64, i_ext: Option<&[Real]>) {
+impl Hh {
+    /// One step of every neuron with the rate functions `rates` (see the module documentation).
+    #[inline(always)]
+    fn advance(&self, s: &mut HhState, i_ext: Option<&[Real]>, rates: impl Fn(Real) -> [Real; 6]) {
         let p = &self.p;
         let hs = self.h;
         for i in 0..self.n {
@@ -359,6 +420,57 @@ impl NeuronModel for Hh {
             s.i_inh[i] = ii;
             s.armed[i] = armed;
             s.crossed[i] = crossed;
+        }
+    }
+}
+
+impl NeuronModel for Hh {
+    type State = HhState;
+
+    fn n(&self) -> usize {
+        self.n
+    }
+
+    fn new_state(&self) -> HhState {
+        let n = self.n;
+        let mut s = HhState {
+            v: vec![0.0; n],
+            m: vec![0.0; n],
+            h: vec![0.0; n],
+            n: vec![0.0; n],
+            i_exc: vec![0.0; n],
+            i_inh: vec![0.0; n],
+            armed: vec![false; n],
+            crossed: vec![false; n],
+            refractory_until: vec![i64::MIN / 2; n],
+        };
+        self.reset(&mut s);
+        s
+    }
+
+    fn reset(&self, s: &mut HhState) {
+        for i in 0..self.n {
+            let v = self.v_init[i];
+            let [am, bm, ah, bh, an, bn] = self.p.rates(v);
+            s.v[i] = v;
+            s.m[i] = am / (am + bm);
+            s.h[i] = ah / (ah + bh);
+            s.n[i] = an / (an + bn);
+            s.armed[i] = v <= self.v_th[i];
+        }
+        s.i_exc.fill(0.0);
+        s.i_inh.fill(0.0);
+        s.crossed.fill(false);
+        s.refractory_until.fill(i64::MIN / 2);
+    }
+
+    fn update(&self, s: &mut HhState, _t: i64, i_ext: Option<&[Real]>) {
+        match self.p.kinetics {
+            Kinetics::Hh1952 => self.advance(s, i_ext, rates),
+            Kinetics::TraubMiles => {
+                let v_t = self.p.v_t();
+                self.advance(s, i_ext, |v| traub_miles_rates(v, v_t))
+            }
         }
     }
 

@@ -34,7 +34,7 @@ pub use generate::{
     excitatory_mask, maass_positions, preset, Brunel, Delay, GeneratorConfig, InputConfig,
     InputSign, NetworkSource, PairScale, StpGenerator, Topology, WeightDist,
 };
-pub use hh::{Hh, HhParams, HhState};
+pub use hh::{Hh, HhParams, HhState, Kinetics};
 pub use homeostasis::{train_homeostasis, HomeostasisConfig, HomeostasisSummary};
 pub use izhikevich::{IzhParams, IzhState, Izhikevich};
 pub use network::{Csr, Network, Neurons};

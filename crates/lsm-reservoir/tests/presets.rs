@@ -2,7 +2,10 @@
 //! et al. (2007) benchmarks fire in their published regime when simulated.
 
 use lsm_core::Real;
-use lsm_reservoir::{preset, Brunel, Drive, Network, RecordSpec, SynapseKind, Topology};
+use lsm_reservoir::{
+    preset, Brunel, Drive, HhParams, Kinetics, ModelKind, Network, RecordSpec, SynapseKind,
+    Topology,
+};
 
 /// Population rate (Hz) over `[t0, t1)` ms of a run from the generated initial state.
 fn rate(spec: &lsm_reservoir::NetworkSpec, t0: Real, t1: Real) -> Real {
@@ -49,6 +52,56 @@ fn coba_and_cuba_build_the_benchmark_and_fire_in_its_regime() {
 }
 
 #[test]
+fn cobahh_is_the_benchmark_of_traub_miles_neurons() {
+    let cfg = preset("cobahh").unwrap();
+    let spec = cfg.generate(0, 2007).unwrap();
+    spec.validate().unwrap();
+    assert_eq!(spec.n_neurons, 4000);
+    assert_eq!(cfg.n_exc(), 3200);
+    let m = spec.recurrent.len() as Real;
+    assert!((m - 319_920.0).abs() < 3_000.0, "{m} synapses");
+    // Dale's law: each neuron sends 6 nS or −67 nS; 3,200 send 6.
+    let mut sent = vec![0.0; 4000];
+    for (&pre, &w) in spec.recurrent.pre.iter().zip(&spec.recurrent.weight) {
+        assert!(w == 6.0 || w == -67.0, "{w}");
+        let s = &mut sent[pre as usize];
+        assert!(*s == 0.0 || *s == w, "neuron {pre} sends {s} and {w}");
+        *s = w;
+    }
+    assert_eq!(sent.iter().filter(|&&w| w == 6.0).count(), 3200);
+    let ne = &spec.neuron;
+    assert_eq!(ne.model, ModelKind::Hh);
+    assert_eq!(ne.synapse, SynapseKind::ExpConductance);
+    let hh = ne.hh.as_ref().unwrap();
+    assert_eq!(hh, &HhParams::cobahh(0.1));
+    assert_eq!(hh.kinetics, Kinetics::TraubMiles);
+    // 100 and 30 mS/cm² on 20,000 µm² = 2e-4 cm²: 20 and 6 µS; 1 µF/cm²: 0.2 nF;
+    // 5e-5 S/cm²: 10 nS.
+    assert_eq!((hh.g_na_us, hh.g_k_us), (20.0, 6.0));
+    assert_eq!(
+        (hh.e_na_mv, hh.e_k_mv, hh.e_l_mv, hh.v_t_mv),
+        (50.0, -90.0, -60.0, Some(-63.0))
+    );
+    let (tau, r) = (ne.tau_m_ms.get(0), ne.r_mohm.get(0));
+    assert!((tau / r - 0.2).abs() < 1e-12 && (1.0 / r - 0.01).abs() < 1e-12);
+    assert_eq!(ne.v_th_mv.get(0), -20.0);
+    assert_eq!(ne.t_ref_ms.get(0), 3.0);
+    assert_eq!(ne.i_bias_na.get(0), 0.0);
+    assert_eq!(ne.e_syn_exc_mv.as_ref().unwrap().get(0), 0.0);
+    assert_eq!(ne.e_syn_inh_mv.as_ref().unwrap().get(0), -80.0);
+    assert_eq!(ne.tau_syn_exc_ms.as_ref().unwrap().get(0), 5.0);
+    assert_eq!(ne.tau_syn_inh_ms.as_ref().unwrap().get(0), 10.0);
+    // v(0) uniform in [−75, −55] mV: mean −65 mV as the paper's E_L − 5 mV.
+    let v0 = ne.v_init_mv.as_ref().unwrap().expand(4000);
+    assert!(v0.iter().all(|v| (-75.0..=-55.0).contains(v)));
+    let mean = v0.iter().sum::<Real>() / 4000.0;
+    assert!((mean + 65.0).abs() < 0.5, "{mean}");
+    // The same seed, the same network.
+    assert_eq!(cfg.generate(0, 2007).unwrap(), spec);
+    Network::from_spec(&spec).unwrap();
+}
+
+#[test]
 fn maass2002_is_the_column_with_dynamic_synapses() {
     let cfg = preset("maass2002").unwrap();
     assert!(matches!(cfg.topology, Topology::MaassColumn { .. }));
@@ -67,7 +120,8 @@ fn an_unknown_preset_names_the_known_ones() {
         e.contains("brunel")
             && e.contains("coba")
             && e.contains("maass2002")
-            && e.contains("brunel2000"),
+            && e.contains("brunel2000")
+            && e.contains("cobahh"),
         "{e}"
     );
 }

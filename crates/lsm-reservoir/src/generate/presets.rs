@@ -5,6 +5,7 @@
 //! | `maass2002` | Maass, Natschläger & Markram (2002): a 15 × 3 × 3 column of 135 LIF neurons (20 % inhibitory), connection probability `C · exp(−(D/λ)²)` with λ = 2, dynamic synapses (`"stp": "maass2002"`), the paper's neuron (τ_m 30 ms, threshold 15 mV, reset 13.5 mV, refractory 3 / 2 ms E / I approximated by 2 ms, bias 13.5 nA, exponential currents 3 / 6 ms), weights 30 / 60 / 19 / 19 nA, delays 1.5 ms (0.8 ms to EE approximated by one value), dt 0.1 ms |
 //! | `cuba` | Brette et al. (2007) CUBA (Vogels & Abbott 2005): 4,000 LIF neurons (3,200 E, 800 I), p = 0.02, exponential currents 5 / 10 ms, τ_m 20 ms, threshold −50 mV, reset −60 mV, rest −49 mV (the drive), refractory 5 ms, jumps 1.62 / −9 mV (R = 1 MΩ: nA), no delay, start uniform in [−60, −50] mV, dt 0.1 ms |
 //! | `coba` | Brette et al. (2007) COBA: the same population and graph with conductance synapses (`exp_conductance`, τ 5 / 10 ms, E 0 / −80 mV, jumps 6 / 67 nS), g_L 10 nS (R = 100 MΩ), C 200 pF, rest and reset −60 mV, threshold −50 mV, refractory 5 ms, drive 200 pA, no delay, start uniform in [−60, −50] mV, dt 0.1 ms |
+//! | `cobahh` | Brette et al. (2007) COBAHH (benchmark 3): the same population and graph of Hodgkin-Huxley neurons with the Traub-Miles kinetics (`neuron.hh.kinetics: "traub_miles"`, [`crate::HhParams::cobahh`]: 20,000 µm², C 200 pF, g_L 10 nS, E_L −60 mV, g_Na 20 µS, g_K 6 µS, E_Na 50 mV, E_K −90 mV, V_T −63 mV), conductance synapses as `coba` (τ 5 / 10 ms, E 0 / −80 mV, jumps 6 / 67 nS), spikes at upward crossings of −20 mV, refractory 3 ms, no drive (the cell fires tonically alone), no delay, start uniform in [−75, −55] mV with the gates at their steady state there (the paper: v ~ E_L + N(−5, 5²) mV; Brian2's example also starts the conductances at ge ~ N(40, 15²) nS, gi ~ N(200, 120²) nS and the gates at 0), dt 0.1 ms with one exponential Euler substep per step (`neuron.hh.substep_ms` 0.1, Brian2's `method='exponential_euler'` at dt 0.1 ms) |
 //! | `brunel2000` | Brunel (2000) model A, the sparse balanced network: 12,500 LIF neurons (10,000 E, 2,500 I), each receiving exactly `C_E` = 1,000 excitatory and `C_I` = 250 inhibitory synapses (ε = 0.1, `fixed_in_degree_ei`), delta synapses of J = 0.1 mV and −gJ, g = 5, delay 1.5 ms, τ_m 20 ms, threshold 20 mV, reset 10 mV, rest 0 mV, refractory 2 ms, and `C_ext = C_E` external Poisson sources of rate ν_ext = 2 ν_thr per neuron (`neuron.background`; ν_thr = θ / (J C_E τ_m) = 10 Hz), start uniform in [0, 20] mV, dt 0.1 ms: the asynchronous irregular (AI) state |
 //!
 //! # Brunel's regimes: `brunel2000:key=value,...`
@@ -24,18 +25,17 @@
 //! (a test simulates `n_e=2000,c_e=200`); the mean-field theory depends on `C_E`, not `N`.
 //!
 //! Every field can still be overridden by a config file over the preset (a given `neuron`
-//! replaces the preset's whole, its `background` included). `cobahh` (Traub-Miles
-//! Hodgkin-Huxley kinetics) needs a model part lsm does not have (the squid-axon kinetics
-//! only) and is not offered rather than approximated.
+//! replaces the preset's whole, its `background` included).
 
 use super::{Delay, GeneratorConfig, InputConfig, PairScale, Topology, WeightDist};
 use crate::error::{config_err, Result};
 use crate::spec::{Background, NeuronSpec, SynapseKind};
+use crate::HhParams;
 use crate::StpGenerator;
 use lsm_core::Real;
 
 /// The names [`preset`] knows.
-pub const PRESETS: [&str; 4] = ["maass2002", "cuba", "coba", "brunel2000"];
+pub const PRESETS: [&str; 5] = ["maass2002", "cuba", "coba", "cobahh", "brunel2000"];
 
 /// The generator config of the named network (see the module documentation).
 ///
@@ -78,6 +78,9 @@ pub fn preset(name: &str) -> Result<GeneratorConfig> {
         synapse,
         tau_syn_exc_ms: Some(5.0.into()),
         tau_syn_inh_ms: Some(10.0.into()),
+        // Brette et al.'s conductance synapses (COBA, COBAHH) reverse at 0 and −80 mV.
+        e_syn_exc_mv: (synapse == SynapseKind::ExpConductance).then_some(0.0.into()),
+        e_syn_inh_mv: (synapse == SynapseKind::ExpConductance).then_some((-80.0).into()),
         ..NeuronSpec::default()
     };
     match name {
@@ -112,11 +115,23 @@ pub fn preset(name: &str) -> Result<GeneratorConfig> {
             1.62,
             9.0,
         )),
-        "coba" => {
-            let mut ne = lif(-60.0, 100.0, 0.2, SynapseKind::ExpConductance);
-            ne.e_syn_exc_mv = Some(0.0.into());
-            ne.e_syn_inh_mv = Some((-80.0).into());
-            Ok(brette(ne, 6.0, 67.0))
+        "coba" => Ok(brette(
+            lif(-60.0, 100.0, 0.2, SynapseKind::ExpConductance),
+            6.0,
+            67.0,
+        )),
+        "cobahh" => {
+            let ne = NeuronSpec {
+                model: crate::ModelKind::Hh,
+                v_th_mv: (-20.0).into(),
+                t_ref_ms: 3.0.into(),
+                hh: Some(HhParams::cobahh(0.1)),
+                ..lif(-60.0, 100.0, 0.0, SynapseKind::ExpConductance)
+            };
+            Ok(GeneratorConfig {
+                v_init_uniform_mv: Some([-75.0, -55.0]),
+                ..brette(ne, 6.0, 67.0)
+            })
         }
         other => Err(config_err(
             "preset",

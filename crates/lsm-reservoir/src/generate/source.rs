@@ -246,10 +246,16 @@ mod tests {
         let back: NetworkSource =
             serde_json::from_value(serde_json::to_value(&g).unwrap()).unwrap();
         assert_eq!(back, g);
+        // A pipeline config's `"network": {"preset": "cobahh"}`, scaled down.
+        let g: NetworkSource =
+            serde_json::from_str(r#"{"preset": "cobahh", "n_neurons": 400}"#).unwrap();
+        let mut want = crate::preset("cobahh").unwrap();
+        want.n_neurons = Some(400);
+        assert_eq!(g, NetworkSource::Generate(want));
         for (text, says) in [
             (
                 r#"{"preset": "brunel"}"#,
-                "maass2002, cuba, coba, brunel2000",
+                "maass2002, cuba, coba, cobahh, brunel2000",
             ),
             (r#"{"preset": 3}"#, "expected a preset name"),
             (r#"{"preset": "cuba", "n_neuron": 5}"#, "n_neuron"),

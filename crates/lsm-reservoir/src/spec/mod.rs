@@ -24,8 +24,9 @@
 //!   (Hodgkin-Huxley, [`crate::hh`]: the same fields, read as described there: `tau_m_ms` and
 //!   `r_mohm` give the capacitance and the leak conductance, `v_th_mv` is the spike-detection
 //!   level, `t_ref_ms` the shortest interval between detected spikes, `v_reset_mv` is unused;
-//!   `leaky` must be true and `adapt_mv` 0). `neuron.hh` (`"hh"` only, optional): the channel
-//!   parameters `g_na_us`, `g_k_us`, `e_na_mv`, `e_k_mv`, `e_l_mv`, `substep_ms`
+//!   `leaky` must be true and `adapt_mv` 0). `neuron.hh` (`"hh"` only, optional): the
+//!   `kinetics` (`"hh1952"`, the default, or `"traub_miles"` with its offset `v_t_mv`) and
+//!   the channel parameters `g_na_us`, `g_k_us`, `e_na_mv`, `e_k_mv`, `e_l_mv`, `substep_ms`
 //!   ([`crate::hh::HhParams`]). `"izhikevich"` (Izhikevich 2003, [`crate::izhikevich`]) with
 //!   `neuron.izhikevich`: a `preset` (`"regular-spiking"`, `"intrinsically-bursting"`,
 //!   `"chattering"`, `"fast-spiking"`, `"low-threshold-spiking"`) and/or `a`, `b`, `c`, `d`;
