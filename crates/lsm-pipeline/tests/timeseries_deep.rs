@@ -85,3 +85,17 @@ fn feedback_is_refused_naming_the_field() {
         "{err}"
     );
 }
+
+#[test]
+fn the_example_config_is_a_two_layer_stack() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples/timeseries_mackey_glass_deep.json");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let c = TsConfig::from_json_str(&text, "timeseries_mackey_glass_deep.json").unwrap();
+    c.validate().unwrap();
+    let ReservoirConfig::DeepEsn(d) = &c.reservoir else {
+        panic!("a deep ESN")
+    };
+    assert_eq!(d.layers.len(), 2);
+    assert_eq!(d.layers[1].input_scaling, 0.1);
+}
