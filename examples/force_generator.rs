@@ -29,7 +29,10 @@
 //! (200 samples per period) and a slow sum of sinusoids (periods 600, 250 and 120 samples),
 //! each scored by 4 free runs of 500 steps. `--csv DIR` writes these two series as
 //! `DIR/sine.csv` and `DIR/sines.csv` (columns `c,y`), for `lsm fit --config
-//! examples/force_spiking_lif.json --data DIR/sine.csv --target y --out m.json`.
+//! examples/force_spiking_lif.json --data DIR/sine.csv --target y --out m.json`, and two
+//! more: `DIR/sum2.csv`, `sin(2πt/200) + 0.5 sin(2πt/100)` (5 + 10 Hz at 1 ms per sample,
+//! for `examples/force_spiking_sum.json`), and `DIR/lorenz.csv`, the Lorenz x coordinate
+//! time-stretched to 0.005 time units per sample.
 
 use lsm::pipeline::timeseries::{
     evaluate, fit, DataSource, FeedbackConfig, Mode, PredictionConfig, ReservoirConfig,
@@ -50,8 +53,9 @@ const SPIKING: [(&str, &str); 2] = [
     ),
 ];
 
-/// Rows of the spiking series (washout 500 + train 6000 + test 2500, and room to spare).
-const SPIKING_LEN: usize = 9000;
+/// Rows of the spiking series (washout 500 + train 6000 + test 2500, and the one row ahead
+/// the last target needs).
+const SPIKING_LEN: usize = 9001;
 
 /// The two ESN series: (name, input column, target column).
 fn series(seed: u64) -> Vec<(&'static str, Vec<f64>, Vec<f64>)> {
@@ -197,7 +201,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let ones = vec![1.0; SPIKING_LEN];
     if let Some(dir) = &csv_dir {
         std::fs::create_dir_all(dir)?;
-        for (file, _, y) in &spiking_series {
+        // Written only: the 5 + 10 Hz sum of `examples/force_spiking_sum.json` and the
+        // time-stretched Lorenz x coordinate (0.005 time units per 1 ms sample, a lobe
+        // oscillation about 150-190 samples; the first 2000 samples dropped).
+        let sum2: Vec<f64> = (0..SPIKING_LEN)
+            .map(|t| (TAU * t as f64 / 200.0).sin() + 0.5 * (TAU * t as f64 / 100.0).sin())
+            .collect();
+        let lorenz = lsm::datasets::timeseries::Lorenz {
+            dt: 0.005,
+            substeps: 2,
+            ..Default::default()
+        }
+        .generate(2000 + SPIKING_LEN)?;
+        let lorenz_x: Vec<f64> = lorenz.column(0).iter().skip(2000).copied().collect();
+        let extra = [("sum2", "", sum2), ("lorenz", "", lorenz_x)];
+        for (file, _, y) in spiking_series.iter().chain(&extra) {
             let mut text = String::from("c,y\n");
             for v in y {
                 text.push_str(&format!("1,{v}\n"));

@@ -64,6 +64,14 @@ pub struct SpikingConfig {
     /// Time constant of the filtered spike traces read at the last step of every sample, ms.
     /// Default 10.
     pub trace_tau_ms: Real,
+    /// Rise time of a double-exponential trace, ms (Nicola & Clopath's 2017 synaptic filter):
+    /// with it, the trace feature of every neuron is
+    /// `τd/(τd − τr)·(x_τd − x_τr)`, `τd` = `trace_tau_ms`, `τr` this rise time and `x_τ`
+    /// the exponential trace (+1 per spike, decaying by `exp(−dt/τ)` every step), so one
+    /// spike at time 0 reads `τd/(τd − τr)·(exp(−t/τd) − exp(−t/τr))`: a smooth rise
+    /// instead of a jump, with the same integral (`τd`) as the exponential trace. Default
+    /// `null` (the exponential trace). `0 < τr < τd`. Extra traces stay exponential.
+    pub trace_rise_ms: Option<Real>,
     /// Also use each neuron's spike count within the sample as a feature. Default false.
     pub counts: bool,
     /// Further trace time constants, ms: each adds one filtered trace per neuron to the
@@ -122,6 +130,7 @@ impl Default for SpikingConfig {
                 offset: zero_vec(),
             },
             trace_tau_ms: 10.0,
+            trace_rise_ms: None,
             counts: false,
             extra_trace_tau_ms: Vec::new(),
             membrane: false,
@@ -132,6 +141,11 @@ impl Default for SpikingConfig {
 }
 
 impl SpikingConfig {
+    /// Whether the features need the recorded spikes (extra traces, a rise time).
+    pub(crate) fn needs_spikes(&self) -> bool {
+        !self.extra_trace_tau_ms.is_empty() || self.trace_rise_ms.is_some()
+    }
+
     /// Check every field.
     ///
     /// # Errors
@@ -143,6 +157,17 @@ impl SpikingConfig {
         }
         if !(self.trace_tau_ms.is_finite() && self.trace_tau_ms > 0.0) {
             return cfg_err("trace_tau_ms", "expected a time constant > 0 ms");
+        }
+        if let Some(r) = self.trace_rise_ms {
+            if !(r.is_finite() && r > 0.0 && r < self.trace_tau_ms) {
+                return cfg_err(
+                    "trace_rise_ms",
+                    format!(
+                        "expected a rise time > 0 ms and below trace_tau_ms ({}), found {r}",
+                        self.trace_tau_ms
+                    ),
+                );
+            }
         }
         if self
             .extra_trace_tau_ms
@@ -374,7 +399,7 @@ impl SpikingReservoir {
         let t = inputs.nrows();
         let frame_ms = sps as Real * net.dt_ms();
         let spec = RecordSpec {
-            spikes: !c.extra_trace_tau_ms.is_empty(),
+            spikes: c.needs_spikes(),
             v: false,
             bins: c.counts.then_some(Bins::WidthMs(frame_ms)),
             traces: Some(TraceSpec {
@@ -392,33 +417,35 @@ impl SpikingReservoir {
             .traces
             .take()
             .ok_or_else(|| ReservoirError::Input("the simulator recorded no traces".into()))?;
-        if !c.extra_trace_tau_ms.is_empty() {
+        if c.needs_spikes() {
             let spikes = rec
                 .spikes
                 .as_ref()
                 .ok_or_else(|| ReservoirError::Input("the simulator recorded no spikes".into()))?;
             let n = self.spec.n_neurons;
-            let mut parts = vec![tr];
-            for &tau in &c.extra_trace_tau_ms {
-                let d = (-net.dt_ms() / tau).exp();
-                let d_sample = d.powi(sps as i32);
+            // The exponential trace of time constant `tau` from the recorded spikes, read at
+            // the last step of every sample.
+            let trace = |tau: Real| -> Array2<Real> {
+                let f = SampleFilter::new(tau, net.dt_ms(), sps);
                 let mut x = vec![0.0; n];
                 let mut out = Array2::zeros((t, n));
                 for i in 0..t {
-                    x.iter_mut().for_each(|v| *v *= d_sample);
-                    for st in 0..sps {
-                        let step = i * sps + st;
-                        let w = d.powi((sps - 1 - st) as i32);
-                        for &j in spikes.at(step) {
-                            x[j as usize] += w;
-                        }
-                    }
+                    f.advance(&mut x, |st| spikes.at(i * sps + st));
                     out.row_mut(i)
                         .as_slice_mut()
                         .expect("contiguous")
                         .copy_from_slice(&x);
                 }
-                parts.push(out);
+                out
+            };
+            if let Some(rise) = c.trace_rise_ms {
+                let xr = trace(rise);
+                let k = c.trace_tau_ms / (c.trace_tau_ms - rise);
+                tr.zip_mut_with(&xr, |d, r| *d = k * (*d - r));
+            }
+            let mut parts = vec![tr];
+            for &tau in &c.extra_trace_tau_ms {
+                parts.push(trace(tau));
             }
             let views: Vec<_> = parts.iter().map(|a| a.view()).collect();
             tr = ndarray::concatenate(Axis(1), &views).expect("same rows");
@@ -438,5 +465,92 @@ impl SpikingReservoir {
             tr = ndarray::concatenate(Axis(1), &[tr.view(), v.view()]).expect("same rows");
         }
         Ok(tr)
+    }
+}
+
+/// An exponential trace advanced one sample of `sps` simulator steps at a time from the
+/// sample's spikes: every step it decays by `d = exp(−dt/τ)`, then adds 1 per spike, so at
+/// the sample's last step it is `d^sps·x + Σ_spikes d^(sps − 1 − step)`. The same arithmetic
+/// for the teacher-forced run and the stepper (bit for bit).
+#[derive(Clone, Debug)]
+pub(crate) struct SampleFilter {
+    d_sample: Real,
+    /// The weight of a spike at each step of the sample.
+    w: Vec<Real>,
+}
+
+impl SampleFilter {
+    pub(crate) fn new(tau_ms: Real, dt_ms: Real, sps: usize) -> Self {
+        let d = (-dt_ms / tau_ms).exp();
+        Self {
+            d_sample: d.powi(sps as i32),
+            w: (0..sps).map(|st| d.powi((sps - 1 - st) as i32)).collect(),
+        }
+    }
+
+    /// Advance `x` (one value per neuron) over one sample; `spikes(step)` lists the neurons
+    /// spiking at that step of the sample.
+    pub(crate) fn advance<'a>(&self, x: &mut [Real], spikes: impl Fn(usize) -> &'a [u32]) {
+        x.iter_mut().for_each(|v| *v *= self.d_sample);
+        for (step, &we) in self.w.iter().enumerate() {
+            for &j in spikes(step) {
+                x[j as usize] += we;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One spike read through the double-exponential trace (the difference of two
+    /// `SampleFilter`s, as the features compute it) follows the closed form
+    /// `τd/(τd − τr)·(exp(−t/τd) − exp(−t/τr))`, `t` from the spike's step to the sample's
+    /// last step.
+    #[test]
+    fn double_exponential_trace_of_one_spike() {
+        let (dt, sps, td, tr) = (0.05, 20, 20.0, 2.0);
+        let (fd, fr) = (
+            SampleFilter::new(td, dt, sps),
+            SampleFilter::new(tr, dt, sps),
+        );
+        let (mut xd, mut xr) = (vec![0.0; 2], vec![0.0; 2]);
+        let spike_step = 7;
+        let one: [u32; 1] = [1];
+        let at = |st: usize| -> &[u32] {
+            if st == spike_step {
+                &one
+            } else {
+                &[]
+            }
+        };
+        let none = |_: usize| -> &[u32] { &[] };
+        let k = td / (td - tr);
+        let mut peak: Real = 0.0;
+        for sample in 0..200 {
+            if sample == 0 {
+                fd.advance(&mut xd, at);
+                fr.advance(&mut xr, at);
+            } else {
+                fd.advance(&mut xd, none);
+                fr.advance(&mut xr, none);
+            }
+            let t = ((sample * sps + sps - 1 - spike_step) as Real) * dt;
+            let want = k * ((-t / td).exp() - (-t / tr).exp());
+            let got = k * (xd[1] - xr[1]);
+            assert!(
+                (got - want).abs() < 1e-12,
+                "sample {sample}: {got} vs {want}"
+            );
+            assert_eq!((xd[0], xr[0]), (0.0, 0.0), "the silent neuron stays at 0");
+            peak = peak.max(got);
+        }
+        // Its peak, at t* = τdτr ln(τd/τr)/(τd − τr) = 5.12 ms, is below 1 (the exponential
+        // trace's jump), and it starts from 0 instead of jumping.
+        let ts = td * tr * (td / tr).ln() / (td - tr);
+        let want_peak = k * ((-ts / td).exp() - (-ts / tr).exp());
+        assert!((peak - want_peak).abs() < 0.01, "{peak} vs {want_peak}");
+        assert!(peak < 0.8);
     }
 }

@@ -8,7 +8,7 @@
 //! [`SeriesState`] is `Clone`: a closed loop copies the teacher-forced state and runs free
 //! from the copy.
 
-use crate::analog::{SpikingInput, SpikingReservoir};
+use crate::analog::{SampleFilter, SpikingInput, SpikingReservoir};
 use crate::{Bins, Drive, Network, RecordSpec, Recording, ReservoirError, Result, Stepper};
 use crate::{TraceSamples, TraceSpec};
 use lsm_core::Real;
@@ -25,9 +25,10 @@ pub struct SeriesStepper {
     /// The held input current of one sample, steps_per_sample × channels.
     cur: Array2<Real>,
     out: Recording,
-    /// Per extra trace: the decay per sample, and the weight of a spike at each step of the
-    /// sample (`d^(sps − 1 − step)`).
-    extra: Vec<(Real, Vec<Real>)>,
+    /// Per extra trace, its filter.
+    extra: Vec<SampleFilter>,
+    /// The rise filter of a double-exponential trace, and `τd/(τd − τr)`.
+    rise: Option<(SampleFilter, Real)>,
     counts: bool,
     membrane: bool,
     n: usize,
@@ -40,6 +41,8 @@ pub struct SeriesStepper {
 pub struct SeriesState {
     sim: Stepper,
     extra: Vec<Real>,
+    /// The rise trace of a double-exponential trace (empty without one).
+    rise: Vec<Real>,
     feats: Vec<Real>,
 }
 
@@ -52,7 +55,7 @@ impl SeriesState {
 
     /// Bytes of state held (what a copy costs).
     pub fn heap_bytes(&self) -> usize {
-        self.sim.heap_bytes() + 8 * (self.extra.len() + self.feats.len())
+        self.sim.heap_bytes() + 8 * (self.extra.len() + self.rise.len() + self.feats.len())
     }
 }
 
@@ -85,14 +88,16 @@ impl SpikingReservoir {
         let extra = c
             .extra_trace_tau_ms
             .iter()
-            .map(|&tau| {
-                let d = (-dt / tau).exp();
-                let w = (0..sps).map(|st| d.powi((sps - 1 - st) as i32)).collect();
-                (d.powi(sps as i32), w)
-            })
+            .map(|&tau| SampleFilter::new(tau, dt, sps))
             .collect();
+        let rise = c.trace_rise_ms.map(|r| {
+            (
+                SampleFilter::new(r, dt, sps),
+                c.trace_tau_ms / (c.trace_tau_ms - r),
+            )
+        });
         let spec = RecordSpec {
-            spikes: !c.extra_trace_tau_ms.is_empty(),
+            spikes: c.needs_spikes(),
             v: false,
             bins: c.counts.then_some(Bins::Count(1)),
             traces: Some(TraceSpec {
@@ -111,6 +116,7 @@ impl SpikingReservoir {
             cur: Array2::zeros((sps, k)),
             out: Recording::default(),
             extra,
+            rise,
             counts: c.counts,
             membrane: c.membrane,
             n: self.spec.n_neurons,
@@ -134,6 +140,7 @@ impl SeriesStepper {
         SeriesState {
             sim: self.net.stepper(seed, 0),
             extra: vec![0.0; self.extra.len() * self.n],
+            rise: vec![0.0; if self.rise.is_some() { self.n } else { 0 }],
             feats: vec![0.0; n_feats],
         }
     }
@@ -169,16 +176,17 @@ impl SeriesStepper {
         let tr = self.out.traces.as_ref().ok_or_else(|| missing("traces"))?;
         st.feats[..n].copy_from_slice(tr.row(0).as_slice().expect("contiguous"));
         let mut at = n;
-        if !self.extra.is_empty() {
+        if !self.extra.is_empty() || self.rise.is_some() {
             let spikes = self.out.spikes.as_ref().ok_or_else(|| missing("spikes"))?;
-            for (e, (d_sample, w)) in self.extra.iter().enumerate() {
-                let x = &mut st.extra[e * n..(e + 1) * n];
-                x.iter_mut().for_each(|v| *v *= d_sample);
-                for (step, we) in w.iter().enumerate() {
-                    for &j in spikes.at(step) {
-                        x[j as usize] += we;
-                    }
+            if let Some((f, k)) = &self.rise {
+                f.advance(&mut st.rise, |step| spikes.at(step));
+                for (d, r) in st.feats[..n].iter_mut().zip(&st.rise) {
+                    *d = k * (*d - r);
                 }
+            }
+            for (e, f) in self.extra.iter().enumerate() {
+                let x = &mut st.extra[e * n..(e + 1) * n];
+                f.advance(x, |step| spikes.at(step));
                 st.feats[at..at + n].copy_from_slice(x);
                 at += n;
             }

@@ -4,6 +4,13 @@ use lsm_core::Real;
 use lsm_reservoir::{SpikingConfig, SpikingReservoir};
 use ndarray::{s, Array2};
 
+/// Roughness of features over time: their mean squared step-to-step change per unit of
+/// their mean square.
+fn rough(m: ndarray::ArrayView2<Real>) -> Real {
+    let d = &m.slice(s![1.., ..]) - &m.slice(s![..-1, ..]);
+    d.mapv(|v| v * v).sum() / m.mapv(|v| v * v).sum()
+}
+
 /// An extra trace with the simulator's own time constant reproduces the simulator's
 /// trace (per-sample recursion from the recorded spikes against the per-step filter).
 #[test]
@@ -21,11 +28,38 @@ fn extra_traces_match_the_simulator_trace() {
     assert!(err < 1e-9, "max difference {err}");
     assert!(a.sum() > 0.0, "no spikes at all");
     // The slower trace is smoother: smaller mean squared step-to-step change per unit.
-    let rough = |m: ndarray::ArrayView2<Real>| {
-        let d = &m.slice(s![1.., ..]) - &m.slice(s![..-1, ..]);
-        d.mapv(|v| v * v).sum() / m.mapv(|v| v * v).sum()
-    };
     assert!(rough(st.slice(s![.., 100..])) < rough(a));
+}
+
+/// The double-exponential trace (`trace_rise_ms`) is `τd/(τd − τr)·(x_τd − x_τr)` of the two
+/// exponential traces of the same run (read as extra traces without a rise time), and starts
+/// from zero at a spike where the exponential trace jumps: it varies less from one sample to
+/// the next.
+#[test]
+fn the_double_exponential_trace_is_a_difference_of_traces() {
+    let mut sp = SpikingConfig::default();
+    sp.network.generator_mut().unwrap().n_neurons = Some(50);
+    sp.trace_tau_ms = 20.0;
+    let u = Array2::from_shape_fn((300, 1), |(t, _)| (t as Real * 0.2).sin());
+    let mut plain = sp.clone();
+    plain.extra_trace_tau_ms = vec![2.0];
+    let p = SpikingReservoir::build(&plain, 1, 3)
+        .unwrap()
+        .states(u.view(), 3)
+        .unwrap();
+    let mut de = sp.clone();
+    de.trace_rise_ms = Some(2.0);
+    let r = SpikingReservoir::build(&de, 1, 3).unwrap();
+    assert_eq!(r.n_features(), 50);
+    let d = r.states(u.view(), 3).unwrap();
+    let k = 20.0 / 18.0;
+    let want = (&p.slice(s![.., ..50]) - &p.slice(s![.., 50..])) * k;
+    let err = (&d - &want).iter().fold(0.0 as Real, |m, v| m.max(v.abs()));
+    assert!(err < 1e-12, "max difference {err}");
+    assert!(d.sum() > 0.0, "no spikes at all");
+    assert!(rough(d.view()) < rough(p.slice(s![.., ..50])));
+    de.trace_rise_ms = Some(20.0);
+    assert!(SpikingReservoir::build(&de, 1, 3).is_err(), "rise >= decay");
 }
 
 /// Membrane features: the last block of columns, one per neuron, are potentials (mV, at

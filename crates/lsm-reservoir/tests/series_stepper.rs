@@ -4,7 +4,7 @@
 use lsm_reservoir::{SpikingConfig, SpikingReservoir};
 use ndarray::Array2;
 
-fn reservoir(noise: f64) -> SpikingReservoir {
+fn reservoir(noise: f64, rise: Option<f64>) -> SpikingReservoir {
     let mut c = SpikingConfig::default();
     if let lsm_reservoir::NetworkSource::Generate(g) = &mut c.network {
         g.n_neurons = Some(120);
@@ -13,6 +13,7 @@ fn reservoir(noise: f64) -> SpikingReservoir {
     c.counts = true;
     c.membrane = true;
     c.extra_trace_tau_ms = vec![3.0, 40.0];
+    c.trace_rise_ms = rise;
     SpikingReservoir::build(&c, 2, 11).unwrap()
 }
 
@@ -22,8 +23,8 @@ fn series(rows: usize) -> Array2<f64> {
 
 #[test]
 fn stepping_gives_the_rows_of_states_bit_for_bit() {
-    for noise in [0.0, 3.0] {
-        let res = reservoir(noise);
+    for (noise, rise) in [(0.0, None), (3.0, None), (3.0, Some(2.0))] {
+        let res = reservoir(noise, rise);
         let u = series(300);
         let whole = res.states(u.view(), 5).unwrap();
         let mut stepper = res.series_stepper().unwrap();
@@ -32,7 +33,11 @@ fn stepping_gives_the_rows_of_states_bit_for_bit() {
         for (t, row) in u.outer_iter().enumerate() {
             stepper.step(&mut st, row.as_slice().unwrap()).unwrap();
             let want = whole.row(t);
-            assert_eq!(st.features(), &want.to_vec()[..], "row {t}, noise {noise}");
+            assert_eq!(
+                st.features(),
+                &want.to_vec()[..],
+                "row {t}, {noise}, {rise:?}"
+            );
             spikes_seen += st.features()[120..240].iter().sum::<f64>();
         }
         assert!(spikes_seen > 0.0, "the reservoir fires");
@@ -41,7 +46,7 @@ fn stepping_gives_the_rows_of_states_bit_for_bit() {
 
 #[test]
 fn a_copied_state_runs_on_like_the_original() {
-    let res = reservoir(3.0);
+    let res = reservoir(3.0, Some(2.0));
     let u = series(120);
     let mut stepper = res.series_stepper().unwrap();
     let mut st = stepper.start(9);
