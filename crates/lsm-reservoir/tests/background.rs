@@ -4,6 +4,8 @@
 //! reproducible from the seed and independent of how a run is cut up or spread over threads,
 //! and bad fields are refused by name.
 
+mod common;
+
 use lsm_core::Real;
 use lsm_reservoir::{
     run_batch_items, Background, Drive, Network, NetworkSpec, NeuronSpec, RecordSpec, SynapseKind,
@@ -13,19 +15,8 @@ use lsm_reservoir::{
 /// background; `leaky: false` makes the membrane a pure counter of the jumps.
 fn net(n: usize, dt: Real, leaky: bool, bg: Background) -> NetworkSpec {
     let neuron = NeuronSpec {
-        leaky,
-        tau_m_ms: 20.0.into(),
-        r_mohm: 1.0.into(),
-        v_rest_mv: 0.0.into(),
-        v_reset_mv: 0.0.into(),
-        v_th_mv: 1e12.into(),
-        t_ref_ms: 0.0.into(),
-        i_bias_na: 0.0.into(),
-        synapse: SynapseKind::Delta,
-        tau_syn_exc_ms: None,
-        tau_syn_inh_ms: None,
         background: Some(bg),
-        ..NeuronSpec::default()
+        ..common::jump_counter(leaky)
     };
     NetworkSpec::new(dt, n, 0, neuron)
 }

@@ -10,8 +10,7 @@ use lsm_core::{Real, SpikeTrains};
 use lsm_reservoir::nir::{to_nir, ExportOptions};
 use lsm_reservoir::stp::{maass2002, MAASS2002_MEANS};
 use lsm_reservoir::{
-    Drive, GeneratorConfig, Network, NetworkSpec, NeuronSpec, Param, RecordSpec, StpParams,
-    SynapseKind, SynapseList,
+    Drive, GeneratorConfig, Network, NetworkSpec, Param, RecordSpec, StpParams, SynapseList,
 };
 
 #[test]
@@ -29,18 +28,7 @@ fn recurrent_matches_brian2_spike_for_spike() {
 /// A non-leaky neuron with delta synapses and an unreachable threshold: every input spike
 /// shows as a jump of `v` equal to its amplitude.
 fn probe(u: Real, d: Real, f: Real, w: Real) -> NetworkSpec {
-    let ne = NeuronSpec {
-        leaky: false,
-        v_rest_mv: 0.0.into(),
-        v_reset_mv: 0.0.into(),
-        v_th_mv: 1e12.into(),
-        t_ref_ms: 0.0.into(),
-        i_bias_na: 0.0.into(),
-        synapse: SynapseKind::Delta,
-        tau_syn_exc_ms: None,
-        tau_syn_inh_ms: None,
-        ..NeuronSpec::default()
-    };
+    let ne = common::jump_counter(false);
     let mut spec = NetworkSpec::new(0.1, 1, 1, ne);
     spec.input = SynapseList {
         pre: vec![0],

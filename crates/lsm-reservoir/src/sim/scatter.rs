@@ -31,6 +31,18 @@ fn add_at(acc: &mut [Real], idx: &[u32], w: Real) {
     }
 }
 
+/// The ring-buffer slot a synapse of delay `delay` steps writes into, from the slot `slot_t`
+/// of the current step (`delay < n_slots`, so one wrap at most).
+#[inline(always)]
+fn ring_slot(slot_t: usize, delay: u32, n_slots: usize) -> usize {
+    let slot = slot_t + delay as usize;
+    if slot >= n_slots {
+        slot - n_slots
+    } else {
+        slot
+    }
+}
+
 /// Add the synapses of row `p` to the ring buffer; `slot_t` is the slot of the current step.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
@@ -51,11 +63,7 @@ pub(super) fn scatter(
     assert!(ring_e.len() >= n_slots * n && ring_i.len() >= n_slots * n);
     match csr.uniform_delay {
         Some(d) => {
-            let mut slot = slot_t + d as usize;
-            if slot >= n_slots {
-                slot -= n_slots;
-            }
-            let base = slot * n;
+            let base = ring_slot(slot_t, d, n_slots) * n;
             if let Some(rw) = row_weights {
                 // One weight per row part: the same additions without a weight load each.
                 let [we, wi] = rw[p];
@@ -84,11 +92,7 @@ pub(super) fn scatter(
                 (&mut *ring_i, post_i, w_i, d_i),
             ] {
                 for ((&j, &w), &d) in posts.iter().zip(ws).zip(ds) {
-                    let mut slot = slot_t + d as usize;
-                    if slot >= n_slots {
-                        slot -= n_slots;
-                    }
-                    ring[slot * n + j as usize] += w;
+                    ring[ring_slot(slot_t, d, n_slots) * n + j as usize] += w;
                 }
             }
         }
@@ -118,10 +122,7 @@ pub(super) fn scatter_dynamic(
     let buf = &mut buf[..b - a];
     stp::transmit(prm, st, p, t, dt_ms, a, b, buf);
     for k in a..b {
-        let mut slot = slot_t + csr.delay[k] as usize;
-        if slot >= n_slots {
-            slot -= n_slots;
-        }
+        let slot = ring_slot(slot_t, csr.delay[k], n_slots);
         let ring = if k < s { &mut *ring_e } else { &mut *ring_i };
         ring[slot * n + csr.post[k] as usize] += weight[k] * buf[k - a];
     }

@@ -2,7 +2,7 @@
 #![allow(dead_code)]
 
 use lsm_core::{Real, SpikeTrains};
-use lsm_reservoir::{Drive, Network, NetworkSpec, RecordSpec};
+use lsm_reservoir::{Drive, Network, NetworkSpec, NeuronSpec, RecordSpec, SynapseKind};
 use std::path::PathBuf;
 
 /// A file of `tests/fixtures`.
@@ -68,4 +68,24 @@ pub fn assert_same_spikes(what: &str, want: &SpikeTrains, got: &SpikeTrains) {
         );
     }
     assert_eq!(g.len(), w.len(), "{what}: number of spikes");
+}
+
+/// A LIF neuron that only integrates its synaptic jumps: delta synapses, rest and reset at
+/// 0 mV, no bias, no refractory period and a threshold out of reach (τm 20 ms, R 1 MΩ when
+/// `leaky`). Non-leaky, its membrane is the running sum of the jumps it received.
+pub fn jump_counter(leaky: bool) -> NeuronSpec {
+    NeuronSpec {
+        leaky,
+        tau_m_ms: 20.0.into(),
+        r_mohm: 1.0.into(),
+        v_rest_mv: 0.0.into(),
+        v_reset_mv: 0.0.into(),
+        v_th_mv: 1e12.into(),
+        t_ref_ms: 0.0.into(),
+        i_bias_na: 0.0.into(),
+        synapse: SynapseKind::Delta,
+        tau_syn_exc_ms: None,
+        tau_syn_inh_ms: None,
+        ..NeuronSpec::default()
+    }
 }
