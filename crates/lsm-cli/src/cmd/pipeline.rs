@@ -68,7 +68,7 @@ pub struct FitArgs {
     /// Override the config's seed.
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Target column of a CSV time series.
+    /// Target column of a CSV time series, or several separated by commas (`x,y,z`: one output each).
     #[arg(long)]
     pub target: Option<String>,
     /// Spoken-digit data: leave out recordings that cannot be used (badly named, not a
@@ -98,7 +98,7 @@ pub struct EvaluateArgs {
     /// Draw the confusion matrix (or the time-series prediction) to this file (.svg or .png).
     #[arg(long)]
     pub plot: Option<PathBuf>,
-    /// Target column of a CSV time series.
+    /// Target column of a CSV time series, or several separated by commas (`x,y,z`: one output each).
     #[arg(long)]
     pub target: Option<String>,
     /// Spoken-digit data: leave out recordings that cannot be used, listing them on stderr
@@ -134,7 +134,7 @@ pub struct PredictArgs {
     /// else the test segment's length.
     #[arg(long)]
     pub horizon: Option<usize>,
-    /// Target column of a CSV time series (default: the model's).
+    /// Target column(s) of a CSV time series, comma-separated (default: the model's).
     #[arg(long)]
     pub target: Option<String>,
 }

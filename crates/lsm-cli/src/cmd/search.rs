@@ -85,7 +85,7 @@ pub struct RunArgs {
     /// Held-out speakers (comma-separated), as for `lsm fit` (alias `--test-groups`).
     #[arg(long, value_delimiter = ',', alias = "test-groups")]
     pub test_speakers: Vec<String>,
-    /// Target column of a CSV time series.
+    /// Target column of a CSV time series, or several separated by commas (`x,y,z`: one output each).
     #[arg(long)]
     pub target: Option<String>,
     /// Do not score the best config on the test split at the end.

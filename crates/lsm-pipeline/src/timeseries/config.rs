@@ -65,7 +65,9 @@ pub enum Scale {
 pub struct CsvColumns {
     /// Input columns. Default `null`: the target column alone (autonomous prediction).
     pub inputs: Option<Vec<String>>,
-    /// Target column. Default `null`: must be given with `--target`.
+    /// Target column, or several separated by commas (`"x,y,z"`: a readout with one output per
+    /// column; with no `inputs` the series is autonomous and all of them are fed back in
+    /// closed loop). Default `null`: must be given with `--target`.
     pub target: Option<String>,
 }
 

@@ -216,13 +216,35 @@ fn from_series(
                         ts.names.join(", ")
                     ),
                 })?;
-            let ti = ts.column_index(&tname)?;
+            // One target column, or several separated by commas (`x,y,z`: a readout with
+            // one output per column, fed back together in closed loop and FORCE).
+            let tnames: Vec<String> = tname.split(',').map(|c| c.trim().to_string()).collect();
+            if tnames.iter().any(String::is_empty) {
+                return Err(PipelineError::Config {
+                    field: "data.csv.target".into(),
+                    msg: format!(
+                        "{path}: `{tname}` has an empty column name; expected COLUMN or \
+                         COLUMN,COLUMN,..."
+                    ),
+                });
+            }
+            let mut ti = Vec::with_capacity(tnames.len());
+            for n in &tnames {
+                let i = ts.column_index(n)?;
+                if ti.contains(&i) {
+                    return Err(PipelineError::Config {
+                        field: "data.csv.target".into(),
+                        msg: format!("{path}: column `{n}` is named twice in `{tname}`"),
+                    });
+                }
+                ti.push(i);
+            }
             let inames = cfg
                 .data
                 .csv
                 .inputs
                 .clone()
-                .unwrap_or_else(|| vec![tname.clone()]);
+                .unwrap_or_else(|| tnames.clone());
             let mut idx = Vec::new();
             for n in &inames {
                 idx.push(ts.column_index(n)?);
@@ -238,13 +260,13 @@ fn from_series(
                 });
             }
             let input = ts.data.select(Axis(1), &idx);
-            let target = ts.data.select(Axis(1), &[ti]);
-            let autonomous = idx == [ti];
+            let target = ts.data.select(Axis(1), &ti);
+            let autonomous = idx == ti;
             Ok(Raw {
                 input,
                 target,
                 input_names: inames,
-                target_names: vec![tname],
+                target_names: tnames,
                 shift: k_ahead,
                 autonomous,
                 source: path.clone(),
@@ -262,7 +284,7 @@ pub enum DataSource {
     Csv {
         /// The file.
         path: PathBuf,
-        /// Target column (overrides `data.csv.target`).
+        /// Target column, or several separated by commas (overrides `data.csv.target`).
         target: Option<String>,
     },
     /// A series in memory (named columns, one row per step; its `source` names it in
@@ -289,7 +311,7 @@ pub enum DataSource {
     Series {
         /// The series.
         series: std::sync::Arc<TimeSeries>,
-        /// Target column (overrides `data.csv.target`).
+        /// Target column, or several separated by commas (overrides `data.csv.target`).
         target: Option<String>,
     },
 }
