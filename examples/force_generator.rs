@@ -31,8 +31,9 @@
 //! `DIR/sine.csv` and `DIR/sines.csv` (columns `c,y`), for `lsm fit --config
 //! examples/force_spiking_lif.json --data DIR/sine.csv --target y --out m.json`, and two
 //! more: `DIR/sum2.csv`, `sin(2πt/200) + 0.5 sin(2πt/100)` (5 + 10 Hz at 1 ms per sample,
-//! for `examples/force_spiking_sum.json`), and `DIR/lorenz.csv`, the Lorenz x coordinate
-//! time-stretched to 0.005 time units per sample.
+//! for `examples/force_spiking_sum.json`), `DIR/lorenz.csv`, the Lorenz x coordinate
+//! time-stretched to 0.005 time units per sample, and `DIR/lorenz3.csv`, all three
+//! coordinates (`c,x,y,z`, for `--target x,y,z`: three outputs fed back together).
 
 use lsm::pipeline::timeseries::{
     evaluate, fit, DataSource, FeedbackConfig, Mode, PredictionConfig, ReservoirConfig,
@@ -214,6 +215,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         .generate(2000 + SPIKING_LEN)?;
         let lorenz_x: Vec<f64> = lorenz.column(0).iter().skip(2000).copied().collect();
+        // All three coordinates too, for a readout with three outputs fed back together
+        // (`--target x,y,z`), as Nicola & Clopath trained their networks on the Lorenz system.
+        let mut text = String::from("c,x,y,z\n");
+        for r in lorenz.rows().into_iter().skip(2000) {
+            text.push_str(&format!("1,{},{},{}\n", r[0], r[1], r[2]));
+        }
+        let path = std::path::Path::new(dir).join("lorenz3.csv");
+        std::fs::write(&path, text)?;
+        println!("wrote {}", path.display());
         let extra = [("sum2", "", sum2), ("lorenz", "", lorenz_x)];
         for (file, _, y) in spiking_series.iter().chain(&extra) {
             let mut text = String::from("c,y\n");
