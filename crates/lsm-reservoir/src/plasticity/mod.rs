@@ -94,6 +94,7 @@
 //! sample to sample, so this is sequential by nature; every step is deterministic).
 
 mod rate;
+mod series;
 mod stdp;
 
 pub use stdp::{train_stdp, Stdp, StdpSummary};

@@ -152,6 +152,27 @@ impl Stdp {
         })
     }
 
+    /// The cost check of `total_steps` steps of a rate-based rule, one update per plastic
+    /// synapse and step, against [`lsm_core::limits::Limit::Work`] (STDP's updates go with
+    /// the spikes: nothing to check beyond the simulation's own). `what` names the steps.
+    ///
+    /// # Errors
+    /// [`ReservoirError::Limit`] past the limit.
+    pub fn check_work(&self, total_steps: Real, what: &str) -> Result<()> {
+        if self.rate.is_none() {
+            return Ok(());
+        }
+        Ok(lsm_core::limits::check(
+            lsm_core::limits::Limit::Work,
+            total_steps * self.n_plastic as Real,
+            format!(
+                "plasticity ({}): {what} (steps x {} plastic synapses)",
+                self.cfg.model.name(),
+                self.n_plastic
+            ),
+        )?)
+    }
+
     /// Whether this state belongs to a network of `net`'s shape.
     pub fn fits(&self, net: &Network) -> bool {
         self.n == net.n_neurons() && self.w.len() == net.recurrent().n_synapses()
@@ -394,17 +415,7 @@ pub fn train_stdp(
     let total_steps: Real = drives.iter().map(|d| d.n_steps() as Real).sum();
     net.check_work(total_steps, "STDP: all samples of all epochs")?;
     let mut stdp = Stdp::new(net, cfg, excitatory)?;
-    if cfg.model.is_rate_based() {
-        lsm_core::limits::check(
-            lsm_core::limits::Limit::Work,
-            total_steps * stdp.n_plastic() as Real,
-            format!(
-                "plasticity ({}): all samples of all epochs (steps x {} plastic synapses)",
-                cfg.model.name(),
-                stdp.n_plastic()
-            ),
-        )?;
-    }
+    stdp.check_work(total_steps, "all samples of all epochs")?;
     let before = stdp.mean_plastic_weight();
     let mut ws = net.workspace();
     let mut out = Recording::default();
