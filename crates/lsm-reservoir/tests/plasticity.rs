@@ -170,38 +170,6 @@ fn repeated_causal_pairings_strengthen_the_causal_synapse_and_weaken_the_reverse
     assert_eq!(w[1], 0.0, "anti-causal synapse depressed to zero");
 }
 
-fn generated(n: usize, seed: u64) -> (Network, Vec<SpikeTrains>) {
-    // Equal weights onto E and I per presynaptic population: one weight per CSR row part.
-    let cfg = GeneratorConfig {
-        n_neurons: Some(n),
-        dt_ms: 1.0,
-        weight_scale: PairScale {
-            ee: 3.0,
-            ei: 3.0,
-            ie: 1.9,
-            ii: 1.9,
-        },
-        input: InputConfig {
-            scale_exc: 10.0,
-            scale_inh: 10.0,
-            ..InputConfig::default()
-        },
-        ..GeneratorConfig::default()
-    };
-    let net = Network::from_spec(&cfg.generate(8, seed).unwrap()).unwrap();
-    let mut rng = rng_for(seed, 7);
-    let inputs = (0..3)
-        .map(|_| {
-            let ev: Vec<(usize, usize)> = (0..300)
-                .flat_map(|t| (0..8usize).map(move |c| (t, c)))
-                .filter(|_| rng.gen::<Real>() < 0.05)
-                .collect();
-            SpikeTrains::from_events(8, 1.0, 300, ev).unwrap()
-        })
-        .collect();
-    (net, inputs)
-}
-
 #[test]
 fn zero_amplitudes_reproduce_the_frozen_network_bit_for_bit() {
     let (net, inputs) = generated(150, 3);

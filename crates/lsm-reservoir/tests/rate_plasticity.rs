@@ -451,37 +451,6 @@ fn the_simulator_drives_the_rule_with_its_spikes() {
     }
 }
 
-fn generated(n: usize, seed: u64) -> (Network, Vec<SpikeTrains>) {
-    let cfg = GeneratorConfig {
-        n_neurons: Some(n),
-        dt_ms: 1.0,
-        weight_scale: PairScale {
-            ee: 3.0,
-            ei: 3.0,
-            ie: 1.9,
-            ii: 1.9,
-        },
-        input: InputConfig {
-            scale_exc: 10.0,
-            scale_inh: 10.0,
-            ..InputConfig::default()
-        },
-        ..GeneratorConfig::default()
-    };
-    let net = Network::from_spec(&cfg.generate(8, seed).unwrap()).unwrap();
-    let mut rng = rng_for(seed, 7);
-    let inputs = (0..3)
-        .map(|_| {
-            let ev: Vec<(usize, usize)> = (0..300)
-                .flat_map(|t| (0..8usize).map(move |c| (t, c)))
-                .filter(|_| rng.gen::<Real>() < 0.05)
-                .collect();
-            SpikeTrains::from_events(8, 1.0, 300, ev).unwrap()
-        })
-        .collect();
-    (net, inputs)
-}
-
 #[test]
 fn training_on_a_network_is_deterministic_bounded_and_loads() {
     let (net, inputs) = generated(150, 5);

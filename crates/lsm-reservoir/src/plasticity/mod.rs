@@ -216,7 +216,7 @@ pub struct StdpConfig {
     pub rule: StdpRule,
     /// Plastic synapses.
     pub synapses: PlasticSynapses,
-    /// Pair or triplet rule.
+    /// The model: pair or triplet STDP, or a rate-based rule of the Hebbian family.
     #[serde(skip_serializing_if = "is_pair")]
     pub model: StdpModel,
     /// Slow presynaptic trace time constant `τx`, ms (triplet rule).

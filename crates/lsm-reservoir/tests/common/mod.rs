@@ -1,8 +1,11 @@
 //! Helpers shared by the integration tests (each test file includes what it uses).
 #![allow(dead_code)]
 
-use lsm_core::{Real, SpikeTrains};
-use lsm_reservoir::{Drive, Network, NetworkSpec, RecordSpec};
+use lsm_core::{rng_for, Real, SpikeTrains};
+use lsm_reservoir::{
+    Drive, GeneratorConfig, InputConfig, Network, NetworkSpec, PairScale, RecordSpec,
+};
+use rand::Rng;
 use std::path::PathBuf;
 
 /// A file of `tests/fixtures`.
@@ -68,4 +71,38 @@ pub fn assert_same_spikes(what: &str, want: &SpikeTrains, got: &SpikeTrains) {
         );
     }
     assert_eq!(g.len(), w.len(), "{what}: number of spikes");
+}
+
+/// A generated `n`-neuron network with equal weights onto E and I per presynaptic population
+/// (one weight per CSR row part), active under its input, and three 300-step input spike
+/// trains on its 8 channels (5 % of the slots), all from `seed`.
+pub fn generated(n: usize, seed: u64) -> (Network, Vec<SpikeTrains>) {
+    let cfg = GeneratorConfig {
+        n_neurons: Some(n),
+        dt_ms: 1.0,
+        weight_scale: PairScale {
+            ee: 3.0,
+            ei: 3.0,
+            ie: 1.9,
+            ii: 1.9,
+        },
+        input: InputConfig {
+            scale_exc: 10.0,
+            scale_inh: 10.0,
+            ..InputConfig::default()
+        },
+        ..GeneratorConfig::default()
+    };
+    let net = Network::from_spec(&cfg.generate(8, seed).unwrap()).unwrap();
+    let mut rng = rng_for(seed, 7);
+    let inputs = (0..3)
+        .map(|_| {
+            let ev: Vec<(usize, usize)> = (0..300)
+                .flat_map(|t| (0..8usize).map(move |c| (t, c)))
+                .filter(|_| rng.gen::<Real>() < 0.05)
+                .collect();
+            SpikeTrains::from_events(8, 1.0, 300, ev).unwrap()
+        })
+        .collect();
+    (net, inputs)
 }
