@@ -191,6 +191,28 @@ fn input_only_control_and_dimension_checks() {
     );
 }
 
+/// How many E→E weights of `learned` differ from `generated`'s, of how many; every other
+/// weight must be unchanged, and every E→E weight within `[0, 2 w0]` (the default `w_max`).
+fn changed_exc_weights(
+    generated: &lsm_reservoir::NetworkSpec,
+    learned: &lsm_reservoir::NetworkSpec,
+) -> (usize, usize) {
+    let exc = lsm_reservoir::excitatory_mask(generated).unwrap();
+    let r = &generated.recurrent;
+    let (mut changed, mut plastic) = (0, 0);
+    for s in 0..r.pre.len() {
+        let (w0, w1) = (r.weight[s], learned.recurrent.weight[s]);
+        if exc[r.pre[s] as usize] && exc[r.post[s] as usize] {
+            plastic += 1;
+            changed += usize::from(w0 != w1);
+            assert!((0.0..=2.0 * w0).contains(&w1), "{w1} outside [0, 2 × {w0}]");
+        } else {
+            assert_eq!(w0, w1, "only E→E synapses learn");
+        }
+    }
+    (changed, plastic)
+}
+
 #[test]
 fn stdp_learned_weights_are_kept_by_the_model_and_deterministic() {
     let (train, test) = (samples(false), samples(true));
@@ -215,17 +237,7 @@ fn stdp_learned_weights_are_kept_by_the_model_and_deterministic() {
         .network
         .spec(learned.n_inputs, None, cfg.seed, "inputs")
         .unwrap();
-    let exc = lsm_reservoir::excitatory_mask(&generated).unwrap();
-    let r = &generated.recurrent;
-    let mut changed = 0;
-    for s in 0..r.pre.len() {
-        let (w0, w1) = (r.weight[s], learned.recurrent.weight[s]);
-        if exc[r.pre[s] as usize] && exc[r.post[s] as usize] {
-            changed += usize::from(w0 != w1);
-        } else {
-            assert_eq!(w0, w1);
-        }
-    }
+    let (changed, _) = changed_exc_weights(&generated, learned);
     assert!(changed > 0, "STDP changed no weight");
     assert_eq!(learned.meta.as_ref().unwrap()["stdp"]["samples"], 30);
     let ev = m1.evaluate(&test).unwrap();
@@ -268,19 +280,7 @@ fn rate_based_oja_learns_before_the_readout_and_the_model_keeps_its_weights() {
         .network
         .spec(learned.n_inputs, None, cfg.seed, "inputs")
         .unwrap();
-    let exc = lsm_reservoir::excitatory_mask(&generated).unwrap();
-    let r = &generated.recurrent;
-    let (mut changed, mut plastic) = (0, 0);
-    for s in 0..r.pre.len() {
-        let (w0, w1) = (r.weight[s], learned.recurrent.weight[s]);
-        if exc[r.pre[s] as usize] && exc[r.post[s] as usize] {
-            plastic += 1;
-            changed += usize::from(w0 != w1);
-            assert!((0.0..=2.0 * w0).contains(&w1), "{w1} outside [0, 2 × {w0}]");
-        } else {
-            assert_eq!(w0, w1, "only E→E synapses learn");
-        }
-    }
+    let (changed, plastic) = changed_exc_weights(&generated, learned);
     assert!(
         changed > plastic / 4,
         "Oja changed {changed} of {plastic} weights"

@@ -3,13 +3,14 @@
 //! the triplet rule (Pfister & Gerstner 2006) against its closed form on one pre and two post
 //! spikes, as the pair rule when its triplet amplitudes are 0, and its frequency dependence.
 
-use lsm_core::{rng_for, Real, SpikeTrains};
+mod common;
+
+use common::generated;
+use lsm_core::{Real, SpikeTrains};
 use lsm_reservoir::{
-    excitatory_mask, train_stdp, Drive, GeneratorConfig, InputConfig, Network, NetworkSpec,
-    NeuronSpec, PairScale, RecordSpec, Stdp, StdpConfig, StdpModel, StdpRule, SynapseKind,
-    SynapseList,
+    excitatory_mask, train_stdp, Drive, Network, NetworkSpec, NeuronSpec, RecordSpec, Stdp,
+    StdpConfig, StdpModel, StdpRule, SynapseKind, SynapseList,
 };
-use rand::Rng;
 
 const DT: Real = 1.0;
 

@@ -5,12 +5,14 @@
 //! exponential approach, the sliding threshold's mean; the anti rules as the negatives; the
 //! bounds, which synapses learn, the simulator's wiring, determinism, and the config's errors.
 
-use lsm_core::{rng_for, Real, SpikeTrains};
+mod common;
+
+use common::generated;
+use lsm_core::{Real, SpikeTrains};
 use lsm_reservoir::{
-    train_stdp, Drive, GeneratorConfig, InputConfig, Network, NetworkSpec, NeuronSpec, PairScale,
-    PlasticSynapses, RecordSpec, Stdp, StdpConfig, StdpModel, SynapseKind, SynapseList,
+    train_stdp, Drive, Network, NetworkSpec, NeuronSpec, PlasticSynapses, RecordSpec, Stdp,
+    StdpConfig, StdpModel, SynapseKind, SynapseList,
 };
-use rand::Rng;
 
 const DT: Real = 1.0;
 const TAU: Real = 50.0;
