@@ -5,11 +5,11 @@
 
 mod common;
 
-use common::generated;
+use common::{delta_trio, generated};
 use lsm_core::{Real, SpikeTrains};
 use lsm_reservoir::{
-    excitatory_mask, train_stdp, Drive, Network, NetworkSpec, NeuronSpec, RecordSpec, Stdp,
-    StdpConfig, StdpModel, StdpRule, SynapseKind, SynapseList,
+    excitatory_mask, train_stdp, Drive, Network, NetworkSpec, RecordSpec, Stdp, StdpConfig,
+    StdpModel, StdpRule,
 };
 
 const DT: Real = 1.0;
@@ -17,33 +17,7 @@ const DT: Real = 1.0;
 /// Three neurons with delta synapses (threshold 1 mV, no bias): 0 ⇄ 1 excitatory with weight
 /// `w`, 2 → 1 inhibitory; input channel c drives neuron c with 5 mV (a spike one step later).
 fn trio(w01: Real, w10: Real) -> NetworkSpec {
-    let neuron = NeuronSpec {
-        tau_m_ms: 20.0.into(),
-        v_reset_mv: 0.0.into(),
-        v_th_mv: 1.0.into(),
-        t_ref_ms: 2.0.into(),
-        i_bias_na: 0.0.into(),
-        synapse: SynapseKind::Delta,
-        tau_syn_exc_ms: None,
-        tau_syn_inh_ms: None,
-        ..NeuronSpec::default()
-    };
-    let mut spec = NetworkSpec::new(DT, 3, 3, neuron);
-    spec.recurrent = SynapseList {
-        pre: vec![0, 1, 2],
-        post: vec![1, 0, 1],
-        weight: vec![w01, w10, -0.01],
-        delay_ms: Some(vec![1.0, 1.0, 1.0]),
-        stp: None,
-    };
-    spec.input = SynapseList {
-        pre: vec![0, 1, 2],
-        post: vec![0, 1, 2],
-        weight: vec![5.0, 5.0, 5.0],
-        delay_ms: Some(vec![0.0; 3]),
-        stp: None,
-    };
-    spec
+    delta_trio(DT, &[0, 1, 2], &[1, 0, 1], &[w01, w10, -0.01])
 }
 
 /// Input spikes `(step, channel)`, run with STDP; returns the spike steps of neurons 0 and 1

@@ -7,11 +7,11 @@
 
 mod common;
 
-use common::generated;
+use common::{delta_trio, generated};
 use lsm_core::{Real, SpikeTrains};
 use lsm_reservoir::{
-    train_stdp, Drive, Network, NetworkSpec, NeuronSpec, PlasticSynapses, RecordSpec, Stdp,
-    StdpConfig, StdpModel, SynapseKind, SynapseList,
+    train_stdp, Drive, Network, NetworkSpec, PlasticSynapses, RecordSpec, Stdp, StdpConfig,
+    StdpModel,
 };
 
 const DT: Real = 1.0;
@@ -24,33 +24,7 @@ const W0: [Real; 4] = [0.01, 0.02, -0.01, 0.03];
 /// 0 → 2 (excitatory onto inhibitory). Delta synapses, threshold 1 mV; input channel `c`
 /// drives neuron `c` with 5 mV (a spike in the next step).
 fn quad() -> NetworkSpec {
-    let neuron = NeuronSpec {
-        tau_m_ms: 20.0.into(),
-        v_reset_mv: 0.0.into(),
-        v_th_mv: 1.0.into(),
-        t_ref_ms: 2.0.into(),
-        i_bias_na: 0.0.into(),
-        synapse: SynapseKind::Delta,
-        tau_syn_exc_ms: None,
-        tau_syn_inh_ms: None,
-        ..NeuronSpec::default()
-    };
-    let mut spec = NetworkSpec::new(DT, 3, 3, neuron);
-    spec.recurrent = SynapseList {
-        pre: vec![0, 1, 2, 0],
-        post: vec![1, 0, 1, 2],
-        weight: W0.to_vec(),
-        delay_ms: Some(vec![1.0; 4]),
-        stp: None,
-    };
-    spec.input = SynapseList {
-        pre: vec![0, 1, 2],
-        post: vec![0, 1, 2],
-        weight: vec![5.0; 3],
-        delay_ms: Some(vec![0.0; 3]),
-        stp: None,
-    };
-    spec
+    delta_trio(DT, &[0, 1, 2, 0], &[1, 0, 1, 2], &W0)
 }
 
 fn rate_cfg(model: StdpModel, eta_per_s: Real) -> StdpConfig {

@@ -3,7 +3,8 @@
 
 use lsm_core::{rng_for, Real, SpikeTrains};
 use lsm_reservoir::{
-    Drive, GeneratorConfig, InputConfig, Network, NetworkSpec, PairScale, RecordSpec,
+    Drive, GeneratorConfig, InputConfig, Network, NetworkSpec, NeuronSpec, PairScale, RecordSpec,
+    SynapseKind, SynapseList,
 };
 use rand::Rng;
 use std::path::PathBuf;
@@ -105,4 +106,37 @@ pub fn generated(n: usize, seed: u64) -> (Network, Vec<SpikeTrains>) {
         })
         .collect();
     (net, inputs)
+}
+
+/// Three LIF neurons with delta synapses (τm 20 ms, threshold 1 mV, reset 0, refractory
+/// 2 ms, no bias), step `dt` ms, the recurrent synapses `pre → post` of `weight` with a 1 ms
+/// delay; input channel `c` drives neuron `c` with 5 mV (a spike in the next step).
+pub fn delta_trio(dt: Real, pre: &[u32], post: &[u32], weight: &[Real]) -> NetworkSpec {
+    let neuron = NeuronSpec {
+        tau_m_ms: 20.0.into(),
+        v_reset_mv: 0.0.into(),
+        v_th_mv: 1.0.into(),
+        t_ref_ms: 2.0.into(),
+        i_bias_na: 0.0.into(),
+        synapse: SynapseKind::Delta,
+        tau_syn_exc_ms: None,
+        tau_syn_inh_ms: None,
+        ..NeuronSpec::default()
+    };
+    let mut spec = NetworkSpec::new(dt, 3, 3, neuron);
+    spec.recurrent = SynapseList {
+        pre: pre.to_vec(),
+        post: post.to_vec(),
+        weight: weight.to_vec(),
+        delay_ms: Some(vec![1.0; pre.len()]),
+        stp: None,
+    };
+    spec.input = SynapseList {
+        pre: vec![0, 1, 2],
+        post: vec![0, 1, 2],
+        weight: vec![5.0; 3],
+        delay_ms: Some(vec![0.0; 3]),
+        stp: None,
+    };
+    spec
 }
