@@ -40,8 +40,9 @@ pub struct Stdp {
 }
 
 impl Stdp {
-    /// STDP state for `net` with its current weights. `excitatory` (one flag per neuron)
-    /// overrides the network's own record of which neurons are excitatory.
+    /// The plasticity state (STDP or rate-based, by `cfg.model`) for `net` with its current
+    /// weights. `excitatory` (one flag per neuron) overrides the network's own record of which
+    /// neurons are excitatory.
     ///
     /// # Errors
     /// [`ReservoirError::Config`] for invalid parameters, [`ReservoirError::Input`] for an
