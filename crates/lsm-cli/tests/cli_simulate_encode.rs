@@ -191,26 +191,46 @@ fn network_stdp_learns_excitatory_weights_deterministically() {
     assert_eq!(after["meta"]["stdp"]["samples"], 4);
     let exc: Vec<bool> = serde_json::from_value(before["meta"]["excitatory"].clone()).unwrap();
     let r0 = &before["recurrent"];
-    let (mut changed, mut plastic) = (0, 0);
-    for s in 0..r0["pre"].as_array().unwrap().len() {
-        let pre = r0["pre"][s].as_u64().unwrap() as usize;
-        let post = r0["post"][s].as_u64().unwrap() as usize;
-        let (w0, w1) = (
-            r0["weight"][s].as_f64().unwrap(),
-            after["recurrent"]["weight"][s].as_f64().unwrap(),
-        );
-        if exc[pre] && exc[post] {
-            plastic += 1;
-            changed += usize::from(w0 != w1);
-            assert!((0.0..=2.0 * w0).contains(&w1));
-        } else {
-            assert_eq!(w0, w1, "synapse {pre}->{post} is not E->E");
+    // (changed, plastic): only E->E weights move, within [0, 2 w0].
+    let check = |after: &serde_json::Value| {
+        let (mut changed, mut plastic) = (0, 0);
+        for s in 0..r0["pre"].as_array().unwrap().len() {
+            let pre = r0["pre"][s].as_u64().unwrap() as usize;
+            let post = r0["post"][s].as_u64().unwrap() as usize;
+            let (w0, w1) = (
+                r0["weight"][s].as_f64().unwrap(),
+                after["recurrent"]["weight"][s].as_f64().unwrap(),
+            );
+            if exc[pre] && exc[post] {
+                plastic += 1;
+                changed += usize::from(w0 != w1);
+                assert!((0.0..=2.0 * w0).contains(&w1));
+            } else {
+                assert_eq!(w0, w1, "synapse {pre}->{post} is not E->E");
+            }
         }
-    }
+        (changed, plastic)
+    };
+    let (changed, plastic) = check(&after);
     assert!(
         plastic > 0 && changed > 0,
         "{changed} of {plastic} E->E weights changed"
     );
+    // A rate-based rule through the same command.
+    std::fs::write(p("oja.json"), r#"{"model": "oja", "eta_per_s": 5}"#).unwrap();
+    ok(&learn("d.json", "oja.json"));
+    let oja = read("d.json");
+    assert_eq!(oja["meta"]["stdp"]["config"]["model"], "oja");
+    let (changed, plastic) = check(&oja);
+    assert!(
+        changed > 0,
+        "Oja: {changed} of {plastic} E->E weights changed"
+    );
+    std::fs::write(p("bad2.json"), r#"{"model": "oja", "bcm_theta": 2}"#).unwrap();
+    let o = learn("e.json", "bad2.json");
+    assert!(!o.status.success());
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(e.contains("bad2.json") && e.contains("bcm_theta"), "{e}");
     // A misspelt parameter is refused, naming the file and the field; nothing is written.
     std::fs::write(p("bad.json"), r#"{"a_plsu": 0.05}"#).unwrap();
     let o = learn("c.json", "bad.json");

@@ -181,7 +181,7 @@ impl Default for ClassifierReadoutConfig {
 /// | `reservoir` | `{"kind": "spiking"}` | [`ReservoirChoice`]: the spiking network, or an echo state network (`{"kind": "esn"}`) |
 /// | `features` | spike counts in 4 bins, edges warped halfway by the input, square root | [`FeatureConfig`] |
 /// | `readout` | multinomial logistic regression, α = 30 (ridge: α ∈ {1e2..1e5} by leave-one-speaker-out CV) | [`ClassifierReadoutConfig`] |
-/// | `plasticity` | absent (`null`): the reservoir keeps its generated weights | [`PlasticityConfig`]: unsupervised STDP on training recordings before the readout is fitted |
+/// | `plasticity` | absent (`null`): the reservoir keeps its generated weights | [`PlasticityConfig`]: unsupervised STDP or a rate-based Hebbian-family rule on training recordings before the readout is fitted |
 /// | `snn` | absent | [`SnnConfig`]: train a spiking network by surrogate gradients on the input's spikes instead of the reservoir and readout (`network`, `reservoir`, `features` and `readout` are then unused) |
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -208,7 +208,7 @@ pub struct DigitsConfig {
     pub features: FeatureConfig,
     /// Readout.
     pub readout: ClassifierReadoutConfig,
-    /// Unsupervised spike-timing-dependent plasticity of the reservoir. Default none.
+    /// Unsupervised plasticity of the reservoir (STDP or a rate-based rule). Default none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub plasticity: Option<PlasticityConfig>,
     /// A spiking network trained end to end by surrogate gradients on the input's spikes,
@@ -237,22 +237,23 @@ impl Default for DigitsConfig {
 
 /// Unsupervised plasticity of the reservoir before the readout is fitted (`"plasticity"` in
 /// the config): the generated network runs through `samples` training recordings, `epochs`
-/// times, with spike-timing-dependent plasticity of its excitatory synapses
-/// ([`lsm_reservoir::plasticity`], pair or triplet rule), then, with `homeostasis`, through the
+/// times, with plasticity of its excitatory synapses ([`lsm_reservoir::plasticity`]: pair or
+/// triplet STDP, or a rate-based rule of the Hebbian family: `hebbian`, `anti-hebbian`, `oja`,
+/// `anti-oja`, `bcm`, the names of the ESN's rules), then, with `homeostasis`, through the
 /// same recordings again while each neuron's threshold moves toward a target rate
 /// ([`lsm_reservoir::homeostasis`]); the learned weights and thresholds are then frozen, every
 /// feature is computed with them, and the model file stores them. No label is used.
 ///
 /// | Name | Default | Unit | Purpose |
 /// |---|---|---|---|
-/// | `stdp` | [`StdpConfig::default`] (τ± 20 ms, A+ 0.005, A− 0.00525, `w_max` = 2 × initial, additive, E→E) | | the rule; `null`: no STDP |
+/// | `stdp` | [`StdpConfig::default`] (τ± 20 ms, A+ 0.005, A− 0.00525, `w_max` = 2 × initial, additive, E→E) | | the rule ([`StdpConfig`]; `"model"`: `"pair"`, `"triplet"`, `"hebbian"`, `"anti-hebbian"`, `"oja"`, `"anti-oja"`, `"bcm"`, the rate-based ones with `eta_per_s`, `tau_rate_ms`, `rate_ref_hz`, `bcm_theta`, `tau_theta_ms`); `null`: no synaptic plasticity |
 /// | `homeostasis` | absent | | [`HomeostasisConfig`]: homeostatic thresholds after STDP |
 /// | `samples` | 200 | recordings | how many training recordings to learn from, drawn in a seeded random order (stream `PLASTICITY`); 0 = all |
 /// | `epochs` | 1 | passes | passes over those recordings (>= 1) |
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PlasticityConfig {
-    /// The STDP rule (`None`: no STDP).
+    /// The rule, STDP or rate-based (`None`: none).
     pub stdp: Option<StdpConfig>,
     /// Homeostatic thresholds, after STDP.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -441,7 +442,8 @@ impl DigitsConfig {
             if !self.reservoir.is_spiking() {
                 return Err(PipelineError::config(
                     "plasticity",
-                    "plasticity (STDP) acts on the spiking network; the ESN reservoir has none",
+                    "plasticity (STDP or a rate-based rule) acts on the spiking network; the \
+                     ESN reservoir has its own (reservoir.esn.plasticity)",
                 ));
             }
             let runs = p.epochs as f64 * p.samples.max(1) as f64;

@@ -191,6 +191,28 @@ fn input_only_control_and_dimension_checks() {
     );
 }
 
+/// How many E→E weights of `learned` differ from `generated`'s, of how many; every other
+/// weight must be unchanged, and every E→E weight within `[0, 2 w0]` (the default `w_max`).
+fn changed_exc_weights(
+    generated: &lsm_reservoir::NetworkSpec,
+    learned: &lsm_reservoir::NetworkSpec,
+) -> (usize, usize) {
+    let exc = lsm_reservoir::excitatory_mask(generated).unwrap();
+    let r = &generated.recurrent;
+    let (mut changed, mut plastic) = (0, 0);
+    for s in 0..r.pre.len() {
+        let (w0, w1) = (r.weight[s], learned.recurrent.weight[s]);
+        if exc[r.pre[s] as usize] && exc[r.post[s] as usize] {
+            plastic += 1;
+            changed += usize::from(w0 != w1);
+            assert!((0.0..=2.0 * w0).contains(&w1), "{w1} outside [0, 2 × {w0}]");
+        } else {
+            assert_eq!(w0, w1, "only E→E synapses learn");
+        }
+    }
+    (changed, plastic)
+}
+
 #[test]
 fn stdp_learned_weights_are_kept_by_the_model_and_deterministic() {
     let (train, test) = (samples(false), samples(true));
@@ -215,17 +237,7 @@ fn stdp_learned_weights_are_kept_by_the_model_and_deterministic() {
         .network
         .spec(learned.n_inputs, None, cfg.seed, "inputs")
         .unwrap();
-    let exc = lsm_reservoir::excitatory_mask(&generated).unwrap();
-    let r = &generated.recurrent;
-    let mut changed = 0;
-    for s in 0..r.pre.len() {
-        let (w0, w1) = (r.weight[s], learned.recurrent.weight[s]);
-        if exc[r.pre[s] as usize] && exc[r.post[s] as usize] {
-            changed += usize::from(w0 != w1);
-        } else {
-            assert_eq!(w0, w1);
-        }
-    }
+    let (changed, _) = changed_exc_weights(&generated, learned);
     assert!(changed > 0, "STDP changed no weight");
     assert_eq!(learned.meta.as_ref().unwrap()["stdp"]["samples"], 30);
     let ev = m1.evaluate(&test).unwrap();
@@ -246,6 +258,67 @@ fn stdp_learned_weights_are_kept_by_the_model_and_deterministic() {
     .unwrap_err()
     .to_string();
     assert!(e.contains("tau_plus_ms"), "{e}");
+}
+
+#[test]
+fn rate_based_oja_learns_before_the_readout_and_the_model_keeps_its_weights() {
+    let (train, test) = (samples(false), samples(true));
+    let mut cfg = small_ridge();
+    let rule = lsm_reservoir::StdpConfig {
+        model: lsm_reservoir::StdpModel::Oja,
+        eta_per_s: Some(0.5),
+        ..Default::default()
+    };
+    cfg.plasticity = Some(lsm_pipeline::PlasticityConfig {
+        stdp: Some(rule.clone()),
+        samples: 20,
+        ..Default::default()
+    });
+    let m = DigitsPipeline::fit(&cfg, &train).unwrap();
+    let learned = m.model().network.as_ref().unwrap();
+    let generated = cfg
+        .network
+        .spec(learned.n_inputs, None, cfg.seed, "inputs")
+        .unwrap();
+    let (changed, plastic) = changed_exc_weights(&generated, learned);
+    assert!(
+        changed > plastic / 4,
+        "Oja changed {changed} of {plastic} weights"
+    );
+    let meta = &learned.meta.as_ref().unwrap()["stdp"];
+    assert_eq!(
+        (&meta["samples"], &meta["config"]["model"]),
+        (&20.into(), &"oja".into())
+    );
+    // The features (and so the readout) come from the learned network: the same network with
+    // its generated recurrent weights gives other features.
+    let mut frozen = m.model().clone();
+    let mut net0 = learned.clone();
+    net0.recurrent = generated.recurrent.clone();
+    frozen.network = Some(net0);
+    let frozen = DigitsPipeline::from_model(frozen).unwrap();
+    assert_ne!(
+        m.features(&train[..5]).unwrap().0,
+        frozen.features(&train[..5]).unwrap().0
+    );
+    // The saved model reloads with the learned weights and predicts the same.
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("m.json");
+    m.save(&p).unwrap();
+    let back = DigitsPipeline::load(&p).unwrap();
+    assert_eq!(back.model().network, m.model().network);
+    assert_eq!(
+        back.model().config.plasticity.as_ref().unwrap().stdp,
+        Some(rule)
+    );
+    assert_eq!(back.predict(&test).unwrap(), m.predict(&test).unwrap());
+    let e = DigitsConfig::from_json_str(
+        r#"{"plasticity": {"stdp": {"model": "pair", "eta_per_s": 1}}}"#,
+        Path::new("c.json"),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("plasticity.stdp.eta_per_s"), "{e}");
 }
 
 #[test]

@@ -93,6 +93,13 @@ pub struct SpikingConfig {
     /// `tau_m_ms`): a spread of integration time scales. Default `[5, 30]` (`null` keeps the
     /// neuron's). `0 < lo <= hi`.
     pub tau_m_ms: Option<[Real; 2]>,
+    /// Unsupervised plasticity of the recurrent excitatory synapses, one pass over the
+    /// training rows (washout and train) before the readout is fitted
+    /// ([`SpikingReservoir::learn`]): STDP or a rate-based rule, [`crate::StdpConfig`]
+    /// (`{}` is pair STDP with its defaults; `{"model": "oja"}` etc.). Default `null`: the
+    /// generated weights.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plasticity: Option<crate::StdpConfig>,
 }
 
 impl Default for SpikingConfig {
@@ -136,6 +143,7 @@ impl Default for SpikingConfig {
             membrane: false,
             bias_na: Some([5.0, 25.0]),
             tau_m_ms: Some([5.0, 30.0]),
+            plasticity: None,
         }
     }
 }
@@ -154,6 +162,9 @@ impl SpikingConfig {
         self.network.check()?;
         if self.steps_per_sample == 0 {
             return cfg_err("steps_per_sample", "expected at least 1");
+        }
+        if let Some(p) = &self.plasticity {
+            p.check("plasticity")?;
         }
         if !(self.trace_tau_ms.is_finite() && self.trace_tau_ms > 0.0) {
             return cfg_err("trace_tau_ms", "expected a time constant > 0 ms");
@@ -311,7 +322,7 @@ impl SpikingReservoir {
             spikes: false,
             ..RecordSpec::default()
         };
-        let rec = self.drive(&net, inputs, &spec, seed)?;
+        let rec = self.drive(&net, inputs, &spec, seed, None)?;
         let neuron_s = self.spec.n_neurons as Real * rec.n_steps as Real * net.dt_ms() * 1e-3;
         Ok(if neuron_s > 0.0 {
             rec.n_spikes as Real / neuron_s
@@ -322,12 +333,14 @@ impl SpikingReservoir {
 
     /// The network run on `inputs` held over `steps_per_sample` steps each, through the
     /// config's input path, recording `spec`. Checks the cost before allocating.
-    fn drive(
+    /// (With `plast`, the run learns: [`crate::Network::run_plastic_into`].)
+    pub(crate) fn drive(
         &self,
         net: &crate::Network,
         inputs: ArrayView2<Real>,
         spec: &crate::RecordSpec,
         seed: u64,
+        mut plast: Option<&mut crate::Stdp>,
     ) -> Result<crate::Recording> {
         use crate::Drive;
         let c = &self.config;
@@ -350,6 +363,15 @@ impl SpikingReservoir {
         }
         let n_steps = t * sps;
         let frame_ms = sps as Real * net.dt_ms();
+        let mut run = |d: Drive<'_>| match plast.as_deref_mut() {
+            None => net.run(d, n_steps, spec, seed, 0),
+            Some(p) => {
+                let mut out = crate::Recording::default();
+                let mut ws = net.workspace();
+                net.run_plastic_into(d, n_steps, spec, seed, 0, &mut ws, &mut out, p)?;
+                Ok(out)
+            }
+        };
         Ok(match &c.input {
             SpikingInput::Current { scale, offset } => {
                 let k = inputs.ncols();
@@ -368,7 +390,7 @@ impl SpikingReservoir {
                         }
                     }
                 }
-                net.run(Drive::Current(cur.view()), n_steps, spec, seed, 0)?
+                run(Drive::Current(cur.view()))?
             }
             SpikingInput::Encoder(e) => {
                 use lsm_encoding::Encoder;
@@ -382,7 +404,7 @@ impl SpikingReservoir {
                 })?;
                 let mut rng = rng_for(seed, stream::ENCODER);
                 let st = e.encode(x.view(), &grid, &mut rng)?;
-                net.run(Drive::Spikes(&st), n_steps, spec, seed, 0)?
+                run(Drive::Spikes(&st))?
             }
         })
     }
@@ -412,7 +434,7 @@ impl SpikingReservoir {
             v_samples: c.membrane,
             v_neurons: None,
         };
-        let mut rec = self.drive(&net, inputs, &spec, seed)?;
+        let mut rec = self.drive(&net, inputs, &spec, seed, None)?;
         let mut tr = rec
             .traces
             .take()

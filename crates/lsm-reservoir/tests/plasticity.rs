@@ -3,46 +3,21 @@
 //! the triplet rule (Pfister & Gerstner 2006) against its closed form on one pre and two post
 //! spikes, as the pair rule when its triplet amplitudes are 0, and its frequency dependence.
 
-use lsm_core::{rng_for, Real, SpikeTrains};
+mod common;
+
+use common::{delta_trio, generated};
+use lsm_core::{Real, SpikeTrains};
 use lsm_reservoir::{
-    excitatory_mask, train_stdp, Drive, GeneratorConfig, InputConfig, Network, NetworkSpec,
-    NeuronSpec, PairScale, RecordSpec, Stdp, StdpConfig, StdpModel, StdpRule, SynapseKind,
-    SynapseList,
+    excitatory_mask, train_stdp, Drive, Network, NetworkSpec, RecordSpec, Stdp, StdpConfig,
+    StdpModel, StdpRule,
 };
-use rand::Rng;
 
 const DT: Real = 1.0;
 
 /// Three neurons with delta synapses (threshold 1 mV, no bias): 0 ⇄ 1 excitatory with weight
 /// `w`, 2 → 1 inhibitory; input channel c drives neuron c with 5 mV (a spike one step later).
 fn trio(w01: Real, w10: Real) -> NetworkSpec {
-    let neuron = NeuronSpec {
-        tau_m_ms: 20.0.into(),
-        v_reset_mv: 0.0.into(),
-        v_th_mv: 1.0.into(),
-        t_ref_ms: 2.0.into(),
-        i_bias_na: 0.0.into(),
-        synapse: SynapseKind::Delta,
-        tau_syn_exc_ms: None,
-        tau_syn_inh_ms: None,
-        ..NeuronSpec::default()
-    };
-    let mut spec = NetworkSpec::new(DT, 3, 3, neuron);
-    spec.recurrent = SynapseList {
-        pre: vec![0, 1, 2],
-        post: vec![1, 0, 1],
-        weight: vec![w01, w10, -0.01],
-        delay_ms: Some(vec![1.0, 1.0, 1.0]),
-        stp: None,
-    };
-    spec.input = SynapseList {
-        pre: vec![0, 1, 2],
-        post: vec![0, 1, 2],
-        weight: vec![5.0, 5.0, 5.0],
-        delay_ms: Some(vec![0.0; 3]),
-        stp: None,
-    };
-    spec
+    delta_trio(DT, &[0, 1, 2], &[1, 0, 1], &[w01, w10, -0.01])
 }
 
 /// Input spikes `(step, channel)`, run with STDP; returns the spike steps of neurons 0 and 1
@@ -168,38 +143,6 @@ fn repeated_causal_pairings_strengthen_the_causal_synapse_and_weaken_the_reverse
     assert!(s0.iter().zip(&s1).all(|(a, b)| b - a == 2));
     assert_eq!(w[0], 4.0, "causal synapse potentiated to its bound");
     assert_eq!(w[1], 0.0, "anti-causal synapse depressed to zero");
-}
-
-fn generated(n: usize, seed: u64) -> (Network, Vec<SpikeTrains>) {
-    // Equal weights onto E and I per presynaptic population: one weight per CSR row part.
-    let cfg = GeneratorConfig {
-        n_neurons: Some(n),
-        dt_ms: 1.0,
-        weight_scale: PairScale {
-            ee: 3.0,
-            ei: 3.0,
-            ie: 1.9,
-            ii: 1.9,
-        },
-        input: InputConfig {
-            scale_exc: 10.0,
-            scale_inh: 10.0,
-            ..InputConfig::default()
-        },
-        ..GeneratorConfig::default()
-    };
-    let net = Network::from_spec(&cfg.generate(8, seed).unwrap()).unwrap();
-    let mut rng = rng_for(seed, 7);
-    let inputs = (0..3)
-        .map(|_| {
-            let ev: Vec<(usize, usize)> = (0..300)
-                .flat_map(|t| (0..8usize).map(move |c| (t, c)))
-                .filter(|_| rng.gen::<Real>() < 0.05)
-                .collect();
-            SpikeTrains::from_events(8, 1.0, 300, ev).unwrap()
-        })
-        .collect();
-    (net, inputs)
 }
 
 #[test]

@@ -53,8 +53,9 @@ pub enum NetworkCommand {
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },
-    /// Spike-timing-dependent plasticity: run the network on input spike files one after
-    /// another (the weights carry over), and write the network with the learned weights.
+    /// Plasticity of the recurrent excitatory synapses (STDP, or a rate-based Hebbian, Oja or
+    /// BCM rule): run the network on input spike files one after another (the weights carry
+    /// over), and write the network with the learned weights.
     Stdp {
         /// Network file (JSON, format `lsm-network`).
         #[arg(long)]
@@ -66,8 +67,11 @@ pub enum NetworkCommand {
         /// Duration of each sample, ms.
         #[arg(long)]
         duration_ms: f64,
-        /// STDP parameters (JSON, every field optional: `tau_plus_ms`, `tau_minus_ms`,
-        /// `a_plus`, `a_minus`, `w_max_rel`, `rule`, `synapses`). Default: all defaults.
+        /// The rule (JSON, every field optional: `model` (`pair`, `triplet`, `hebbian`,
+        /// `anti-hebbian`, `oja`, `anti-oja`, `bcm`), `tau_plus_ms`, `tau_minus_ms`, `a_plus`,
+        /// `a_minus`, `w_max_rel`, `rule`, `synapses`; the triplet's `tau_x_ms`, `tau_y_ms`,
+        /// `a3_plus`, `a3_minus`; the rate-based rules' `eta_per_s`, `tau_rate_ms`,
+        /// `rate_ref_hz`, `bcm_theta`, `tau_theta_ms`). Default: pair STDP, all defaults.
         #[arg(long)]
         config: Option<PathBuf>,
         /// Passes over the input files.
@@ -196,7 +200,8 @@ pub fn network(command: NetworkCommand, quiet: bool) -> Result<()> {
             learned.save(&out)?;
             if !quiet {
                 eprintln!(
-                    "STDP over {} samples in {:.3} s: {} plastic synapses, mean weight {:.6} -> {:.6}, {} spikes; wrote {}",
+                    "plasticity ({}) over {} samples in {:.3} s: {} plastic synapses, mean weight {:.6} -> {:.6}, {} spikes; wrote {}",
+                    cfg.model.name(),
                     sum.samples,
                     t0.elapsed().as_secs_f64(),
                     sum.n_plastic,

@@ -111,7 +111,12 @@ pub(crate) fn learn_stdp(
         .collect();
     let mut learned = spec;
     if let Some(stdp) = &pc.stdp {
-        progress.start("STDP (unsupervised)", drives.len() as u64);
+        let label = if stdp.model.is_rate_based() {
+            format!("plasticity: {} (unsupervised)", stdp.model.name())
+        } else {
+            "STDP (unsupervised)".to_string()
+        };
+        progress.start(&label, drives.len() as u64);
         let net = Network::from_spec(&learned)?;
         learned = train_stdp(&net, &drives, stdp, None, config.seed, &|_| progress.inc(1))
             .map_err(PipelineError::Plasticity)?

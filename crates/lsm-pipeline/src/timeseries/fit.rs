@@ -118,8 +118,8 @@ pub fn fit_with_progress(
     let force = cfg.readout.kind == SeriesReadoutKind::Force;
     let clock = std::time::Instant::now();
     let res = build_reservoir(cfg, k, o)?;
-    let res = unsupervised::learn(cfg, res, drive_in.slice(s![..tr.end, ..]))?;
     let (res, input_drive) = drive::apply_input_drive(cfg, res, drive_in.view())?;
+    let res = unsupervised::learn(cfg, res, drive_in.slice(s![..tr.end, ..]))?;
     let seconds_build = clock.elapsed().as_secs_f64();
     let clock = std::time::Instant::now();
     let noise = match &cfg.reservoir {

@@ -1,5 +1,7 @@
-//! The ESN's unsupervised rules (`"intrinsic"` and `"plasticity"` of the reservoir config,
-//! see [`lsm_reservoir::esn::plasticity`]), learned before the readout's pass.
+//! The reservoirs' unsupervised rules, learned before the readout's pass: the ESN's
+//! (`"intrinsic"` and `"plasticity"` of the reservoir config, see
+//! [`lsm_reservoir::esn::plasticity`]) and the spiking reservoir's (`"plasticity"`: STDP or a
+//! rate-based rule of the Hebbian family, see [`lsm_reservoir::plasticity`]).
 
 use super::*;
 use lsm_core::Real;
@@ -8,7 +10,8 @@ use ndarray::ArrayView2;
 /// `res` with the unsupervised rules of `cfg` learned over `drive`, the training rows
 /// (washout and train, teacher forced with feedback); unchanged without them. The learned
 /// reservoir is then frozen: every later pass (validation, test, closed loop, the model file)
-/// uses it.
+/// uses it. A spiking reservoir learns after its input drive was calibrated, with the
+/// features' seed ([`lsm_reservoir::SpikingReservoir::learn`]).
 ///
 /// # Errors
 /// The rule's error (weights that became non-finite, naming the field).
@@ -17,6 +20,10 @@ pub(crate) fn learn(cfg: &TsConfig, res: Reservoir, drive: ArrayView2<Real>) -> 
         (Reservoir::Esn(mut e), ReservoirConfig::Esn(c)) if c.learning_epochs() > 0 => {
             e.learn(c, &[drive])?;
             Ok(Reservoir::Esn(e))
+        }
+        (Reservoir::Spiking(mut sr), _) if sr.config.plasticity.is_some() => {
+            sr.learn(drive, cfg.seed)?;
+            Ok(Reservoir::Spiking(sr))
         }
         (res, _) => Ok(res),
     }
@@ -110,5 +117,89 @@ mod tests {
         );
         assert_eq!(a.plot_prediction, b.plot_prediction);
         assert!(a.scores.nrmse.is_finite() && a.scores.nrmse < 1.0);
+    }
+
+    /// A rate-based rule of the spiking reservoir (BCM with a sliding threshold) learns on
+    /// the training rows only, after the input drive, with the features' seed; only the
+    /// excitatory synapses change; the model file keeps the learned network.
+    #[test]
+    fn spiking_plasticity_learns_on_training_rows_and_the_model_keeps_the_weights() {
+        use lsm_reservoir::{SpikingConfig, SpikingReservoir, StdpConfig, StdpModel};
+        let mut sp = SpikingConfig::default();
+        sp.network.generator_mut().unwrap().n_neurons = Some(100);
+        sp.plasticity = Some(StdpConfig {
+            model: StdpModel::Bcm,
+            eta_per_s: Some(0.05),
+            tau_theta_ms: Some(100.0),
+            ..StdpConfig::default()
+        });
+        let mut c = TsConfig::default_for(Task::Narma10);
+        c.split = SplitConfig {
+            washout: 50,
+            train: 400,
+            validation: 100,
+            test: 200,
+        };
+        c.input_drive = crate::InputDrive::Gain(1.0);
+        c.reservoir = ReservoirConfig::Spiking(Box::new(sp.clone()));
+        let data = DataSource::Builtin(c.task);
+        let (model, _) = fit(&c, &data).unwrap();
+        let learned = match &model.reservoir {
+            Reservoir::Spiking(s) => &s.spec,
+            _ => panic!("a spiking reservoir was configured"),
+        };
+        let prep = prepare(&c, &data, None).unwrap();
+        let built = SpikingReservoir::build(&sp, prep.inputs.ncols(), c.seed).unwrap();
+        let end = c.split.washout + c.split.train;
+        let mut reference = built.clone();
+        reference
+            .learn(prep.inputs.slice(s![..end, ..]), c.seed)
+            .unwrap();
+        assert_eq!(learned, &reference.spec);
+        let mut longer = built.clone();
+        longer
+            .learn(prep.inputs.slice(s![..end + 1, ..]), c.seed)
+            .unwrap();
+        assert_ne!(
+            learned.recurrent, longer.spec.recurrent,
+            "one more row changes it"
+        );
+        let exc = lsm_reservoir::excitatory_mask(&built.spec).unwrap();
+        let r = &built.spec.recurrent;
+        let mut changed = 0;
+        for s in 0..r.pre.len() {
+            let (w0, w1) = (r.weight[s], learned.recurrent.weight[s]);
+            if exc[r.pre[s] as usize] && exc[r.post[s] as usize] && w0 > 0.0 {
+                changed += usize::from(w0 != w1);
+            } else {
+                assert_eq!(w0, w1, "only E→E synapses learn");
+            }
+        }
+        assert!(changed > 0, "BCM changed no weight");
+        assert_eq!(
+            learned.meta.as_ref().unwrap()["stdp"]["config"]["model"],
+            "bcm"
+        );
+        // Save, load: same network, same test predictions.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.json");
+        model.save(&path).unwrap();
+        let back = TsModel::load(&path).unwrap();
+        match &back.reservoir {
+            Reservoir::Spiking(s) => assert_eq!(&s.spec, learned),
+            _ => panic!("the model reloads its spiking reservoir"),
+        }
+        let (a, b) = (
+            evaluate(&model, &data).unwrap(),
+            evaluate(&back, &data).unwrap(),
+        );
+        assert_eq!(a.plot_prediction, b.plot_prediction);
+        assert!(a.scores.nrmse.is_finite());
+        // A bad field is named with its path.
+        let mut bad = sp.clone();
+        bad.plasticity.as_mut().unwrap().tau_rate_ms = Some(-1.0);
+        c.reservoir = ReservoirConfig::Spiking(Box::new(bad));
+        let e = fit(&c, &data).unwrap_err().to_string();
+        assert!(e.contains("plasticity.tau_rate_ms"), "{e}");
     }
 }

@@ -1,8 +1,12 @@
 //! Helpers shared by the integration tests (each test file includes what it uses).
 #![allow(dead_code)]
 
-use lsm_core::{Real, SpikeTrains};
-use lsm_reservoir::{Drive, Network, NetworkSpec, NeuronSpec, RecordSpec, SynapseKind};
+use lsm_core::{rng_for, Real, SpikeTrains};
+use lsm_reservoir::{
+    Drive, GeneratorConfig, InputConfig, Network, NetworkSpec, NeuronSpec, PairScale, RecordSpec,
+    SynapseKind, SynapseList,
+};
+use rand::Rng;
 use std::path::PathBuf;
 
 /// A file of `tests/fixtures`.
@@ -68,6 +72,73 @@ pub fn assert_same_spikes(what: &str, want: &SpikeTrains, got: &SpikeTrains) {
         );
     }
     assert_eq!(g.len(), w.len(), "{what}: number of spikes");
+}
+
+/// A generated `n`-neuron network with equal weights onto E and I per presynaptic population
+/// (one weight per CSR row part), active under its input, and three 300-step input spike
+/// trains on its 8 channels (5 % of the slots), all from `seed`.
+pub fn generated(n: usize, seed: u64) -> (Network, Vec<SpikeTrains>) {
+    let cfg = GeneratorConfig {
+        n_neurons: Some(n),
+        dt_ms: 1.0,
+        weight_scale: PairScale {
+            ee: 3.0,
+            ei: 3.0,
+            ie: 1.9,
+            ii: 1.9,
+        },
+        input: InputConfig {
+            scale_exc: 10.0,
+            scale_inh: 10.0,
+            ..InputConfig::default()
+        },
+        ..GeneratorConfig::default()
+    };
+    let net = Network::from_spec(&cfg.generate(8, seed).unwrap()).unwrap();
+    let mut rng = rng_for(seed, 7);
+    let inputs = (0..3)
+        .map(|_| {
+            let ev: Vec<(usize, usize)> = (0..300)
+                .flat_map(|t| (0..8usize).map(move |c| (t, c)))
+                .filter(|_| rng.gen::<Real>() < 0.05)
+                .collect();
+            SpikeTrains::from_events(8, 1.0, 300, ev).unwrap()
+        })
+        .collect();
+    (net, inputs)
+}
+
+/// Three LIF neurons with delta synapses (τm 20 ms, threshold 1 mV, reset 0, refractory
+/// 2 ms, no bias), step `dt` ms, the recurrent synapses `pre → post` of `weight` with a 1 ms
+/// delay; input channel `c` drives neuron `c` with 5 mV (a spike in the next step).
+pub fn delta_trio(dt: Real, pre: &[u32], post: &[u32], weight: &[Real]) -> NetworkSpec {
+    let neuron = NeuronSpec {
+        tau_m_ms: 20.0.into(),
+        v_reset_mv: 0.0.into(),
+        v_th_mv: 1.0.into(),
+        t_ref_ms: 2.0.into(),
+        i_bias_na: 0.0.into(),
+        synapse: SynapseKind::Delta,
+        tau_syn_exc_ms: None,
+        tau_syn_inh_ms: None,
+        ..NeuronSpec::default()
+    };
+    let mut spec = NetworkSpec::new(dt, 3, 3, neuron);
+    spec.recurrent = SynapseList {
+        pre: pre.to_vec(),
+        post: post.to_vec(),
+        weight: weight.to_vec(),
+        delay_ms: Some(vec![1.0; pre.len()]),
+        stp: None,
+    };
+    spec.input = SynapseList {
+        pre: vec![0, 1, 2],
+        post: vec![0, 1, 2],
+        weight: vec![5.0; 3],
+        delay_ms: Some(vec![0.0; 3]),
+        stp: None,
+    };
+    spec
 }
 
 /// A LIF neuron that only integrates its synaptic jumps: delta synapses, rest and reset at

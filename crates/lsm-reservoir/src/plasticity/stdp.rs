@@ -1,236 +1,18 @@
-//! Spike-timing-dependent plasticity (STDP) of the recurrent excitatory synapses.
-//!
-//! # The rule (pair-based, all-to-all, with traces; Song, Miller & Abbott 2000)
-//!
-//! Every neuron carries a presynaptic trace `x` (time constant `τ+`) and a postsynaptic trace
-//! `y` (time constant `τ−`), both 0 at the start of a sample. In step `t`, after the spikes of
-//! the step went out through the synapses (with the weights as they were before the step):
-//!
-//! 1. `x ← x · exp(−dt/τ+)`, `y ← y · exp(−dt/τ−)` for every neuron;
-//! 2. for each neuron `j` spiking at `t` (ascending) and each plastic synapse `j → i` (CSR
-//!    order): depression `w ← clip(w − Δ−, 0, w_max)`, then `x_j ← x_j + 1`;
-//! 3. for each neuron `i` spiking at `t` (ascending) and each plastic synapse `j → i`:
-//!    potentiation `w ← clip(w + Δ+, 0, w_max)`, then `y_i ← y_i + 1`.
-//!
-//! with, for the additive rule (`"rule": "additive"`, hard bounds), `Δ+ = A+ · w_max · x_j`
-//! and `Δ− = A− · w_max · y_i`, and for the multiplicative rule (`"multiplicative"`, soft
-//! bounds, Gütig et al. 2003 with μ = 1) `Δ+ = A+ · (w_max − w) · x_j` and
-//! `Δ− = A− · w · y_i`. So a presynaptic spike `k` steps before a postsynaptic one changes the
-//! weight by `A+ · w_max · exp(−k·dt/τ+)` (additive), a presynaptic spike `k` steps after a
-//! postsynaptic one by `−A− · w_max · exp(−k·dt/τ−)`; a pre and a post spike in the same step
-//! count as pre before post (the order of Brian2's `on_pre` / `on_post` pathways in its STDP
-//! example). Spike times are taken at the soma: synaptic delays do not enter the rule.
-//!
-//! # The triplet rule (`"model": "triplet"`; Pfister & Gerstner 2006, all-to-all)
-//!
-//! Two more traces, a slow presynaptic `x₂` (`τx`) and a slow postsynaptic `y₂` (`τy`), decay
-//! and are incremented like `x` and `y` (in step 2 `x₂_j ← x₂_j + 1` after the depression, in
-//! step 3 `y₂_i ← y₂_i + 1` after the potentiation), and the changes become
-//!
-//! ```text
-//! Δ− = (A− + A3− · x₂_j) · w_max · y_i        Δ+ = (A+ + A3+ · y₂_i) · w_max · x_j
-//! ```
-//!
-//! (additive; multiplicative: `w` and `w_max − w` in place of `w_max`), each slow trace read
-//! before its own spike's increment (Pfister & Gerstner's `t − ε`). With `A3± = 0` this is
-//! the pair rule, bit for bit. Potentiation then grows with the postsynaptic rate: a pairing
-//! protocol potentiates at high pairing frequencies and depresses at low ones (their Fig. 4),
-//! which the pair rule cannot do.
-//!
-//! `w_max` is per synapse: `w_max_rel` times the synapse's weight when plasticity started.
-//! Plastic synapses are the positive-weight recurrent synapses whose presynaptic neuron is
-//! excitatory and, with `"synapses": "exc_to_exc"` (the default), whose postsynaptic neuron is
-//! excitatory too. Which neurons are excitatory comes from the generator's `meta.excitatory`
-//! or, for other network files, from the signs of their outgoing weights (a neuron is
-//! excitatory unless it has a negative outgoing weight).
-//!
-//! Plasticity runs through [`Network::run_plastic_into`]: the network stays immutable, the
-//! evolving weights live in an [`Stdp`], and [`Stdp::to_spec`] writes them into a new network
-//! file. [`train_stdp`] runs a list of samples one after another (the weights carry over from
-//! sample to sample, so this is sequential by nature; every step is deterministic).
+//! The plasticity state on one network ([`Stdp`]): the weights, the incoming index, the pair
+//! and triplet STDP updates, and [`train_stdp`].
 
-use crate::error::{config_err, ReservoirError, Result};
+use super::rate::RateState;
+use super::{PlasticSynapses, StdpConfig, StdpModel, StdpRule};
+use crate::error::{ReservoirError, Result};
 use crate::generate::excitatory_mask;
 use crate::network::{Csr, Network};
 use crate::sim::{Drive, RecordSpec, Recording};
 use crate::spec::NetworkSpec;
 use lsm_core::Real;
-use serde::{Deserialize, Serialize};
 
-/// Which spikes a weight change depends on.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum StdpModel {
-    /// Pairs of a pre- and a postsynaptic spike (Song, Miller & Abbott 2000).
-    #[default]
-    Pair,
-    /// Pairs and triplets (Pfister & Gerstner 2006, all-to-all): two slow traces more.
-    Triplet,
-}
-
-/// How a weight change depends on the weight.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum StdpRule {
-    /// Changes proportional to `w_max`, weights clipped to `[0, w_max]` (hard bounds).
-    Additive,
-    /// Potentiation proportional to `w_max − w`, depression to `w` (soft bounds).
-    Multiplicative,
-}
-
-/// Which recurrent synapses are plastic.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PlasticSynapses {
-    /// Excitatory → excitatory.
-    ExcToExc,
-    /// Every excitatory synapse (onto excitatory and inhibitory neurons).
-    Exc,
-}
-
-/// STDP parameters (JSON object; unknown fields are refused; every field has a default).
-///
-/// | field | default | unit | meaning |
-/// |---|---|---|---|
-/// | `tau_plus_ms` | 20 | ms | potentiation window `τ+` (> 0) |
-/// | `tau_minus_ms` | 20 | ms | depression window `τ−` (> 0) |
-/// | `a_plus` | 0.005 | 1 | potentiation amplitude `A+` (>= 0), a fraction of `w_max` |
-/// | `a_minus` | 0.00525 | 1 | depression amplitude `A−` (>= 0); Song et al.'s `A−/A+ = 1.05` |
-/// | `w_max_rel` | 2 | 1 | `w_max` of a synapse / its initial weight (>= 1) |
-/// | `rule` | `"additive"` | | [`StdpRule`] |
-/// | `synapses` | `"exc_to_exc"` | | [`PlasticSynapses`] |
-/// | `model` | `"pair"` | | [`StdpModel`]; the fields below are read by `"triplet"` only |
-/// | `tau_x_ms` | 101 | ms | slow presynaptic trace `τx` (> 0) |
-/// | `tau_y_ms` | 125 | ms | slow postsynaptic trace `τy` (> 0) |
-/// | `a3_plus` | 0.0062 | 1 | triplet potentiation amplitude `A3+` (>= 0) |
-/// | `a3_minus` | 0.00023 | 1 | triplet depression amplitude `A3−` (>= 0) |
-///
-/// The triplet defaults are Pfister & Gerstner's all-to-all fit to visual cortex data
-/// (their Table 3, with their `τ+` 16.8 ms, `τ−` 33.7 ms, `A2+` 5e-10, `A2−` 7e-3 to be set
-/// in `tau_plus_ms`, `tau_minus_ms`, `a_plus`, `a_minus`).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct StdpConfig {
-    /// Potentiation time constant, ms.
-    pub tau_plus_ms: Real,
-    /// Depression time constant, ms.
-    pub tau_minus_ms: Real,
-    /// Potentiation amplitude (fraction of `w_max`).
-    pub a_plus: Real,
-    /// Depression amplitude (fraction of `w_max`).
-    pub a_minus: Real,
-    /// Upper bound of a weight relative to its initial value.
-    pub w_max_rel: Real,
-    /// Weight dependence.
-    pub rule: StdpRule,
-    /// Plastic synapses.
-    pub synapses: PlasticSynapses,
-    /// Pair or triplet rule.
-    #[serde(skip_serializing_if = "is_pair")]
-    pub model: StdpModel,
-    /// Slow presynaptic trace time constant `τx`, ms (triplet rule).
-    pub tau_x_ms: Real,
-    /// Slow postsynaptic trace time constant `τy`, ms (triplet rule).
-    pub tau_y_ms: Real,
-    /// Triplet potentiation amplitude `A3+` (fraction of `w_max`).
-    pub a3_plus: Real,
-    /// Triplet depression amplitude `A3−` (fraction of `w_max`).
-    pub a3_minus: Real,
-}
-
-fn is_pair(m: &StdpModel) -> bool {
-    *m == StdpModel::Pair
-}
-
-impl Default for StdpConfig {
-    fn default() -> Self {
-        Self {
-            tau_plus_ms: 20.0,
-            tau_minus_ms: 20.0,
-            a_plus: 0.005,
-            a_minus: 0.00525,
-            w_max_rel: 2.0,
-            rule: StdpRule::Additive,
-            synapses: PlasticSynapses::ExcToExc,
-            model: StdpModel::Pair,
-            tau_x_ms: 101.0,
-            tau_y_ms: 125.0,
-            a3_plus: 6.2e-3,
-            a3_minus: 2.3e-4,
-        }
-    }
-}
-
-impl StdpConfig {
-    /// Parse a STDP config file (a JSON object without duplicate keys; unknown fields are
-    /// refused, `{}` is every default) and check it; `file` names the source in errors.
-    ///
-    /// # Errors
-    /// [`ReservoirError::Json`], [`ReservoirError::Core`] or
-    /// [`ReservoirError::Field`] (naming the file and the field).
-    pub fn from_json_str(text: &str, file: &str) -> Result<Self> {
-        let c: StdpConfig = crate::error::from_json_object(text, file, "STDP config")?;
-        c.check("").map_err(|e| match e {
-            ReservoirError::Config { field, msg, .. } => ReservoirError::Field {
-                file: file.to_string(),
-                field,
-                msg,
-            },
-            e => e,
-        })?;
-        Ok(c)
-    }
-
-    /// Check every field; `prefix` is prepended to field names in the error (e.g. `plasticity`).
-    ///
-    /// # Errors
-    /// [`ReservoirError::Config`] naming the field.
-    pub fn check(&self, prefix: &str) -> Result<()> {
-        let f = |name: &str| {
-            if prefix.is_empty() {
-                name.to_string()
-            } else {
-                format!("{prefix}.{name}")
-            }
-        };
-        for (name, v) in [
-            ("tau_plus_ms", self.tau_plus_ms),
-            ("tau_minus_ms", self.tau_minus_ms),
-            ("tau_x_ms", self.tau_x_ms),
-            ("tau_y_ms", self.tau_y_ms),
-        ] {
-            if !(v.is_finite() && v > 0.0) {
-                return Err(config_err(
-                    f(name),
-                    format!("expected a time > 0 ms, found {v}"),
-                ));
-            }
-        }
-        for (name, v) in [
-            ("a_plus", self.a_plus),
-            ("a_minus", self.a_minus),
-            ("a3_plus", self.a3_plus),
-            ("a3_minus", self.a3_minus),
-        ] {
-            if !(v.is_finite() && v >= 0.0) {
-                return Err(config_err(
-                    f(name),
-                    format!("expected an amplitude >= 0, found {v}"),
-                ));
-            }
-        }
-        if !(self.w_max_rel.is_finite() && self.w_max_rel >= 1.0) {
-            return Err(config_err(
-                f("w_max_rel"),
-                format!("expected a ratio >= 1, found {}", self.w_max_rel),
-            ));
-        }
-        Ok(())
-    }
-}
-
-/// The evolving state of STDP on one network: the recurrent weights (CSR order), the bounds,
-/// the incoming index of the plastic synapses and the traces. Made once; no allocation per step.
+/// The evolving state of plasticity on one network (STDP or a rate-based rule, see
+/// [`StdpModel`]): the recurrent weights (CSR order), the bounds, the incoming index of the
+/// plastic synapses and the traces. Made once; no allocation per step.
 #[derive(Clone, Debug)]
 pub struct Stdp {
     cfg: StdpConfig,
@@ -253,11 +35,14 @@ pub struct Stdp {
     d_x: Real,
     d_y: Real,
     n_plastic: usize,
+    /// The rate-based rules' state (`None` for STDP).
+    rate: Option<RateState>,
 }
 
 impl Stdp {
-    /// STDP state for `net` with its current weights. `excitatory` (one flag per neuron)
-    /// overrides the network's own record of which neurons are excitatory.
+    /// The plasticity state (STDP or rate-based, by `cfg.model`) for `net` with its current
+    /// weights. `excitatory` (one flag per neuron) overrides the network's own record of which
+    /// neurons are excitatory.
     ///
     /// # Errors
     /// [`ReservoirError::Config`] for invalid parameters, [`ReservoirError::Input`] for an
@@ -336,6 +121,12 @@ impl Stdp {
             }
         }
         let dt = net.dt_ms();
+        let rate = cfg.model.is_rate_based().then(|| {
+            let w0 = in_syn.iter().map(|&s| rec.weight[s as usize]).collect();
+            RateState::new(cfg, n, dt, w0)
+        });
+        // STDP's traces (none for the rate-based rules, whose own state is in `rate`).
+        let fast = if rate.is_some() { 0 } else { n };
         let slow = if cfg.model == StdpModel::Triplet {
             n
         } else {
@@ -349,8 +140,8 @@ impl Stdp {
             in_ptr,
             in_syn,
             in_pre,
-            x_pre: vec![0.0; n],
-            y_post: vec![0.0; n],
+            x_pre: vec![0.0; fast],
+            y_post: vec![0.0; fast],
             d_plus: (-dt / cfg.tau_plus_ms).exp(),
             d_minus: (-dt / cfg.tau_minus_ms).exp(),
             x2_pre: vec![0.0; slow],
@@ -358,7 +149,29 @@ impl Stdp {
             d_x: (-dt / cfg.tau_x_ms).exp(),
             d_y: (-dt / cfg.tau_y_ms).exp(),
             n_plastic,
+            rate,
         })
+    }
+
+    /// The cost check of `total_steps` steps of a rate-based rule, one update per plastic
+    /// synapse and step, against [`lsm_core::limits::Limit::Work`] (STDP's updates go with
+    /// the spikes: nothing to check beyond the simulation's own). `what` names the steps.
+    ///
+    /// # Errors
+    /// [`ReservoirError::Limit`] past the limit.
+    pub fn check_work(&self, total_steps: Real, what: &str) -> Result<()> {
+        if self.rate.is_none() {
+            return Ok(());
+        }
+        Ok(lsm_core::limits::check(
+            lsm_core::limits::Limit::Work,
+            total_steps * self.n_plastic as Real,
+            format!(
+                "plasticity ({}): {what} (steps x {} plastic synapses)",
+                self.cfg.model.name(),
+                self.n_plastic
+            ),
+        )?)
     }
 
     /// Whether this state belongs to a network of `net`'s shape.
@@ -402,8 +215,48 @@ impl Stdp {
         s / self.n_plastic as Real
     }
 
-    /// Clear the traces (the start of a sample: nothing before it counts).
-    pub(crate) fn start_sample(&mut self) {
+    /// The rate traces `ρ` of a rate-based model, one per neuron in units of `rate_ref_hz`
+    /// (empty for STDP).
+    pub fn rates(&self) -> &[Real] {
+        self.rate.as_ref().map_or(&[], |r| r.rates())
+    }
+
+    /// The sliding thresholds `θ` of BCM with `tau_theta_ms`, one per neuron (empty otherwise).
+    pub fn bcm_theta(&self) -> &[Real] {
+        self.rate.as_ref().map_or(&[], |r| r.theta())
+    }
+
+    /// Advance the plasticity by one step of `net` in which the neurons `spikes` (ascending)
+    /// fired, as [`Network::run_plastic_into`] does after each step's spikes went out: for
+    /// prescribed spike trains (tests, other simulators). Call [`Stdp::start_sample`] first
+    /// where a sample starts.
+    ///
+    /// # Errors
+    /// [`ReservoirError::Input`] if this state was made for another network or `spikes` is not
+    /// ascending neuron indices of `net`.
+    pub fn step_spikes(&mut self, net: &Network, spikes: &[u32]) -> Result<()> {
+        if !self.fits(net) {
+            return Err(ReservoirError::Input(
+                "the plasticity state was made for another network".into(),
+            ));
+        }
+        let ascending = spikes.windows(2).all(|p| p[0] < p[1]);
+        if !ascending || spikes.last().is_some_and(|&s| s as usize >= self.n) {
+            return Err(ReservoirError::Input(format!(
+                "spikes: expected ascending neuron indices below {}",
+                self.n
+            )));
+        }
+        self.step(net.recurrent(), spikes);
+        Ok(())
+    }
+
+    /// Clear the traces (the start of a sample: nothing before it counts; a sliding BCM
+    /// threshold carries over).
+    pub fn start_sample(&mut self) {
+        if let Some(r) = &mut self.rate {
+            r.start_sample();
+        }
         self.x_pre.fill(0.0);
         self.y_post.fill(0.0);
         self.x2_pre.fill(0.0);
@@ -412,6 +265,16 @@ impl Stdp {
 
     /// The plasticity of one step, after its spikes went out (see the module docs).
     pub(crate) fn step(&mut self, rec: &Csr, spikes: &[u32]) {
+        if let Some(r) = &mut self.rate {
+            r.step(
+                &mut self.w,
+                &self.in_ptr,
+                &self.in_syn,
+                &self.in_pre,
+                spikes,
+            );
+            return;
+        }
         for x in self.x_pre.iter_mut() {
             *x *= self.d_plus;
         }
@@ -553,6 +416,7 @@ pub fn train_stdp(
     let total_steps: Real = drives.iter().map(|d| d.n_steps() as Real).sum();
     net.check_work(total_steps, "STDP: all samples of all epochs")?;
     let mut stdp = Stdp::new(net, cfg, excitatory)?;
+    stdp.check_work(total_steps, "all samples of all epochs")?;
     let before = stdp.mean_plastic_weight();
     let mut ws = net.workspace();
     let mut out = Recording::default();
