@@ -513,7 +513,8 @@ impl SpikingReservoir {
             tr = ndarray::concatenate(Axis(1), &[tr.view(), v.view()]).expect("same rows");
         }
         if let Some(cols) = self.readout_columns()? {
-            tr = tr.select(Axis(1), &cols);
+            // Row-major like the full states (`select` along columns need not be).
+            tr = tr.select(Axis(1), &cols).as_standard_layout().into_owned();
         }
         Ok(tr)
     }
