@@ -275,34 +275,27 @@ fn a_layered_config_generates_and_simulates() {
     let s = rows(&dir.path().join("out.csv"), "neuron,time_ms");
     assert!(s.iter().any(|&(n, _)| n < 30), "the input layer fires");
     assert!(s.iter().all(|&(n, _)| n < 50));
-    // A layered config names its presets per layer, not with --preset.
-    let o = lsm(&[
-        "network",
-        "generate",
-        "--preset",
-        "cuba",
-        "--config",
-        &p("layered.json"),
-        "--out",
-        &p("x.json"),
-    ]);
-    assert!(!o.status.success());
-    let e = String::from_utf8_lossy(&o.stderr);
-    assert!(e.contains("--preset") && e.contains("layered"), "{e}");
+    // A layered config names its presets per layer, not with --preset; errors name fields.
     std::fs::write(
         p("bad.json"),
         r#"{"layers": [{"name": "a", "n_neurons": 5}], "input_layers": ["q"]}"#,
     )
     .unwrap();
-    let o = lsm(&[
-        "network",
-        "generate",
-        "--config",
-        &p("bad.json"),
-        "--out",
-        &p("x.json"),
-    ]);
-    assert!(!o.status.success());
-    let e = String::from_utf8_lossy(&o.stderr);
-    assert!(e.contains("input_layers[0]") && e.contains("\"q\""), "{e}");
+    for (extra, file, says) in [
+        (
+            &["--preset", "cuba"][..],
+            "layered.json",
+            ["--preset", "layered"],
+        ),
+        (&[][..], "bad.json", ["input_layers[0]", "\"q\""]),
+    ] {
+        let mut args = vec!["network", "generate"];
+        args.extend_from_slice(extra);
+        let (cfg, out) = (p(file), p("x.json"));
+        args.extend(["--config", &cfg, "--out", &out]);
+        let o = lsm(&args);
+        assert!(!o.status.success());
+        let e = String::from_utf8_lossy(&o.stderr);
+        assert!(says.iter().all(|s| e.contains(s)), "{e}");
+    }
 }

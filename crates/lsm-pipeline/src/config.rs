@@ -182,7 +182,7 @@ impl Default for ClassifierReadoutConfig {
 /// | `seed` | `42` | the one seed every random draw derives from (network, encoder noise, CV shuffles) |
 /// | `encoder` | 32-channel gammatone filterbank, dB scaling, regular rate coding to 400 Hz, `dt_ms` 1 (see [`DigitsConfig::default_encoder`]) | [`AudioEncoderConfig`] |
 /// | `input` | `{"kind": "audio"}` | [`InputSource`]: audio through the encoder, or spike trains (`{"kind": "spikes"}`) |
-/// | `network` | 1000 LIF, 80/20 E/I, p = 0.1, exp-current synapses (see [`DigitsConfig::default_network`]) | [`NetworkSource`]: a [`GeneratorConfig`], a named network with overrides (`{"preset": "maass2002", "dt_ms": 1.0}`, [`lsm_reservoir::preset`]), or `{"file": "net.json"}` (relative to the config's folder) |
+/// | `network` | 1000 LIF, 80/20 E/I, p = 0.1, exp-current synapses (see [`DigitsConfig::default_network`]) | [`NetworkSource`]: a [`GeneratorConfig`], a named network with overrides (`{"preset": "maass2002", "dt_ms": 1.0}`, [`lsm_reservoir::preset`]), `{"file": "net.json"}` (relative to the config's folder), or a layered network (an object with `"layers"`, [`lsm_reservoir::LayeredConfig`]: layers, projections, input layers) |
 /// | `input_drive` | `"auto"` | [`InputDrive`]: the gain of the spiking network's input weights, calibrated on the training data when the reservoir would be silent or saturated (`crate::digits::drive`), or a fixed number (`1`: as generated) |
 /// | `reservoir` | `{"kind": "spiking"}` | [`ReservoirChoice`]: the spiking network, or an echo state network (`{"kind": "esn"}`) |
 /// | `features` | spike counts in 4 bins, edges warped halfway by the input, square root | [`FeatureConfig`] |

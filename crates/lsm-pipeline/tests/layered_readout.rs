@@ -63,10 +63,16 @@ fn two_layers(base: &GeneratorConfig) -> LayeredConfig {
     }
 }
 
+fn layered_digits() -> DigitsConfig {
+    DigitsConfig {
+        network: NetworkSource::Layered(two_layers(&DigitsConfig::default_network())),
+        ..DigitsConfig::default()
+    }
+}
+
 #[test]
 fn digits_features_of_chosen_layers_are_those_neurons_columns() {
-    let mut all = DigitsConfig::default();
-    all.network = NetworkSource::Layered(two_layers(&DigitsConfig::default_network()));
+    let all = layered_digits();
     let mut top = all.clone();
     top.features.readout_layers = vec!["b".into()];
     let train = files(5..8);
@@ -116,8 +122,7 @@ fn digits_features_of_chosen_layers_are_those_neurons_columns() {
 #[test]
 fn digits_readout_layers_errors_name_the_field() {
     let train = files(5..6);
-    let mut c = DigitsConfig::default();
-    c.network = NetworkSource::Layered(two_layers(&DigitsConfig::default_network()));
+    let mut c = layered_digits();
     c.features.readout_layers = vec!["zz".into()];
     let e = lsm_core::error_chain(&DigitsPipeline::fit(&c, &train).unwrap_err());
     assert!(

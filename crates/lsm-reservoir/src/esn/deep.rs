@@ -158,7 +158,8 @@ fn check_readout_layers(r: Option<&[usize]>, n: usize) -> Result<(), ReservoirEr
 }
 
 /// A built deep ESN: every layer's weights (what a model file stores). Deserialising checks
-/// that each layer's input is the layer below and the readout layers.
+/// that each layer's input is the layer below (a parallel stack: the input of layer 0) and
+/// the readout layers.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "DeepEsnData")]
 pub struct DeepEsn {

@@ -29,11 +29,7 @@ impl GeneratorConfig {
     ) -> Result<NetworkSpec> {
         let st = |s: u64| stream::layer(s, l);
         self.check()?;
-        limit(
-            Limit::Inputs,
-            n_inputs as Real,
-            "network generator: the number of input channels",
-        )?;
+        super::check_inputs(n_inputs)?;
         limit(
             Limit::Synapses,
             self.expected_recurrent_synapses() + self.expected_input_synapses(n_inputs),

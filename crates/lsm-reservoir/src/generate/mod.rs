@@ -726,6 +726,16 @@ impl GeneratorConfig {
     }
 }
 
+/// The number of input channels against its limit.
+fn check_inputs(n_inputs: usize) -> Result<()> {
+    limit(
+        Limit::Inputs,
+        n_inputs as Real,
+        "network generator: the number of input channels",
+    )?;
+    Ok(())
+}
+
 mod build;
 mod izh_mix;
 mod layered;

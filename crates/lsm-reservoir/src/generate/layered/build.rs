@@ -16,11 +16,7 @@ impl LayeredConfig {
     /// [`ReservoirError::Config`] for an invalid config; a layer's generator errors.
     pub fn generate(&self, n_inputs: usize, seed: u64) -> Result<NetworkSpec> {
         self.check()?;
-        limit(
-            Limit::Inputs,
-            n_inputs as Real,
-            "network generator: the number of input channels",
-        )?;
+        super::super::check_inputs(n_inputs)?;
         let inputs = self.input_indices()?;
         let mut expected: Real = self
             .projections
