@@ -464,3 +464,33 @@ fn feedforward_layers_fire_no_earlier_than_the_delays_allow() {
         "a layer not downstream of the input is silent"
     );
 }
+
+#[test]
+fn a_layer_may_start_from_a_preset_and_the_network_source_reads_it() {
+    let text = r#"{"dt_ms": 0.5, "layers": [{"name": "a", "preset": "cuba", "n_neurons": 100}]}"#;
+    let c = LayeredConfig::from_json_str(text, "net.json").unwrap();
+    let want = GeneratorConfig {
+        n_neurons: Some(100),
+        dt_ms: 0.5,
+        ..lsm_reservoir::preset("cuba").unwrap()
+    };
+    assert_eq!(c.layers[0].population, want);
+    let mut src: lsm_reservoir::NetworkSource = serde_json::from_str(text).unwrap();
+    assert_eq!(src, lsm_reservoir::NetworkSource::Layered(c.clone()));
+    assert_eq!((src.n_neurons(), src.dt_ms()), (Some(100), Some(0.5)));
+    // Written back whole (the layer's preset resolved), it reads back the same.
+    let back: lsm_reservoir::NetworkSource =
+        serde_json::from_value(serde_json::to_value(&src).unwrap()).unwrap();
+    assert_eq!(back, src);
+    src.set_dt_ms(1.0);
+    let lsm_reservoir::NetworkSource::Layered(l) = &src else {
+        panic!("layered")
+    };
+    assert_eq!((l.dt_ms, l.layers[0].population.dt_ms), (1.0, 1.0));
+    let e = serde_json::from_str::<lsm_reservoir::NetworkSource>(
+        r#"{"layers": [{"name": "a"}], "x": 1}"#,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("layered") && e.contains("`x`"), "{e}");
+}

@@ -130,6 +130,18 @@ impl NetworkSource {
         }
     }
 
+    /// Set the step of a generated network (plain or layered; a file keeps its own).
+    pub fn set_dt_ms(&mut self, dt_ms: Real) {
+        match self {
+            NetworkSource::Generate(g) => g.dt_ms = dt_ms,
+            NetworkSource::Layered(g) => {
+                g.dt_ms = dt_ms;
+                g.layers.iter_mut().for_each(|l| l.population.dt_ms = dt_ms);
+            }
+            NetworkSource::File(_) => {}
+        }
+    }
+
     /// A relative network file made relative to `dir` (the folder of the config file that
     /// names it); generated networks and absolute paths are unchanged.
     pub fn resolve_relative_to(&mut self, dir: &Path) {
