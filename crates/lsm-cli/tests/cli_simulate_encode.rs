@@ -239,3 +239,83 @@ fn network_stdp_learns_excitatory_weights_deterministically() {
     assert!(e.contains("bad.json") && e.contains("a_plsu"), "{e}");
     assert!(!dir.path().join("c.json").exists());
 }
+
+#[test]
+fn a_layered_config_generates_and_simulates() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |n: &str| dir.path().join(n).to_string_lossy().into_owned();
+    std::fs::write(
+        p("layered.json"),
+        r#"{"dt_ms": 0.1,
+            "layers": [
+              {"name": "a", "n_neurons": 30, "input": {"fraction": 1.0, "scale_exc": 60, "scale_inh": 60}},
+              {"name": "b", "n_neurons": 20, "topology": {"kind": "none"}}],
+            "projections": [{"from": "a", "to": "b", "rule": {"kind": "fixed_in_degree", "k": 5}}]}"#,
+    )
+    .unwrap();
+    let gen = |out: &str| {
+        ok(&lsm(&[
+            "network",
+            "generate",
+            "--config",
+            &p("layered.json"),
+            "--n-inputs",
+            "2",
+            "--seed",
+            "3",
+            "--out",
+            &p(out),
+        ]))
+    };
+    gen("net.json");
+    gen("net2.json");
+    assert_eq!(
+        std::fs::read(p("net.json")).unwrap(),
+        std::fs::read(p("net2.json")).unwrap()
+    );
+    let net: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(p("net.json")).unwrap()).unwrap();
+    assert_eq!(net["n_neurons"], 50);
+    assert_eq!(
+        net["meta"]["layers"],
+        serde_json::json!([{"name": "a", "start": 0, "n": 30}, {"name": "b", "start": 30, "n": 20}])
+    );
+    std::fs::write(p("in.csv"), "channel,time_ms\n0,1.0\n1,1.0\n0,2.0\n1,2.0\n").unwrap();
+    ok(&lsm(&[
+        "simulate",
+        "--network",
+        &p("net.json"),
+        "--input",
+        &p("in.csv"),
+        "--duration-ms",
+        "30",
+        "--out",
+        &p("out.csv"),
+    ]));
+    let s = rows(&dir.path().join("out.csv"), "neuron,time_ms");
+    assert!(s.iter().any(|&(n, _)| n < 30), "the input layer fires");
+    assert!(s.iter().all(|&(n, _)| n < 50));
+    // A layered config names its presets per layer, not with --preset; errors name fields.
+    std::fs::write(
+        p("bad.json"),
+        r#"{"layers": [{"name": "a", "n_neurons": 5}], "input_layers": ["q"]}"#,
+    )
+    .unwrap();
+    for (extra, file, says) in [
+        (
+            &["--preset", "cuba"][..],
+            "layered.json",
+            ["--preset", "layered"],
+        ),
+        (&[][..], "bad.json", ["input_layers[0]", "\"q\""]),
+    ] {
+        let mut args = vec!["network", "generate"];
+        args.extend_from_slice(extra);
+        let (cfg, out) = (p(file), p("x.json"));
+        args.extend(["--config", &cfg, "--out", &out]);
+        let o = lsm(&args);
+        assert!(!o.status.success());
+        let e = String::from_utf8_lossy(&o.stderr);
+        assert!(says.iter().all(|s| e.contains(s)), "{e}");
+    }
+}

@@ -101,6 +101,23 @@ pub mod stream {
     /// Surrogate-gradient training of spiking networks (`lsm_learn::surrogate`): the initial
     /// weights (input, recurrent, output), then the order of the mini-batches of each epoch.
     pub const SURROGATE: u64 = READOUT | (6 << 40);
+    /// The synapses of a projection between two layers of a layered network
+    /// (`lsm_reservoir::generate::LayeredConfig`): projection `p` (in the order of
+    /// `"projections"`) draws its connectivity, then its weights, then its delays from
+    /// `layer(PROJECTION, p)`.
+    pub const PROJECTION: u64 = W_REC | (2 << 40);
+    /// Bit position of the layer (or projection) index in [`layer`].
+    pub const LAYER_SHIFT: u32 = 48;
+    /// Largest number of layers (and of projections) of a layered network: the index must
+    /// fit in the bits above [`LAYER_SHIFT`].
+    pub const MAX_LAYERS: usize = 1 << 15;
+    /// The stream `s` of layer `l` of a layered network: `s | l << 48`, so that layer 0 draws
+    /// from `s` itself (a one-layer network is exactly the plain generator's) and every
+    /// layer's populations, connectivity, input weights, Izhikevich jitter and dynamic
+    /// synapses come from streams of their own. `l` must be below [`MAX_LAYERS`].
+    pub const fn layer(s: u64, l: usize) -> u64 {
+        s | ((l as u64) << LAYER_SHIFT)
+    }
     /// Per-sample encoder noise: `ENCODER + sample_id`.
     pub const ENCODER: u64 = 1 << 32;
     /// Per-sample simulation noise (noise currents): `SIM_NOISE + sample_id`.

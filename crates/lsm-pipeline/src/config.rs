@@ -58,6 +58,7 @@ pub const MAX_PENALTY: f64 = 1e12;
 /// | `pooling` | `{"kind": "spike_counts", "bins": 4}` | how spikes become a fixed-length vector ([`Pooling`]) |
 /// | `include_input` | `true` | append the encoder's spikes, pooled (and transformed) the same way; with the reservoir features it generalises best across speakers |
 /// | `transform` | `"sqrt"` | element-wise transform of the pooled features: `"none"`, `"log1p"` (`ln(1+x)`) or `"sqrt"` ([`Transform`]) |
+/// | `readout_layers` | `[]` (every neuron) | names of layers of a layered network (`meta.layers`, [`lsm_reservoir::LayeredConfig`]) whose neurons alone give the reservoir features, in this order; spiking reservoir only |
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct FeatureConfig {
@@ -71,6 +72,10 @@ pub struct FeatureConfig {
     /// Element-wise transform of the pooled features. Default `"sqrt"`. (Model files of
     /// format version 1 predate this field and read as `"none"`.)
     pub transform: Transform,
+    /// Read the reservoir features from the neurons of these layers only (names of the
+    /// network's `meta.layers`, in this order). Default empty: every neuron.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub readout_layers: Vec<String>,
 }
 
 impl Default for FeatureConfig {
@@ -80,6 +85,7 @@ impl Default for FeatureConfig {
             pooling: Pooling::default(),
             include_input: true,
             transform: Transform::default(),
+            readout_layers: Vec::new(),
         }
     }
 }
@@ -176,7 +182,7 @@ impl Default for ClassifierReadoutConfig {
 /// | `seed` | `42` | the one seed every random draw derives from (network, encoder noise, CV shuffles) |
 /// | `encoder` | 32-channel gammatone filterbank, dB scaling, regular rate coding to 400 Hz, `dt_ms` 1 (see [`DigitsConfig::default_encoder`]) | [`AudioEncoderConfig`] |
 /// | `input` | `{"kind": "audio"}` | [`InputSource`]: audio through the encoder, or spike trains (`{"kind": "spikes"}`) |
-/// | `network` | 1000 LIF, 80/20 E/I, p = 0.1, exp-current synapses (see [`DigitsConfig::default_network`]) | [`NetworkSource`]: a [`GeneratorConfig`], a named network with overrides (`{"preset": "maass2002", "dt_ms": 1.0}`, [`lsm_reservoir::preset`]), or `{"file": "net.json"}` (relative to the config's folder) |
+/// | `network` | 1000 LIF, 80/20 E/I, p = 0.1, exp-current synapses (see [`DigitsConfig::default_network`]) | [`NetworkSource`]: a [`GeneratorConfig`], a named network with overrides (`{"preset": "maass2002", "dt_ms": 1.0}`, [`lsm_reservoir::preset`]), `{"file": "net.json"}` (relative to the config's folder), or a layered network (an object with `"layers"`, [`lsm_reservoir::LayeredConfig`]: layers, projections, input layers) |
 /// | `input_drive` | `"auto"` | [`InputDrive`]: the gain of the spiking network's input weights, calibrated on the training data when the reservoir would be silent or saturated (`crate::digits::drive`), or a fixed number (`1`: as generated) |
 /// | `reservoir` | `{"kind": "spiking"}` | [`ReservoirChoice`]: the spiking network, or an echo state network (`{"kind": "esn"}`) |
 /// | `features` | spike counts in 4 bins, edges warped halfway by the input, square root | [`FeatureConfig`] |
@@ -461,6 +467,14 @@ impl DigitsConfig {
             ));
         }
         self.features.pooling.validate("features.pooling")?;
+        let spiking_features = self.features.reservoir && self.reservoir.is_spiking();
+        if !self.features.readout_layers.is_empty() && !spiking_features {
+            return Err(PipelineError::config(
+                "features.readout_layers",
+                "chooses layers of the spiking reservoir: it needs `features.reservoir` true and \
+                 the spiking reservoir (remove it otherwise)",
+            ));
+        }
         let r = &self.readout;
         if !(r.logistic_tol > 0.0 && r.logistic_tol < 1.0) {
             return Err(PipelineError::config(

@@ -454,3 +454,61 @@ mod tests {
             .contains("features.tau_ms"));
     }
 }
+
+/// The spikes of chosen neurons only: neuron `neurons[k]` becomes channel `k` (the reservoir
+/// features of chosen layers, `readout_layers`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct NeuronSelection {
+    /// New channel of every neuron (`u32::MAX`: not chosen).
+    map: Vec<u32>,
+    n: usize,
+}
+
+impl NeuronSelection {
+    /// Keep `neurons` (distinct, each below `n_neurons`) in this order.
+    pub fn new(neurons: &[usize], n_neurons: usize) -> Self {
+        let mut map = vec![u32::MAX; n_neurons];
+        for (k, &i) in neurons.iter().enumerate() {
+            map[i] = k as u32;
+        }
+        Self {
+            map,
+            n: neurons.len(),
+        }
+    }
+
+    /// Neurons kept.
+    pub fn len(&self) -> usize {
+        self.n
+    }
+
+    /// Whether no neuron is kept.
+    pub fn is_empty(&self) -> bool {
+        self.n == 0
+    }
+
+    /// The kept neurons' spikes, renumbered, step by step.
+    pub fn apply(&self, st: &SpikeTrains) -> SpikeTrains {
+        let mut out = SpikeTrains::with_capacity(self.n, st.dt_ms(), st.n_steps(), 0);
+        let mut step: Vec<u32> = Vec::new();
+        for t in 0..st.n_steps() {
+            step.clear();
+            step.extend(
+                st.at(t)
+                    .iter()
+                    .map(|&c| self.map[c as usize])
+                    .filter(|&c| c != u32::MAX),
+            );
+            out.push_step(&step);
+        }
+        out
+    }
+}
+
+/// A [`lsm_reservoir::NetworkSpec::layer_neurons`] error as a config error of `field`.
+pub(crate) fn readout_err(field: &str, e: lsm_reservoir::ReservoirError) -> PipelineError {
+    match e {
+        lsm_reservoir::ReservoirError::Config { msg, .. } => PipelineError::config(field, msg),
+        e => PipelineError::Reservoir(e),
+    }
+}

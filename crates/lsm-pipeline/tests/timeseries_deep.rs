@@ -29,6 +29,7 @@ fn deep(layers: Vec<EsnConfig>, readout_layers: Option<Vec<usize>>) -> Reservoir
     ReservoirConfig::DeepEsn(DeepEsnConfig {
         layers,
         readout_layers,
+        stack: Default::default(),
     })
 }
 

@@ -100,6 +100,10 @@ pub struct SpikingConfig {
     /// generated weights.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub plasticity: Option<crate::StdpConfig>,
+    /// Read the features from the neurons of these layers only (names of the network's
+    /// `meta.layers`, [`crate::LayeredConfig`]), in this order. Default empty: every neuron.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub readout_layers: Vec<String>,
 }
 
 impl Default for SpikingConfig {
@@ -144,6 +148,7 @@ impl Default for SpikingConfig {
             bias_na: Some([5.0, 25.0]),
             tau_m_ms: Some([5.0, 30.0]),
             plasticity: None,
+            readout_layers: Vec::new(),
         }
     }
 }
@@ -294,20 +299,63 @@ impl SpikingReservoir {
                 spec.neuron.tau_m_ms = draw(r);
             }
         }
-        Ok(Self {
+        let res = Self {
             config: cfg.clone(),
             spec,
             n_series_channels: n_inputs,
-        })
+        };
+        res.readout_neurons()?;
+        Ok(res)
     }
 
-    /// Features per sample: neurons × (1 + extra traces + 1 with `counts` + 1 with
-    /// `membrane`).
+    /// The neurons of `readout_layers`, or `None` for every neuron.
+    ///
+    /// # Errors
+    /// [`ReservoirError::Config`] naming `readout_layers`: a network without layers, an
+    /// unknown layer (listing the network's).
+    pub fn readout_neurons(&self) -> Result<Option<Vec<usize>>> {
+        if self.config.readout_layers.is_empty() {
+            return Ok(None);
+        }
+        self.spec
+            .layer_neurons(&self.config.readout_layers, "readout_layers")
+            .map(Some)
+            .map_err(|e| match e {
+                ReservoirError::Config { field, msg, .. } => ReservoirError::Config {
+                    what: "spiking reservoir",
+                    field,
+                    msg,
+                },
+                e => e,
+            })
+    }
+
+    /// The columns of a full feature row (every neuron) that `readout_layers` keeps, block
+    /// by block; `None` for all.
+    pub(crate) fn readout_columns(&self) -> Result<Option<Vec<usize>>> {
+        let n = self.spec.n_neurons;
+        Ok(self.readout_neurons()?.map(|keep| {
+            (0..self.blocks())
+                .flat_map(|b| keep.iter().map(move |&i| b * n + i))
+                .collect()
+        }))
+    }
+
+    /// Feature blocks per neuron: 1 + extra traces + 1 with `counts` + 1 with `membrane`.
+    fn blocks(&self) -> usize {
+        1 + self.config.extra_trace_tau_ms.len()
+            + usize::from(self.config.counts)
+            + usize::from(self.config.membrane)
+    }
+
+    /// Features per sample: read-out neurons (every neuron, or those of `readout_layers`) ×
+    /// (1 + extra traces + 1 with `counts` + 1 with `membrane`), block by block.
     pub fn n_features(&self) -> usize {
-        self.spec.n_neurons
-            * (1 + self.config.extra_trace_tau_ms.len()
-                + usize::from(self.config.counts)
-                + usize::from(self.config.membrane))
+        let n = match self.readout_neurons() {
+            Ok(Some(v)) => v.len(),
+            _ => self.spec.n_neurons,
+        };
+        n * self.blocks()
     }
 
     /// Mean firing rate (Hz) of every neuron over a teacher-forced run on `inputs` (the same
@@ -485,6 +533,10 @@ impl SpikingReservoir {
                 ReservoirError::Input("the simulator recorded no membrane samples".into())
             })?;
             tr = ndarray::concatenate(Axis(1), &[tr.view(), v.view()]).expect("same rows");
+        }
+        if let Some(cols) = self.readout_columns()? {
+            // Row-major like the full states (`select` along columns need not be).
+            tr = tr.select(Axis(1), &cols).as_standard_layout().into_owned();
         }
         Ok(tr)
     }

@@ -33,6 +33,8 @@ pub struct SeriesStepper {
     membrane: bool,
     n: usize,
     sps: usize,
+    /// Columns of the full feature row kept (`readout_layers`; `None`: all).
+    keep: Option<Vec<usize>>,
 }
 
 /// The state of a series run in progress: the simulation, the extra traces and the features
@@ -44,18 +46,25 @@ pub struct SeriesState {
     /// The rise trace of a double-exponential trace (empty without one).
     rise: Vec<Real>,
     feats: Vec<Real>,
+    /// The kept columns of `feats` (`readout_layers`; empty when all are kept).
+    kept: Vec<Real>,
 }
 
 impl SeriesState {
     /// The features read at the end of the last sample (zeros before the first), laid out as
     /// a row of [`SpikingReservoir::states`].
     pub fn features(&self) -> &[Real] {
-        &self.feats
+        if self.kept.is_empty() {
+            &self.feats
+        } else {
+            &self.kept
+        }
     }
 
     /// Bytes of state held (what a copy costs).
     pub fn heap_bytes(&self) -> usize {
-        self.sim.heap_bytes() + 8 * (self.extra.len() + self.rise.len() + self.feats.len())
+        self.sim.heap_bytes()
+            + 8 * (self.extra.len() + self.rise.len() + self.feats.len() + self.kept.len())
     }
 }
 
@@ -77,6 +86,8 @@ impl SpikingReservoir {
             });
         };
         let net = Network::from_spec(&self.spec)?;
+        let n = self.spec.n_neurons;
+        let keep = self.readout_columns()?;
         let k = self.n_series_channels;
         let per = |v: &[Real]| -> Vec<Real> {
             (0..k)
@@ -119,8 +130,9 @@ impl SpikingReservoir {
             rise,
             counts: c.counts,
             membrane: c.membrane,
-            n: self.spec.n_neurons,
+            n,
             sps,
+            keep,
             net,
             spec,
         })
@@ -142,6 +154,7 @@ impl SeriesStepper {
             extra: vec![0.0; self.extra.len() * self.n],
             rise: vec![0.0; if self.rise.is_some() { self.n } else { 0 }],
             feats: vec![0.0; n_feats],
+            kept: vec![0.0; self.keep.as_ref().map_or(0, Vec::len)],
         }
     }
 
@@ -207,6 +220,11 @@ impl SeriesStepper {
                 .as_ref()
                 .ok_or_else(|| missing("membrane samples"))?;
             st.feats[at..at + n].copy_from_slice(v.row(0).as_slice().expect("contiguous"));
+        }
+        if let Some(keep) = &self.keep {
+            for (d, &c) in st.kept.iter_mut().zip(keep) {
+                *d = st.feats[c];
+            }
         }
         Ok(())
     }

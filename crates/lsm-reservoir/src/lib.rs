@@ -31,8 +31,9 @@ pub use analog_step::{SeriesState, SeriesStepper};
 pub use error::{ReservoirError, Result};
 pub use esn::{Esn, EsnConfig};
 pub use generate::{
-    excitatory_mask, maass_positions, preset, Brunel, Delay, GeneratorConfig, InputConfig,
-    InputSign, NetworkSource, PairScale, StpGenerator, Topology, WeightDist,
+    excitatory_mask, layer_ranges, maass_positions, preset, Brunel, Delay, GeneratorConfig,
+    InputConfig, InputSign, LayerConfig, LayerRange, LayeredConfig, NetworkSource, PairScale,
+    Projection, ProjectionRule, StpGenerator, Topology, WeightDist,
 };
 pub use hh::{Hh, HhParams, HhState, Kinetics};
 pub use homeostasis::{train_homeostasis, HomeostasisConfig, HomeostasisSummary};

@@ -2,7 +2,7 @@
 //! by the states of the layer below; the whole-series run equals stepping all layers together;
 //! the readout sees the chosen layers; bad configs and files are refused naming the field.
 
-use lsm_reservoir::esn::{DeepEsn, DeepEsnConfig, Esn, EsnConfig, SynapticConfig};
+use lsm_reservoir::esn::{DeepEsn, DeepEsnConfig, Esn, EsnConfig, Stack, SynapticConfig};
 use lsm_reservoir::{Reservoir, ReservoirConfig, SeriesReservoir};
 use ndarray::{s, Array2};
 
@@ -29,6 +29,7 @@ fn three_layers(readout: Option<Vec<usize>>) -> DeepEsnConfig {
             layer(25, 0.7, 0.5),
         ],
         readout_layers: readout,
+        stack: Stack::Deep,
     }
 }
 
@@ -40,6 +41,7 @@ fn one_layer_is_the_esn_of_the_same_config_and_seed() {
         &DeepEsnConfig {
             layers: vec![c.clone()],
             readout_layers: None,
+            stack: Stack::Deep,
         },
         2,
         7,
@@ -116,6 +118,7 @@ fn the_layers_draw_from_their_own_streams() {
         &DeepEsnConfig {
             layers: vec![layer(10, 0.9, 1.0), layer(10, 0.9, 1.0)],
             readout_layers: None,
+            stack: Stack::Deep,
         },
         10,
         5,
@@ -159,6 +162,7 @@ fn bad_configs_name_the_field() {
     let e = err(DeepEsnConfig {
         layers: vec![],
         readout_layers: None,
+        stack: Stack::Deep,
     });
     assert!(e.contains("`layers`") && e.contains("1..=64"), "{e}");
     let e = err(three_layers(Some(vec![0, 3])));
@@ -185,4 +189,96 @@ fn bad_configs_name_the_field() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("layers[0]"), "{e}");
+}
+
+#[test]
+fn a_parallel_stack_drives_every_layer_by_the_input() {
+    let u = series(120, 3);
+    // One layer: the ESN of the same config and seed.
+    let c = layer(40, 0.9, 1.0);
+    let one = DeepEsn::build(
+        &DeepEsnConfig {
+            layers: vec![c.clone()],
+            readout_layers: None,
+            stack: Stack::Parallel,
+        },
+        3,
+        7,
+    )
+    .unwrap();
+    let esn = Esn::build(&c, 3, 7).unwrap();
+    assert_eq!(one.layers()[0], esn);
+    assert_eq!(
+        one.states(u.view()).unwrap(),
+        esn.states(u.view(), 0).unwrap()
+    );
+    // Two layers: layer 1 is an ESN of its config and stream (the one a deep stack draws it
+    // from when layer 0 has as many units as there are inputs) run on the input itself.
+    let upper = layer(25, 0.7, 0.5);
+    let par = DeepEsnConfig {
+        layers: vec![layer(30, 0.9, 1.0), upper.clone()],
+        readout_layers: None,
+        stack: Stack::Parallel,
+    };
+    let p = DeepEsn::build(&par, 3, 9).unwrap();
+    let d = DeepEsn::build(
+        &DeepEsnConfig {
+            layers: vec![
+                EsnConfig {
+                    in_degree: 2,
+                    ..layer(3, 0.9, 1.0)
+                },
+                upper,
+            ],
+            readout_layers: None,
+            stack: Stack::Deep,
+        },
+        3,
+        9,
+    )
+    .unwrap();
+    assert_eq!(p.layers()[1], d.layers()[1]);
+    assert_eq!(
+        p.layers()[0],
+        DeepEsn::build(&three_layers(None), 3, 9).unwrap().layers()[0]
+    );
+    let x = p.states(u.view()).unwrap();
+    assert_eq!(x.dim(), (120, 55));
+    assert_eq!(
+        x.slice(s![.., 0..30]),
+        p.layers()[0].states(u.view(), 0).unwrap()
+    );
+    assert_eq!(
+        x.slice(s![.., 30..55]),
+        d.layers()[1].states(u.view(), 0).unwrap()
+    );
+    // Stepping agrees; the config and the built stack read back from JSON.
+    let mut full = vec![0.0; 55];
+    let mut scratch = vec![0.0; 30];
+    for t in 0..120 {
+        p.step(&mut full, u.row(t).as_slice().unwrap(), &mut scratch);
+        assert_eq!(&full[..], x.row(t).as_slice().unwrap(), "step {t}");
+    }
+    let back: DeepEsn = serde_json::from_str(&serde_json::to_string(&p).unwrap()).unwrap();
+    assert_eq!(back, p);
+    let cfg: ReservoirConfig = serde_json::from_str(
+        r#"{"kind": "deep-esn", "stack": "parallel", "layers": [{"n_units": 30}, {"n_units": 25}]}"#,
+    )
+    .unwrap();
+    let ReservoirConfig::DeepEsn(cfg) = cfg else {
+        panic!("a deep ESN")
+    };
+    assert_eq!(cfg.stack, Stack::Parallel);
+    // A deep stack's file read as parallel is refused (the inputs do not match).
+    let mut v = serde_json::to_value(&d).unwrap();
+    v["stack"] = "parallel".into();
+    v["layers"][0] = serde_json::to_value(&p.layers()[0]).unwrap();
+    v["layers"][1] = serde_json::to_value(
+        DeepEsn::build(&three_layers(None), 3, 9).unwrap().layers()[1].clone(),
+    )
+    .unwrap();
+    let e = serde_json::from_value::<DeepEsn>(v)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("layers[1]") && e.contains("parallel"), "{e}");
 }

@@ -182,9 +182,7 @@ fn use_spike_input(
 ) -> f64 {
     config.input = input;
     let dt = config.dt_ms();
-    if let Some(g) = config.network.generator_mut() {
-        g.dt_ms = dt;
-    }
+    config.network.set_dt_ms(dt);
     dt
 }
 

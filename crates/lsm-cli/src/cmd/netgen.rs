@@ -41,6 +41,44 @@ pub fn config_over(
     Ok((cfg, n_inputs))
 }
 
+/// The network of `lsm network generate`: a layered config file (an object with a `layers`
+/// member, [`lsm_reservoir::LayeredConfig`]) is generated as it is; any other config goes
+/// over the default network or the preset ([`config_over`]).
+///
+/// # Errors
+/// As [`config_over`]; `--preset` with a layered config (its layers name their presets);
+/// the generator's errors.
+pub fn generate(
+    preset: Option<&str>,
+    config: Option<&Path>,
+    n_inputs: Option<usize>,
+    seed: u64,
+) -> Result<lsm_reservoir::NetworkSpec> {
+    if let Some(p) = config {
+        let text = crate::cmd::read_config("--config", p)?;
+        let layered = lsm_core::json::parse_object(text.as_bytes(), &p.display().to_string())
+            .map(|v| v.get("layers").is_some())
+            .unwrap_or(false);
+        if layered {
+            if preset.is_some() {
+                anyhow::bail!(
+                    "--preset: {} is a layered config (it has \"layers\"): give a preset per \
+                     layer (\"preset\" in a layer), not --preset",
+                    p.display()
+                );
+            }
+            let cfg = lsm_reservoir::LayeredConfig::from_json_str(&text, &p.display().to_string())?;
+            let n_inputs = match n_inputs {
+                Some(n) => n,
+                None => default_n_inputs()?,
+            };
+            return Ok(cfg.generate(n_inputs, seed)?);
+        }
+    }
+    let (cfg, n_inputs) = config_over(preset, config, n_inputs)?;
+    Ok(cfg.generate(n_inputs, seed)?)
+}
+
 /// The spike channels of the spoken-digit pipeline's default encoder
 /// ([`DigitsConfig::default_encoder`]; `lsm encode`'s default has as many).
 ///

@@ -35,6 +35,8 @@ pub enum NetworkCommand {
     /// dt 1 ms), which runs on the spikes of `lsm encode`'s default encoder.
     Generate {
         /// Generator config (JSON; omitted fields: the default network's, or the preset's).
+        /// A config with `"layers"` is a layered network (layers, projections, input layers;
+        /// see lsm_reservoir::LayeredConfig), generated as it is.
         #[arg(long)]
         config: Option<PathBuf>,
         /// Start from a named network instead of the default: maass2002 (the original LSM
@@ -138,9 +140,8 @@ pub fn network(command: NetworkCommand, quiet: bool) -> Result<()> {
                 &[("--out", Some(&out))],
                 &[("--config", config.as_deref())],
             )?;
-            let (cfg, n_inputs) =
-                crate::cmd::netgen::config_over(preset.as_deref(), config.as_deref(), n_inputs)?;
-            let spec = cfg.generate(n_inputs, seed)?;
+            let spec =
+                crate::cmd::netgen::generate(preset.as_deref(), config.as_deref(), n_inputs, seed)?;
             spec.save(&out)?;
             if !quiet {
                 eprintln!(

@@ -55,6 +55,8 @@ pub struct Extractor {
     seed: u64,
     input: InputStage,
     network: Option<Network>,
+    /// The neurons of `features.readout_layers` (none: every neuron).
+    readout: Option<crate::features::NeuronSelection>,
     esn: Option<EsnStage>,
 }
 
@@ -85,7 +87,7 @@ impl Extractor {
         let input = InputStage::new(config)?;
         let n_in = input.n_channels();
         let stage = |what: &str| format!("input → {what}");
-        let (mut network, mut esn_stage) = (None, None);
+        let (mut network, mut esn_stage, mut readout) = (None, None, None);
         match (config.features.reservoir, &config.reservoir) {
             (false, _) => {}
             (true, ReservoirChoice::Spiking) => {
@@ -107,6 +109,15 @@ impl Extractor {
                     return Err(PipelineError::config(
                         "network.dt_ms",
                         format!("the network step is {b} ms but the input step is {a} ms"),
+                    ));
+                }
+                if !config.features.readout_layers.is_empty() {
+                    let neurons = spec
+                        .layer_neurons(&config.features.readout_layers, "features.readout_layers")
+                        .map_err(|e| crate::features::readout_err("features.readout_layers", e))?;
+                    readout = Some(crate::features::NeuronSelection::new(
+                        &neurons,
+                        spec.n_neurons,
                     ));
                 }
                 network = Some(Network::from_spec(spec)?);
@@ -133,6 +144,7 @@ impl Extractor {
             seed: config.seed,
             input,
             network,
+            readout,
             esn: esn_stage,
         })
     }
@@ -152,7 +164,7 @@ impl Extractor {
         let p = &self.features.pooling;
         let mut n = 0;
         if let Some(net) = &self.network {
-            n += p.n_features(net.n_neurons());
+            n += p.n_features(self.readout.as_ref().map_or(net.n_neurons(), |r| r.len()));
         }
         if let Some(esn) = &self.esn {
             n += p.n_features(esn.n_units());
@@ -260,7 +272,9 @@ impl Extractor {
             .map_err(|e| PipelineError::sample(&s.path, e))?;
             t2 = Instant::now();
             let raster = rec.spikes.as_ref().expect("spikes were recorded");
-            let k = pooling.n_features(net.n_neurons());
+            let chosen = self.readout.as_ref().map(|r| r.apply(raster));
+            let raster = chosen.as_ref().unwrap_or(raster);
+            let k = pooling.n_features(raster.n_channels());
             pooling.pool_into(raster, spikes, &mut out[..k]);
             self.features.transform.apply(&mut out[..k]);
             off = k;

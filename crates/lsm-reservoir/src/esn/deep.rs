@@ -9,7 +9,10 @@
 //! x⁽ˡ⁾(t) = ESNₗ(x⁽ˡ⁾(t−1), x⁽ˡ⁻¹⁾(t))        l = 1 … L−1
 //! ```
 //!
-//! every layer an [`Esn`] step (see its module documentation). The readout sees the states of
+//! every layer an [`Esn`] step (see its module documentation). With `"stack": "parallel"`
+//! every layer is driven by the input instead (`x⁽ˡ⁾(t) = ESNₗ(x⁽ˡ⁾(t−1), u(t))`): independent
+//! reservoirs side by side, each with its own size, radius, leak and input scaling, read out
+//! together (a one-layer parallel stack is the ESN as well). The readout sees the states of
 //! the layers in `readout_layers` (default: all), concatenated in layer order: Gallicchio's
 //! readout on all layers, or on the last one only (`[L − 1]`), or any other set.
 //!
@@ -21,6 +24,8 @@
 //! ```json
 //! {"kind": "deep-esn", "layers": [{"n_units": 200}, {"n_units": 200, "input_scaling": 0.5}],
 //!  "readout_layers": [0, 1]}
+//! {"kind": "deep-esn", "stack": "parallel", "layers": [{"n_units": 100, "leak_rate": 0.1},
+//!  {"n_units": 100, "leak_rate": 0.9}]}
 //! ```
 //!
 //! Feedback weights and the unsupervised rules (`plasticity`, `intrinsic`) are single-ESN
@@ -43,6 +48,24 @@ fn deep_err(field: impl Into<String>, msg: impl Into<String>) -> ReservoirError 
     }
 }
 
+/// How the layers of a [`DeepEsn`] are driven.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stack {
+    /// Layer 0 by the input, layer `l > 0` by layer `l − 1` (Gallicchio's DeepESN; the
+    /// default).
+    #[default]
+    Deep,
+    /// Every layer by the input (parallel reservoirs).
+    Parallel,
+}
+
+impl Stack {
+    fn is_deep(&self) -> bool {
+        *self == Stack::Deep
+    }
+}
+
 /// The config of a [`DeepEsn`] (see the module documentation).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -52,6 +75,9 @@ pub struct DeepEsnConfig {
     /// The layers whose states the readout sees, ascending; default all.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub readout_layers: Option<Vec<usize>>,
+    /// `"deep"` (default) or `"parallel"`.
+    #[serde(default, skip_serializing_if = "Stack::is_deep")]
+    pub stack: Stack,
 }
 
 impl DeepEsnConfig {
@@ -100,7 +126,9 @@ impl DeepEsnConfig {
                 }
                 other => other,
             })?;
-            k = l.n_units;
+            if self.stack == Stack::Deep {
+                k = l.n_units;
+            }
         }
         Ok(())
     }
@@ -130,12 +158,15 @@ fn check_readout_layers(r: Option<&[usize]>, n: usize) -> Result<(), ReservoirEr
 }
 
 /// A built deep ESN: every layer's weights (what a model file stores). Deserialising checks
-/// that each layer's input is the layer below and the readout layers.
+/// that each layer's input is the layer below (a parallel stack: the input of layer 0) and
+/// the readout layers.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "DeepEsnData")]
 pub struct DeepEsn {
     layers: Vec<Esn>,
     readout_layers: Vec<usize>,
+    #[serde(default, skip_serializing_if = "Stack::is_deep")]
+    stack: Stack,
 }
 
 #[derive(Deserialize)]
@@ -143,6 +174,8 @@ pub struct DeepEsn {
 struct DeepEsnData {
     layers: Vec<Esn>,
     readout_layers: Vec<usize>,
+    #[serde(default)]
+    stack: Stack,
 }
 
 impl TryFrom<DeepEsnData> for DeepEsn {
@@ -156,14 +189,23 @@ impl TryFrom<DeepEsnData> for DeepEsn {
             ));
         }
         for (i, w) in d.layers.windows(2).enumerate() {
-            if w[1].n_inputs() != w[0].n_units() {
+            let (want, of) = match d.stack {
+                Stack::Deep => (
+                    w[0].n_units(),
+                    format!("the {} units of layer {i}", w[0].n_units()),
+                ),
+                Stack::Parallel => (
+                    d.layers[0].n_inputs(),
+                    format!(
+                        "the {} input channels of layer 0 (a parallel stack)",
+                        d.layers[0].n_inputs()
+                    ),
+                ),
+            };
+            if w[1].n_inputs() != want {
                 return Err(deep_err(
                     format!("layers[{}]", i + 1),
-                    format!(
-                        "{} input channels: expected the {} units of layer {i}",
-                        w[1].n_inputs(),
-                        w[0].n_units()
-                    ),
+                    format!("{} input channels: expected {of}", w[1].n_inputs()),
                 ));
             }
         }
@@ -171,6 +213,7 @@ impl TryFrom<DeepEsnData> for DeepEsn {
         Ok(Self {
             layers: d.layers,
             readout_layers: d.readout_layers,
+            stack: d.stack,
         })
     }
 }
@@ -185,7 +228,10 @@ impl DeepEsn {
         cfg.validate()?;
         let mut layers: Vec<Esn> = Vec::with_capacity(cfg.layers.len());
         for (l, c) in cfg.layers.iter().enumerate() {
-            let k = layers.last().map_or(n_inputs, Esn::n_units);
+            let k = match cfg.stack {
+                Stack::Deep => layers.last().map_or(n_inputs, Esn::n_units),
+                Stack::Parallel => n_inputs,
+            };
             layers.push(Esn::build_on(c, k, seed, stream::ESN | (l as u64) << 40)?);
         }
         let readout_layers = cfg
@@ -195,7 +241,13 @@ impl DeepEsn {
         Ok(Self {
             layers,
             readout_layers,
+            stack: cfg.stack,
         })
+    }
+
+    /// How the layers are driven.
+    pub fn stack(&self) -> Stack {
+        self.stack
     }
 
     /// The layers, bottom first.
@@ -247,7 +299,11 @@ impl DeepEsn {
         for (off, e) in self.offsets() {
             let n = e.n_units();
             let (lower, cur) = x.split_at_mut(off);
-            let input = if off == 0 { u } else { &lower[below.clone()] };
+            let input = if off == 0 || self.stack == Stack::Parallel {
+                u
+            } else {
+                &lower[below.clone()]
+            };
             e.step(&mut cur[..n], input, &mut scratch[..n]);
             below = off..off + n;
         }
@@ -278,9 +334,9 @@ impl DeepEsn {
         let mut col = 0;
         let mut below: Option<Array2<Real>> = None;
         for (l, e) in self.layers.iter().enumerate() {
-            let x = match &below {
-                None => crate::SeriesReservoir::states(e, inputs, 0)?,
-                Some(b) => crate::SeriesReservoir::states(e, b.view(), 0)?,
+            let x = match (&below, self.stack) {
+                (Some(b), Stack::Deep) => crate::SeriesReservoir::states(e, b.view(), 0)?,
+                _ => crate::SeriesReservoir::states(e, inputs, 0)?,
             };
             if self.readout_layers.contains(&l) {
                 let n = e.n_units();

@@ -572,7 +572,7 @@ pub mod plasticity;
 mod tests;
 
 pub use config::{EsnConfig, EsnWeightDist, InputDist};
-pub use deep::{DeepEsn, DeepEsnConfig};
+pub use deep::{DeepEsn, DeepEsnConfig, Stack};
 pub use plasticity::{
     Activation, IntrinsicConfig, IntrinsicParams, IpTarget, LocalRule, SynapticConfig,
 };

@@ -16,12 +16,20 @@ impl GeneratorConfig {
     /// [`crate::ReservoirError::Config`] for an invalid config, or if the spectral radius of
     /// the generated matrix is 0 while a target radius was asked for.
     pub fn generate(&self, n_inputs: usize, seed: u64) -> Result<NetworkSpec> {
+        self.generate_layer(n_inputs, seed, 0)
+    }
+
+    /// [`GeneratorConfig::generate`] from the streams of layer `l` of a layered network
+    /// (`stream::layer(s, l)` for every stream `s`; layer 0's are the plain streams).
+    pub(crate) fn generate_layer(
+        &self,
+        n_inputs: usize,
+        seed: u64,
+        l: usize,
+    ) -> Result<NetworkSpec> {
+        let st = |s: u64| stream::layer(s, l);
         self.check()?;
-        limit(
-            Limit::Inputs,
-            n_inputs as Real,
-            "network generator: the number of input channels",
-        )?;
+        super::check_inputs(n_inputs)?;
         limit(
             Limit::Synapses,
             self.expected_recurrent_synapses() + self.expected_input_synapses(n_inputs),
@@ -31,7 +39,7 @@ impl GeneratorConfig {
         )?;
         let n = self.resolved_n_neurons();
         // 1. Populations.
-        let mut rng_n = rng_for(seed, stream::NEURON);
+        let mut rng_n = rng_for(seed, st(stream::NEURON));
         let n_exc = self.n_exc();
         let mut perm: Vec<usize> = (0..n).collect();
         perm.shuffle(&mut rng_n);
@@ -40,11 +48,12 @@ impl GeneratorConfig {
             exc[i] = true;
         }
         // 2. Connectivity.
-        let mut rng = rng_for(seed, stream::W_REC);
+        let mut rng = rng_for(seed, st(stream::W_REC));
         let mut pre: Vec<u32> = Vec::new();
         let mut post: Vec<u32> = Vec::new();
         let mut meta_extra: Vec<(String, serde_json::Value)> = Vec::new();
         match &self.topology {
+            Topology::None => {}
             Topology::Random { p } => {
                 for i in 0..n {
                     for j in 0..n {
@@ -191,7 +200,7 @@ impl GeneratorConfig {
             weight.iter_mut().for_each(|w| *w *= f);
         }
         // 6. Input projection.
-        let mut rng_in = rng_for(seed, stream::W_IN);
+        let mut rng_in = rng_for(seed, st(stream::W_IN));
         let ic = &self.input;
         let is = ic.dist.sampler();
         let mut inp = SynapseList {
@@ -237,13 +246,13 @@ impl GeneratorConfig {
             let quadratic = neuron.izhikevich.as_ref().and_then(|p| p.quadratic);
             neuron.izhikevich = Some(crate::izhikevich::IzhParams {
                 quadratic,
-                ..mix.params(&exc, seed)
+                ..mix.params(&exc, seed, st(stream::IZHIKEVICH_JITTER))
             });
         }
         // Dynamic synapses: (U, D, F) per recurrent synapse, in list order, from its own
         // stream so that adding them changes nothing else.
         let stp = self.stp.map(|StpGenerator::Maass2002| {
-            let mut rng_s = rng_for(seed, stream::STP);
+            let mut rng_s = rng_for(seed, st(stream::STP));
             let (mut u, mut d, mut f) = (vec![], vec![], vec![]);
             for (&a, &b) in pre.iter().zip(&post) {
                 let x = crate::stp::maass2002(&mut rng_s, exc[a as usize], exc[b as usize]);

@@ -6,7 +6,7 @@
 use crate::error::{config_err, Result};
 use crate::izhikevich::{preset, preset_names, IzhParams};
 use crate::spec::{ModelKind, NeuronSpec, Param};
-use lsm_core::{rng_for, stream, Real};
+use lsm_core::{rng_for, Real};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
@@ -104,8 +104,8 @@ impl IzhMix {
     }
 
     /// Per-neuron `a`, `b`, `c`, `d` for the populations `exc` (checked config).
-    pub(crate) fn params(&self, exc: &[bool], seed: u64) -> IzhParams {
-        let mut rng = rng_for(seed, stream::IZHIKEVICH_JITTER);
+    pub(crate) fn params(&self, exc: &[bool], seed: u64, stream_id: u64) -> IzhParams {
+        let mut rng = rng_for(seed, stream_id);
         let mut vals: [Vec<Real>; 4] = Default::default();
         for &e in exc {
             let p = if e { &self.exc } else { &self.inh };

@@ -7,6 +7,7 @@
 //!    by a random permutation; the rest are inhibitory. Dale's law: every synapse of an
 //!    excitatory neuron has a positive weight, of an inhibitory neuron a negative weight.
 //! 2. Recurrent connectivity (`stream::W_REC`), never with autapses, by [`Topology`]:
+//!    * `none`: no recurrent synapses (a feedforward layer);
 //!    * `random`: each ordered pair `i → j`, `i ≠ j`, independently with probability `p`;
 //!    * `fixed_in_degree`: every neuron receives from exactly `k` distinct others;
 //!    * `fixed_in_degree_ei`: every neuron receives from exactly `exc` distinct excitatory
@@ -110,6 +111,8 @@ fn two() -> Real {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Topology {
+    /// No recurrent synapses (a feedforward layer of a [`LayeredConfig`]).
+    None,
     /// Each ordered pair with probability `p` (0..=1).
     Random {
         /// Connection probability.
@@ -530,6 +533,7 @@ impl GeneratorConfig {
             ));
         }
         match &self.topology {
+            Topology::None => {}
             Topology::Random { p } => {
                 if !prob_ok(*p) {
                     return Err(config_err(
@@ -704,6 +708,7 @@ impl GeneratorConfig {
     pub fn expected_recurrent_synapses(&self) -> Real {
         let n = self.resolved_n_neurons() as Real;
         match &self.topology {
+            Topology::None => 0.0,
             Topology::Random { p } => n * n * p,
             Topology::FixedInDegree { k }
             | Topology::FixedOutDegree { k }
@@ -721,11 +726,26 @@ impl GeneratorConfig {
     }
 }
 
+/// The number of input channels against its limit.
+fn check_inputs(n_inputs: usize) -> Result<()> {
+    limit(
+        Limit::Inputs,
+        n_inputs as Real,
+        "network generator: the number of input channels",
+    )?;
+    Ok(())
+}
+
 mod build;
 mod izh_mix;
+mod layered;
+mod merge;
 pub mod presets;
 mod source;
 pub use build::{excitatory_mask, maass_positions};
 pub use izh_mix::{IzhMix, IzhPopulation};
+pub use layered::{
+    layer_ranges, LayerConfig, LayerRange, LayeredConfig, Projection, ProjectionRule,
+};
 pub use presets::{preset, Brunel, PRESETS};
 pub use source::NetworkSource;

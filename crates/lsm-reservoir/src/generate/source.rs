@@ -10,7 +10,11 @@
 //! "network": { "n_neurons": 1000, "topology": {"kind": "random", "p": 0.1} }
 //! "network": { "preset": "maass2002", "dt_ms": 1.0 }
 //! "network": { "file": "net.json" }
+//! "network": { "dt_ms": 1.0, "layers": [{"name": "a", "n_neurons": 200}, {"name": "b", "n_neurons": 100}],
+//!              "projections": [{"from": "a", "to": "b", "rule": {"kind": "random", "p": 0.1}}] }
 //! ```
+//!
+//! An object with a `layers` member is a layered network ([`super::LayeredConfig`]).
 //!
 //! A generated network (from a preset or not) is written back as the full generator config,
 //! so a saved model or config records what was built.
@@ -18,7 +22,7 @@
 //! A relative `file` is relative to the folder of the config file that names it
 //! ([`NetworkSource::resolve_relative_to`]).
 
-use super::GeneratorConfig;
+use super::{GeneratorConfig, LayeredConfig};
 use crate::error::{ReservoirError, Result};
 use crate::spec::NetworkSpec;
 use lsm_core::Real;
@@ -33,6 +37,8 @@ use std::path::{Path, PathBuf};
 pub enum NetworkSource {
     /// Generate the network from this config and the pipeline's seed.
     Generate(GeneratorConfig),
+    /// Generate a layered network ([`LayeredConfig`]) from the pipeline's seed.
+    Layered(LayeredConfig),
     /// Read the network file (format `lsm-network`, [`crate::spec`]).
     File(PathBuf),
 }
@@ -59,6 +65,7 @@ impl Serialize for NetworkSource {
     fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         match self {
             NetworkSource::Generate(g) => g.serialize(s),
+            NetworkSource::Layered(g) => g.serialize(s),
             NetworkSource::File(f) => FileForm { file: f.clone() }.serialize(s),
         }
     }
@@ -80,6 +87,10 @@ impl<'de> Deserialize<'de> for NetworkSource {
                 ));
             }
             Ok(NetworkSource::File(f.file))
+        } else if v.get("layers").is_some() {
+            LayeredConfig::deserialize(v)
+                .map(NetworkSource::Layered)
+                .map_err(|e| D::Error::custom(format!("network (layered): {e}")))
         } else if let (Some(p), serde_json::Value::Object(mut given)) = (v.get("preset"), v.clone())
         {
             let name = p.as_str().ok_or_else(|| {
@@ -107,7 +118,7 @@ impl NetworkSource {
     pub fn generator(&self) -> Option<&GeneratorConfig> {
         match self {
             NetworkSource::Generate(g) => Some(g),
-            NetworkSource::File(_) => None,
+            NetworkSource::Layered(_) | NetworkSource::File(_) => None,
         }
     }
 
@@ -115,7 +126,19 @@ impl NetworkSource {
     pub fn generator_mut(&mut self) -> Option<&mut GeneratorConfig> {
         match self {
             NetworkSource::Generate(g) => Some(g),
-            NetworkSource::File(_) => None,
+            NetworkSource::Layered(_) | NetworkSource::File(_) => None,
+        }
+    }
+
+    /// Set the step of a generated network (plain or layered; a file keeps its own).
+    pub fn set_dt_ms(&mut self, dt_ms: Real) {
+        match self {
+            NetworkSource::Generate(g) => g.dt_ms = dt_ms,
+            NetworkSource::Layered(g) => {
+                g.dt_ms = dt_ms;
+                g.layers.iter_mut().for_each(|l| l.population.dt_ms = dt_ms);
+            }
+            NetworkSource::File(_) => {}
         }
     }
 
@@ -136,18 +159,27 @@ impl NetworkSource {
     pub fn check(&self) -> Result<()> {
         match self {
             NetworkSource::Generate(g) => g.check(),
+            NetworkSource::Layered(g) => g.check(),
             NetworkSource::File(_) => Ok(()),
         }
     }
 
     /// The neurons of a generated network (`None` for a file, known once it is read).
     pub fn n_neurons(&self) -> Option<usize> {
-        self.generator().map(GeneratorConfig::resolved_n_neurons)
+        match self {
+            NetworkSource::Generate(g) => Some(g.resolved_n_neurons()),
+            NetworkSource::Layered(g) => Some(g.n_neurons()),
+            NetworkSource::File(_) => None,
+        }
     }
 
     /// The step of a generated network (`None` for a file).
     pub fn dt_ms(&self) -> Option<Real> {
-        self.generator().map(|g| g.dt_ms)
+        match self {
+            NetworkSource::Generate(g) => Some(g.dt_ms),
+            NetworkSource::Layered(g) => Some(g.dt_ms),
+            NetworkSource::File(_) => None,
+        }
     }
 
     /// The network for `n_inputs` input channels: generated from `seed`, or read from the
@@ -166,6 +198,7 @@ impl NetworkSource {
     ) -> Result<NetworkSpec> {
         match self {
             NetworkSource::Generate(g) => g.generate(n_inputs, seed),
+            NetworkSource::Layered(g) => g.generate(n_inputs, seed),
             NetworkSource::File(path) => {
                 let spec = NetworkSpec::load(path)?;
                 let file = path.display();
