@@ -4,7 +4,8 @@
 //! steady-state current balance, tonic firing against a fine Runge-Kutta solution, and
 //! Brian2 2.9 (`method='exponential_euler'`, numpy target; fixtures from
 //! `scripts/fixtures/gen_brian2_cobahh.py`): spike for spike on a feedforward network, and
-//! population and per-neuron rates on the preset scaled down to 1,000 neurons.
+//! population and per-neuron rates on the preset scaled down to 1,000 neurons (with Brian2's
+//! threshold rule and with lsm's upward-crossing rule).
 
 mod common;
 
@@ -297,13 +298,13 @@ fn recurrent_network_matches_brian2_rates() {
     assert!(want.n_spikes() >= 500, "{}", want.n_spikes());
     common::assert_same_spikes("cobahh_rec, first 25 ms", &want, &head(&got));
     // Per-neuron counts over the last 2 s.
-    let text = std::fs::read_to_string(common::fixture("cobahh_rec_counts.csv")).unwrap();
-    let brian: Vec<Real> = text
-        .lines()
-        .skip(1)
-        .map(|l| l.split(',').nth(1).unwrap().parse().unwrap())
-        .collect();
-    assert_eq!(brian.len(), REC_N);
+    let counts = |file: &str| -> Vec<Real> {
+        let text = std::fs::read_to_string(common::fixture(file)).unwrap();
+        text.lines()
+            .skip(1)
+            .map(|l| l.split(',').nth(1).unwrap().parse().unwrap())
+            .collect()
+    };
     let mut lsm = vec![0.0; REC_N];
     for (s, i) in got.iter() {
         if s >= s0 {
@@ -312,13 +313,37 @@ fn recurrent_network_matches_brian2_rates() {
     }
     let span = (n_steps - s0) as Real * 0.1 / 1000.0;
     let rate = |c: &[Real]| c.iter().sum::<Real>() / REC_N as Real / span;
-    let (rb, rl) = (rate(&brian), rate(&lsm));
+    let rl = rate(&lsm);
+    // Brian2 with lsm's spike rule (an upward crossing of -20 mV outside the refractory
+    // period, `v > -20 and v_prev <= -20`; the fixture from Brian2's cpp_standalone mode,
+    // scripts/fixtures/cobahh_rate_spread.py): the same model. Measured: all 1,000 counts
+    // equal, 38.2325 Hz on both sides (and equal rates over 10 s from four perturbed starts);
+    // the bounds leave room for another platform's rounding.
+    let same = counts("cobahh_rec_crossing_counts.csv");
+    assert_eq!(same.len(), REC_N);
+    let (rs, corr_s) = (rate(&same), pearson(&same, &lsm));
+    let equal = same.iter().zip(&lsm).filter(|(a, b)| a == b).count();
+    eprintln!(
+        "cobahh_rec, crossing rule: lsm {rl:.4} Hz, Brian2 {rs:.4} Hz, correlation {corr_s:.6}, \
+         {equal} of {REC_N} neurons with equal counts"
+    );
+    assert!(
+        (rl / rs - 1.0).abs() < 0.005,
+        "lsm {rl} Hz vs Brian2 {rs} Hz"
+    );
+    assert!(corr_s > 0.99, "per-neuron rate correlation {corr_s}");
+    // Brian2's own rule (`v > -20` outside the refractory period) also fires when the 3 ms
+    // refractory period ends with v still above -20 mV, which lsm's crossing rule does not:
+    // 2.3 % of Brian2's spikes on this network are such re-fires. Measured: lsm 38.23 Hz,
+    // Brian2 39.12 Hz (−2.3 %), correlation 0.969. The gap is this difference of definition,
+    // not of integration (above) nor chaotic spread (which moves the 2 s rate by several per
+    // cent between starts 1e-3 mV apart, in both tools alike): the bound is 3 %.
+    let brian = counts("cobahh_rec_counts.csv");
+    assert_eq!(brian.len(), REC_N);
+    let rb = rate(&brian);
     let corr = pearson(&brian, &lsm);
     eprintln!("cobahh_rec: lsm {rl:.3} Hz, Brian2 {rb:.3} Hz, per-neuron correlation {corr:.4}");
     assert!(rb > 1.0, "Brian2 {rb} Hz");
-    // Measured: lsm 38.23 Hz, Brian2 39.12 Hz (−2.3 %, spread evenly over slow and fast
-    // neurons), correlation 0.969. Issue 15 asks for 2 %; this network misses it by 0.3 %
-    // (one realisation of a chaotic network; not investigated further), so the bound is 3 %.
     assert!(
         (rl / rb - 1.0).abs() < 0.03,
         "lsm {rl} Hz vs Brian2 {rb} Hz"
