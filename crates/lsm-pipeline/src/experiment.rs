@@ -111,6 +111,14 @@ pub fn feature_pass(
             ));
         }
     }
+    if config.plasticity.is_some() && matches!(config.reservoir, crate::ReservoirChoice::Spiking) {
+        return Err(PipelineError::config(
+            "plasticity",
+            "the spiking reservoir's plasticity learns on each fit's training recordings; a \
+             shared feature pass (cross-validated experiments, `lsm features`) has no training \
+             set: remove it here, or use `lsm fit` per split",
+        ));
+    }
     let mut cfg = config.clone();
     cfg.features.include_input = true;
     crate::digits::resolve_spike_channels(&mut cfg, samples)?;

@@ -319,6 +319,14 @@ fn rate_based_oja_learns_before_the_readout_and_the_model_keeps_its_weights() {
     .unwrap_err()
     .to_string();
     assert!(e.contains("plasticity.stdp.eta_per_s"), "{e}");
+    // A shared feature pass (cross-validated experiments) has no training set to learn on:
+    // refused, naming the field, rather than silently computing frozen-network features.
+    let e =
+        lsm_pipeline::feature_pass(&back.model().config, &test, None, &lsm_pipeline::NoProgress)
+            .err()
+            .unwrap()
+            .to_string();
+    assert!(e.contains("plasticity") && e.contains("lsm fit"), "{e}");
 }
 
 #[test]
