@@ -50,6 +50,14 @@ import time
 
 import numpy as np
 
+
+def cobahh_fixture():
+    """scripts/fixtures/gen_brian2_cobahh.py, whose Traub-Miles gates the COBAHH run shares
+    (imported on use: it imports Brian2)."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures"))
+    import gen_brian2_cobahh
+    return gen_brian2_cobahh
+
 N_E, N_I, P, DT = 3200, 800, 0.02, 0.1
 N = N_E + N_I
 MODELS = ("cuba", "coba", "cobahh")
@@ -205,15 +213,7 @@ class Brian2:
             eqs = """
             dv/dt = (gl * (E_L - v) + 1e-3 * ge * (E_e - v) + 1e-3 * gi * (E_i - v)
                      - g_na * m * m * m * h * (v - E_Na) - g_k * n * n * n * n * (v - E_K)) / C / ms : 1
-            dm/dt = (alpha_m * (1 - m) - beta_m * m) / ms : 1
-            dn/dt = (alpha_n * (1 - n) - beta_n * n) / ms : 1
-            dh/dt = (alpha_h * (1 - h) - beta_h * h) / ms : 1
-            alpha_m = 0.32 * 4 / exprel((13 - v + VT) / 4) : 1
-            beta_m = 0.28 * 5 / exprel((v - VT - 40) / 5) : 1
-            alpha_h = 0.128 * exp((17 - v + VT) / 18) : 1
-            beta_h = 4 / (1 + exp((40 - v + VT) / 5)) : 1
-            alpha_n = 0.032 * 5 / exprel((15 - v + VT) / 5) : 1
-            beta_n = 0.5 * exp((10 - v + VT) / 40) : 1
+            """ + cobahh_fixture().TRAUB_MILES_GATES + """
             ge : 1
             gi : 1
             """
