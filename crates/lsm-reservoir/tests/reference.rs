@@ -8,6 +8,8 @@ use lsm_reservoir::{
 };
 use rand::Rng;
 
+mod common;
+
 /// Random network with mixed-sign weights (not Dale), random delays 0..=4 steps, per-neuron
 /// parameters, strong input.
 fn random_spec(synapse: SynapseKind, seed: u64) -> NetworkSpec {
@@ -66,13 +68,18 @@ fn random_spec(synapse: SynapseKind, seed: u64) -> NetworkSpec {
     spec
 }
 
+/// What the dense reference computes: spikes `(step, neuron)`, the membranes at the start of
+/// every step, and the membranes and synaptic currents after the last step.
+struct RefRun {
+    spikes: Vec<(usize, u32)>,
+    v: Vec<Vec<Real>>,
+    v_end: Vec<Real>,
+    i_exc_end: Vec<Real>,
+    i_inh_end: Vec<Real>,
+}
+
 /// Dense reference: W[pre][post] = Some((w, delay_steps)).
-fn reference(
-    spec: &NetworkSpec,
-    lif: &Lif,
-    input: &SpikeTrains,
-    n_steps: usize,
-) -> (Vec<(usize, u32)>, Vec<Vec<Real>>) {
+fn reference(spec: &NetworkSpec, lif: &Lif, input: &SpikeTrains, n_steps: usize) -> RefRun {
     let n = spec.n_neurons;
     let dt = spec.dt_ms;
     let dense = |l: &SynapseList, n_pre: usize| {
@@ -159,11 +166,19 @@ fn reference(
             out.push((t, i as u32));
         }
     }
-    (out, vs)
+    RefRun {
+        spikes: out,
+        v: vs,
+        v_end: v,
+        i_exc_end: ie,
+        i_inh_end: ii,
+    }
 }
 
-/// Run `net` on `input` and assert spikes and membranes equal the dense reference bit for bit;
-/// returns the spikes `(step, neuron)`.
+/// Run `net` on `input` and assert spikes and membranes equal the dense reference bit for bit,
+/// and the state after the last step too (membranes and synaptic currents, which carry the
+/// last step's input); then the same run cut into uneven pieces by a stepper must give the
+/// same spikes and final state. Returns the spikes `(step, neuron)`.
 fn assert_matches_reference(
     spec: &NetworkSpec,
     net: &Network,
@@ -174,13 +189,14 @@ fn assert_matches_reference(
     let Neurons::Lif(lif) = net.neurons() else {
         panic!("a LIF network")
     };
-    let (want, want_v) = reference(spec, lif, input, n_steps);
+    let want = reference(spec, lif, input, n_steps);
     let rec = net
         .run(
             Drive::Spikes(input),
             n_steps,
             &RecordSpec {
                 v: true,
+                final_state: true,
                 ..RecordSpec::default()
             },
             0,
@@ -188,14 +204,50 @@ fn assert_matches_reference(
         )
         .unwrap();
     let got: Vec<(usize, u32)> = rec.spikes.unwrap().iter().collect();
-    assert_eq!(got, want, "{what}");
+    assert_eq!(got, want.spikes, "{what}");
     let v = rec.v.unwrap();
     for t in 0..n_steps {
         for i in 0..spec.n_neurons {
-            assert_eq!(v[[t, i]], want_v[t][i], "{what}: step {t} neuron {i}");
+            assert_eq!(v[[t, i]], want.v[t][i], "{what}: step {t} neuron {i}");
         }
     }
-    want
+    let fin = rec.final_state.unwrap();
+    assert_eq!(fin.v, want.v_end, "{what}: final v");
+    if spec.neuron.synapse == SynapseKind::ExpCurrent {
+        assert_eq!(fin.i_exc, want.i_exc_end, "{what}: final I_exc");
+        assert_eq!(fin.i_inh, want.i_inh_end, "{what}: final I_inh");
+    }
+    // Pieces of 1, 2, 3, ... steps.
+    let mut stepper = net.stepper(0, 0);
+    let (mut a, mut len) = (0usize, 1usize);
+    let mut pieces = Vec::new();
+    let mut last = None;
+    while a < n_steps {
+        let b = (a + len).min(n_steps);
+        let part = common::window(input, a, b);
+        let mut rec = lsm_reservoir::Recording::default();
+        let spec_rec = RecordSpec {
+            final_state: true,
+            ..RecordSpec::default()
+        };
+        net.advance(
+            &mut stepper,
+            Drive::Spikes(&part),
+            b - a,
+            &spec_rec,
+            &mut rec,
+        )
+        .unwrap();
+        pieces.extend(rec.spikes.unwrap().iter().map(|(s, i)| (s + a, i)));
+        last = rec.final_state;
+        (a, len) = (b, len + 1);
+    }
+    assert_eq!(pieces, want.spikes, "{what}: run in pieces");
+    let last = last.unwrap();
+    assert_eq!(last.v, fin.v, "{what}: run in pieces, final v");
+    assert_eq!(last.i_exc, fin.i_exc, "{what}: run in pieces, final I_exc");
+    assert_eq!(last.i_inh, fin.i_inh, "{what}: run in pieces, final I_inh");
+    want.spikes
 }
 
 /// Every synapse kind with every reset.
@@ -258,7 +310,7 @@ fn uniform_delay_fast_path_equals_reference() {
         let Neurons::Lif(lif) = net.neurons() else {
             panic!("a LIF network")
         };
-        let (want, _) = reference(&spec, lif, &input, 1000);
+        let want = reference(&spec, lif, &input, 1000).spikes;
         let got: Vec<(usize, u32)> = net
             .run(Drive::Spikes(&input), 1000, &RecordSpec::default(), 0, 0)
             .unwrap()

@@ -172,16 +172,7 @@ fn a_stepper_carries_the_synapse_state_over() {
     let mut got: Vec<(usize, u32)> = Vec::new();
     for chunk in 0..10 {
         let (a, b) = (chunk * 1000, (chunk + 1) * 1000);
-        let part = SpikeTrains::from_events(
-            spec.n_inputs,
-            spec.dt_ms,
-            1000,
-            input
-                .iter()
-                .filter(|&(s, _)| (a..b).contains(&s))
-                .map(|(s, c)| (s - a, c as usize)),
-        )
-        .unwrap();
+        let part = common::window(&input, a, b);
         let mut rec = lsm_reservoir::Recording::default();
         net.advance(
             &mut stepper,

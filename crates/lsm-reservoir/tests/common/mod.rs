@@ -160,3 +160,18 @@ pub fn jump_counter(leaky: bool) -> NeuronSpec {
         ..NeuronSpec::default()
     }
 }
+
+/// The steps `a..b` of `input` as spike trains of their own (step `a` becomes step 0): the
+/// drive of one piece of a run cut into pieces by a stepper.
+pub fn window(input: &SpikeTrains, a: usize, b: usize) -> SpikeTrains {
+    SpikeTrains::from_events(
+        input.n_channels(),
+        input.dt_ms(),
+        b - a,
+        input
+            .iter()
+            .filter(|&(s, _)| (a..b).contains(&s))
+            .map(|(s, c)| (s - a, c as usize)),
+    )
+    .unwrap()
+}
