@@ -17,7 +17,7 @@ const SHIFT: Real = 6_755_399_441_055_744.0;
 /// `e^x` for `x` in `[-700, 700]`; below (−∞ included), 0 (`e^{-700}` is 1e-304, far below
 /// anything the membrane or a synapse resolves); above, +∞; NaN stays NaN.
 #[inline(always)]
-pub(crate) fn exp(x: Real) -> Real {
+pub fn exp(x: Real) -> Real {
     let xc = x.clamp(-700.0, 700.0);
     let kf = xc * LOG2E + SHIFT;
     let n_bits = kf.to_bits().wrapping_sub(SHIFT.to_bits());

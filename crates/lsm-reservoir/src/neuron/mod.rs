@@ -95,7 +95,10 @@ mod linear;
 
 use crate::spec::{NeuronSpec, ResetKind, SynapseKind};
 pub use adaptation::AdaptCurrent;
-pub(crate) use fast_exp::exp as fast_exp;
+/// The simulator's vectorisable `exp` (see its module): public for the benchmark that times
+/// the conductance update's arithmetic alone (`benches/brette_bound.rs`).
+#[doc(hidden)]
+pub use fast_exp::exp as fast_exp;
 use lsm_core::Real;
 
 /// A neuron model: parameters and precomputed propagators (immutable, shared by all threads)
