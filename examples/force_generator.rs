@@ -31,7 +31,9 @@
 //! `DIR/sine.csv` and `DIR/sines.csv` (columns `c,y`), for `lsm fit --config
 //! examples/force_spiking_lif.json --data DIR/sine.csv --target y --out m.json`, and two
 //! more: `DIR/sum2.csv`, `sin(2πt/200) + 0.5 sin(2πt/100)` (5 + 10 Hz at 1 ms per sample,
-//! for `examples/force_spiking_sum.json`), `DIR/lorenz.csv`, the Lorenz x coordinate
+//! for `examples/force_spiking_sum.json`; `DIR/sum2_long.csv`, the same with 28,001 rows, for
+//! the 25,000 training samples of `examples/force_spiking_lif_sum.json`), `DIR/lorenz.csv`,
+//! the Lorenz x coordinate
 //! time-stretched to 0.005 time units per sample, and `DIR/lorenz3.csv`, all three
 //! coordinates (`c,x,y,z`, for `--target x,y,z`: three outputs fed back together).
 
@@ -205,9 +207,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         // Written only: the 5 + 10 Hz sum of `examples/force_spiking_sum.json` and the
         // time-stretched Lorenz x coordinate (0.005 time units per 1 ms sample, a lobe
         // oscillation about 150-190 samples; the first 2000 samples dropped).
-        let sum2: Vec<f64> = (0..SPIKING_LEN)
-            .map(|t| (TAU * t as f64 / 200.0).sin() + 0.5 * (TAU * t as f64 / 100.0).sin())
-            .collect();
+        let sum2_at =
+            |t: usize| (TAU * t as f64 / 200.0).sin() + 0.5 * (TAU * t as f64 / 100.0).sin();
+        let sum2: Vec<f64> = (0..SPIKING_LEN).map(sum2_at).collect();
+        // Washout 500 + train 25,000 + test 2,500 + 1 ahead.
+        let sum2_long: Vec<f64> = (0..28_001).map(sum2_at).collect();
         let lorenz = lsm::datasets::timeseries::Lorenz {
             dt: 0.005,
             substeps: 2,
@@ -224,7 +228,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let path = std::path::Path::new(dir).join("lorenz3.csv");
         std::fs::write(&path, text)?;
         println!("wrote {}", path.display());
-        let extra = [("sum2", "", sum2), ("lorenz", "", lorenz_x)];
+        let extra = [
+            ("sum2", "", sum2),
+            ("sum2_long", "", sum2_long),
+            ("lorenz", "", lorenz_x),
+        ];
         for (file, _, y) in spiking_series.iter().chain(&extra) {
             let mut text = String::from("c,y\n");
             for v in y {
@@ -240,6 +248,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .iter()
         .map(|(name, text)| Ok((*name, TsConfig::from_json_str(text, name)?)))
         .collect::<Result<_, Box<dyn std::error::Error>>>()?;
+    // The configs run from the command line on `--csv` series (docs/results.md), checked too.
+    for (name, text) in [
+        (
+            "force_spiking_sum.json",
+            include_str!("force_spiking_sum.json"),
+        ),
+        (
+            "force_spiking_lif_sum.json",
+            include_str!("force_spiking_lif_sum.json"),
+        ),
+        (
+            "force_spiking_lorenz.json",
+            include_str!("force_spiking_lorenz.json"),
+        ),
+    ] {
+        TsConfig::from_json_str(text, name)?;
+    }
     if quick {
         return Ok(());
     }
