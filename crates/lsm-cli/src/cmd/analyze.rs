@@ -4,7 +4,7 @@
 //! prints the report and draws the figures (`analyze_plot`).
 
 use super::analyze_plot as aplot;
-use crate::cmd::pipeline::print_out;
+use crate::cmd::output::print_out;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use lsm_pipeline::analysis::sweep::{self, SweepAxis};

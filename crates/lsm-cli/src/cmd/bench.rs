@@ -11,7 +11,7 @@
 //!   (`lsm_reservoir::anchor`) simulated for 1 s of biological time.
 
 use crate::cmd::data::load_samples;
-use crate::cmd::pipeline::Bars;
+use crate::cmd::output::Bars;
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
 use lsm_core::Real;
@@ -146,7 +146,7 @@ fn load_config(a: &JobArgs) -> Result<DigitsConfig> {
 }
 
 fn emit(v: &serde_json::Value, out: &Option<PathBuf>) -> Result<()> {
-    crate::cmd::pipeline::print_out(&format!("{}\n", serde_json::to_string(v)?))?;
+    crate::cmd::output::print_out(&format!("{}\n", serde_json::to_string(v)?))?;
     if let Some(p) = out {
         let mut b = serde_json::to_vec_pretty(v)?;
         b.push(b'\n');

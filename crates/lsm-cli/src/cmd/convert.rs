@@ -16,7 +16,7 @@
 use crate::cmd::data::{
     adapt_to_spike_data, check_not_a_recording, data_file, default_config_for, load_samples_with,
 };
-use crate::cmd::pipeline::Bars;
+use crate::cmd::output::Bars;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use lsm_core::Real;
@@ -207,7 +207,7 @@ pub fn convert(a: ConvertArgs, quiet: bool) -> Result<()> {
         "simulated {} test samples for {t_max} steps in {simulate_s:.2} s\n",
         test.len()
     );
-    crate::cmd::pipeline::print_out(&table)?;
+    crate::cmd::output::print_out(&table)?;
     if let Some(r) = &a.report {
         let report = json!({
             "data": a.data,

@@ -61,7 +61,7 @@ pub fn encode_dataset(args: EncodeArgs, quiet: bool) -> Result<()> {
     let enc = AudioEncoder::new(&cfg)?;
     let writer = SpikeDatasetWriter::create(&args.out).context("--out")?;
     let items = ds.items();
-    let bars = crate::cmd::pipeline::Bars::new(quiet);
+    let bars = crate::cmd::output::Bars::new(quiet);
     bars.start("encoding", items.len() as u64);
     let outcomes = items
         .par_iter()

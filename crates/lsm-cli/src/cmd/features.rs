@@ -4,7 +4,7 @@
 //! array task); `lsm features merge` puts the shards back together in the files' order.
 
 use crate::cmd::data::{adapt_to_spike_data, data_file, default_config_for, load_samples_with};
-use crate::cmd::pipeline::Bars;
+use crate::cmd::output::Bars;
 use crate::cmd::search::parse_shard;
 use crate::npy::{read_npy, sidecar_path, write_npy, write_sidecar};
 use anyhow::{bail, Context, Result};

@@ -10,6 +10,7 @@ pub mod encode_dataset;
 pub mod features;
 pub mod netgen;
 pub mod nir;
+pub mod output;
 pub mod pipeline;
 pub mod plot;
 pub mod raster;

@@ -18,18 +18,18 @@
 use crate::cmd::data::{
     adapt_to_spike_data, check_not_a_recording, data_file, default_config_for, load_samples_with,
 };
+use crate::cmd::output::{print_out, status, Bars};
 use crate::cmd::plot::plot_confusion;
 use crate::plot;
 use anyhow::{bail, Context, Result};
 use clap::Args;
-use indicatif::{ProgressBar, ProgressStyle};
 use lsm_pipeline::{
     io as pio, ClassificationReport, DigitsConfig, DigitsEvaluation, DigitsPipeline, Progress,
     Sample, TASK_SPOKEN_DIGITS,
 };
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// Time-series tasks (handled by `cmd::timeseries`).
 pub const TIMESERIES_TASKS: [&str; 4] = ["mackey-glass", "narma10", "lorenz", "csv"];
@@ -137,92 +137,6 @@ pub struct PredictArgs {
     /// Target column(s) of a CSV time series, comma-separated (default: the model's).
     #[arg(long)]
     pub target: Option<String>,
-}
-
-// ---------------------------------------------------------------------------------------
-// Progress bars
-
-/// indicatif progress bars on stderr (hidden with `--quiet`).
-pub struct Bars {
-    quiet: bool,
-    bar: std::sync::Mutex<Option<ProgressBar>>,
-}
-
-impl Bars {
-    /// Bars, or nothing when `quiet`.
-    pub fn new(quiet: bool) -> Self {
-        Self {
-            quiet,
-            bar: std::sync::Mutex::new(None),
-        }
-    }
-    fn current(&self) -> Option<ProgressBar> {
-        self.bar.lock().ok().and_then(|b| b.clone())
-    }
-}
-
-impl Progress for Bars {
-    fn start(&self, stage: &str, total: u64) {
-        if self.quiet {
-            return;
-        }
-        let pb = if total > 0 {
-            let pb = ProgressBar::new(total);
-            pb.set_style(
-                ProgressStyle::with_template(
-                    "{msg:>30} [{bar:30}] {pos}/{len} files ({per_sec}, eta {eta})",
-                )
-                .expect("valid template")
-                .progress_chars("=> "),
-            );
-            pb
-        } else {
-            let pb = ProgressBar::new_spinner();
-            pb.set_style(
-                ProgressStyle::with_template("{msg:>30} {spinner} {elapsed}")
-                    .expect("valid template"),
-            );
-            pb.enable_steady_tick(Duration::from_millis(100));
-            pb
-        };
-        pb.set_draw_target(indicatif::ProgressDrawTarget::stderr());
-        pb.set_message(stage.to_string());
-        if let Ok(mut b) = self.bar.lock() {
-            if let Some(old) = b.take() {
-                old.finish_and_clear();
-            }
-            *b = Some(pb);
-        }
-    }
-    fn inc(&self, n: u64) {
-        if let Some(pb) = self.current() {
-            pb.inc(n);
-        }
-    }
-    fn finish(&self) {
-        if let Ok(mut b) = self.bar.lock() {
-            if let Some(pb) = b.take() {
-                pb.finish_and_clear();
-            }
-        }
-    }
-}
-
-/// Write `text` to stdout; a closed pipe (`lsm ... | head`) is not an error.
-pub fn print_out(text: &str) -> Result<()> {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        r => r.context("writing to stdout"),
-    }
-}
-
-/// A status line on stderr unless quiet.
-fn status(quiet: bool, msg: impl AsRef<str>) {
-    if !quiet {
-        eprintln!("{}", msg.as_ref());
-    }
 }
 
 // ---------------------------------------------------------------------------------------

@@ -4,7 +4,8 @@
 //! progress bar and scores the best config once on the test split.
 
 use crate::cmd::data::{adapt_to_spike_data, data_file, default_config_for, load_samples_with};
-use crate::cmd::pipeline::{is_timeseries_data, print_out};
+use crate::cmd::output::print_out;
+use crate::cmd::pipeline::is_timeseries_data;
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};

@@ -2,7 +2,7 @@
 //! the best trials, write the best trial's config as a ready `lsm fit --config` file, and
 //! plot the objective against each parameter.
 
-use crate::cmd::pipeline::print_out;
+use crate::cmd::output::print_out;
 use crate::plot::{self, Figure};
 use anyhow::{bail, Context, Result};
 use clap::Args;

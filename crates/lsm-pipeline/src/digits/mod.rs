@@ -33,6 +33,7 @@ mod esn;
 mod extract;
 mod input;
 mod model;
+mod persist;
 mod pipeline;
 mod readout;
 mod sample;
