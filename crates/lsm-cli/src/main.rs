@@ -79,7 +79,7 @@ static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBoo
 fn install_interrupt_handler() {
     let _ = ctrlc::set_handler(|| {
         INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst);
-        let n = lsm_core::remove_pending_temp_files();
+        let n = lsm_core::close_outputs();
         let detail = if n > 0 {
             " (the output being written was discarded; the previous file is unchanged)"
         } else {

@@ -22,10 +22,33 @@
 use std::fs::File;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 /// Temporary files being written right now (removed by [`remove_pending_temp_files`]).
 static PENDING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// Set by [`close_outputs`] before it takes the registries' locks: from then on no temporary
+/// file or pending folder is created (the process is about to exit), so none can appear after
+/// the removal. Creation checks it under the same lock and registers what it creates before
+/// releasing it.
+static CLOSING: AtomicBool = AtomicBool::new(false);
+
+/// Whether the process is being interrupted ([`close_outputs`] has started).
+pub(crate) fn closing() -> bool {
+    CLOSING.load(Ordering::SeqCst)
+}
+
+/// The error of an output refused because the process is being interrupted.
+pub(crate) fn interrupted(what: &Path) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::Interrupted,
+        format!(
+            "{}: not written, the process is being interrupted",
+            what.display()
+        ),
+    )
+}
 
 /// Remove every temporary file that a [`write_atomic`] of this process is writing right now,
 /// and every [`crate::PendingDir`] not yet committed.
@@ -43,10 +66,33 @@ pub fn remove_pending_temp_files() -> usize {
     files + crate::pending_dir::remove_pending_dirs()
 }
 
-fn register(p: &Path) {
-    if let Ok(mut l) = PENDING.lock() {
-        l.push(p.to_path_buf());
+/// What a signal handler calls just before it exits the process: from now on no temporary
+/// file or pending folder is created ([`write_atomic`] and [`crate::PendingDir::create`]
+/// fail with [`io::ErrorKind::Interrupted`]), then [`remove_pending_temp_files`]. Creation
+/// checks this under the registry's lock and registers what it makes before releasing it, so
+/// no output of a thread still running can appear after the removal. Returns how many were
+/// removed.
+pub fn close_outputs() -> usize {
+    CLOSING.store(true, Ordering::SeqCst);
+    remove_pending_temp_files()
+}
+
+/// Create a temporary file with `make` and register it, under the registry's lock; refused
+/// once the process is being interrupted (see [`CLOSING`]).
+fn create_registered(
+    dest: &Path,
+    make: impl FnOnce() -> io::Result<tempfile::NamedTempFile>,
+) -> io::Result<tempfile::NamedTempFile> {
+    let mut l = match PENDING.lock() {
+        Ok(l) => l,
+        Err(p) => p.into_inner(),
+    };
+    if closing() {
+        return Err(interrupted(dest));
     }
+    let tmp = make()?;
+    l.push(tmp.path().to_path_buf());
+    Ok(tmp)
 }
 
 fn unregister(p: &Path) {
@@ -274,9 +320,8 @@ where
     if !stream {
         remove_stale_temp_files(&dest);
     }
-    let tmp = temp_file_in(&dir, &dest, ext)?;
+    let tmp = create_registered(&dest, || temp_file_in(&dir, &dest, ext))?;
     let tmp_path = tmp.path().to_path_buf();
-    register(&tmp_path);
     let result = (|| {
         fill(&tmp_path)?;
         if stream {

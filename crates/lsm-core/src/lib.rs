@@ -12,7 +12,8 @@ mod pending_dir;
 mod spikes;
 
 pub use atomic::{
-    remove_pending_temp_files, remove_stale_temp_files, write_atomic, write_atomic_with,
+    close_outputs, remove_pending_temp_files, remove_stale_temp_files, write_atomic,
+    write_atomic_with,
 };
 pub use error::CoreError;
 pub use input::{

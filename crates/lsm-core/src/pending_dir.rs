@@ -28,9 +28,11 @@ pub(crate) fn remove_pending_dirs() -> usize {
         .count()
 }
 
-/// Remove the folder `p`, retrying while files appear in it; whether it is gone.
+/// Remove the folder `p`, retrying while files appear in it (for up to 10 s: the writers
+/// fail once the folder is gone); whether it is gone.
 fn remove_while_written(p: &Path) -> bool {
-    for _ in 0..1000 {
+    let t0 = std::time::Instant::now();
+    while t0.elapsed() < std::time::Duration::from_secs(10) {
         match std::fs::remove_dir_all(p) {
             Ok(()) => return true,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return !p.exists(),
@@ -67,6 +69,13 @@ impl PendingDir {
     /// cannot be written; the message names the path.
     pub fn create(dest: &Path) -> io::Result<Self> {
         check_dest(dest)?;
+        // Created and registered under the registry's lock, and refused once an interrupt's
+        // removal has started: no pending folder can appear after it (see
+        // [`crate::close_outputs`]).
+        let mut reg = registry();
+        if crate::atomic::closing() {
+            return Err(crate::atomic::interrupted(dest));
+        }
         let parent = crate::atomic::parent_dir(dest);
         let name = dest
             .file_name()
@@ -83,7 +92,8 @@ impl PendingDir {
                 )
             })?
             .keep();
-        registry().push(tmp.clone());
+        reg.push(tmp.clone());
+        drop(reg);
         Ok(Self {
             tmp,
             dest: dest.to_path_buf(),
