@@ -65,18 +65,6 @@ MODELS = ("cuba", "coba", "cobahh")
 HH = dict(E_L=-60.0, E_NA=50.0, E_K=-90.0, G_NA=20.0, G_K=6.0, VT=-63.0)
 
 
-def gates(v):
-    """Steady-state m, h, n of the Traub-Miles kinetics at v (mV)."""
-    u = v - HH["VT"]
-    am = 0.32 * (13 - u) / np.expm1((13 - u) / 4)
-    bm = 0.28 * (u - 40) / np.expm1((u - 40) / 5)
-    ah = 0.128 * np.exp((17 - u) / 18)
-    bh = 4 / (1 + np.exp((40 - u) / 5))
-    an = 0.032 * (15 - u) / np.expm1((15 - u) / 5)
-    bn = 0.5 * np.exp((10 - u) / 40)
-    return am / (am + bm), ah / (ah + bh), an / (an + bn)
-
-
 def network(model, seed):
     """The graph (the same for every model: one draw of the seed) and the model's weights
     (lsm's units: mV-equivalent nA for cuba, nS otherwise) and initial v."""
@@ -224,7 +212,7 @@ class Brian2:
             G = b2.NeuronGroup(N, eqs, threshold="v > -20", refractory=3 * ms,
                                method="exponential_euler", namespace=ns)
             G.v = v0
-            G.m, G.h, G.n = gates(v0)
+            G.m, G.h, G.n = cobahh_fixture().gates(v0)
             objs.append(G.run_regularly("ge = ge * p_e\ngi = gi * p_i", when="groups",
                                         order=1))
             on = ("ge += 6", "gi += 67")
@@ -274,7 +262,7 @@ def nest_worker(npz, model, total, out):
             "g_K": 1000.0 * HH["G_K"], "E_Na": HH["E_NA"], "E_K": HH["E_K"], "V_T": HH["VT"],
             "E_ex": 0.0, "E_in": -80.0, "tau_syn_ex": 5.0, "tau_syn_in": 10.0, "t_ref": 3.0,
             "I_e": 0.0})
-        m, h, n = gates(v0)
+        m, h, n = cobahh_fixture().gates(v0)
         pop.set({"Act_m": m, "Inact_h": h, "Act_n": n})
     pop.set({"V_m": v0})
     ids = np.asarray(pop.tolist())
