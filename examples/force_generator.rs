@@ -262,6 +262,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "force_spiking_lorenz.json",
             include_str!("force_spiking_lorenz.json"),
         ),
+        (
+            "force_spiking_theta_lorenz.json",
+            include_str!("force_spiking_theta_lorenz.json"),
+        ),
     ] {
         TsConfig::from_json_str(text, name)?;
     }

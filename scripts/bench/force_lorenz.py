@@ -91,11 +91,11 @@ def climate(xyz, dt, ref_zmax, hw):
     }
 
 
-def read_pred(path):
+def read_pred(path, scale):
     d = np.genfromtxt(path, delimiter=",", names=True)
     pred = np.stack([d[f"{c}_pred"] for c in "xyz"], axis=1)
     true = np.stack([d[f"{c}_true"] for c in "xyz"], axis=1)
-    return pred, true
+    return pred * scale, true * scale
 
 
 def main():
@@ -108,6 +108,9 @@ def main():
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--horizon", type=int, default=8400)
     ap.add_argument("--dt", type=float, default=0.001, help="Lorenz time units per sample")
+    ap.add_argument("--space-scale", type=float, default=1.0,
+                    help="divide x, y, z by this in the CSV (Nicola & Clopath: 70, with the "
+                         "config's \"scale\": \"none\"); the scores are in Lorenz's own units")
     ap.add_argument("--json-out")
     a = ap.parse_args()
     os.makedirs(a.workdir, exist_ok=True)
@@ -118,8 +121,8 @@ def main():
     xyz = lorenz_series(n, a.dt)
     with open(data, "w") as f:
         f.write("c,x,y,z\n")
-        for r in xyz:
-            f.write("1,%.10f,%.10f,%.10f\n" % tuple(r))
+        for r in xyz / a.space_scale:
+            f.write("1,%.12g,%.12g,%.12g\n" % tuple(r))
     model = os.path.join(a.workdir, "model.json")
     run = lambda *args: subprocess.run([a.lsm, *args, "--threads", "1", "-q"], check=True)  # noqa: E731
     run("fit", "--config", a.config, "--data", data, "--target", "x,y,z", "--out", model,
@@ -128,9 +131,9 @@ def main():
     run("predict", "--model", model, "--data", data, "--mode", "teacher-forced", "--out", tf)
     run("predict", "--model", model, "--data", data, "--mode", "closed-loop", "--horizon",
         str(a.horizon), "--out", cl)
-    p, t = read_pred(tf)
+    p, t = read_pred(tf, a.space_scale)
     one_step = (np.sqrt(np.mean((p - t) ** 2, axis=0)) / t.std(axis=0)).round(3).tolist()
-    p, t = read_pred(cl)
+    p, t = read_pred(cl, a.space_scale)
     err = np.sqrt(np.sum((p - t) ** 2, axis=1) / np.sum(t.var(axis=0)))
     bad = np.nonzero(err > 0.4)[0]
     valid = int(bad[0]) if len(bad) else len(err)

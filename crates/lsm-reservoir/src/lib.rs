@@ -25,6 +25,7 @@ pub mod spec;
 pub mod spectral;
 mod stepper;
 pub mod stp;
+pub mod theta;
 
 pub use analog::{SpikingConfig, SpikingInput, SpikingReservoir};
 pub use analog_step::{SeriesState, SeriesStepper};
@@ -54,3 +55,4 @@ pub use spec::{
     SynapseList,
 };
 pub use stepper::Stepper;
+pub use theta::{Theta, ThetaState};

@@ -11,6 +11,7 @@ use crate::hh::Hh;
 use crate::izhikevich::Izhikevich;
 use crate::neuron::{Lif, NeuronModel};
 use crate::spec::{ModelKind, NetworkSpec, StpParams, SynapseKind, SynapseList};
+use crate::theta::Theta;
 use lsm_core::Real;
 
 /// Largest synaptic delay in steps.
@@ -150,6 +151,8 @@ pub enum Neurons {
     Hh(Hh),
     /// Izhikevich 2003.
     Izhikevich(Izhikevich),
+    /// Theta neurons (Ermentrout & Kopell 1986).
+    Theta(Theta),
 }
 
 /// An immutable, built network shared by every simulation (and every thread).
@@ -179,11 +182,13 @@ impl Network {
             ModelKind::Izhikevich => {
                 Neurons::Izhikevich(Izhikevich::from_spec(&spec.neuron, n, dt))
             }
+            ModelKind::Theta => Neurons::Theta(Theta::from_spec(&spec.neuron, n, dt)),
         };
         let split = match &neurons {
             Neurons::Lif(m) => m.splits_sign(),
             Neurons::Hh(m) => m.splits_sign(),
             Neurons::Izhikevich(m) => m.splits_sign(),
+            Neurons::Theta(m) => m.splits_sign(),
         };
         let rec = Csr::build(&spec.recurrent, n, dt, split);
         let inp = Csr::build(&spec.input, spec.n_inputs, dt, split);

@@ -41,6 +41,9 @@
 //! * A CSR row whose positive weights are all equal, and whose negative weights are all equal
 //!   ([`Csr::row_weights`], constant weights per population pair): the scatter adds one scalar
 //!   per row part, without a weight load per synapse.
+//! * An analog drive whose row equals the step before's (a series sample held for
+//!   `steps_per_sample` steps), with no noise: the current of the step before is reused
+//!   instead of being summed again (the same sums, so the same bits).
 //! * On x86-64 with AVX2 the whole step loop is compiled for AVX2 and chosen at run time (Rust
 //!   does not contract `a * b + c` into a fused multiply-add, so the results do not depend on
 //!   the CPU). `tests/reference.rs` checks each path against a dense reference bit for bit.
@@ -53,6 +56,7 @@ use crate::network::{Csr, Network, Neurons};
 use crate::neuron::{LifState, NeuronModel};
 use crate::plasticity::Stdp;
 use crate::stp::StpState;
+use crate::theta::ThetaState;
 use lsm_core::{rng_for, stream, Real, SimRng, SpikeTrains};
 use ndarray::Array2;
 
@@ -68,6 +72,7 @@ enum StateAny {
     Lif(LifState),
     Hh(HhState),
     Izh(IzhState),
+    Theta(ThetaState),
 }
 
 /// All mutable buffers of a simulation, created once per worker and reused for every sample.
@@ -96,6 +101,7 @@ impl SimWorkspace {
             StateAny::Lif(_) => 8 * self.n,
             StateAny::Hh(_) => 12 * self.n,
             StateAny::Izh(_) => 8 * self.n,
+            StateAny::Theta(_) => 3 * self.n,
         };
         8 * (self.ring_e.len() + self.ring_i.len() + self.i_ext.len() + self.trace.len())
             + 8 * self.trace_sum.len()
@@ -115,6 +121,7 @@ impl Network {
             Neurons::Lif(m) => StateAny::Lif(m.new_state()),
             Neurons::Hh(m) => StateAny::Hh(m.new_state()),
             Neurons::Izhikevich(m) => StateAny::Izh(m.new_state()),
+            Neurons::Theta(m) => StateAny::Theta(m.new_state()),
         };
         SimWorkspace {
             n,
@@ -254,6 +261,7 @@ impl Network {
             (Neurons::Lif(_), StateAny::Lif(_))
                 | (Neurons::Hh(_), StateAny::Hh(_))
                 | (Neurons::Izhikevich(_), StateAny::Izh(_))
+                | (Neurons::Theta(_), StateAny::Theta(_))
         );
         if ws.n != n || ws.n_slots != self.n_slots || !same_model {
             return bad("the workspace was made for another network".into());
@@ -449,6 +457,14 @@ impl Network {
                 }
                 run_loop_dispatch(m, st, run);
                 out.final_state = fin.then(|| state(&st.v, &st.i_exc, &st.i_inh, vec![0; n], &[]));
+            }
+            (Neurons::Theta(m), StateAny::Theta(st)) => {
+                if reset {
+                    m.reset(st);
+                }
+                run_loop_dispatch(m, st, run);
+                out.final_state =
+                    fin.then(|| state(&st.theta, &st.i_exc, &st.i_inh, vec![0; n], &[]));
             }
             _ => unreachable!("checked above: the workspace's state matches the model"),
         }

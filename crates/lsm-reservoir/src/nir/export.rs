@@ -68,6 +68,13 @@ fn check_expressible(spec: &NetworkSpec, file: &str) -> Result<()> {
             "Izhikevich neurons cannot be written as NIR (NIR has LIF, CubaLIF and IF neurons, no quadratic membrane with a recovery variable)",
         ));
     }
+    if ne.model == ModelKind::Theta {
+        return Err(field_err(
+            file,
+            "neuron.model",
+            "theta neurons cannot be written as NIR (NIR has LIF, CubaLIF and IF neurons, no phase model)",
+        ));
+    }
     if !ne.adapt_mv.is_all_zero() {
         return Err(field_err(
             file,

@@ -96,6 +96,9 @@ fn run_loop<M: NeuronModel>(model: &M, st: &mut M::State, run: Run<'_, '_>) {
         _ => 0.0,
     };
     let dt = net.dt_ms();
+    // `i_ext` holds exactly the analog drive of row `t − 1` (nothing added to it): a held
+    // input (the same row for `steps_per_sample` steps) is then not scattered again.
+    let mut ext_is_prev_row = false;
     for t in 0..n_steps {
         let ti = (ctx.t0 + t) as i64;
         if let Some(v) = out.v.as_mut() {
@@ -114,18 +117,23 @@ fn run_loop<M: NeuronModel>(model: &M, st: &mut M::State, run: Run<'_, '_>) {
         let mut has_ext = false;
         if let Drive::Current(x) = ctx.drive {
             if t < x.nrows() {
-                b.i_ext.fill(0.0);
                 has_ext = true;
-                let inp = &net.inp;
-                for k in 0..x.ncols() {
-                    let xv = x[[t, k]];
-                    if xv != 0.0 {
-                        let (a, e) = (inp.ptr[k], inp.ptr[k + 1]);
-                        for s in a..e {
-                            b.i_ext[inp.post[s] as usize] += inp.weight[s] * xv;
+                if !(ext_is_prev_row && x.row(t) == x.row(t - 1)) {
+                    b.i_ext.fill(0.0);
+                    let inp = &net.inp;
+                    for k in 0..x.ncols() {
+                        let xv = x[[t, k]];
+                        if xv != 0.0 {
+                            let (a, e) = (inp.ptr[k], inp.ptr[k + 1]);
+                            for s in a..e {
+                                b.i_ext[inp.post[s] as usize] += inp.weight[s] * xv;
+                            }
                         }
                     }
                 }
+                ext_is_prev_row = noise.is_none();
+            } else {
+                ext_is_prev_row = false;
             }
         }
         if let (Some(sig), Some(r)) = (noise, rng.noise.as_mut()) {

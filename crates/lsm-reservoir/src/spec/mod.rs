@@ -31,6 +31,10 @@
 //!   `neuron.izhikevich`: a `preset` (`"regular-spiking"`, `"intrinsically-bursting"`,
 //!   `"chattering"`, `"fast-spiking"`, `"low-threshold-spiking"`) and/or `a`, `b`, `c`, `d`;
 //!   `v_th_mv` is the spike peak (30 mV), the reset is `c`, `t_ref_ms` must be 0.
+//!   `"theta"` (the theta neuron of Ermentrout & Kopell 1986, [`crate::theta`]):
+//!   `τ dθ/dt = (1 − cos θ) + (1 + cos θ) R I` with `tau_m_ms`, `r_mohm`, a spike at θ = π and
+//!   reset to −π; `v_init_mv` / `v_rest_mv` is the initial phase in radians, `v_th_mv` and
+//!   `v_reset_mv` are unused, synapses must be `exp_current` and `t_ref_ms` 0.
 //! * `neuron.leaky` (default `true`): `false` gives the non-leaky integrate-and-fire neuron
 //!   `C dv/dt = I` with `C = tau_m_ms / r_mohm` (nF). `tau_m_ms` and `r_mohm` are still given and
 //!   only their ratio matters; `v_rest_mv` is then unused except as the default initial value.

@@ -19,6 +19,8 @@ pub enum ModelKind {
     Hh,
     /// Izhikevich 2003 ([`crate::izhikevich`]; parameters in `neuron.izhikevich`).
     Izhikevich,
+    /// The theta neuron of Ermentrout & Kopell 1986 ([`crate::theta`]).
+    Theta,
 }
 
 /// Synapse kind.
@@ -391,6 +393,7 @@ impl NeuronSpec {
                 }
             }
             (ModelKind::Izhikevich, _) => crate::izhikevich::check_spec(ne, file, n)?,
+            (ModelKind::Theta, _) => crate::theta::check_spec(ne, file)?,
             (ModelKind::Lif, _) => {}
         }
         for (jump, tau, what) in [
