@@ -79,7 +79,9 @@ impl TestRun {
         let te = start..start + sp.test;
         // Only the rows from the one before the test segment on are held.
         let drive = drive_rows(cfg, prep.inputs.view(), prep.targets.view(), 0..0);
-        let src = FeatureSource::new(
+        // Streamed: one run up to the end of the test segment either way, and only the rows
+        // kept are held.
+        let src = FeatureSource::streamed(
             &model.reservoir,
             drive.view(),
             cfg.feat_inputs(prep.inputs.ncols()),

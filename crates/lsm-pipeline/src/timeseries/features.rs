@@ -22,9 +22,12 @@ pub(crate) const GRAM_BLOCK: usize = 512;
 
 /// Teacher-forced features `[x(t); u(t)]` (or `x(t)`) of a series, streamed row by row (the
 /// reservoir is driven by every column of its inputs, which with feedback end with the fed-back
-/// teacher signal; `u(t)` is the leading `feat_inputs` columns): the
-/// ESN is run on the fly (nothing of size steps × units is held); the spiking reservoir and
-/// NVAR are run once and their recorded rows are replayed.
+/// teacher signal; `u(t)` is the leading `feat_inputs` columns): the ESN is run on the fly
+/// (nothing of size steps × units is held); the spiking reservoir, NVAR and the deep ESN are
+/// run once and their recorded rows are replayed, except for a [`FeatureSource::streamed`]
+/// source (online readouts), where a spiking reservoir with current input runs sample by
+/// sample with its [`lsm_reservoir::SeriesStepper`] at every visit (the rows of its
+/// teacher-forced run bit for bit).
 pub(crate) struct FeatureSource<'a> {
     res: &'a Reservoir,
     inputs: ArrayView2<'a, Real>,
@@ -37,6 +40,12 @@ pub(crate) struct FeatureSource<'a> {
     progress: &'a dyn Progress,
 }
 
+/// Whether a spiking reservoir's features are streamed sample by sample (current input;
+/// an encoder codes the whole series at once).
+fn streams(sr: &lsm_reservoir::SpikingReservoir) -> bool {
+    matches!(sr.config.input, lsm_reservoir::SpikingInput::Current { .. })
+}
+
 /// Rows between two progress ticks of a streamed pass.
 pub(crate) const TICK_ROWS: usize = 1024;
 
@@ -47,6 +56,29 @@ impl<'a> FeatureSource<'a> {
         feat_inputs: usize,
         seed: u64,
     ) -> Result<Self> {
+        Self::with_cache(res, inputs, feat_inputs, seed, true)
+    }
+
+    /// As [`FeatureSource::new`], but a spiking reservoir with current input is not run ahead:
+    /// each visit runs it from rest, sample by sample, so memory does not grow with the
+    /// series (an online readout's promise; a batch readout would pay a second run for its
+    /// training scores).
+    pub(crate) fn streamed(
+        res: &'a Reservoir,
+        inputs: ArrayView2<'a, Real>,
+        feat_inputs: usize,
+        seed: u64,
+    ) -> Result<Self> {
+        Self::with_cache(res, inputs, feat_inputs, seed, false)
+    }
+
+    fn with_cache(
+        res: &'a Reservoir,
+        inputs: ArrayView2<'a, Real>,
+        feat_inputs: usize,
+        seed: u64,
+        cache_spiking: bool,
+    ) -> Result<Self> {
         if feat_inputs > inputs.ncols() {
             return Err(PipelineError::Runtime(format!(
                 "{feat_inputs} input features asked of {} input columns",
@@ -55,6 +87,7 @@ impl<'a> FeatureSource<'a> {
         }
         let cached = match res {
             Reservoir::Esn(_) => None,
+            Reservoir::Spiking(sr) if !cache_spiking && streams(sr) => None,
             Reservoir::Spiking(_) | Reservoir::Nvar(_) | Reservoir::DeepEsn(_) => {
                 let a = res.states(inputs, seed)?;
                 // Row-major, so that every row is one contiguous slice.
@@ -78,6 +111,12 @@ impl<'a> FeatureSource<'a> {
     /// The same source, telling `progress` of every [`TICK_ROWS`] rows it visits.
     pub(crate) fn with_progress(self, progress: &'a dyn Progress) -> Self {
         Self { progress, ..self }
+    }
+
+    /// Bytes of the recorded state rows held (0 for a source that runs on the fly).
+    #[cfg(test)]
+    pub(crate) fn held_bytes(&self) -> usize {
+        self.cached.as_ref().map_or(0, |a| 8 * a.len())
     }
 
     /// Columns of a feature row.
@@ -144,6 +183,24 @@ impl<'a> FeatureSource<'a> {
                     })?;
                     if let Some(e) = err.take() {
                         return Err(e);
+                    }
+                }
+                Ok(())
+            }
+            (None, Reservoir::Spiking(sr)) => {
+                let end = keep.end.min(inputs.nrows());
+                let mut stepper = sr.series_stepper()?;
+                let mut st = stepper.start(self.seed);
+                let mut u = vec![0.0; inputs.ncols()];
+                for t in 0..end {
+                    for (d, v) in u.iter_mut().zip(inputs.row(t).iter()) {
+                        *d = *v;
+                    }
+                    stepper.step(&mut st, &u)?;
+                    if t >= keep.start {
+                        let x = st.features();
+                        fill(t, x, &mut feat);
+                        visit(t, x, &feat)?;
                     }
                 }
                 Ok(())

@@ -128,8 +128,12 @@ pub fn fit_with_progress(
     };
     // One pass: the reservoir runs over train and validation; train feature rows are folded
     // into the Gram accumulator in blocks as they come, validation rows are kept for scoring.
-    let src = FeatureSource::new(&res, drive_in.view(), cfg.feat_inputs(k), cfg.seed)?
-        .with_progress(progress);
+    let src = if cfg.readout.online_rules().is_some() {
+        FeatureSource::streamed(&res, drive_in.view(), cfg.feat_inputs(k), cfg.seed)?
+    } else {
+        FeatureSource::new(&res, drive_in.view(), cfg.feat_inputs(k), cfg.seed)?
+    }
+    .with_progress(progress);
     let nf = src.n_features();
     let bl = GRAM_BLOCK.min(tr.len());
     let keep = if cfg.split.validation > 0 {
@@ -262,7 +266,8 @@ pub fn fit_with_progress(
     // (FORCE's pass keeps no states.)
     if (!keep_now || force) && !keep.is_empty() {
         (val_states, val_feats) = if fb_noise > 0.0 {
-            FeatureSource::new(&res, clean, cfg.feat_inputs(k), cfg.seed)?.collect(keep.clone())?
+            FeatureSource::streamed(&res, clean, cfg.feat_inputs(k), cfg.seed)?
+                .collect(keep.clone())?
         } else {
             src.collect(keep.clone())?
         };

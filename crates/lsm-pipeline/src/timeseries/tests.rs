@@ -275,3 +275,35 @@ fn a_split_beyond_the_step_limit_is_refused() {
     c.split.test = 1000;
     assert!(c.validate().is_ok());
 }
+
+/// A streamed source (online readouts) runs a spiking reservoir with current input sample by
+/// sample at every visit and holds no state rows, yet gives the features of the recorded
+/// run bit for bit, with simulator noise too.
+#[test]
+fn a_streamed_spiking_source_gives_the_recorded_rows() {
+    let mut sp = SpikingConfig::default();
+    let g = sp.network.generator_mut().unwrap();
+    g.n_neurons = Some(80);
+    g.neuron.i_noise_na = 2.0.into();
+    sp.trace_rise_ms = Some(1.0);
+    let c = short_narma(ReservoirConfig::Spiking(Box::new(sp)));
+    let data = DataSource::Builtin(c.task);
+    let prep = prepare(&c, &data, None).unwrap();
+    let res = Reservoir::build(&c.reservoir, prep.inputs.ncols(), c.seed).unwrap();
+    let k = prep.inputs.ncols();
+    let cached = FeatureSource::new(&res, prep.inputs.view(), k, c.seed).unwrap();
+    let streamed = FeatureSource::streamed(&res, prep.inputs.view(), k, c.seed).unwrap();
+    assert_eq!(cached.held_bytes(), 8 * prep.inputs.nrows() * 80);
+    assert_eq!(streamed.held_bytes(), 0);
+    for keep in [0..40, 350..420] {
+        let (a, b) = (
+            cached.collect(keep.clone()).unwrap(),
+            streamed.collect(keep.clone()).unwrap(),
+        );
+        assert!(
+            a.0.iter().any(|&x| x != 0.0),
+            "rows {keep:?} hold some activity"
+        );
+        assert_eq!(a, b, "rows {keep:?}");
+    }
+}
