@@ -23,6 +23,10 @@ script does the same with lsm's Izhikevich FORCE network (`examples/force_spikin
    training series' maxima shuffled (mean of 100 shuffles; the map error of an attractor with the right amplitude but no
    Lorenz dynamics), bracket the run's.
 
+`--config examples/force_spiking_theta_lorenz.json --space-scale 70` runs Nicola & Clopath's
+own network instead (5000 theta neurons, the series divided by 70 and not rescaled; about
+an hour on one core).
+
 Run (about 20 min on one core; the fit dominates):
   scripts/bench/.venv/bin/python scripts/bench/force_lorenz.py --lsm target/release/lsm \\
       --workdir /tmp/force_lorenz [--seed 42] [--horizon 8400]
